@@ -1,0 +1,11 @@
+//! ringside: a teaching user-space network stack.
+//!
+//! Layers, bottom up (each module has one job):
+//! - [`wire`]: pure packet formats: dissection into a byte-exact field map, and reply builders.
+//! - [`stack`]: the sans-I/O host: frames in, frames out, time passed in.
+//! - [`link`]: where frames come from and go to (AF_PACKET ring, netmap, TAP, pcap, simulated LAN).
+//! - [`capture`]: the capture thread and the bounded history the UI reads.
+//! - [`ui`]: the ratatui front end.
+pub mod link;
+pub mod stack;
+pub mod wire;

@@ -1,0 +1,88 @@
+//! Where frames come from and go to. Every backend (AF_PACKET ring, netmap, TAP, pcap, the simulated
+//! LAN) implements [`Link`]; the capture thread drives any of them the same way.
+use std::io;
+use std::time::Duration;
+
+/// Per-frame facts a backend knows that the bytes do not carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RxMeta {
+    /// Capture time on the link's clock (see [`Link::now`]).
+    pub ts: Duration,
+    /// Length on the wire; larger than the bytes handed over when the backend truncated (snaplen).
+    pub orig_len: u32,
+    /// The sender's kernel left the L4 checksum to "hardware" (veth CHECKSUM_PARTIAL,
+    /// TP_STATUS_CSUMNOTREADY): the checksum field is not computed yet, so it is neither good nor bad.
+    pub csum_not_ready: bool,
+}
+
+/// Counters and gauges a backend keeps about itself (the kernel's, where it has them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    pub rx_frames: u64,
+    pub rx_bytes: u64,
+    pub tx_frames: u64,
+    pub tx_errors: u64,
+    /// Frames the kernel dropped because the ring was full (PACKET_STATISTICS and the like).
+    pub kernel_drops: u64,
+    /// Ring occupancy: (slots or blocks in user hands or filled, total). None where there is no ring.
+    pub ring_used: Option<(u32, u32)>,
+}
+
+/// One network attachment: frames in, frames out, and the clock the stack should use.
+pub trait Link: Send {
+    /// Wait at most `timeout` for frames, then hand every frame that is ready to `on_frame`
+    /// (a batch per wake-up). Returns how many frames were handed over. The slice is only valid
+    /// during the call: the frame may live in a kernel-shared ring.
+    fn recv_batch(
+        &mut self,
+        timeout: Duration,
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> io::Result<usize>;
+
+    /// Queue one frame for transmission.
+    fn send(&mut self, frame: &[u8]) -> io::Result<()>;
+
+    /// Push queued frames out (a TX ring kick). Backends that send immediately need not override.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// The clock frames are stamped with and the stack ages its caches by. Wall clock for real
+    /// links; simulated time for the simulated LAN; the capture's own time for pcap replay.
+    fn now(&self) -> Duration;
+
+    fn stats(&self) -> LinkStats;
+
+    /// One line for the status bar, e.g. "afpacket veth-rs0 (TPACKET_V3, 64 blocks x 128 KiB)".
+    fn describe(&self) -> String;
+
+    /// The simulated peer's state, for the simulated LAN only.
+    fn peer(&self) -> Option<PeerView> {
+        None
+    }
+
+    /// Run simulated time faster or slower (simulated LAN only).
+    fn set_speed(&mut self, _speed: f64) {}
+
+    /// True when a finite source (a pcap file) has no more frames.
+    fn exhausted(&self) -> bool {
+        false
+    }
+}
+
+/// What the simulated peer ("the student's PC") knows, for the UI's ARP panel.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PeerView {
+    pub name: String,
+    pub mac: [u8; 6],
+    pub ip: std::net::Ipv4Addr,
+    /// The peer's ARP entry for the stack: (MAC, seconds left before it expires), None when absent.
+    pub arp_entry: Option<([u8; 6], f64)>,
+    /// Echo requests sent, replies seen, and requests that timed out.
+    pub pings_sent: u64,
+    pub pings_answered: u64,
+    pub pings_lost: u64,
+    /// ARP requests the peer sent that nobody answered yet.
+    pub arp_unanswered: u64,
+    pub speed: f64,
+}

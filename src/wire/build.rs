@@ -1,0 +1,1 @@
+//! Builders for the frames the stack sends (owned by the stack work).

@@ -1,0 +1,198 @@
+//! The field map: every decoded field with its exact place in the frame. The UI draws header
+//! boxes from it and highlights hex bytes from it; `dump` prints it. So positions are in bits from
+//! the first byte of the frame, exact to the bit (IPv4's 4-bit version, 13-bit fragment offset).
+use std::fmt;
+use std::ops::Range;
+
+/// Which protocol header (or payload) a [`Layer`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LayerKind {
+    Ethernet,
+    /// One 802.1Q / 802.1ad tag.
+    Vlan,
+    Arp,
+    Ipv4,
+    Icmp,
+    /// The IPv4 header (+ 8 bytes) quoted inside an ICMP error.
+    IcmpQuote,
+    Udp,
+    /// Application data, or a protocol ringside does not decode.
+    Payload,
+    /// Bytes after the IP datagram ends (Ethernet minimum-size padding, or trailing junk).
+    Trailer,
+}
+
+impl LayerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LayerKind::Ethernet => "Ethernet II",
+            LayerKind::Vlan => "802.1Q VLAN tag",
+            LayerKind::Arp => "ARP",
+            LayerKind::Ipv4 => "IPv4",
+            LayerKind::Icmp => "ICMP",
+            LayerKind::IcmpQuote => "Quoted IPv4 datagram",
+            LayerKind::Udp => "UDP",
+            LayerKind::Payload => "Payload",
+            LayerKind::Trailer => "Trailer (padding)",
+        }
+    }
+}
+
+/// A checksum's state as found in the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Good,
+    /// Wrong: the value that would have been right.
+    Bad { expected: u16 },
+    /// Not transmitted (UDP checksum 0 over IPv4).
+    Absent,
+    /// Cannot be verified: the covered bytes are not all in the frame (truncated), or the sender's
+    /// kernel left it to offload (checksum not ready).
+    Unverified,
+}
+
+impl Check {
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Good => "good",
+            Check::Bad { .. } => "bad",
+            Check::Absent => "absent",
+            Check::Unverified => "unverified",
+        }
+    }
+}
+
+/// A decoded field value. Kept as numbers, not strings, so dissection allocates nothing per field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A plain number shown in decimal.
+    Dec(u64),
+    /// A number shown in hex with this many digits (`0x0800`).
+    Hex(u64, u8),
+    Mac([u8; 6]),
+    Ipv4([u8; 4]),
+    /// A number with its meaning (`0x0800` "IPv4", type 8 "echo request").
+    Named(u64, u8, &'static str),
+    /// Flag bits with their names ("DF", "MF").
+    Flags(u8, [&'static str; 3]),
+    /// A run of bytes (payload, options); shown by length, the hex view shows the bytes.
+    Bytes(u32),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Value::Dec(v) => write!(f, "{v}"),
+            Value::Hex(v, w) => write!(f, "0x{:0width$x}", v, width = w as usize),
+            Value::Mac(m) => write!(
+                f,
+                "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                m[0], m[1], m[2], m[3], m[4], m[5]
+            ),
+            Value::Ipv4(a) => write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]),
+            Value::Named(v, w, name) if w == 0 => write!(f, "{v} ({name})"),
+            Value::Named(v, w, name) => {
+                write!(f, "0x{:0width$x} ({name})", v, width = w as usize)
+            }
+            Value::Flags(bits, names) => {
+                let mut first = true;
+                write!(f, "0x{bits:x}")?;
+                for (i, name) in names.iter().enumerate() {
+                    // names[0] is the most significant of the three bits.
+                    if !name.is_empty() && bits & (0b100 >> i) != 0 {
+                        f.write_str(if first { " (" } else { ", " })?;
+                        f.write_str(name)?;
+                        first = false;
+                    }
+                }
+                if !first {
+                    f.write_str(")")?;
+                }
+                Ok(())
+            }
+            Value::Bytes(n) => write!(f, "{n} bytes"),
+        }
+    }
+}
+
+/// One field: a name, where it sits (bits from the start of the frame), its value and, for
+/// checksums, whether it is right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Stable machine name, e.g. `ipv4.ttl` (also the `dump` column name).
+    pub key: &'static str,
+    /// Human label as drawn in the header box, e.g. "TTL".
+    pub label: &'static str,
+    pub bit_start: u32,
+    pub bit_len: u32,
+    pub value: Value,
+    pub check: Option<Check>,
+}
+
+impl Field {
+    /// The bytes this field touches (a 4-bit field touches one byte).
+    pub fn byte_range(&self) -> Range<usize> {
+        let start = self.bit_start / 8;
+        let end = (self.bit_start + self.bit_len).div_ceil(8);
+        start as usize..end as usize
+    }
+}
+
+/// One header (or the payload): its bytes in the frame and its fields, in wire order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layer {
+    pub kind: LayerKind,
+    /// Bytes of the frame this layer covers (cut short if the frame is truncated).
+    pub bytes: Range<usize>,
+    /// Indexes into [`Dissection::fields`].
+    pub fields: Range<usize>,
+    /// Bytes the header claims it has (IHL*4, ARP 28, UDP 8, ...); more than `bytes.len()` when cut.
+    pub declared_len: usize,
+}
+
+/// Why a frame is not what it claims to be. Decoding goes on as far as the bytes allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Malformation {
+    /// A header is cut off by the end of the frame.
+    Truncated(LayerKind),
+    /// A length field claims more bytes than the frame has (IPv4 total length, UDP length).
+    LengthExceedsFrame(LayerKind),
+    /// A length field claims less than its own header (IPv4 total < IHL*4, UDP length < 8, IHL < 5).
+    LengthTooShort(LayerKind),
+    /// A checksum is wrong.
+    BadChecksum(LayerKind),
+    /// Version field is not 4 in an IPv4 ethertype frame.
+    BadVersion,
+    /// ARP for something other than Ethernet/IPv4 (hardware/protocol type or address lengths).
+    UnsupportedArp,
+    /// More than the VLAN tag limit ringside follows.
+    TooManyVlanTags,
+}
+
+impl Malformation {
+    /// Stable name for `dump` and the UI, e.g. `truncated_ipv4`.
+    pub fn name(self) -> String {
+        fn k(l: LayerKind) -> &'static str {
+            match l {
+                LayerKind::Ethernet => "ethernet",
+                LayerKind::Vlan => "vlan",
+                LayerKind::Arp => "arp",
+                LayerKind::Ipv4 => "ipv4",
+                LayerKind::Icmp => "icmp",
+                LayerKind::IcmpQuote => "icmp_quote",
+                LayerKind::Udp => "udp",
+                LayerKind::Payload => "payload",
+                LayerKind::Trailer => "trailer",
+            }
+        }
+        match self {
+            Malformation::Truncated(l) => format!("truncated_{}", k(l)),
+            Malformation::LengthExceedsFrame(l) => format!("{}_length_exceeds_frame", k(l)),
+            Malformation::LengthTooShort(l) => format!("{}_length_too_short", k(l)),
+            Malformation::BadChecksum(l) => format!("bad_{}_checksum", k(l)),
+            Malformation::BadVersion => "bad_ip_version".into(),
+            Malformation::UnsupportedArp => "unsupported_arp".into(),
+            Malformation::TooManyVlanTags => "too_many_vlan_tags".into(),
+        }
+    }
+}
