@@ -71,7 +71,7 @@ pub trait Link: Send {
 }
 
 /// What the simulated peer ("the student's PC") knows, for the UI's ARP panel.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PeerView {
     pub name: String,
     pub mac: [u8; 6],
