@@ -6,6 +6,8 @@
 //! - [`link`]: where frames come from and go to (AF_PACKET ring, netmap, TAP, pcap, simulated LAN).
 //! - [`capture`]: the capture thread and the bounded history the UI reads.
 //! - [`ui`]: the ratatui front end.
+pub mod capture;
+pub mod cli;
 pub mod link;
 pub mod stack;
 pub mod wire;

@@ -10,6 +10,9 @@
 //! - `Stack::arp_cache(&self, now) -> Vec<ArpEntry>`
 //! - `Stack::take_printed(&mut self) -> Vec<PrintedDatagram>` (UDP print sink, bounded)
 //! - `Stack::config(&self) -> &StackConfig`
+mod host;
+pub use host::Stack;
+
 use std::net::Ipv4Addr;
 use std::time::Duration;
 

@@ -1,0 +1,372 @@
+//! The capture thread: link -> stack -> replies back to the link, and every frame (in and out)
+//! handed to the UI through a bounded channel. It never waits on the UI: when the channel is full the
+//! frame is counted in `Status::handoff_dropped` and capture goes on.
+use crate::link::{Link, LinkStats, PeerView};
+use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, Verdict};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Received from the link.
+    In,
+    /// Sent by the stack.
+    Out,
+}
+
+/// One frame as the UI and recorders see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Captured {
+    pub ts: Duration,
+    pub dir: Direction,
+    pub data: Vec<u8>,
+    pub orig_len: u32,
+    pub csum_not_ready: bool,
+    /// What the stack did with a received frame (None for frames it sent).
+    pub verdict: Option<Verdict>,
+}
+
+/// Where recorded frames go (`-w FILE`). Runs on the capture thread: keep it buffered.
+pub trait FrameSink: Send {
+    fn write_frame(&mut self, ts: Duration, data: &[u8], orig_len: u32) -> std::io::Result<()>;
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Commands from the UI (or a signal handler) to the capture thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Control {
+    ArpResponder(bool),
+    IcmpResponder(bool),
+    Speed(f64),
+}
+
+/// A snapshot the capture thread publishes a few times a second (and on every control change).
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    pub counters: Counters,
+    pub link: LinkStats,
+    pub link_desc: String,
+    pub arp_cache: Vec<ArpEntry>,
+    pub arp_responder: bool,
+    pub icmp_responder: bool,
+    pub peer: Option<PeerView>,
+    /// Frames the UI channel had no room for.
+    pub handoff_dropped: u64,
+    /// Frames waiting in the UI channel, and its capacity.
+    pub handoff_used: usize,
+    pub handoff_capacity: usize,
+    pub printed: Vec<PrintedDatagram>,
+    pub record_errors: u64,
+    /// The link's clock at the time of the snapshot.
+    pub now: Duration,
+    /// Set when the thread ended (source exhausted or error); the error, if any.
+    pub finished: bool,
+    pub error: Option<String>,
+}
+
+pub struct CaptureOptions {
+    /// Capacity of the UI channel, in frames. None: no UI (headless), frames are not handed over.
+    pub handoff_capacity: Option<usize>,
+    pub record: Option<Box<dyn FrameSink>>,
+    /// How long one `recv_batch` may wait (bounds how late controls and status updates are).
+    pub poll_timeout: Duration,
+    /// How often `Status` is republished.
+    pub status_interval: Duration,
+}
+
+impl Default for CaptureOptions {
+    fn default() -> Self {
+        CaptureOptions {
+            handoff_capacity: Some(65_536),
+            record: None,
+            poll_timeout: Duration::from_millis(50),
+            status_interval: Duration::from_millis(100),
+        }
+    }
+}
+
+/// The running capture thread and the UI's ends of its channels.
+pub struct CaptureHandle {
+    /// None when started without a UI channel (headless).
+    pub frames: Option<FrameReceiver>,
+    pub status: Arc<Mutex<Status>>,
+    control: mpsc::Sender<Control>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl CaptureHandle {
+    pub fn control(&self, c: Control) {
+        // The thread only stops listening when it has ended; nothing to do then.
+        let _ = self.control.send(c);
+    }
+    pub fn status(&self) -> Status {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+    /// Ask the thread to stop and wait for it; returns the final status.
+    pub fn stop(mut self) -> Status {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.status()
+    }
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+}
+
+impl Drop for CaptureHandle {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The UI's end of the frame channel; knows how many frames wait in it (ring occupancy).
+pub struct FrameReceiver {
+    rx: Receiver<Captured>,
+    in_flight: Arc<AtomicUsize>,
+    capacity: usize,
+}
+
+impl FrameReceiver {
+    /// Take one waiting frame, if any. Never blocks.
+    pub fn try_recv(&self) -> Option<Captured> {
+        let c = self.rx.try_recv().ok()?;
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        Some(c)
+    }
+    /// Wait up to `timeout` for one frame.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Captured> {
+        let c = self.rx.recv_timeout(timeout).ok()?;
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        Some(c)
+    }
+    /// (frames waiting, capacity).
+    pub fn occupancy(&self) -> (usize, usize) {
+        (self.in_flight.load(Ordering::Relaxed), self.capacity)
+    }
+}
+
+/// Start the capture thread.
+pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> CaptureHandle {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = match opts.handoff_capacity {
+        Some(cap) => {
+            let (tx, rx) = mpsc::sync_channel(cap);
+            let rx = FrameReceiver {
+                rx,
+                in_flight: in_flight.clone(),
+                capacity: cap,
+            };
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
+    let (ctl_tx, ctl_rx) = mpsc::channel();
+    let status = Arc::new(Mutex::new(Status::default()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker = Worker {
+        link,
+        stack,
+        handoff: tx,
+        in_flight,
+        handoff_capacity: opts.handoff_capacity.unwrap_or(0),
+        record: opts.record,
+        poll_timeout: opts.poll_timeout,
+        status_interval: opts.status_interval,
+        control: ctl_rx,
+        status: status.clone(),
+        stop: stop.clone(),
+        handoff_dropped: 0,
+        record_errors: 0,
+        printed: Vec::new(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("ringside-capture".into())
+        .spawn(move || worker.run())
+        .expect("spawning the capture thread");
+    CaptureHandle {
+        frames: rx,
+        status,
+        control: ctl_tx,
+        stop,
+        thread: Some(thread),
+    }
+}
+
+struct Worker {
+    link: Box<dyn Link>,
+    stack: Stack,
+    handoff: Option<SyncSender<Captured>>,
+    in_flight: Arc<AtomicUsize>,
+    handoff_capacity: usize,
+    record: Option<Box<dyn FrameSink>>,
+    poll_timeout: Duration,
+    status_interval: Duration,
+    control: Receiver<Control>,
+    status: Arc<Mutex<Status>>,
+    stop: Arc<AtomicBool>,
+    handoff_dropped: u64,
+    record_errors: u64,
+    printed: Vec<PrintedDatagram>,
+}
+
+/// Print-sink payloads kept for the status snapshot.
+const PRINTED_KEEP: usize = 32;
+
+impl Worker {
+    fn run(mut self) {
+        let mut outbox = Outbox::new();
+        let mut sent: Vec<(Duration, usize)> = Vec::new();
+        let mut last_status = Instant::now() - self.status_interval;
+        let mut error = None;
+        while !self.stop.load(Ordering::Relaxed) {
+            while let Ok(c) = self.control.try_recv() {
+                match c {
+                    Control::ArpResponder(on) => self.stack.set_arp_responder(on),
+                    Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
+                    Control::Speed(s) => self.link.set_speed(s),
+                }
+                last_status = Instant::now() - self.status_interval;
+            }
+            if self.link.exhausted() {
+                break;
+            }
+            outbox.clear();
+            sent.clear();
+            let poll_timeout = self.poll_timeout;
+            let Worker {
+                link,
+                stack,
+                handoff,
+                in_flight,
+                record,
+                handoff_dropped,
+                record_errors,
+                ..
+            } = &mut self;
+            let got = link.recv_batch(poll_timeout, &mut |frame, meta| {
+                let before = outbox.len();
+                let verdict =
+                    stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
+                if let Some(r) = record.as_mut() {
+                    if r.write_frame(meta.ts, frame, meta.orig_len).is_err() {
+                        *record_errors += 1;
+                    }
+                }
+                if let Some(h) = handoff {
+                    let c = Captured {
+                        ts: meta.ts,
+                        dir: Direction::In,
+                        data: frame.to_vec(),
+                        orig_len: meta.orig_len,
+                        csum_not_ready: meta.csum_not_ready,
+                        verdict: Some(verdict),
+                    };
+                    offer(h, c, in_flight, handoff_dropped);
+                }
+                sent.push((meta.ts, outbox.len() - before));
+            });
+            if let Err(e) = got {
+                error = Some(format!("receiving from {}: {e}", link.describe()));
+                break;
+            }
+            // Send what the stack answered, in order, each stamped with its trigger's time.
+            let mut replies = outbox.iter();
+            for &(ts, n) in &sent {
+                for frame in replies.by_ref().take(n) {
+                    if let Err(e) = link.send(frame) {
+                        error = Some(format!("sending on {}: {e}", link.describe()));
+                    }
+                    if let Some(r) = record.as_mut() {
+                        if r.write_frame(ts, frame, frame.len() as u32).is_err() {
+                            *record_errors += 1;
+                        }
+                    }
+                    if let Some(h) = handoff {
+                        let c = Captured {
+                            ts,
+                            dir: Direction::Out,
+                            data: frame.to_vec(),
+                            orig_len: frame.len() as u32,
+                            csum_not_ready: false,
+                            verdict: None,
+                        };
+                        offer(h, c, in_flight, handoff_dropped);
+                    }
+                }
+            }
+            if !outbox.is_empty() {
+                if let Err(e) = link.flush() {
+                    error = Some(format!("sending on {}: {e}", link.describe()));
+                }
+            }
+            if error.is_some() {
+                break;
+            }
+            let now = link.now();
+            stack.poll(now);
+            self.printed.extend(self.stack.take_printed());
+            if self.printed.len() > PRINTED_KEEP {
+                let excess = self.printed.len() - PRINTED_KEEP;
+                self.printed.drain(..excess);
+            }
+            if last_status.elapsed() >= self.status_interval {
+                self.publish(false, None);
+                last_status = Instant::now();
+            }
+        }
+        if let Some(r) = self.record.as_mut() {
+            if r.finish().is_err() {
+                self.record_errors += 1;
+            }
+        }
+        self.publish(true, error);
+    }
+
+    fn publish(&mut self, finished: bool, error: Option<String>) {
+        let now = self.link.now();
+        let s = Status {
+            counters: self.stack.counters().clone(),
+            link: self.link.stats(),
+            link_desc: self.link.describe(),
+            arp_cache: self.stack.arp_cache(now),
+            arp_responder: self.stack.arp_responder(),
+            icmp_responder: self.stack.icmp_responder(),
+            peer: self.link.peer(),
+            handoff_dropped: self.handoff_dropped,
+            handoff_used: self.in_flight.load(Ordering::Relaxed),
+            handoff_capacity: self.handoff_capacity,
+            printed: self.printed.clone(),
+            record_errors: self.record_errors,
+            now,
+            finished,
+            error,
+        };
+        if let Ok(mut g) = self.status.lock() {
+            *g = s;
+        }
+    }
+}
+
+/// Hand a frame to the UI if there is room; count it otherwise. Never blocks.
+fn offer(h: &SyncSender<Captured>, c: Captured, in_flight: &AtomicUsize, dropped: &mut u64) {
+    // Count first so the receiver can never decrement below zero.
+    in_flight.fetch_add(1, Ordering::Relaxed);
+    match h.try_send(c) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+            in_flight.fetch_sub(1, Ordering::Relaxed);
+            *dropped += 1;
+        }
+    }
+}
