@@ -9,5 +9,7 @@
 pub mod capture;
 pub mod cli;
 pub mod link;
+pub mod pcap;
 pub mod stack;
+pub mod ui;
 pub mod wire;

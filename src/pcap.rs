@@ -1,0 +1,1 @@
+//! PLACEHOLDER: pcap/pcapng reading and pcap writing (to be written).
