@@ -425,7 +425,7 @@ impl Walker<'_, '_> {
         self.begin(LayerKind::Ipv4, at, ihl.unwrap_or(20).max(20));
         let b = at * 8;
         let version = self.field("ipv4.version", "Version", b, 4, Value::Dec);
-        self.field("ipv4.ihl", "IHL", b + 4, 4, |v| Value::Dec(v));
+        self.field("ipv4.ihl", "IHL", b + 4, 4, Value::Dec);
         self.field("ipv4.dscp", "DSCP", b + 8, 6, Value::Dec);
         self.field("ipv4.ecn", "ECN", b + 14, 2, Value::Dec);
         let total = self.field("ipv4.total_length", "Total Length", b + 16, 16, Value::Dec);
