@@ -1,5 +1,7 @@
 //! Where frames come from and go to. Every backend (AF_PACKET ring, netmap, TAP, pcap, the simulated
 //! LAN) implements [`Link`]; the capture thread drives any of them the same way.
+pub mod pcap;
+
 use std::io;
 use std::time::Duration;
 
