@@ -64,6 +64,8 @@ pub struct Status {
     pub record_errors: u64,
     /// The link's clock at the time of the snapshot.
     pub now: Duration,
+    /// For a finite source (a capture file): (bytes read, total bytes), from `Link::progress`.
+    pub progress: Option<(u64, u64)>,
     /// Set when the thread ended (source exhausted or error); the error, if any.
     pub finished: bool,
     pub error: Option<String>,
@@ -348,6 +350,7 @@ impl Worker {
             printed: self.printed.clone(),
             record_errors: self.record_errors,
             now,
+            progress: self.link.progress(),
             finished,
             error,
         };

@@ -286,9 +286,12 @@ impl SimLan {
         if self.next_udp <= now {
             self.udp_count += 1;
             let n = self.udp_count;
-            let (dst_port, payload) = if n % 7 == 0 {
-                (5555, format!("is anyone listening on 5555? #{n}").into_bytes())
-            } else if n % 3 == 0 {
+            let (dst_port, payload) = if n.is_multiple_of(7) {
+                (
+                    5555,
+                    format!("is anyone listening on 5555? #{n}").into_bytes(),
+                )
+            } else if n.is_multiple_of(3) {
                 (7, format!("echo me back #{n}").into_bytes())
             } else {
                 (9, format!("hello ringside, message #{n}").into_bytes())
@@ -375,7 +378,13 @@ impl SimLan {
                 self.outstanding.push_back((seq, self.now));
             }
             Pending::Udp { dst_port, payload } => {
-                udp(&mut f, &hdr, 40000 + (self.udp_count % 1000) as u16, dst_port, &payload);
+                udp(
+                    &mut f,
+                    &hdr,
+                    40000 + (self.udp_count % 1000) as u16,
+                    dst_port,
+                    &payload,
+                );
             }
         }
         self.wire.push_back((self.now, f.clone()));
@@ -623,19 +632,22 @@ pub fn run_lockstep(
         outbox.clear();
         sent.clear();
         let timeout = until - link.now();
-        link.recv_batch(timeout.min(Duration::from_millis(50)), &mut |frame, meta| {
-            let before = outbox.len();
-            let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
-            sink(Captured {
-                ts: meta.ts,
-                dir: Direction::In,
-                data: frame.to_vec(),
-                orig_len: meta.orig_len,
-                csum_not_ready: meta.csum_not_ready,
-                verdict: Some(verdict),
-            });
-            sent.push((meta.ts, outbox.len() - before));
-        })?;
+        link.recv_batch(
+            timeout.min(Duration::from_millis(50)),
+            &mut |frame, meta| {
+                let before = outbox.len();
+                let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
+                sink(Captured {
+                    ts: meta.ts,
+                    dir: Direction::In,
+                    data: frame.to_vec(),
+                    orig_len: meta.orig_len,
+                    csum_not_ready: meta.csum_not_ready,
+                    verdict: Some(verdict),
+                });
+                sent.push((meta.ts, outbox.len() - before));
+            },
+        )?;
         let mut replies = outbox.iter();
         for &(ts, n) in &sent {
             for frame in replies.by_ref().take(n) {

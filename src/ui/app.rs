@@ -222,7 +222,9 @@ impl App {
             None => all,
             Some(last) => match &self.filter {
                 Some(_) => self.matches.partition_point(|&n| n <= last),
-                None => (last + 1).saturating_sub(self.history.first_no()).min(all as u64) as usize,
+                None => (last + 1)
+                    .saturating_sub(self.history.first_no())
+                    .min(all as u64) as usize,
             },
         }
     }
@@ -294,9 +296,7 @@ impl App {
                 .and_then(|k| self.sel.fields.iter().position(|f| f.key == k))
                 .unwrap_or(0);
         }
-        if self.history.get(no).is_none() {
-            return None;
-        }
+        self.history.get(no)?;
         Some((no, &self.sel))
     }
 
@@ -538,7 +538,12 @@ impl App {
             Action::Faster | Action::Slower => match self.speed() {
                 Some(s) => {
                     let (lo, hi) = crate::link::sim::SPEED_RANGE;
-                    let ns = if a == Action::Faster { s * 2.0 } else { s / 2.0 }.clamp(lo, hi);
+                    let ns = if a == Action::Faster {
+                        s * 2.0
+                    } else {
+                        s / 2.0
+                    }
+                    .clamp(lo, hi);
                     self.controls.push(Control::Speed(ns));
                     if let Some(p) = self.status.peer.as_mut() {
                         p.speed = ns;

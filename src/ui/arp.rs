@@ -15,7 +15,10 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let dim = Style::default().fg(Color::Gray);
     let mut out = Vec::new();
     out.push(Line::styled(
-        fit(&format!("ringside's ARP cache ({})", s.arp_cache.len()), width),
+        fit(
+            &format!("ringside's ARP cache ({})", s.arp_cache.len()),
+            width,
+        ),
         bold,
     ));
     if s.arp_cache.is_empty() {

@@ -120,7 +120,10 @@ impl Parser<'_> {
     }
     fn or(&mut self) -> Result<Expr, String> {
         let mut e = self.and()?;
-        while matches!(self.peek().map(str::to_ascii_lowercase).as_deref(), Some("or" | "||")) {
+        while matches!(
+            self.peek().map(str::to_ascii_lowercase).as_deref(),
+            Some("or" | "||")
+        ) {
             self.i += 1;
             e = Expr::Or(Box::new(e), Box::new(self.and()?));
         }
@@ -231,7 +234,10 @@ mod tests {
 
     #[test]
     fn parses_words_addresses_ports_and_combinations() {
-        assert_eq!(Filter::parse("arp").unwrap().expr, Expr::Layer(LayerKind::Arp));
+        assert_eq!(
+            Filter::parse("arp").unwrap().expr,
+            Expr::Layer(LayerKind::Arp)
+        );
         assert_eq!(
             Filter::parse("198.51.100.1").unwrap().expr,
             Expr::Host(Ipv4Addr::new(198, 51, 100, 1))
@@ -257,11 +263,21 @@ mod tests {
     #[test]
     fn bad_filters_say_what_is_wrong() {
         assert!(Filter::parse("").unwrap_err().contains("empty"));
-        assert!(Filter::parse("tcp").unwrap_err().contains("unknown filter word 'tcp'"));
-        assert!(Filter::parse("port").unwrap_err().contains("needs a number"));
-        assert!(Filter::parse("port 70000").unwrap_err().contains("not a port"));
+        assert!(Filter::parse("tcp")
+            .unwrap_err()
+            .contains("unknown filter word 'tcp'"));
+        assert!(Filter::parse("port")
+            .unwrap_err()
+            .contains("needs a number"));
+        assert!(Filter::parse("port 70000")
+            .unwrap_err()
+            .contains("not a port"));
         assert!(Filter::parse("(arp").unwrap_err().contains("missing ')'"));
-        assert!(Filter::parse("arp )").unwrap_err().contains("unexpected ')'"));
-        assert!(Filter::parse("arp and").unwrap_err().contains("ends too early"));
+        assert!(Filter::parse("arp )")
+            .unwrap_err()
+            .contains("unexpected ')'"));
+        assert!(Filter::parse("arp and")
+            .unwrap_err()
+            .contains("ends too early"));
     }
 }

@@ -26,14 +26,19 @@ pub fn render(f: &mut Frame, area: Rect) {
             Line::from(vec![
                 Span::styled(
                     format!(" {k:<11}"),
-                    Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                    Style::default()
+                        .fg(Color::Yellow)
+                        .add_modifier(Modifier::BOLD),
                 ),
                 Span::raw(fit(what, inner_w.saturating_sub(12))),
             ])
         })
         .collect();
     lines.push(Line::styled(
-        fit(" Frames ringside sent: →   received: ←   not answered: ✗ + reason", inner_w),
+        fit(
+            " Frames ringside sent: →   received: ←   not answered: ✗ + reason",
+            inner_w,
+        ),
         Style::default().fg(Color::Gray),
     ));
     f.render_widget(Clear, r);

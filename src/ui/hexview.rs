@@ -15,7 +15,7 @@ pub fn bytes_per_row(width: u16) -> usize {
     // "0000  " + 3 per byte + 1 gap + 1 per byte
     if width >= 6 + 16 * 4 + 2 {
         16
-    } else if width >= 5 + 8 * 4 + 1 {
+    } else if width > 5 + 8 * 4 {
         8
     } else {
         4
@@ -57,7 +57,11 @@ pub fn lines(
                 Err(_) => "??".into(),
             };
             spans.push(Span::styled(digits, byte_style(base + k)));
-            let gap = if k + 1 == 8 && per_row == 16 { "  " } else { " " };
+            let gap = if k + 1 == 8 && per_row == 16 {
+                "  "
+            } else {
+                " "
+            };
             spans.push(Span::raw(gap));
         }
         // Pad a short last row so the ASCII column lines up.
@@ -68,7 +72,11 @@ pub fn lines(
         }
         spans.push(Span::raw(" ".repeat(padw + 1)));
         for (k, &b) in chunk.iter().enumerate() {
-            let c = if (0x20..0x7f).contains(&b) { b as char } else { '.' };
+            let c = if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            };
             spans.push(Span::styled(c.to_string(), byte_style(base + k)));
         }
         out.push(Line::from(spans));

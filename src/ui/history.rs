@@ -62,7 +62,14 @@ impl History {
 
     /// Store a frame; returns its number.
     pub fn push(&mut self, c: &Captured) -> u64 {
-        self.push_parts(c.ts, c.dir, c.verdict, c.orig_len, c.csum_not_ready, &c.data)
+        self.push_parts(
+            c.ts,
+            c.dir,
+            c.verdict,
+            c.orig_len,
+            c.csum_not_ready,
+            &c.data,
+        )
     }
 
     pub fn push_parts(

@@ -6,7 +6,10 @@ use ratatui::crossterm::event::{
 
 /// (keys, what they do): the help overlay and the README's key table.
 pub const KEYS: &[(&str, &str)] = &[
-    ("↑ ↓  k j", "move in the focused pane (frames, fields, hex rows)"),
+    (
+        "↑ ↓  k j",
+        "move in the focused pane (frames, fields, hex rows)",
+    ),
     ("PgUp PgDn", "a page of frames up / down"),
     ("g  Home", "first frame"),
     ("G  End", "last frame, and follow new frames (live tail)"),
@@ -14,13 +17,22 @@ pub const KEYS: &[(&str, &str)] = &[
     ("n  p", "next / previous frame, from any pane"),
     ("Enter Tab", "next pane: packets → layers/fields → hex"),
     ("Shift-Tab", "previous pane"),
-    ("/", "filter: arp, icmp, udp, 198.51.100.1, port 9, in, out,"),
+    (
+        "/",
+        "filter: arp, icmp, udp, 198.51.100.1, port 9, in, out,",
+    ),
     ("", "  dropped, bad; combine with and / or / not ( )"),
-    ("Esc", "clear the filter / close the prompt / back to packets"),
+    (
+        "Esc",
+        "clear the filter / close the prompt / back to packets",
+    ),
     ("a", "ARP responder on / off"),
     ("i", "ICMP (echo) responder on / off"),
     ("+  -", "simulated time faster / slower (demo)"),
-    ("v", "right-hand panel: hex / C struct / ARP (small screens)"),
+    (
+        "v",
+        "right-hand panel: hex / C struct / ARP (small screens)",
+    ),
     ("w", "write the history to ringside-YYYYmmdd-HHMMSS.pcap"),
     ("?", "this help (any key closes it)"),
     ("q  Ctrl-C", "quit"),

@@ -206,7 +206,8 @@ pub fn build(
         for (ri, row) in rows.iter().enumerate() {
             // Separator above this row.
             let above = if ri == 0 { None } else { Some(&rows[ri - 1]) };
-            out.lines.push(separator(above.map(|v| v.as_slice()), Some(row), bit_w));
+            out.lines
+                .push(separator(above.map(|v| v.as_slice()), Some(row), bit_w));
             let n_text = if two_line { 2 } else { 1 };
             for t in 0..n_text {
                 let line_idx = out.lines.len();
@@ -253,12 +254,8 @@ pub fn build(
                                     .bg(Color::Yellow)
                                     .add_modifier(Modifier::BOLD);
                             }
-                            out.hits.push((
-                                line_idx,
-                                x(s.b0) as u16 + 1,
-                                x(s.b1) as u16,
-                                fi,
-                            ));
+                            out.hits
+                                .push((line_idx, x(s.b0) as u16 + 1, x(s.b1) as u16, fi));
                             (center(&text, w), st)
                         }
                     };
@@ -284,9 +281,8 @@ fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'
     let at = |r: Option<&[Seg]>, b: u32| -> Option<Seg> {
         r.and_then(|r| r.iter().find(|s| s.b0 <= b && b < s.b1).copied())
     };
-    let boundary = |r: Option<&[Seg]>, b: u32| {
-        r.is_some_and(|r| r.iter().any(|s| s.b0 == b || s.b1 == b))
-    };
+    let boundary =
+        |r: Option<&[Seg]>, b: u32| r.is_some_and(|r| r.iter().any(|s| s.b0 == b || s.b1 == b));
     let mut s = String::new();
     for b in 0..=n {
         let plus = boundary(above, b) || boundary(below, b);
@@ -294,7 +290,13 @@ fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'
             (Some(a), Some(c)) => c.cont && a.field == c.field && a.field.is_some(),
             _ => false,
         };
-        s.push(if plus { '+' } else if cont { ' ' } else { '-' });
+        s.push(if plus {
+            '+'
+        } else if cont {
+            ' '
+        } else {
+            '-'
+        });
         if b < n {
             for _ in 1..bit_w {
                 s.push(if cont { ' ' } else { '-' });

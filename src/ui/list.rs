@@ -22,7 +22,11 @@ pub fn benign(r: DropReason) -> bool {
 /// Marker, verdict text and colour for a frame.
 fn verdict_cell(dir: Direction, v: Option<Verdict>) -> (&'static str, String, Style) {
     match (dir, v) {
-        (Direction::Out, _) => ("→", "sent by ringside".into(), Style::default().fg(Color::Cyan)),
+        (Direction::Out, _) => (
+            "→",
+            "sent by ringside".into(),
+            Style::default().fg(Color::Cyan),
+        ),
         (Direction::In, Some(Verdict::Answered(a))) => {
             ("←", format!("answered: {}", a.name()), Style::default())
         }
@@ -122,13 +126,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
             Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         )
     };
-    f.render_widget(
-        Paragraph::new(header),
-        Rect {
-            height: 1,
-            ..inner
-        },
-    );
+    f.render_widget(Paragraph::new(header), Rect { height: 1, ..inner });
     let rows_area = Rect {
         y: inner.y + 1,
         height: inner.height - 1,

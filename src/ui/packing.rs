@@ -67,7 +67,7 @@ pub struct Member {
 }
 
 /// Padding a compiler inserts with natural alignment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hole {
     /// Byte offsets in the naturally aligned struct.
     pub at: Range<usize>,
@@ -175,7 +175,7 @@ impl Builder {
     }
 
     fn gap(&mut self, from: u32, to: u32, layer: LayerKind) {
-        if from % 8 == 0 && to % 8 == 0 && !self.bits_open() {
+        if from.is_multiple_of(8) && to.is_multiple_of(8) && !self.bits_open() {
             self.reserved += 1;
             let n = self.reserved;
             self.push(
@@ -186,7 +186,7 @@ impl Builder {
             );
         } else {
             self.bits.push((String::new(), to - from, None));
-            if to % 8 == 0 {
+            if to.is_multiple_of(8) {
                 self.flush_bits(layer);
             }
         }
@@ -208,10 +208,15 @@ impl Builder {
             .collect::<Vec<_>>()
             .join("_");
         match unit {
-            Some(u) if total % 8 == 0 && total == u => {
+            Some(u) if total.is_multiple_of(8) && total == u => {
                 self.push(name, CType::Bitfields(u, bits), layer, fields)
             }
-            _ => self.push(name, CType::Bytes(total.div_ceil(8) as usize), layer, fields),
+            _ => self.push(
+                name,
+                CType::Bytes(total.div_ceil(8) as usize),
+                layer,
+                fields,
+            ),
         }
     }
 

@@ -44,10 +44,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             );
             if let Some((done, total)) = s.progress {
                 if !s.finished && total > 0 {
-                    t.push_str(&format!(
-                        " · loading {}%",
-                        (done.min(total) * 100) / total
-                    ));
+                    t.push_str(&format!(" · loading {}%", (done.min(total) * 100) / total));
                 }
             }
             if s.finished {
@@ -65,7 +62,11 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
         "BROWSING (G: live)".into()
     };
     let right = match app.speed() {
-        Some(sp) => format!(" {state} · t={:.1}s · {}x ", s.now.as_secs_f64(), fmt_speed(sp)),
+        Some(sp) => format!(
+            " {state} · t={:.1}s · {}x ",
+            s.now.as_secs_f64(),
+            fmt_speed(sp)
+        ),
         None => format!(" {state} "),
     };
     let w = area.width as usize;
@@ -73,7 +74,10 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     let line = Line::from(vec![
         Span::styled(
             pad(&format!(" {what}"), left_w),
-            Style::default().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+            Style::default()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
         ),
         Span::styled(
             fit(&right, w),
@@ -97,7 +101,11 @@ fn switch(name: &str, on: bool, key: &str) -> Vec<Span<'static>> {
             if on { " ON " } else { " OFF " },
             Style::default()
                 .fg(Color::Black)
-                .bg(if on { Color::LightGreen } else { Color::LightRed })
+                .bg(if on {
+                    Color::LightGreen
+                } else {
+                    Color::LightRed
+                })
                 .add_modifier(Modifier::BOLD),
         ),
         Span::styled(format!("[{key}]  "), Style::default().fg(Color::Gray)),
@@ -147,7 +155,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             spans.push(Span::raw(e));
         }
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), Rect { height: 1, ..area });
+    f.render_widget(
+        Paragraph::new(Line::from(spans)),
+        Rect { height: 1, ..area },
+    );
     if area.height < 2 {
         return;
     }
@@ -158,7 +169,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     };
     let line = if let Some(buf) = &app.input {
         let mut v = vec![
-            Span::styled("filter: /", Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                "filter: /",
+                Style::default()
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            ),
             Span::raw(clean(buf)),
             Span::styled("█", Style::default().fg(Color::Yellow)),
         ];
@@ -177,14 +193,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     } else if let Some(m) = &app.message {
         Line::styled(
             fit(&clean(&m.text), w),
-            Style::default().fg(if m.error { Color::LightRed } else { Color::LightGreen }),
+            Style::default().fg(if m.error {
+                Color::LightRed
+            } else {
+                Color::LightGreen
+            }),
         )
     } else {
         let mut hints = String::new();
         if let Some(p) = &s.peer {
             if w < 140 {
                 hints.push_str(&match p.arp_entry {
-                    Some((_, left)) => format!("peer's ARP entry {left:.0}s · lost {} · ", p.pings_lost),
+                    Some((_, left)) => {
+                        format!("peer's ARP entry {left:.0}s · lost {} · ", p.pings_lost)
+                    }
                     None => format!("peer's ARP entry EXPIRED · lost {} · ", p.pings_lost),
                 });
             }

@@ -34,7 +34,11 @@ pub fn declaration(ty: &CType, name: &str) -> String {
 }
 
 /// The panel's lines, and the line of the member holding the selected field.
-pub fn lines(l: &Layout, selected_field: Option<usize>, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
+pub fn lines(
+    l: &Layout,
+    selected_field: Option<usize>,
+    width: usize,
+) -> (Vec<Line<'static>>, Option<usize>) {
     let mut out = Vec::new();
     let holes: usize = l.padding();
     let summary = format!(
@@ -48,7 +52,12 @@ pub fn lines(l: &Layout, selected_field: Option<usize>, width: usize) -> (Vec<Li
     let decl_w = width.saturating_sub(18).max(12);
     out.push(Line::styled(
         fit(
-            &format!("{}{:>8}{:>8}", pad("struct frame {", decl_w + 2), "natural", "packed"),
+            &format!(
+                "{}{:>8}{:>8}",
+                pad("struct frame {", decl_w + 2),
+                "natural",
+                "packed"
+            ),
             width,
         ),
         Style::default().fg(Color::Gray),
@@ -61,10 +70,7 @@ pub fn lines(l: &Layout, selected_field: Option<usize>, width: usize) -> (Vec<Li
             out.push(Line::from(vec![
                 Span::raw("  "),
                 Span::styled(
-                    pad(
-                        &format!("/* {} bytes of padding */", h.at.len()),
-                        decl_w,
-                    ),
+                    pad(&format!("/* {} bytes of padding */", h.at.len()), decl_w),
                     hole_style,
                 ),
                 Span::styled(
@@ -82,12 +88,7 @@ pub fn lines(l: &Layout, selected_field: Option<usize>, width: usize) -> (Vec<Li
                 .add_modifier(Modifier::BOLD);
             sel_line = Some(out.len());
         }
-        let mut text = format!(
-            "  {}{:>8}{:>8}",
-            pad(&decl, decl_w),
-            m.natural,
-            m.packed
-        );
+        let mut text = format!("  {}{:>8}{:>8}", pad(&decl, decl_w), m.natural, m.packed);
         if let CType::Flexible(n) = m.ty {
             text.push_str(&format!("  ({n} bytes follow)"));
         }
@@ -97,7 +98,10 @@ pub fn lines(l: &Layout, selected_field: Option<usize>, width: usize) -> (Vec<Li
         out.push(Line::from(vec![
             Span::raw("  "),
             Span::styled(
-                pad(&format!("/* {} bytes of tail padding */", h.at.len()), decl_w),
+                pad(
+                    &format!("/* {} bytes of tail padding */", h.at.len()),
+                    decl_w,
+                ),
                 hole_style,
             ),
             Span::styled(
