@@ -730,7 +730,7 @@ pub fn read_bits(b: &[u8], bit: usize, len: usize) -> Option<u64> {
     }
     let first = bit / 8;
     // Whole bytes (most fields): no shifting needed.
-    if bit % 8 == 0 && len % 8 == 0 {
+    if bit.is_multiple_of(8) && len.is_multiple_of(8) {
         let bytes = b.get(first..first + len / 8)?;
         return Some(bytes.iter().fold(0u64, |acc, &x| (acc << 8) | x as u64));
     }
