@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn expiry_follows_refresh_time() {
         let mut c = ArpCache::new(8, 10 * S);
-        c.learn(0 * S, ip(1), [1; 6], true);
+        c.learn(Duration::ZERO, ip(1), [1; 6], true);
         c.learn(5 * S, ip(2), [2; 6], true);
         c.learn(8 * S, ip(1), [1; 6], true); // refreshed
         c.expire(12 * S);

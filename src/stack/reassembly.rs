@@ -157,7 +157,7 @@ impl Reassembler {
         };
         let cost = len + FRAGMENT_OVERHEAD + if frag.offset == 0 { header_len } else { 0 };
         let invalid = len == 0
-            || (frag.more && len % 8 != 0)
+            || (frag.more && !len.is_multiple_of(8))
             || header_len + end > MAX_DATAGRAM
             || cost > self.mem_cap;
         if invalid {
