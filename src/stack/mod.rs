@@ -10,8 +10,16 @@
 //! - `Stack::arp_cache(&self, now) -> Vec<ArpEntry>`
 //! - `Stack::take_printed(&mut self) -> Vec<PrintedDatagram>` (UDP print sink, bounded)
 //! - `Stack::config(&self) -> &StackConfig`
+//! - `Stack::reassembly_bytes(&self) -> usize` (held fragment bytes, ≤ `reassembly_mem_cap`)
+mod arp;
 mod host;
+mod icmp;
+mod reassembly;
+mod udp;
 pub use host::Stack;
+pub use icmp::QUOTED_PAYLOAD;
+pub use reassembly::{FRAGMENT_OVERHEAD, MAX_REASSEMBLIES};
+pub use udp::PRINT_PAYLOAD_CAP;
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -273,5 +281,8 @@ pub struct ArpEntry {
 pub struct PrintedDatagram {
     pub at: Duration,
     pub from: (Ipv4Addr, u16),
+    /// The payload, cut to [`PRINT_PAYLOAD_CAP`] bytes.
     pub payload: Vec<u8>,
+    /// The payload's length as received (more than `payload.len()` when it was cut).
+    pub orig_len: usize,
 }
