@@ -27,6 +27,7 @@
 use super::{Link, LinkStats, PeerView, RxMeta};
 use crate::capture::{Captured, Direction};
 use crate::stack::{Outbox, Stack};
+use crate::wire::build::{arp, icmp_echo, pad_to_min, udp, EthIp};
 use std::collections::VecDeque;
 use std::io;
 use std::net::Ipv4Addr;
@@ -34,6 +35,8 @@ use std::time::{Duration, Instant};
 
 const ETH_ARP: u16 = 0x0806;
 const ETH_IPV4: u16 = 0x0800;
+const ARP_REQUEST: u16 = 1;
+const ARP_REPLY: u16 = 2;
 const BROADCAST: [u8; 6] = [0xff; 6];
 /// Frames the peer keeps waiting for an ARP answer (Linux kept 3 per neighbour for years).
 const QUEUE_MAX: usize = 3;
@@ -358,8 +361,8 @@ impl SimLan {
         let hdr = EthIp {
             src_mac: self.cfg.peer_mac,
             dst_mac,
-            src_ip: self.cfg.peer_ip.octets(),
-            dst_ip: self.cfg.stack_ip.octets(),
+            src_ip: self.cfg.peer_ip,
+            dst_ip: self.cfg.stack_ip,
             ttl: 64,
             ip_id: self.ip_id,
         };
@@ -387,6 +390,8 @@ impl SimLan {
                 );
             }
         }
+        // On the wire every frame is at least 60 bytes (the sender's NIC pads).
+        pad_to_min(&mut f, 0);
         self.wire.push_back((self.now, f.clone()));
         self.scratch = f;
     }
@@ -397,12 +402,13 @@ impl SimLan {
         arp(
             &mut f,
             to.unwrap_or(BROADCAST),
-            1,
+            ARP_REQUEST,
             self.cfg.peer_mac,
-            self.cfg.peer_ip.octets(),
+            self.cfg.peer_ip,
             [0; 6],
-            self.cfg.stack_ip.octets(),
+            self.cfg.stack_ip,
         );
+        pad_to_min(&mut f, 0);
         self.arp_unanswered += 1;
         self.wire.push_back((self.now, f));
     }
@@ -434,7 +440,7 @@ impl SimLan {
                     return;
                 }
                 self.stack_mac_hint = Some(sha);
-                if op == 2 && tpa == self.cfg.peer_ip {
+                if op == ARP_REPLY && tpa == self.cfg.peer_ip {
                     // A reply confirms the entry: REACHABLE, queued packets go out.
                     self.arp_unanswered = 0;
                     self.neigh = Neigh::Reachable {
@@ -442,18 +448,19 @@ impl SimLan {
                         until: self.now + self.cfg.arp_timeout,
                     };
                     self.flush_queue(sha);
-                } else if op == 1 && tpa == self.cfg.peer_ip {
+                } else if op == ARP_REQUEST && tpa == self.cfg.peer_ip {
                     // Answer, and note the asker (as STALE unless already better known).
                     let mut r = Vec::with_capacity(42);
                     arp(
                         &mut r,
                         sha,
-                        2,
+                        ARP_REPLY,
                         self.cfg.peer_mac,
-                        self.cfg.peer_ip.octets(),
+                        self.cfg.peer_ip,
                         sha,
-                        spa.octets(),
+                        spa,
                     );
+                    pad_to_min(&mut r, 0);
                     self.wire.push_back((self.now, r));
                     match self.neigh {
                         Neigh::Reachable { mac, until } if mac == sha => {
@@ -665,95 +672,4 @@ pub fn run_lockstep(
         stack.poll(link.now());
     }
     Ok(())
-}
-
-// ---- Frame building (temporary: replaced by crate::wire::build once it lands) ----
-
-struct EthIp {
-    src_mac: [u8; 6],
-    dst_mac: [u8; 6],
-    src_ip: [u8; 4],
-    dst_ip: [u8; 4],
-    ttl: u8,
-    ip_id: u16,
-}
-
-fn csum(data: &[u8], mut sum: u32) -> u16 {
-    for c in data.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
-fn eth(out: &mut Vec<u8>, dst: [u8; 6], src: [u8; 6], ethertype: u16) {
-    out.extend_from_slice(&dst);
-    out.extend_from_slice(&src);
-    out.extend_from_slice(&ethertype.to_be_bytes());
-}
-
-fn ipv4(out: &mut Vec<u8>, h: &EthIp, proto: u8, payload_len: usize) {
-    eth(out, h.dst_mac, h.src_mac, ETH_IPV4);
-    let start = out.len();
-    let total = (20 + payload_len) as u16;
-    out.extend_from_slice(&[0x45, 0]);
-    out.extend_from_slice(&total.to_be_bytes());
-    out.extend_from_slice(&h.ip_id.to_be_bytes());
-    out.extend_from_slice(&[0x40, 0, h.ttl, proto, 0, 0]);
-    out.extend_from_slice(&h.src_ip);
-    out.extend_from_slice(&h.dst_ip);
-    let c = csum(&out[start..], 0);
-    out[start + 10..start + 12].copy_from_slice(&c.to_be_bytes());
-}
-
-fn arp(
-    out: &mut Vec<u8>,
-    eth_dst: [u8; 6],
-    op: u16,
-    sender_mac: [u8; 6],
-    sender_ip: [u8; 4],
-    target_mac: [u8; 6],
-    target_ip: [u8; 4],
-) {
-    eth(out, eth_dst, sender_mac, ETH_ARP);
-    out.extend_from_slice(&[0, 1, 8, 0, 6, 4]);
-    out.extend_from_slice(&op.to_be_bytes());
-    out.extend_from_slice(&sender_mac);
-    out.extend_from_slice(&sender_ip);
-    out.extend_from_slice(&target_mac);
-    out.extend_from_slice(&target_ip);
-}
-
-fn icmp_echo(out: &mut Vec<u8>, h: &EthIp, reply: bool, ident: u16, seq: u16, data: &[u8]) {
-    ipv4(out, h, 1, 8 + data.len());
-    let start = out.len();
-    out.extend_from_slice(&[if reply { 0 } else { 8 }, 0, 0, 0]);
-    out.extend_from_slice(&ident.to_be_bytes());
-    out.extend_from_slice(&seq.to_be_bytes());
-    out.extend_from_slice(data);
-    let c = csum(&out[start..], 0);
-    out[start + 2..start + 4].copy_from_slice(&c.to_be_bytes());
-}
-
-fn udp(out: &mut Vec<u8>, h: &EthIp, src_port: u16, dst_port: u16, payload: &[u8]) {
-    ipv4(out, h, 17, 8 + payload.len());
-    let start = out.len();
-    let len = (8 + payload.len()) as u16;
-    out.extend_from_slice(&src_port.to_be_bytes());
-    out.extend_from_slice(&dst_port.to_be_bytes());
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(payload);
-    let mut pseudo = 0u32;
-    for c in h.src_ip.chunks(2).chain(h.dst_ip.chunks(2)) {
-        pseudo += u32::from(u16::from_be_bytes([c[0], c[1]]));
-    }
-    pseudo += 17 + u32::from(len);
-    let mut c = csum(&out[start..], pseudo);
-    if c == 0 {
-        c = 0xffff;
-    }
-    out[start + 6..start + 8].copy_from_slice(&c.to_be_bytes());
 }

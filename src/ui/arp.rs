@@ -27,10 +27,9 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     for e in &s.arp_cache {
         out.push(Line::raw(fit(
             &format!(
-                "  {:<15} {}  age {:.0}s  expires in {:.0}s",
+                "  {:<15} {}  {:.0}s left",
                 e.ip.to_string(),
                 mac_to_string(&e.mac),
-                e.age,
                 e.remaining
             ),
             width,
@@ -39,12 +38,10 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     if let Some(p) = &s.peer {
         out.push(Line::raw(""));
         out.push(Line::styled(
-            fit(
-                &format!("{} {}: entry for ringside", clean(&p.name), p.ip),
-                width,
-            ),
+            fit(&format!("{} {}", clean(&p.name), p.ip), width),
             bold,
         ));
+        out.push(Line::raw(fit("  its ARP cache entry for ringside:", width)));
         match p.arp_entry {
             Some((mac, left)) => {
                 let color = if left > 5.0 {
@@ -61,7 +58,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 ]));
             }
             None => out.push(Line::styled(
-                "  (none) expired: the PC must ARP before it can ping",
+                "  (none): must ARP before it can ping",
                 Style::default()
                     .fg(Color::LightRed)
                     .add_modifier(Modifier::BOLD),
@@ -94,10 +91,10 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         out.push(Line::styled("UDP print sink (port 9)", bold));
         for d in s.printed.iter().rev().take(6) {
             let text = format!(
-                "  {}:{} \"{}\"",
+                "  \"{}\" from {}:{}",
+                ascii(&d.payload[..d.payload.len().min(120)]),
                 d.from.0,
-                d.from.1,
-                ascii(&d.payload[..d.payload.len().min(120)])
+                d.from.1
             );
             out.push(Line::raw(fit(&text, width)));
         }

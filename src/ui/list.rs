@@ -20,27 +20,17 @@ pub fn benign(r: DropReason) -> bool {
 }
 
 /// Marker, verdict text and colour for a frame.
-fn verdict_cell(dir: Direction, v: Option<Verdict>) -> (&'static str, String, Style) {
+fn verdict_cell(dir: Direction, v: Option<Verdict>) -> (&'static str, &'static str, Style) {
     match (dir, v) {
-        (Direction::Out, _) => (
-            "→",
-            "sent by ringside".into(),
-            Style::default().fg(Color::Cyan),
-        ),
-        (Direction::In, Some(Verdict::Answered(a))) => {
-            ("←", format!("answered: {}", a.name()), Style::default())
+        (Direction::Out, _) => ("→", "sent", Style::default().fg(Color::Cyan)),
+        (Direction::In, Some(Verdict::Answered(a))) => ("←", a.name(), Style::default()),
+        (Direction::In, Some(Verdict::NoReply(r))) if benign(r) => {
+            ("←", r.name(), Style::default().fg(Color::Gray))
         }
-        (Direction::In, Some(Verdict::NoReply(r))) if benign(r) => (
-            "←",
-            format!("no reply: {}", r.name()),
-            Style::default().fg(Color::Gray),
-        ),
-        (Direction::In, Some(Verdict::NoReply(r))) => (
-            "✗",
-            format!("dropped: {}", r.name()),
-            Style::default().fg(Color::LightRed),
-        ),
-        (Direction::In, None) => ("←", String::new(), Style::default()),
+        (Direction::In, Some(Verdict::NoReply(r))) => {
+            ("✗", r.name(), Style::default().fg(Color::LightRed))
+        }
+        (Direction::In, None) => ("←", "", Style::default()),
     }
 }
 
@@ -59,9 +49,18 @@ fn cols(width: usize) -> Cols {
             no: 7,
             time: 10,
             addr: 17,
-            proto: 8,
-            len: 6,
-            verdict: 30,
+            proto: 6,
+            len: 5,
+            verdict: 20,
+        }
+    } else if width >= 104 {
+        Cols {
+            no: 6,
+            time: 8,
+            addr: 15,
+            proto: 5,
+            len: 4,
+            verdict: 18,
         }
     } else if width >= 100 {
         Cols {
@@ -117,7 +116,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
             pad("Len", c.len)
         );
         if c.verdict > 0 {
-            s.push_str(&pad("ringside", c.verdict));
+            s.push_str(&pad("ringside did", c.verdict));
             s.push(' ');
         }
         s.push_str("Info");
@@ -194,7 +193,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
             pad(&e.orig_len.to_string(), c.len),
         );
         if c.verdict > 0 {
-            text.push_str(&pad(&vtext, c.verdict));
+            text.push_str(&pad(vtext, c.verdict));
             text.push(' ');
         }
         text.push_str(&info);

@@ -96,7 +96,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
 
 fn switch(name: &str, on: bool, key: &str) -> Vec<Span<'static>> {
     vec![
-        Span::raw(format!("{name} ")),
+        Span::raw(name.to_string()),
         Span::styled(
             if on { " ON " } else { " OFF " },
             Style::default()
@@ -108,7 +108,7 @@ fn switch(name: &str, on: bool, key: &str) -> Vec<Span<'static>> {
                 })
                 .add_modifier(Modifier::BOLD),
         ),
-        Span::styled(format!("[{key}]  "), Style::default().fg(Color::Gray)),
+        Span::styled(format!("[{key}] "), Style::default().fg(Color::Gray)),
     ]
 }
 
@@ -122,6 +122,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let mut spans = Vec::new();
     spans.extend(switch("ARP", s.arp_responder, "a"));
     spans.extend(switch("ICMP", s.icmp_responder, "i"));
+    if let Some(p) = &s.peer {
+        let (text, color) = match p.arp_entry {
+            Some((_, left)) => (format!("peer's entry {left:.0}s"), Color::LightGreen),
+            None => ("peer's entry EXPIRED".to_string(), Color::LightRed),
+        };
+        spans.push(Span::styled(text, Style::default().fg(color)));
+        spans.push(Span::raw(format!(" lost {}  ", p.pings_lost)));
+    }
     let no_reply = c.frames_in.saturating_sub(c.answered);
     spans.push(Span::raw(format!(
         "rx {} tx {} no-reply {}  ",
@@ -146,15 +154,6 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         ring.push_str(&format!("  ring {used}/{total}"));
     }
     spans.push(Span::raw(ring));
-    if w >= 140 {
-        if let Some(p) = &s.peer {
-            let e = match p.arp_entry {
-                Some((_, left)) => format!("  peer's entry: {left:.0}s"),
-                None => "  peer's entry: EXPIRED".into(),
-            };
-            spans.push(Span::raw(e));
-        }
-    }
     f.render_widget(
         Paragraph::new(Line::from(spans)),
         Rect { height: 1, ..area },
@@ -201,16 +200,6 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         )
     } else {
         let mut hints = String::new();
-        if let Some(p) = &s.peer {
-            if w < 140 {
-                hints.push_str(&match p.arp_entry {
-                    Some((_, left)) => {
-                        format!("peer's ARP entry {left:.0}s · lost {} · ", p.pings_lost)
-                    }
-                    None => format!("peer's ARP entry EXPIRED · lost {} · ", p.pings_lost),
-                });
-            }
-        }
         if let Some(e) = &s.error {
             hints.push_str(&format!("capture stopped: {} · ", clean(e)));
         }

@@ -49,14 +49,19 @@ pub fn lines(
         fit(&summary, width),
         Style::default().add_modifier(Modifier::BOLD),
     ));
-    let decl_w = width.saturating_sub(18).max(12);
+    // Offsets in two 8-column columns when there is room, 6 otherwise.
+    let col = if width >= 60 { 8 } else { 6 };
+    let decl_w = width.saturating_sub(2 + 2 * col).max(12);
+    let (nat, pak) = if col == 8 {
+        ("natural", "packed")
+    } else {
+        ("nat.", "pack.")
+    };
     out.push(Line::styled(
         fit(
             &format!(
-                "{}{:>8}{:>8}",
-                pad("struct frame {", decl_w + 2),
-                "natural",
-                "packed"
+                "{}{nat:>col$}{pak:>col$}",
+                pad("struct frame {", decl_w + 2)
             ),
             width,
         ),
@@ -74,7 +79,7 @@ pub fn lines(
                     hole_style,
                 ),
                 Span::styled(
-                    format!("{:>8}", format!("{}–{}", h.at.start, h.at.end - 1)),
+                    format!("{:>col$}", format!("{}–{}", h.at.start, h.at.end - 1)),
                     hole_style,
                 ),
             ]));
@@ -88,7 +93,12 @@ pub fn lines(
                 .add_modifier(Modifier::BOLD);
             sel_line = Some(out.len());
         }
-        let mut text = format!("  {}{:>8}{:>8}", pad(&decl, decl_w), m.natural, m.packed);
+        let mut text = format!(
+            "  {}{:>col$}{:>col$}",
+            pad(&decl, decl_w),
+            m.natural,
+            m.packed
+        );
         if let CType::Flexible(n) = m.ty {
             text.push_str(&format!("  ({n} bytes follow)"));
         }
@@ -105,7 +115,7 @@ pub fn lines(
                 hole_style,
             ),
             Span::styled(
-                format!("{:>8}", format!("{}–{}", h.at.start, h.at.end - 1)),
+                format!("{:>col$}", format!("{}–{}", h.at.start, h.at.end - 1)),
                 hole_style,
             ),
         ]));
@@ -134,14 +144,21 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         return;
     };
     let layout = Layout::of(d);
-    let (ls, sel_line) = lines(&layout, Some(field), inner.width as usize);
-    // Keep the summary line and the selected member in view.
-    let h = inner.height as usize;
+    let (mut ls, sel_line) = lines(&layout, Some(field), inner.width as usize);
+    // The size summary stays on top; the struct scrolls to keep the selected member in view.
+    let summary = ls.remove(0);
+    f.render_widget(Paragraph::new(summary), Rect { height: 1, ..inner });
+    let body = Rect {
+        y: inner.y + 1,
+        height: inner.height - 1,
+        ..inner
+    };
+    let h = body.height as usize;
     let mut scroll = 0;
-    if let Some(s) = sel_line {
-        if s >= h.saturating_sub(1) {
+    if let Some(s) = sel_line.map(|s| s - 1) {
+        if s + 2 > h {
             scroll = (s + 2).saturating_sub(h).min(ls.len().saturating_sub(h));
         }
     }
-    f.render_widget(Paragraph::new(ls).scroll((scroll as u16, 0)), inner);
+    f.render_widget(Paragraph::new(ls).scroll((scroll as u16, 0)), body);
 }
