@@ -673,3 +673,108 @@ pub fn run_lockstep(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::StackConfig;
+
+    fn lesson(secs: f64, arp_off_at: Option<f64>) -> (SimLan, Stack, Vec<Captured>) {
+        let mut sim = SimLan::lockstep(SimConfig::default());
+        let mut stack = Stack::new(StackConfig::default());
+        let mut frames = Vec::new();
+        let mut sink = |c: Captured| frames.push(c);
+        if let Some(t) = arp_off_at {
+            run_lockstep(&mut sim, &mut stack, Duration::from_secs_f64(t), &mut sink).unwrap();
+            stack.set_arp_responder(false);
+        }
+        run_lockstep(
+            &mut sim,
+            &mut stack,
+            Duration::from_secs_f64(secs),
+            &mut sink,
+        )
+        .unwrap();
+        (sim, stack, frames)
+    }
+
+    #[test]
+    fn same_seed_same_lesson() {
+        let (_, _, a) = lesson(30.0, Some(10.0));
+        let (_, _, b) = lesson(30.0, Some(10.0));
+        assert_eq!(a, b);
+        assert!(a.len() > 50);
+    }
+
+    #[test]
+    fn pings_once_a_second_like_iputils() {
+        let (sim, _, frames) = lesson(10.0, None);
+        let reqs: Vec<_> = frames
+            .iter()
+            .filter(|c| c.dir == Direction::In && c.data.len() == 98 && c.data[34] == 8)
+            .collect();
+        assert_eq!(reqs.len(), 11, "t = 0..=10 s");
+        let d = &reqs[3].data;
+        assert_eq!(u16::from_be_bytes([d[38], d[39]]), sim.ident);
+        assert_eq!(u16::from_be_bytes([d[40], d[41]]), 4, "seq counts from 1");
+        assert_eq!(d[42..50], 3u64.to_le_bytes(), "timeval seconds");
+        assert_eq!(d[58], 0x10, "then the 0x10, 0x11, ... pattern");
+        assert_eq!(d[97], 0x37);
+        let v = sim.view();
+        assert_eq!((v.pings_sent, v.pings_answered, v.pings_lost), (11, 11, 0));
+    }
+
+    #[test]
+    fn arp_off_unicast_probes_then_broadcasts_then_pings_fail() {
+        let (sim, _, frames) = lesson(40.0, Some(5.0));
+        let arp_reqs: Vec<&Captured> = frames
+            .iter()
+            .filter(|c| c.dir == Direction::In && c.data[12..14] == [8, 6])
+            .skip(1) // the first resolution at t=0
+            .collect();
+        let stack_mac = StackConfig::default().mac;
+        // The entry was confirmed at t=0, reachable 15 s: probes start at 15 s, unicast, 1 s apart.
+        assert_eq!(arp_reqs[0].ts, Duration::from_secs(15));
+        assert!(arp_reqs[..3].iter().all(|c| c.data[..6] == stack_mac));
+        assert!(arp_reqs[3..].iter().all(|c| c.data[..6] == [0xff; 6]));
+        let v = sim.view();
+        assert!(v.arp_entry.is_none());
+        assert!(v.pings_lost >= 15, "{v:?}");
+        assert!(v.arp_unanswered >= 20, "{v:?}");
+        assert_eq!(sim.neigh_state(), "INCOMPLETE");
+    }
+
+    #[test]
+    fn recovers_when_the_responder_comes_back() {
+        let mut sim = SimLan::lockstep(SimConfig::default());
+        let mut stack = Stack::new(StackConfig::default());
+        let mut sink = |_: Captured| {};
+        stack.set_arp_responder(false);
+        run_lockstep(&mut sim, &mut stack, Duration::from_secs(10), &mut sink).unwrap();
+        assert_eq!(sim.view().pings_answered, 0);
+        stack.set_arp_responder(true);
+        run_lockstep(&mut sim, &mut stack, Duration::from_secs(20), &mut sink).unwrap();
+        let v = sim.view();
+        assert!(v.pings_answered >= 9, "{v:?}");
+        assert_eq!(v.arp_unanswered, 0);
+        assert!(v.arp_entry.is_some());
+    }
+
+    #[test]
+    fn real_time_mode_runs_at_the_set_speed() {
+        let mut sim = SimLan::new(SimConfig {
+            speed: 50.0,
+            ..SimConfig::default()
+        });
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(200) {
+            sim.recv_batch(Duration::from_millis(20), &mut |_, _| {})
+                .unwrap();
+        }
+        let t = sim.now().as_secs_f64();
+        assert!(
+            (5.0..=14.0).contains(&t),
+            "about 10 simulated seconds, got {t}"
+        );
+    }
+}
