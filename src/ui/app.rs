@@ -137,13 +137,15 @@ pub struct App {
 
 impl App {
     pub fn new(mode: Mode, history_bytes: usize) -> Self {
+        // A capture file opens at its first frame (like Wireshark); live sources follow the tail.
+        let follow = !matches!(mode, Mode::Replay { .. });
         App {
             mode,
             history: History::new(history_bytes),
             status: Status::default(),
             focus: Pane::List,
             selected: None,
-            follow: true,
+            follow,
             frozen: None,
             field: 0,
             field_key: None,
@@ -205,6 +207,8 @@ impl App {
         }
         if self.follow && self.frozen.is_none() {
             self.selected = self.view_len().checked_sub(1).and_then(|i| self.view_no(i));
+        } else if self.selected.is_none() {
+            self.selected = self.view_no(0);
         }
     }
 

@@ -57,7 +57,12 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
         let new = app.history.last_no().unwrap_or(0) - app.frozen.unwrap_or(0);
         format!("PAUSED (+{new})")
     } else if app.follow {
-        "LIVE".into()
+        if matches!(app.mode, Mode::Replay { .. }) {
+            "FOLLOWING"
+        } else {
+            "LIVE"
+        }
+        .into()
     } else {
         "BROWSING (G: live)".into()
     };
