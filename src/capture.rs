@@ -1,7 +1,7 @@
 //! The capture thread: link -> stack -> replies back to the link, and every frame (in and out)
 //! handed to the UI through a bounded channel. It never waits on the UI: when the channel is full the
 //! frame is counted in `Status::handoff_dropped` and capture goes on.
-use crate::link::{Link, LinkStats, PeerView};
+use crate::link::{Link, LinkStats, PeerView, RxMeta};
 use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, Verdict};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -79,6 +79,12 @@ pub struct CaptureOptions {
     pub poll_timeout: Duration,
     /// How often `Status` is republished.
     pub status_interval: Duration,
+    /// Wait for room in the UI channel instead of dropping. Only for finite sources (a file):
+    /// a live link must never wait on the UI, but a replay should show every frame.
+    pub lossless: bool,
+    /// Hand the stack's replies to the UI too. Off for replay: a capture usually holds the
+    /// original replies already, and the verdict column says what ringside would have done.
+    pub show_replies: bool,
 }
 
 impl Default for CaptureOptions {
@@ -88,6 +94,8 @@ impl Default for CaptureOptions {
             record: None,
             poll_timeout: Duration::from_millis(50),
             status_interval: Duration::from_millis(100),
+            lossless: false,
+            show_replies: true,
         }
     }
 }
@@ -113,6 +121,8 @@ impl CaptureHandle {
     /// Ask the thread to stop and wait for it; returns the final status.
     pub fn stop(mut self) -> Status {
         self.stop.store(true, Ordering::Relaxed);
+        // A lossless hand-off may be waiting for room: dropping the receiver releases it.
+        self.frames = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -126,6 +136,7 @@ impl CaptureHandle {
 impl Drop for CaptureHandle {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.frames = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -185,6 +196,8 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         record: opts.record,
         poll_timeout: opts.poll_timeout,
         status_interval: opts.status_interval,
+        lossless: opts.lossless,
+        show_replies: opts.show_replies,
         control: ctl_rx,
         status: status.clone(),
         stop: stop.clone(),
@@ -218,6 +231,8 @@ struct Worker {
     status: Arc<Mutex<Status>>,
     stop: Arc<AtomicBool>,
     handoff_dropped: u64,
+    lossless: bool,
+    show_replies: bool,
     record_errors: u64,
     printed: Vec<PrintedDatagram>,
 }
@@ -228,7 +243,6 @@ const PRINTED_KEEP: usize = 32;
 impl Worker {
     fn run(mut self) {
         let mut outbox = Outbox::new();
-        let mut sent: Vec<(Duration, usize)> = Vec::new();
         let mut last_status = Instant::now() - self.status_interval;
         let mut error = None;
         while !self.stop.load(Ordering::Relaxed) {
@@ -244,7 +258,6 @@ impl Worker {
                 break;
             }
             outbox.clear();
-            sent.clear();
             let poll_timeout = self.poll_timeout;
             let Worker {
                 link,
@@ -254,56 +267,53 @@ impl Worker {
                 record,
                 handoff_dropped,
                 record_errors,
+                lossless,
+                show_replies,
                 ..
             } = &mut self;
-            let got = link.recv_batch(poll_timeout, &mut |frame, meta| {
-                let before = outbox.len();
-                let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
+            // Record and hand over one frame; allocates only when there is a UI to hand it to.
+            let mut keep = |meta: RxMeta, dir: Direction, data: &[u8], verdict: Option<Verdict>| {
                 if let Some(r) = record.as_mut() {
-                    if r.write_frame(meta.ts, frame, meta.orig_len).is_err() {
+                    if r.write_frame(meta.ts, data, meta.orig_len).is_err() {
                         *record_errors += 1;
                     }
                 }
                 if let Some(h) = handoff {
-                    let c = Captured {
-                        ts: meta.ts,
-                        dir: Direction::In,
-                        data: frame.to_vec(),
-                        orig_len: meta.orig_len,
-                        csum_not_ready: meta.csum_not_ready,
-                        verdict: Some(verdict),
-                    };
-                    offer(h, c, in_flight, handoff_dropped);
+                    if dir == Direction::In || *show_replies {
+                        let c = Captured {
+                            ts: meta.ts,
+                            dir,
+                            data: data.to_vec(),
+                            orig_len: meta.orig_len,
+                            csum_not_ready: meta.csum_not_ready,
+                            verdict,
+                        };
+                        offer(h, c, *lossless, in_flight, handoff_dropped);
+                    }
                 }
-                sent.push((meta.ts, outbox.len() - before));
+            };
+            let got = link.recv_batch(poll_timeout, &mut |frame, meta| {
+                let before = outbox.len();
+                let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
+                // Recorded and shown in wire order: each reply right after what triggered it.
+                // They reach the link after the batch (the link is busy lending us `frame`).
+                keep(meta, Direction::In, frame, Some(verdict));
+                for reply in outbox.iter().skip(before) {
+                    let out_meta = RxMeta {
+                        ts: meta.ts,
+                        orig_len: reply.len() as u32,
+                        csum_not_ready: false,
+                    };
+                    keep(out_meta, Direction::Out, reply, None);
+                }
             });
             if let Err(e) = got {
                 error = Some(format!("receiving from {}: {e}", link.describe()));
                 break;
             }
-            // Send what the stack answered, in order, each stamped with its trigger's time.
-            let mut replies = outbox.iter();
-            for &(ts, n) in &sent {
-                for frame in replies.by_ref().take(n) {
-                    if let Err(e) = link.send(frame) {
-                        error = Some(format!("sending on {}: {e}", link.describe()));
-                    }
-                    if let Some(r) = record.as_mut() {
-                        if r.write_frame(ts, frame, frame.len() as u32).is_err() {
-                            *record_errors += 1;
-                        }
-                    }
-                    if let Some(h) = handoff {
-                        let c = Captured {
-                            ts,
-                            dir: Direction::Out,
-                            data: frame.to_vec(),
-                            orig_len: frame.len() as u32,
-                            csum_not_ready: false,
-                            verdict: None,
-                        };
-                        offer(h, c, in_flight, handoff_dropped);
-                    }
+            for frame in outbox.iter() {
+                if let Err(e) = link.send(frame) {
+                    error = Some(format!("sending on {}: {e}", link.describe()));
                 }
             }
             if !outbox.is_empty() {
@@ -361,9 +371,24 @@ impl Worker {
 }
 
 /// Hand a frame to the UI if there is room; count it otherwise. Never blocks.
-fn offer(h: &SyncSender<Captured>, c: Captured, in_flight: &AtomicUsize, dropped: &mut u64) {
+fn offer(
+    h: &SyncSender<Captured>,
+    c: Captured,
+    lossless: bool,
+    in_flight: &AtomicUsize,
+    dropped: &mut u64,
+) {
     // Count first so the receiver can never decrement below zero.
     in_flight.fetch_add(1, Ordering::Relaxed);
+    if lossless {
+        // A file waits for the reader; the handle drops the receiver before joining, so this
+        // cannot outlive the UI.
+        if h.send(c).is_err() {
+            in_flight.fetch_sub(1, Ordering::Relaxed);
+            *dropped += 1;
+        }
+        return;
+    }
     match h.try_send(c) {
         Ok(()) => {}
         Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {

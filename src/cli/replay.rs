@@ -37,10 +37,12 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
         Box::new(link),
         Stack::new(StackConfig::default()),
         CaptureOptions {
-            // Frames arrive far faster than anyone reads: a deep hand-off keeps them all, the
-            // history budget bounds memory after that.
-            handoff_capacity: Some(262_144),
+            // A file can wait for the screen: every frame is shown (the history budget bounds
+            // memory after that), and the stack's own answers are not added as extra rows.
+            handoff_capacity: Some(65_536),
             poll_timeout: Duration::from_millis(20),
+            lossless: true,
+            show_replies: false,
             ..CaptureOptions::default()
         },
     );
