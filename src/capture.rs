@@ -257,7 +257,6 @@ impl Worker {
             if self.link.exhausted() {
                 break;
             }
-            outbox.clear();
             let poll_timeout = self.poll_timeout;
             let Worker {
                 link,
@@ -292,40 +291,14 @@ impl Worker {
                     }
                 }
             };
-            let got = link.recv_batch(poll_timeout, &mut |frame, meta| {
-                let before = outbox.len();
-                let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
-                // Recorded and shown in wire order: each reply right after what triggered it.
-                // They reach the link after the batch (the link is busy lending us `frame`).
-                keep(meta, Direction::In, frame, Some(verdict));
-                for reply in outbox.iter().skip(before) {
-                    let out_meta = RxMeta {
-                        ts: meta.ts,
-                        orig_len: reply.len() as u32,
-                        csum_not_ready: false,
-                    };
-                    keep(out_meta, Direction::Out, reply, None);
-                }
-            });
-            if let Err(e) = got {
-                error = Some(format!("receiving from {}: {e}", link.describe()));
-                break;
-            }
-            for frame in outbox.iter() {
-                if let Err(e) = link.send(frame) {
-                    error = Some(format!("sending on {}: {e}", link.describe()));
-                }
-            }
-            if !outbox.is_empty() {
-                if let Err(e) = link.flush() {
-                    error = Some(format!("sending on {}: {e}", link.describe()));
-                }
+            if let Err(e) = pump(&mut **link, stack, &mut outbox, poll_timeout, &mut keep) {
+                error = Some(e.to_string());
             }
             if error.is_some() {
                 break;
             }
-            let now = link.now();
-            stack.poll(now);
+            let now = self.link.now();
+            self.stack.poll(now);
             self.printed.extend(self.stack.take_printed());
             if self.printed.len() > PRINTED_KEEP {
                 let excess = self.printed.len() - PRINTED_KEEP;
@@ -368,6 +341,66 @@ impl Worker {
             *g = s;
         }
     }
+}
+
+/// What went wrong in one [`pump`].
+#[derive(Debug)]
+pub enum PumpError {
+    Receive(String, std::io::Error),
+    Send(String, std::io::Error),
+}
+
+impl std::fmt::Display for PumpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PumpError::Receive(link, e) => write!(f, "receiving from {link}: {e}"),
+            PumpError::Send(link, e) => write!(f, "sending on {link}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PumpError {}
+
+/// Receives each frame of a [`pump`]: its metadata, direction, bytes and (received frames only)
+/// the stack's verdict.
+pub type FrameVisitor<'a> = dyn FnMut(RxMeta, Direction, &[u8], Option<Verdict>) + 'a;
+
+/// One wake-up of the capture loop, shared by the capture thread and lockstep runs (tests, the
+/// lesson recorder): wait up to `timeout` for a batch, run each frame through the stack, give
+/// `keep` each received frame and then the replies it caused (wire order), then send the
+/// replies. Returns the number of frames received.
+pub fn pump(
+    link: &mut dyn Link,
+    stack: &mut Stack,
+    outbox: &mut Outbox,
+    timeout: Duration,
+    keep: &mut FrameVisitor<'_>,
+) -> Result<usize, PumpError> {
+    outbox.clear();
+    let got = link.recv_batch(timeout, &mut |frame, meta| {
+        let before = outbox.len();
+        let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, outbox);
+        keep(meta, Direction::In, frame, Some(verdict));
+        for reply in outbox.iter().skip(before) {
+            let out = RxMeta {
+                ts: meta.ts,
+                orig_len: reply.len() as u32,
+                csum_not_ready: false,
+            };
+            keep(out, Direction::Out, reply, None);
+        }
+    });
+    let got = got.map_err(|e| PumpError::Receive(link.describe(), e))?;
+    // The replies reach the link after the batch: the link was busy lending us each frame.
+    for frame in outbox.iter() {
+        link.send(frame)
+            .map_err(|e| PumpError::Send(link.describe(), e))?;
+    }
+    if !outbox.is_empty() {
+        link.flush()
+            .map_err(|e| PumpError::Send(link.describe(), e))?;
+    }
+    Ok(got)
 }
 
 /// Hand a frame to the UI if there is room; count it otherwise. Never blocks.

@@ -25,7 +25,9 @@
 //! ([`SimLan::lockstep`]) `recv_batch` never sleeps: it jumps the clock to the next event, which
 //! makes whole lessons reproducible in tests. Everything is deterministic given [`SimConfig::seed`].
 use super::{Link, LinkStats, PeerView, RxMeta};
-use crate::capture::{Captured, Direction};
+#[cfg(test)]
+use crate::capture::Direction;
+use crate::capture::{pump, Captured};
 use crate::stack::{Outbox, Stack};
 use crate::wire::build::{arp, icmp_echo, pad_to_min, udp, EthIp};
 use std::collections::VecDeque;
@@ -625,8 +627,8 @@ impl Link for SimLan {
 }
 
 /// Run `link` and `stack` together on the calling thread until the link's clock reaches `until`,
-/// exactly as the capture thread does (frames in, verdicts, replies sent back stamped with their
-/// trigger's time), handing every frame to `sink`. For lockstep links this is a reproducible lesson.
+/// through the same [`pump`] the capture thread uses (frames in, verdicts, each reply right after
+/// its trigger), handing every frame to `sink`. For lockstep links this is a reproducible lesson.
 pub fn run_lockstep(
     link: &mut dyn Link,
     stack: &mut Stack,
@@ -634,41 +636,25 @@ pub fn run_lockstep(
     sink: &mut dyn FnMut(Captured),
 ) -> io::Result<()> {
     let mut outbox = Outbox::new();
-    let mut sent: Vec<(Duration, usize)> = Vec::new();
     while link.now() < until {
-        outbox.clear();
-        sent.clear();
-        let timeout = until - link.now();
-        link.recv_batch(
-            timeout.min(Duration::from_millis(50)),
-            &mut |frame, meta| {
-                let before = outbox.len();
-                let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
+        let timeout = (until - link.now()).min(Duration::from_millis(50));
+        pump(
+            link,
+            stack,
+            &mut outbox,
+            timeout,
+            &mut |meta, dir, data, verdict| {
                 sink(Captured {
                     ts: meta.ts,
-                    dir: Direction::In,
-                    data: frame.to_vec(),
+                    dir,
+                    data: data.to_vec(),
                     orig_len: meta.orig_len,
                     csum_not_ready: meta.csum_not_ready,
-                    verdict: Some(verdict),
-                });
-                sent.push((meta.ts, outbox.len() - before));
+                    verdict,
+                })
             },
-        )?;
-        let mut replies = outbox.iter();
-        for &(ts, n) in &sent {
-            for frame in replies.by_ref().take(n) {
-                link.send(frame)?;
-                sink(Captured {
-                    ts,
-                    dir: Direction::Out,
-                    data: frame.to_vec(),
-                    orig_len: frame.len() as u32,
-                    csum_not_ready: false,
-                    verdict: None,
-                });
-            }
-        }
+        )
+        .map_err(io::Error::other)?;
         stack.poll(link.now());
     }
     Ok(())
