@@ -88,6 +88,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         UiOptions {
             mode: Mode::Demo,
             history_bytes: args.history_mb << 20,
+            caption: None,
         },
     )
 }

@@ -53,6 +53,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
                 file: args.file.display().to_string(),
             },
             history_bytes: args.history_mb << 20,
+            caption: None,
         },
     )
 }

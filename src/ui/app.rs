@@ -92,6 +92,8 @@ const PPS_KEEP: usize = 120;
 
 pub struct App {
     pub mode: Mode,
+    /// A lesson's caption, drawn under the title.
+    pub caption: Option<String>,
     pub history: History,
     pub status: Status,
     pub focus: Pane,
@@ -141,6 +143,7 @@ impl App {
         let follow = !matches!(mode, Mode::Replay { .. });
         App {
             mode,
+            caption: None,
             history: History::new(history_bytes),
             status: Status::default(),
             focus: Pane::List,

@@ -41,6 +41,8 @@ pub struct UiOptions {
     pub mode: Mode,
     /// History memory budget in bytes (oldest frames evicted beyond it).
     pub history_bytes: usize,
+    /// A line under the title (a lesson's "what to look at"), if any.
+    pub caption: Option<String>,
 }
 
 /// Frames taken from the capture channel per screen refresh at most.
@@ -75,13 +77,22 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         );
         return;
     }
-    let [title, body, status_area] = Layout::vertical([
+    let caption_h = u16::from(app.caption.is_some());
+    let [title, caption, body, status_area] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(caption_h),
         Constraint::Min(1),
         Constraint::Length(2),
     ])
     .areas(area);
     status::title(f, title, app);
+    if let Some(c) = &app.caption {
+        f.render_widget(
+            Paragraph::new(text::fit(&format!(" {}", text::clean(c)), caption.width as usize))
+                .style(Style::default().fg(Color::Black).bg(Color::Cyan)),
+            caption,
+        );
+    }
     status::render(f, status_area, app);
 
     let wide = area.width >= 120 && body.height >= 30;
@@ -206,6 +217,7 @@ pub fn run(mut capture: CaptureHandle, opts: UiOptions) -> anyhow::Result<()> {
         .take()
         .ok_or_else(|| anyhow::anyhow!("the capture was started without a UI channel"))?;
     let mut app = App::new(opts.mode, opts.history_bytes);
+    app.caption = opts.caption;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
 
     let mut terminal = ratatui::init();
