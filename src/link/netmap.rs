@@ -108,7 +108,7 @@ impl Region {
     }
 
     fn atomic_u32(&self, off: usize) -> Option<&AtomicU32> {
-        if off % 4 != 0 || !self.fits(off, 4) {
+        if !off.is_multiple_of(4) || !self.fits(off, 4) {
             return None;
         }
         // SAFETY: in bounds and aligned (checked); shared words are only accessed atomically.
@@ -124,7 +124,7 @@ impl Region {
     }
 
     fn read_i64(&self, off: usize) -> Option<i64> {
-        if off % 8 != 0 || !self.fits(off, 8) {
+        if !off.is_multiple_of(8) || !self.fits(off, 8) {
             return None;
         }
         // SAFETY: in bounds and aligned (checked). Written once by the kernel at registration.
@@ -165,7 +165,7 @@ impl RingView {
     /// Validate the ring header at `off`: header and all slots inside the region, a non-zero
     /// slot count and buffer size.
     pub fn new(region: &Region, off: usize) -> Result<RingView, NmError> {
-        if off % 8 != 0 || !region.fits(off, RING_HDR) {
+        if !off.is_multiple_of(8) || !region.fits(off, RING_HDR) {
             return Err(NmError::RingOutOfBounds);
         }
         let num_slots = region
@@ -432,7 +432,7 @@ mod device {
 
             let nif = req.nr_offset as usize;
             let bad = || io::Error::other("netmap_if lies outside the netmap memory");
-            if !region.fits(nif, size_of::<netmap_if>()) || nif % 8 != 0 {
+            if !region.fits(nif, size_of::<netmap_if>()) || !nif.is_multiple_of(8) {
                 return Err(bad());
             }
             let word = |o: usize| region.load(nif + o).ok_or_else(bad);

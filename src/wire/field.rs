@@ -43,9 +43,7 @@ impl LayerKind {
 pub enum Check {
     Good,
     /// Wrong: the value that would have been right.
-    Bad {
-        expected: u16,
-    },
+    Bad { expected: u16 },
     /// Not transmitted (UDP checksum 0 over IPv4).
     Absent,
     /// Cannot be verified: the covered bytes are not all in the frame (truncated), or the sender's

@@ -158,7 +158,7 @@ impl AfPacket {
             .map_err(|e| os_err("PACKET_VERSION", e))?;
 
         let page = 4096usize;
-        if cfg.block_size == 0 || cfg.block_size % page != 0 || cfg.block_nr == 0 {
+        if cfg.block_size == 0 || !cfg.block_size.is_multiple_of(page) || cfg.block_nr == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
@@ -340,7 +340,7 @@ impl AfPacket {
             while !self.cursor_ready() {
                 std::hint::spin_loop();
                 spins = spins.wrapping_add(1);
-                if spins % 1024 == 0 && Instant::now() >= deadline {
+                if spins.is_multiple_of(1024) && Instant::now() >= deadline {
                     break;
                 }
             }

@@ -51,13 +51,9 @@ impl Mmap {
         Ok(Mmap { ptr, len })
     }
 
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     fn status_word(&self, off: usize) -> &AtomicU32 {
         assert!(
-            off % 4 == 0 && off + 4 <= self.len,
+            off.is_multiple_of(4) && off + 4 <= self.len,
             "status word out of the ring"
         );
         // SAFETY: in bounds and 4-aligned (checked; the mapping is page aligned). The kernel writes
