@@ -256,8 +256,7 @@ impl Worker {
             } = &mut self;
             let got = link.recv_batch(poll_timeout, &mut |frame, meta| {
                 let before = outbox.len();
-                let verdict =
-                    stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
+                let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
                 if let Some(r) = record.as_mut() {
                     if r.write_frame(meta.ts, frame, meta.orig_len).is_err() {
                         *record_errors += 1;

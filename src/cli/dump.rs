@@ -1,9 +1,247 @@
-//! PLACEHOLDER: `ringside dump` (to be written).
+//! `ringside dump FILE`: one line per frame with every decoded field, streamed.
+//!
+//! TSV (default): a header line naming the columns, then one row per frame; an empty cell is a
+//! field the frame does not have. The columns are stable (see [`COLUMNS`]); a field that occurs
+//! more than once (VLAN tags) has its values joined with `,`. `--json`: one JSON object per line
+//! with only the fields the frame has.
+use crate::pcap::CaptureReader;
+use crate::wire::{Check, Dissection, Field, Value};
 use clap::Args;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 
 #[derive(Args, Debug, Default)]
-pub struct DumpArgs {}
+pub struct DumpArgs {
+    /// A pcap or pcapng capture (Ethernet link type).
+    pub file: PathBuf,
+    /// JSON lines instead of TSV.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_args: DumpArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`ringside dump` is not built yet")
+/// The TSV columns, in order. `*.status` columns hold a checksum's verdict:
+/// good, bad, absent (UDP checksum 0) or unverified (bytes missing, or offload).
+pub const COLUMNS: &[&str] = &[
+    "no",
+    "time",
+    "cap_len",
+    "orig_len",
+    "eth.dst",
+    "eth.src",
+    "eth.type",
+    "vlan.pcp",
+    "vlan.dei",
+    "vlan.id",
+    "vlan.type",
+    "arp.htype",
+    "arp.ptype",
+    "arp.hlen",
+    "arp.plen",
+    "arp.opcode",
+    "arp.sha",
+    "arp.spa",
+    "arp.tha",
+    "arp.tpa",
+    "ipv4.version",
+    "ipv4.ihl",
+    "ipv4.dscp",
+    "ipv4.ecn",
+    "ipv4.total_length",
+    "ipv4.id",
+    "ipv4.flags",
+    "ipv4.frag_offset",
+    "ipv4.ttl",
+    "ipv4.protocol",
+    "ipv4.checksum",
+    "ipv4.checksum.status",
+    "ipv4.src",
+    "ipv4.dst",
+    "ipv4.options",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum",
+    "icmp.checksum.status",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.unused",
+    "icmp.mtu",
+    "icmp.pointer",
+    "icmp.rest",
+    "icmp.quote.version",
+    "icmp.quote.ihl",
+    "icmp.quote.total_length",
+    "icmp.quote.id",
+    "icmp.quote.ttl",
+    "icmp.quote.protocol",
+    "icmp.quote.src",
+    "icmp.quote.dst",
+    "icmp.quote.srcport",
+    "icmp.quote.dstport",
+    "icmp.quote.data",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.length",
+    "udp.checksum",
+    "udp.checksum.status",
+    "data",
+    "eth.trailer",
+    "problems",
+    "protocol",
+    "info",
+];
+
+pub fn run(args: DumpArgs) -> anyhow::Result<()> {
+    let mut reader = CaptureReader::open(&args.file)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut dumper = Dumper::new(args.json);
+    if !args.json {
+        writeln!(out, "{}", COLUMNS.join("\t"))?;
+    }
+    let mut d = Dissection::default();
+    let mut no = 0u64;
+    while let Some(f) = reader.next_frame()? {
+        no += 1;
+        d.parse(f.data, false);
+        let line = dumper.line(no, f.ts, f.data.len(), f.orig_len, &d);
+        if let Err(e) = out.write_all(line.as_bytes()) {
+            // `dump | head` closes the pipe: that is the reader being done, not a failure.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(e.into());
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        r => r?,
+    }
+    if let Some(stopped) = reader.stopped() {
+        eprintln!("ringside: warning: {}: {stopped}", args.file.display());
+    }
+    Ok(())
+}
+
+/// Formats one frame as a TSV row or a JSON object; reuses its buffers between frames.
+pub struct Dumper {
+    json: bool,
+    column: HashMap<&'static str, usize>,
+    cells: Vec<String>,
+    line: String,
+}
+
+impl Dumper {
+    pub fn new(json: bool) -> Self {
+        Dumper {
+            json,
+            column: COLUMNS.iter().enumerate().map(|(i, c)| (*c, i)).collect(),
+            cells: vec![String::new(); COLUMNS.len()],
+            line: String::new(),
+        }
+    }
+
+    /// The line for one frame, newline included.
+    pub fn line(
+        &mut self,
+        no: u64,
+        ts: std::time::Duration,
+        cap_len: usize,
+        orig_len: u32,
+        d: &Dissection,
+    ) -> &str {
+        for c in &mut self.cells {
+            c.clear();
+        }
+        let time = format!("{}.{:09}", ts.as_secs(), ts.subsec_nanos());
+        self.set("no", &no.to_string());
+        self.set("time", &time);
+        self.set("cap_len", &cap_len.to_string());
+        self.set("orig_len", &orig_len.to_string());
+        for f in &d.fields {
+            self.set(f.key, &machine_value(f));
+            if let Some(check) = f.check {
+                if let Some(&i) = self.status_column(f.key) {
+                    push_joined(&mut self.cells[i], check_name(check));
+                }
+            }
+        }
+        let problems: Vec<String> = d.problems.iter().map(|p| p.name()).collect();
+        self.set("problems", &problems.join(","));
+        let s = d.summary();
+        self.set("protocol", s.protocol);
+        self.set("info", &s.info);
+
+        self.line.clear();
+        if self.json {
+            let mut obj = serde_json::Map::new();
+            for (name, cell) in COLUMNS.iter().zip(&self.cells) {
+                if cell.is_empty() {
+                    continue;
+                }
+                let v = match *name {
+                    "no" | "cap_len" | "orig_len" => {
+                        serde_json::Value::from(cell.parse::<u64>().unwrap_or(0))
+                    }
+                    "problems" => serde_json::Value::from(cell.split(',').collect::<Vec<_>>()),
+                    _ => serde_json::Value::from(cell.as_str()),
+                };
+                obj.insert((*name).to_string(), v);
+            }
+            self.line = serde_json::Value::Object(obj).to_string();
+        } else {
+            for (i, cell) in self.cells.iter().enumerate() {
+                if i > 0 {
+                    self.line.push('\t');
+                }
+                // Cells come from our own formatting, but never let a tab or newline through.
+                self.line
+                    .extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            }
+        }
+        self.line.push('\n');
+        &self.line
+    }
+
+    fn set(&mut self, key: &str, value: &str) {
+        if let Some(&i) = self.column.get(key) {
+            push_joined(&mut self.cells[i], value);
+        }
+    }
+
+    fn status_column(&self, key: &str) -> Option<&usize> {
+        match key {
+            "ipv4.checksum" => self.column.get("ipv4.checksum.status"),
+            "icmp.checksum" => self.column.get("icmp.checksum.status"),
+            "udp.checksum" => self.column.get("udp.checksum.status"),
+            _ => None,
+        }
+    }
+}
+
+fn push_joined(cell: &mut String, value: &str) {
+    if !cell.is_empty() {
+        cell.push(',');
+    }
+    cell.push_str(value);
+}
+
+fn check_name(c: Check) -> &'static str {
+    c.name()
+}
+
+/// Values for machines: numbers without their names, MACs and addresses as usual.
+fn machine_value(f: &Field) -> String {
+    let mut s = String::new();
+    let _ = match f.value {
+        Value::Dec(v) | Value::Named(v, 0, _) => write!(s, "{v}"),
+        Value::Hex(v, w) | Value::Named(v, w, _) => {
+            write!(s, "0x{:0width$x}", v, width = w as usize)
+        }
+        Value::Flags(v, _) => write!(s, "0x{v:x}"),
+        Value::Bytes(n) => write!(s, "{n}"),
+        v @ (Value::Mac(_) | Value::Ipv4(_)) => write!(s, "{v}"),
+    };
+    s
 }

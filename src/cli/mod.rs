@@ -48,6 +48,31 @@ impl std::fmt::Display for UsageError {
 }
 impl std::error::Error for UsageError {}
 
+/// `198.51.100.2/24` (a bare address means /24, the lab's prefix).
+pub fn parse_ipv4_prefix(s: &str) -> Result<(std::net::Ipv4Addr, u8), String> {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (
+            a,
+            p.parse::<u8>()
+                .map_err(|_| format!("bad prefix length in {s:?}"))?,
+        ),
+        None => (s, 24),
+    };
+    if prefix > 32 {
+        return Err(format!("prefix length {prefix} is over 32"));
+    }
+    let addr = addr
+        .parse()
+        .map_err(|_| format!("{addr:?} is not an IPv4 address (expected e.g. 198.51.100.2/24)"))?;
+    Ok((addr, prefix))
+}
+
+/// `02:52:53:00:00:02`, for clap's value_parser.
+pub fn parse_mac_arg(s: &str) -> Result<[u8; 6], String> {
+    crate::wire::parse_mac(s)
+        .ok_or_else(|| format!("{s:?} is not a MAC address (expected e.g. 02:52:53:00:00:02)"))
+}
+
 /// Parse the command line and run it. Returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();

@@ -1,5 +1,7 @@
 //! Where frames come from and go to. Every backend (AF_PACKET ring, netmap, TAP, pcap, the simulated
 //! LAN) implements [`Link`]; the capture thread drives any of them the same way.
+pub mod pcap;
+
 use std::io;
 use std::time::Duration;
 
@@ -63,6 +65,11 @@ pub trait Link: Send {
 
     /// Run simulated time faster or slower (simulated LAN only).
     fn set_speed(&mut self, _speed: f64) {}
+
+    /// For a finite source (a pcap file): (bytes read, total bytes), to show loading progress.
+    fn progress(&self) -> Option<(u64, u64)> {
+        None
+    }
 
     /// True when a finite source (a pcap file) has no more frames.
     fn exhausted(&self) -> bool {

@@ -1,5 +1,12 @@
 //! Dissection: any byte string to layers and a byte-exact field map.
+//!
+//! etherparse's lax slicer (`LaxSlicedPacket`) finds the layers: where each header starts, whether
+//! the IPv4 payload is complete or fragmented, and where parsing had to stop. etherparse gives header
+//! slices, not field positions, so the field map is ours: each layer's fields are read from fixed
+//! layouts (the RFC diagrams) at the offset etherparse found, one bounds-checked read at a time, so a
+//! header cut short still shows every field whose bytes are there.
 use super::field::*;
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 /// The one-line view of a frame for packet lists (Wireshark's columns).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,19 +34,33 @@ pub fn dissect(frame: &[u8]) -> Dissection {
     d
 }
 
+/// VLAN tags followed at most (etherparse's lax slicer follows three).
+pub const MAX_VLAN_TAGS: usize = LaxSlicedPacket::LINK_EXTS_CAP;
+
+const ETH_LEN: usize = 14;
+const ARP_LEN: usize = 28;
+const UDP_LEN: usize = 8;
+const ICMP_LEN: usize = 8;
+
 impl Dissection {
-    /// Clear and dissect `frame`. `csum_not_ready` marks L4 checksums as unverified (offload).
+    /// Clear and dissect `frame`. `csum_not_ready` marks the UDP checksum as unverified: the
+    /// sender's kernel left it to offload, so the bytes on the wire are not the final checksum.
     pub fn parse(&mut self, frame: &[u8], csum_not_ready: bool) {
         self.frame_len = frame.len();
         self.layers.clear();
         self.fields.clear();
         self.problems.clear();
-        let _ = csum_not_ready;
+        let mut w = Walker {
+            d: self,
+            frame,
+            csum_not_ready,
+        };
+        w.walk();
     }
 
     /// The fields of one layer.
     pub fn layer_fields(&self, layer: &Layer) -> &[Field] {
-        &self.fields[layer.fields.clone()]
+        self.fields.get(layer.fields.clone()).unwrap_or(&[])
     }
 
     /// First field with this key.
@@ -49,5 +70,803 @@ impl Dissection {
 
     pub fn has_layer(&self, kind: LayerKind) -> bool {
         self.layers.iter().any(|l| l.kind == kind)
+    }
+
+    /// The field's value as a plain number (for `Dec`, `Hex`, `Named`, `Flags`).
+    pub fn num(&self, key: &str) -> Option<u64> {
+        match self.field(key)?.value {
+            Value::Dec(v) | Value::Hex(v, _) | Value::Named(v, _, _) => Some(v),
+            Value::Flags(v, _) => Some(v as u64),
+            _ => None,
+        }
+    }
+
+    /// The layer whose bytes contain frame offset `at` (innermost wins).
+    pub fn layer_at(&self, at: usize) -> Option<&Layer> {
+        self.layers.iter().rev().find(|l| l.bytes.contains(&at))
+    }
+
+    /// Wireshark-like one-line columns. Allocates: meant for the rows on screen, not the hot path.
+    pub fn summary(&self) -> Summary {
+        let ip = |k: &str| match self.field(k).map(|f| f.value) {
+            Some(v @ Value::Ipv4(_)) => Some(v.to_string()),
+            _ => None,
+        };
+        let mac = |k: &str| self.field(k).map(|f| f.value.to_string());
+        let mut s = Summary {
+            src: mac("eth.src").unwrap_or_default(),
+            dst: mac("eth.dst").unwrap_or_default(),
+            protocol: "Ethernet",
+            info: String::new(),
+        };
+        if self.frame_len < ETH_LEN {
+            s.protocol = "Ethernet";
+            s.info = format!("Truncated frame ({} bytes)", self.frame_len);
+            return s;
+        }
+        if self.has_layer(LayerKind::Arp) {
+            s.protocol = "ARP";
+            let spa = ip("arp.spa").unwrap_or_else(|| "?".into());
+            let tpa = ip("arp.tpa").unwrap_or_else(|| "?".into());
+            s.info = match self.num("arp.opcode") {
+                Some(1) if spa == tpa => format!("Gratuitous ARP for {spa}"),
+                Some(1) if spa == "0.0.0.0" => format!("Who has {tpa}? (ARP probe)"),
+                Some(1) => format!("Who has {tpa}? Tell {spa}"),
+                Some(2) => format!("{spa} is at {}", mac("arp.sha").unwrap_or_default()),
+                Some(op) => format!("ARP opcode {op}"),
+                None => "Truncated ARP".into(),
+            };
+        } else if self.has_layer(LayerKind::Ipv4) {
+            s.protocol = "IPv4";
+            if let (Some(src), Some(dst)) = (ip("ipv4.src"), ip("ipv4.dst")) {
+                s.src = src;
+                s.dst = dst;
+            }
+            let frag_off = self.num("ipv4.frag_offset").unwrap_or(0);
+            let mf = self.num("ipv4.flags").unwrap_or(0) & 1 != 0;
+            let ttl = self.num("ipv4.ttl").unwrap_or(0);
+            if self.has_layer(LayerKind::Udp) {
+                s.protocol = "UDP";
+                let sp = self.num("udp.srcport").unwrap_or(0);
+                let dp = self.num("udp.dstport").unwrap_or(0);
+                let len = self.num("udp.length").unwrap_or(0);
+                s.info = format!("{sp} → {dp} Len={}", len.saturating_sub(8));
+            } else if self.has_layer(LayerKind::Icmp) {
+                s.protocol = "ICMP";
+                let t = self.num("icmp.type").unwrap_or(255);
+                let code = self.num("icmp.code").unwrap_or(0);
+                let name = icmp_type_name(t as u8, code as u8);
+                s.info = match (self.num("icmp.ident"), self.num("icmp.seq")) {
+                    (Some(id), Some(seq)) => {
+                        format!("{name} id=0x{id:04x}, seq={seq}, ttl={ttl}")
+                    }
+                    _ => name.to_string(),
+                };
+            } else if frag_off > 0 || mf {
+                s.info = format!(
+                    "Fragmented IP protocol (proto={}, off={}, ID={:04x}){}",
+                    self.num("ipv4.protocol").unwrap_or(0),
+                    frag_off * 8,
+                    self.num("ipv4.id").unwrap_or(0),
+                    if mf { " [MF]" } else { "" }
+                );
+            } else if let Some(p) = self.num("ipv4.protocol") {
+                s.info = format!("IP protocol {p} ({})", ip_protocol_name(p as u8));
+            }
+        } else if let Some(t) = self.num("eth.type") {
+            s.protocol = ether_type_name(t as u16);
+            s.info = format!("Ethertype 0x{t:04x}");
+        }
+        if let Some(p) = self.problems.first() {
+            s.info = format!("{} [{}]", s.info, p.name());
+        }
+        s
+    }
+}
+
+/// Reads fields at fixed bit positions, bounds-checked, into the dissection.
+struct Walker<'a, 'f> {
+    d: &'a mut Dissection,
+    frame: &'f [u8],
+    csum_not_ready: bool,
+}
+
+impl Walker<'_, '_> {
+    fn walk(&mut self) {
+        let frame = self.frame;
+        let packet = match LaxSlicedPacket::from_ethernet(frame) {
+            Ok(p) => p,
+            Err(_) => {
+                // Shorter than an Ethernet header: show what bytes there are.
+                self.ethernet(0);
+                self.problem(Malformation::Truncated(LayerKind::Ethernet));
+                return;
+            }
+        };
+        self.ethernet(0);
+        let mut at = ETH_LEN;
+        for ext in &packet.link_exts {
+            let etherparse::LaxLinkExtSlice::Vlan(v) = ext else {
+                break; // MACsec: shown as payload below.
+            };
+            at = offset(frame, v.slice());
+            self.vlan(at);
+            at += 4;
+        }
+        // Tags beyond what etherparse follows, or a tag cut short.
+        let next_type = if at >= 2 {
+            read_u16(frame, at - 2)
+        } else {
+            None
+        };
+        if let Some(t) = next_type {
+            if is_vlan_tpid(t) {
+                if frame.len() >= at + 4 {
+                    self.problem(Malformation::TooManyVlanTags);
+                } else {
+                    self.vlan(at);
+                    self.problem(Malformation::Truncated(LayerKind::Vlan));
+                    return;
+                }
+            }
+        }
+        match &packet.net {
+            Some(LaxNetSlice::Ipv4(ip)) => {
+                let start = offset(frame, ip.header().slice());
+                let end = self.ipv4(start);
+                let payload = ip.payload();
+                let hdr_end = start + ip.header().slice().len();
+                if self
+                    .d
+                    .problems
+                    .contains(&Malformation::LengthTooShort(LayerKind::Ipv4))
+                    || ip.header().protocol().0 == 51
+                {
+                    // Total length shorter than the header (nothing to trust after it), or an
+                    // authentication header ringside does not decode: the rest is raw bytes.
+                    self.payload(hdr_end, end);
+                    self.trailer(end.max(hdr_end));
+                    return;
+                }
+                let fragmented = payload.fragmented;
+                let first_fragment = ip.header().fragments_offset().value() == 0;
+                let payload_start = offset(frame, payload.payload);
+                let payload_end = payload_start + payload.payload.len();
+                match &packet.transport {
+                    Some(TransportSlice::Udp(_)) if !fragmented || first_fragment => {
+                        self.udp(payload_start, payload_end, fragmented || payload.incomplete)
+                    }
+                    Some(TransportSlice::Icmpv4(_)) if !fragmented || first_fragment => {
+                        self.icmp(payload_start, payload_end, fragmented || payload.incomplete)
+                    }
+                    None if packet.stop_err.is_some() && !fragmented => {
+                        // Transport header cut short: decode the bytes that are there.
+                        match payload.ip_number.0 {
+                            17 => self.udp(payload_start, payload_end, true),
+                            1 => self.icmp(payload_start, payload_end, true),
+                            _ => self.payload(payload_start, payload_end),
+                        }
+                    }
+                    _ => self.payload(payload_start, payload_end),
+                }
+                self.trailer(end.max(payload_end));
+            }
+            Some(LaxNetSlice::Arp(arp)) => {
+                let start = offset(frame, arp.slice());
+                self.arp(start);
+                self.trailer(start + ARP_LEN);
+            }
+            Some(LaxNetSlice::Ipv6(v6)) => {
+                // Not decoded: IPv6 is shown as payload with its ethertype.
+                let start = offset(frame, v6.header().slice());
+                self.payload(start, frame.len());
+            }
+            None => {
+                let ether_type = next_type.unwrap_or(0);
+                match ether_type {
+                    0x0800 => {
+                        // IPv4 header etherparse could not take: bad version, IHL, or cut short.
+                        let end = self.ipv4(at);
+                        self.payload(end.min(frame.len()), frame.len());
+                    }
+                    0x0806 => {
+                        self.arp(at);
+                        self.trailer(at + ARP_LEN);
+                    }
+                    _ => self.payload(at, frame.len()),
+                }
+            }
+        }
+    }
+
+    fn problem(&mut self, m: Malformation) {
+        if !self.d.problems.contains(&m) {
+            self.d.problems.push(m);
+        }
+    }
+
+    /// Open a layer at byte `start` that claims `declared` bytes.
+    fn begin(&mut self, kind: LayerKind, start: usize, declared: usize) {
+        let end = (start + declared).min(self.frame.len());
+        let n = self.d.fields.len();
+        self.d.layers.push(Layer {
+            kind,
+            bytes: start.min(end)..end,
+            fields: n..n,
+            declared_len: declared,
+        });
+    }
+
+    /// Add a field at `bit` (from the frame start) if all its bytes are in the frame.
+    /// Returns the raw value, or None when the frame ends first.
+    fn field(
+        &mut self,
+        key: &'static str,
+        label: &'static str,
+        bit: usize,
+        len: usize,
+        value: impl FnOnce(u64) -> Value,
+    ) -> Option<u64> {
+        let raw = read_bits(self.frame, bit, len)?;
+        self.push(key, label, bit, len, value(raw), None);
+        Some(raw)
+    }
+
+    fn push(
+        &mut self,
+        key: &'static str,
+        label: &'static str,
+        bit: usize,
+        len: usize,
+        value: Value,
+        check: Option<Check>,
+    ) {
+        self.d.fields.push(Field {
+            key,
+            label,
+            bit_start: bit as u32,
+            bit_len: len as u32,
+            value,
+            check,
+        });
+        if let Some(l) = self.d.layers.last_mut() {
+            l.fields.end = self.d.fields.len();
+        }
+    }
+
+    fn mac(&mut self, key: &'static str, label: &'static str, at: usize) -> Option<[u8; 6]> {
+        let m: [u8; 6] = self.frame.get(at..at + 6)?.try_into().ok()?;
+        self.push(key, label, at * 8, 48, Value::Mac(m), None);
+        Some(m)
+    }
+
+    fn ipv4_addr(&mut self, key: &'static str, label: &'static str, at: usize) -> Option<[u8; 4]> {
+        let a: [u8; 4] = self.frame.get(at..at + 4)?.try_into().ok()?;
+        self.push(key, label, at * 8, 32, Value::Ipv4(a), None);
+        Some(a)
+    }
+
+    /// A run of bytes (options, payload) cut to what the frame holds.
+    fn bytes(&mut self, key: &'static str, label: &'static str, start: usize, end: usize) {
+        let end = end.min(self.frame.len());
+        if start < end {
+            self.push(
+                key,
+                label,
+                start * 8,
+                (end - start) * 8,
+                Value::Bytes((end - start) as u32),
+                None,
+            );
+        }
+    }
+
+    fn ethernet(&mut self, at: usize) {
+        self.begin(LayerKind::Ethernet, at, ETH_LEN);
+        self.mac("eth.dst", "Destination", at);
+        self.mac("eth.src", "Source", at + 6);
+        self.field("eth.type", "Type", (at + 12) * 8, 16, |v| {
+            Value::Named(v, 4, ether_type_name(v as u16))
+        });
+    }
+
+    fn vlan(&mut self, at: usize) {
+        self.begin(LayerKind::Vlan, at, 4);
+        let b = at * 8;
+        self.field("vlan.pcp", "PCP", b, 3, Value::Dec);
+        self.field("vlan.dei", "DEI", b + 3, 1, Value::Dec);
+        self.field("vlan.id", "VLAN ID", b + 4, 12, Value::Dec);
+        self.field("vlan.type", "Type", b + 16, 16, |v| {
+            Value::Named(v, 4, ether_type_name(v as u16))
+        });
+        if self.frame.len() < at + 4 {
+            self.problem(Malformation::Truncated(LayerKind::Vlan));
+        }
+    }
+
+    fn arp(&mut self, at: usize) {
+        self.begin(LayerKind::Arp, at, ARP_LEN);
+        let b = at * 8;
+        let htype = self.field("arp.htype", "Hardware type", b, 16, |v| {
+            Value::Named(v, 0, if v == 1 { "Ethernet" } else { "other" })
+        });
+        let ptype = self.field("arp.ptype", "Protocol type", b + 16, 16, |v| {
+            Value::Named(v, 4, ether_type_name(v as u16))
+        });
+        let hlen = self.field("arp.hlen", "HLEN", b + 32, 8, Value::Dec);
+        let plen = self.field("arp.plen", "PLEN", b + 40, 8, Value::Dec);
+        self.field("arp.opcode", "Operation", b + 48, 16, |v| {
+            Value::Named(v, 0, arp_op_name(v as u16))
+        });
+        let is_eth_ipv4 = [htype, ptype, hlen, plen]
+            .iter()
+            .zip([Some(1), Some(0x0800), Some(6), Some(4)])
+            .all(|(got, want)| got.is_none() || *got == want);
+        if !is_eth_ipv4 {
+            // Other address sizes: etherparse would follow them, but ringside teaches Ethernet/IPv4.
+            self.problem(Malformation::UnsupportedArp);
+            self.bytes("arp.addresses", "Addresses", at + 8, self.frame.len());
+            return;
+        }
+        self.mac("arp.sha", "Sender hardware address", at + 8);
+        self.ipv4_addr("arp.spa", "Sender protocol address", at + 14);
+        self.mac("arp.tha", "Target hardware address", at + 18);
+        self.ipv4_addr("arp.tpa", "Target protocol address", at + 24);
+        if self.frame.len() < at + ARP_LEN {
+            self.problem(Malformation::Truncated(LayerKind::Arp));
+        }
+    }
+
+    /// The IPv4 header at `at`; returns where the datagram ends (by total length, cut to the
+    /// frame). Also used where etherparse refused the header: the reason is found here.
+    fn ipv4(&mut self, at: usize) -> usize {
+        let frame = self.frame;
+        let ihl = frame.get(at).map(|b| (b & 0x0f) as usize * 4);
+        self.begin(LayerKind::Ipv4, at, ihl.unwrap_or(20).max(20));
+        let b = at * 8;
+        let version = self.field("ipv4.version", "Version", b, 4, Value::Dec);
+        self.field("ipv4.ihl", "IHL", b + 4, 4, Value::Dec);
+        self.field("ipv4.dscp", "DSCP", b + 8, 6, Value::Dec);
+        self.field("ipv4.ecn", "ECN", b + 14, 2, Value::Dec);
+        let total = self.field("ipv4.total_length", "Total Length", b + 16, 16, Value::Dec);
+        self.field("ipv4.id", "Identification", b + 32, 16, |v| {
+            Value::Hex(v, 4)
+        });
+        self.field("ipv4.flags", "Flags", b + 48, 3, |v| {
+            Value::Flags(v as u8, ["reserved", "DF", "MF"])
+        });
+        self.field(
+            "ipv4.frag_offset",
+            "Fragment Offset",
+            b + 51,
+            13,
+            Value::Dec,
+        );
+        self.field("ipv4.ttl", "TTL", b + 64, 8, Value::Dec);
+        self.field("ipv4.protocol", "Protocol", b + 72, 8, |v| {
+            Value::Named(v, 0, ip_protocol_name(v as u8))
+        });
+        let hdr_len = ihl.unwrap_or(20);
+        let header = frame.get(at..at + hdr_len);
+        let check = match header {
+            Some(h) if hdr_len >= 20 => Some(verify(checksum(h), read_u16(h, 10).unwrap_or(0))),
+            _ => Some(Check::Unverified),
+        };
+        if let Some(v) = read_bits(frame, b + 80, 16) {
+            self.push(
+                "ipv4.checksum",
+                "Header Checksum",
+                b + 80,
+                16,
+                Value::Hex(v, 4),
+                check,
+            );
+        }
+        self.ipv4_addr("ipv4.src", "Source Address", at + 12);
+        self.ipv4_addr("ipv4.dst", "Destination Address", at + 16);
+        if hdr_len > 20 {
+            self.bytes("ipv4.options", "Options", at + 20, at + hdr_len);
+        }
+
+        if frame.len() < at + 20 {
+            self.problem(Malformation::Truncated(LayerKind::Ipv4));
+            return frame.len();
+        }
+        if version != Some(4) {
+            self.problem(Malformation::BadVersion);
+        }
+        if hdr_len < 20 {
+            self.problem(Malformation::LengthTooShort(LayerKind::Ipv4));
+            return at + 20;
+        }
+        if frame.len() < at + hdr_len {
+            self.problem(Malformation::Truncated(LayerKind::Ipv4));
+            return frame.len();
+        }
+        if let Some(Check::Bad { .. }) = check {
+            self.problem(Malformation::BadChecksum(LayerKind::Ipv4));
+        }
+        let total = total.unwrap_or(0) as usize;
+        if total < hdr_len {
+            self.problem(Malformation::LengthTooShort(LayerKind::Ipv4));
+            return at + hdr_len;
+        }
+        if at + total > frame.len() {
+            self.problem(Malformation::LengthExceedsFrame(LayerKind::Ipv4));
+            return frame.len();
+        }
+        at + total
+    }
+
+    /// The UDP header and payload in `start..end` (the IP payload). `partial`: the IP payload is
+    /// not all here (fragment or truncated), so the checksum cannot be verified.
+    fn udp(&mut self, start: usize, end: usize, partial: bool) {
+        self.begin(LayerKind::Udp, start, UDP_LEN);
+        let b = start * 8;
+        self.field("udp.srcport", "Source Port", b, 16, Value::Dec);
+        self.field("udp.dstport", "Destination Port", b + 16, 16, Value::Dec);
+        let length = self.field("udp.length", "Length", b + 32, 16, Value::Dec);
+        let sum = read_bits(self.frame, b + 48, 16);
+        if start + UDP_LEN > end {
+            if let Some(v) = sum {
+                self.push(
+                    "udp.checksum",
+                    "Checksum",
+                    b + 48,
+                    16,
+                    Value::Hex(v, 4),
+                    None,
+                );
+            }
+            self.problem(Malformation::Truncated(LayerKind::Udp));
+            return;
+        }
+        let length = length.unwrap_or(0) as usize;
+        let mut check = None;
+        let mut data_end = end;
+        if length < UDP_LEN {
+            self.problem(Malformation::LengthTooShort(LayerKind::Udp));
+            check = Some(Check::Unverified);
+        } else if start + length > end {
+            if !partial {
+                self.problem(Malformation::LengthExceedsFrame(LayerKind::Udp));
+            }
+            check = Some(Check::Unverified);
+        } else {
+            data_end = start + length;
+        }
+        let sum = sum.unwrap_or(0) as u16;
+        let check = check.unwrap_or_else(|| {
+            if sum == 0 {
+                Check::Absent
+            } else if partial || self.csum_not_ready {
+                Check::Unverified
+            } else {
+                let ip = self.ip_header_start();
+                let computed = transport_checksum(self.frame, ip, 17, &self.frame[start..data_end]);
+                verify(computed, sum)
+            }
+        });
+        if let Check::Bad { .. } = check {
+            self.problem(Malformation::BadChecksum(LayerKind::Udp));
+        }
+        self.push(
+            "udp.checksum",
+            "Checksum",
+            b + 48,
+            16,
+            Value::Hex(sum as u64, 4),
+            Some(check),
+        );
+        self.payload(start + UDP_LEN, data_end);
+    }
+
+    fn icmp(&mut self, start: usize, end: usize, partial: bool) {
+        let frame = self.frame;
+        self.begin(LayerKind::Icmp, start, ICMP_LEN);
+        let b = start * 8;
+        let ty = self.field("icmp.type", "Type", b, 8, |v| {
+            Value::Named(v, 0, icmp_type_only(v as u8))
+        });
+        let code = match ty {
+            Some(t @ (3 | 11)) => self.field("icmp.code", "Code", b + 8, 8, |v| {
+                Value::Named(v, 0, icmp_code_name(t as u8, v as u8))
+            }),
+            _ => self.field("icmp.code", "Code", b + 8, 8, Value::Dec),
+        };
+        if let Some(v) = read_bits(frame, b + 16, 16) {
+            let check = if partial || end > frame.len() {
+                Check::Unverified
+            } else {
+                verify(
+                    checksum(&frame[start..end]),
+                    read_u16(frame, start + 2).unwrap_or(0),
+                )
+            };
+            if let Check::Bad { .. } = check {
+                self.problem(Malformation::BadChecksum(LayerKind::Icmp));
+            }
+            self.push(
+                "icmp.checksum",
+                "Checksum",
+                b + 16,
+                16,
+                Value::Hex(v, 4),
+                Some(check),
+            );
+        }
+        match ty {
+            Some(0) | Some(8) | Some(13) | Some(14) => {
+                self.field("icmp.ident", "Identifier", b + 32, 16, |v| Value::Hex(v, 4));
+                self.field("icmp.seq", "Sequence Number", b + 48, 16, Value::Dec);
+                if start + ICMP_LEN > end {
+                    self.problem(Malformation::Truncated(LayerKind::Icmp));
+                }
+                self.payload(start + ICMP_LEN, end);
+            }
+            Some(3) | Some(11) | Some(12) => {
+                if ty == Some(3) && code == Some(4) {
+                    self.field("icmp.unused", "Unused", b + 32, 16, |v| Value::Hex(v, 4));
+                    self.field("icmp.mtu", "Next-Hop MTU", b + 48, 16, Value::Dec);
+                } else if ty == Some(12) {
+                    self.field("icmp.pointer", "Pointer", b + 32, 8, Value::Dec);
+                    self.field("icmp.unused", "Unused", b + 40, 24, |v| Value::Hex(v, 6));
+                } else {
+                    self.field("icmp.unused", "Unused", b + 32, 32, |v| Value::Hex(v, 8));
+                }
+                if start + ICMP_LEN > end {
+                    self.problem(Malformation::Truncated(LayerKind::Icmp));
+                    return;
+                }
+                self.icmp_quote(start + ICMP_LEN, end);
+            }
+            _ => {
+                self.field("icmp.rest", "Rest of Header", b + 32, 32, |v| {
+                    Value::Hex(v, 8)
+                });
+                if start + ICMP_LEN > end && ty.is_some() {
+                    self.problem(Malformation::Truncated(LayerKind::Icmp));
+                }
+                self.payload(start + ICMP_LEN, end);
+            }
+        }
+    }
+
+    /// The offending datagram an ICMP error quotes: its IPv4 header and first 8 bytes (RFC 792).
+    fn icmp_quote(&mut self, start: usize, end: usize) {
+        let frame = self.frame;
+        let end = end.min(frame.len());
+        let ihl = frame
+            .get(start)
+            .map(|b| (b & 0x0f) as usize * 4)
+            .unwrap_or(20);
+        if end < start + 20 || !(20..=60).contains(&ihl) {
+            self.payload(start, end);
+            return;
+        }
+        self.begin(LayerKind::IcmpQuote, start, (end - start).min(ihl + 8));
+        let b = start * 8;
+        self.field("icmp.quote.version", "Version", b, 4, Value::Dec);
+        self.field("icmp.quote.ihl", "IHL", b + 4, 4, Value::Dec);
+        self.field(
+            "icmp.quote.total_length",
+            "Total Length",
+            b + 16,
+            16,
+            Value::Dec,
+        );
+        self.field("icmp.quote.id", "Identification", b + 32, 16, |v| {
+            Value::Hex(v, 4)
+        });
+        self.field("icmp.quote.ttl", "TTL", b + 64, 8, Value::Dec);
+        let proto = self.field("icmp.quote.protocol", "Protocol", b + 72, 8, |v| {
+            Value::Named(v, 0, ip_protocol_name(v as u8))
+        });
+        self.ipv4_addr("icmp.quote.src", "Source Address", start + 12);
+        self.ipv4_addr("icmp.quote.dst", "Destination Address", start + 16);
+        let l4 = start + ihl;
+        if proto == Some(17) {
+            self.field("icmp.quote.srcport", "Source Port", l4 * 8, 16, Value::Dec);
+            self.field(
+                "icmp.quote.dstport",
+                "Destination Port",
+                l4 * 8 + 16,
+                16,
+                Value::Dec,
+            );
+        }
+        self.bytes("icmp.quote.data", "Quoted data", l4, end);
+    }
+
+    fn payload(&mut self, start: usize, end: usize) {
+        let end = end.min(self.frame.len());
+        if start >= end {
+            return;
+        }
+        self.begin(LayerKind::Payload, start, end - start);
+        self.bytes("data", "Data", start, end);
+    }
+
+    /// Bytes after the datagram: Ethernet padding to 60 bytes, or junk.
+    fn trailer(&mut self, from: usize) {
+        if from < self.frame.len() {
+            self.begin(LayerKind::Trailer, from, self.frame.len() - from);
+            self.bytes("eth.trailer", "Padding", from, self.frame.len());
+        }
+    }
+
+    /// Offset of the (last) IPv4 header, for the UDP pseudo-header.
+    fn ip_header_start(&self) -> usize {
+        self.d
+            .layers
+            .iter()
+            .rev()
+            .find(|l| l.kind == LayerKind::Ipv4)
+            .map(|l| l.bytes.start)
+            .unwrap_or(0)
+    }
+}
+
+/// Byte offset of `inner` within `frame` (both from the same allocation).
+fn offset(frame: &[u8], inner: &[u8]) -> usize {
+    (inner.as_ptr() as usize).saturating_sub(frame.as_ptr() as usize)
+}
+
+fn is_vlan_tpid(t: u16) -> bool {
+    matches!(t, 0x8100 | 0x88a8 | 0x9100)
+}
+
+fn read_u16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+/// `len` bits (at most 64) starting at bit `bit`, big-endian; None if they run past the end.
+pub fn read_bits(b: &[u8], bit: usize, len: usize) -> Option<u64> {
+    if len == 0 || len > 64 {
+        return None;
+    }
+    let first = bit / 8;
+    let last = (bit + len).div_ceil(8);
+    let bytes = b.get(first..last)?;
+    let mut acc: u128 = 0;
+    for &x in bytes {
+        acc = (acc << 8) | x as u128;
+    }
+    let total = bytes.len() * 8;
+    let shift = total - (bit % 8) - len;
+    Some(((acc >> shift) & ((1u128 << len) - 1)) as u64)
+}
+
+/// RFC 1071 ones'-complement sum of `data`, folded, not inverted.
+fn sum16(data: &[u8], mut acc: u32) -> u32 {
+    let mut chunks = data.chunks_exact(2);
+    for c in &mut chunks {
+        acc += u16::from_be_bytes([c[0], c[1]]) as u32;
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    if let [last] = chunks.remainder() {
+        acc += (*last as u32) << 8;
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    acc
+}
+
+/// The folded sum over a whole message including its checksum field: 0xffff when it is right.
+fn checksum(data: &[u8]) -> u32 {
+    sum16(data, 0)
+}
+
+/// UDP sum over pseudo-header + segment (IPv4 header at `ip`).
+fn transport_checksum(frame: &[u8], ip: usize, proto: u8, segment: &[u8]) -> u32 {
+    let addrs = frame.get(ip + 12..ip + 20).unwrap_or(&[]);
+    let mut acc = sum16(addrs, 0);
+    acc = sum16(&[0, proto], acc);
+    acc = sum16(&(segment.len() as u16).to_be_bytes(), acc);
+    sum16(segment, acc)
+}
+
+/// Good when the sum over the message (checksum included) is all ones; otherwise Bad with the
+/// value that would have made it right.
+fn verify(folded_sum: u32, stored: u16) -> Check {
+    if folded_sum == 0xffff {
+        Check::Good
+    } else {
+        // Take the stored value out of the sum, then complement: that is what it should be.
+        let without = sum16(&(!stored).to_be_bytes(), folded_sum);
+        let mut expected = !(without as u16);
+        if expected == 0 {
+            expected = 0xffff;
+        }
+        Check::Bad { expected }
+    }
+}
+
+pub fn ether_type_name(t: u16) -> &'static str {
+    match t {
+        0x0800 => "IPv4",
+        0x0806 => "ARP",
+        0x86dd => "IPv6",
+        0x8100 => "802.1Q",
+        0x88a8 => "802.1ad",
+        0x9100 => "QinQ",
+        0x88cc => "LLDP",
+        0x8035 => "RARP",
+        0x88e5 => "MACsec",
+        t if t <= 1500 => "802.3 length",
+        _ => "unknown",
+    }
+}
+
+pub fn ip_protocol_name(p: u8) -> &'static str {
+    match p {
+        1 => "ICMP",
+        2 => "IGMP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        89 => "OSPF",
+        132 => "SCTP",
+        _ => "unknown",
+    }
+}
+
+fn arp_op_name(op: u16) -> &'static str {
+    match op {
+        1 => "request",
+        2 => "reply",
+        3 => "RARP request",
+        4 => "RARP reply",
+        _ => "unknown",
+    }
+}
+
+fn icmp_type_only(t: u8) -> &'static str {
+    match t {
+        0 => "echo reply",
+        3 => "destination unreachable",
+        5 => "redirect",
+        8 => "echo request",
+        11 => "time exceeded",
+        12 => "parameter problem",
+        13 => "timestamp request",
+        14 => "timestamp reply",
+        _ => "other",
+    }
+}
+
+fn icmp_code_name(t: u8, code: u8) -> &'static str {
+    match (t, code) {
+        (3, 0) => "net unreachable",
+        (3, 1) => "host unreachable",
+        (3, 2) => "protocol unreachable",
+        (3, 3) => "port unreachable",
+        (3, 4) => "fragmentation needed",
+        (11, 0) => "TTL exceeded",
+        (11, 1) => "reassembly time exceeded",
+        _ => "other",
+    }
+}
+
+pub fn icmp_type_name(t: u8, code: u8) -> &'static str {
+    match (t, code) {
+        (0, _) => "Echo (ping) reply",
+        (8, _) => "Echo (ping) request",
+        (3, 0) => "Destination unreachable (Network unreachable)",
+        (3, 1) => "Destination unreachable (Host unreachable)",
+        (3, 2) => "Destination unreachable (Protocol unreachable)",
+        (3, 3) => "Destination unreachable (Port unreachable)",
+        (3, 4) => "Destination unreachable (Fragmentation needed)",
+        (3, _) => "Destination unreachable",
+        (11, 0) => "Time exceeded (TTL exceeded in transit)",
+        (11, 1) => "Time exceeded (Fragment reassembly time exceeded)",
+        (11, _) => "Time exceeded",
+        (5, _) => "Redirect",
+        (12, _) => "Parameter problem",
+        (13, _) => "Timestamp request",
+        (14, _) => "Timestamp reply",
+        _ => "ICMP (other type)",
     }
 }

@@ -43,7 +43,9 @@ impl LayerKind {
 pub enum Check {
     Good,
     /// Wrong: the value that would have been right.
-    Bad { expected: u16 },
+    Bad {
+        expected: u16,
+    },
     /// Not transmitted (UDP checksum 0 over IPv4).
     Absent,
     /// Cannot be verified: the covered bytes are not all in the frame (truncated), or the sender's
@@ -90,7 +92,7 @@ impl fmt::Display for Value {
                 m[0], m[1], m[2], m[3], m[4], m[5]
             ),
             Value::Ipv4(a) => write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]),
-            Value::Named(v, w, name) if w == 0 => write!(f, "{v} ({name})"),
+            Value::Named(v, 0, name) => write!(f, "{v} ({name})"),
             Value::Named(v, w, name) => {
                 write!(f, "0x{:0width$x} ({name})", v, width = w as usize)
             }
