@@ -279,10 +279,7 @@ fn open_recorder(args: &LiveArgs) -> anyhow::Result<Option<Box<dyn FrameSink>>> 
     let Some(path) = &args.write else {
         return Ok(None);
     };
-    // TEMPORARY until `crate::pcap::PcapRecorder` lands on main: then this becomes
-    // `crate::pcap::PcapRecorder::create(path)` and `interim_pcap` goes.
-    let r = interim_pcap::Recorder::create(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let r = crate::pcap::PcapRecorder::create(path)?;
     Ok(Some(Box::new(r)))
 }
 
@@ -492,43 +489,6 @@ fn capture_only(
         link.describe()
     );
     result
-}
-
-/// TEMPORARY stand-in for `crate::pcap::PcapRecorder` (being written on main): classic pcap,
-/// Ethernet, nanosecond timestamps. Removed when the real one is merged.
-mod interim_pcap {
-    use crate::capture::FrameSink;
-    use std::io::{BufWriter, Write};
-    use std::time::Duration;
-
-    pub struct Recorder(BufWriter<std::fs::File>);
-
-    impl Recorder {
-        pub fn create(path: &std::path::Path) -> std::io::Result<Recorder> {
-            let mut w = BufWriter::new(std::fs::File::create(path)?);
-            w.write_all(&0xa1b2_3c4du32.to_le_bytes())?;
-            w.write_all(&2u16.to_le_bytes())?;
-            w.write_all(&4u16.to_le_bytes())?;
-            w.write_all(&[0; 8])?;
-            w.write_all(&262_144u32.to_le_bytes())?;
-            w.write_all(&1u32.to_le_bytes())?;
-            Ok(Recorder(w))
-        }
-    }
-
-    impl FrameSink for Recorder {
-        fn write_frame(&mut self, ts: Duration, data: &[u8], orig_len: u32) -> std::io::Result<()> {
-            let w = &mut self.0;
-            w.write_all(&(ts.as_secs() as u32).to_le_bytes())?;
-            w.write_all(&ts.subsec_nanos().to_le_bytes())?;
-            w.write_all(&(data.len() as u32).to_le_bytes())?;
-            w.write_all(&orig_len.max(data.len() as u32).to_le_bytes())?;
-            w.write_all(data)
-        }
-        fn finish(&mut self) -> std::io::Result<()> {
-            self.0.flush()
-        }
-    }
 }
 
 #[cfg(test)]
