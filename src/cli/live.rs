@@ -67,6 +67,11 @@ pub struct LiveArgs {
     #[arg(long)]
     pub busy_poll: bool,
 
+    /// V2: after a busy batch, check the ring this many microseconds before sleeping in poll()
+    /// (catches the next frame of a stream or ping flood without a wake-up). 0 disables.
+    #[arg(long, value_name = "US", default_value_t = 50)]
+    pub linger_us: u64,
+
     /// Record every frame received and sent to a pcap file (Ethernet).
     #[arg(short = 'w', long = "write", value_name = "OUT.pcap")]
     pub write: Option<PathBuf>,
@@ -197,6 +202,9 @@ fn open_link(args: &LiveArgs) -> anyhow::Result<Box<dyn Link>> {
             }
             rc.retire_ms = args.retire_ms;
             rc.busy_poll = args.busy_poll;
+            if rc.version == RingVersion::V2 {
+                rc.linger = Duration::from_micros(args.linger_us);
+            }
             Ok(Box::new(AfPacket::open(name, rc)?))
         }
         Backend::Tap => Ok(Box::new(Tap::open(name)?)),

@@ -72,6 +72,7 @@ pub struct Lab {
 impl Lab {
     /// Two namespaces, no IPv6, lo up in both.
     pub fn namespaces(tag: &str) -> Lab {
+        remove_orphans();
         let u = unique();
         let lab = Lab {
             rs_ns: format!("rst-{tag}-{u}"),
@@ -203,6 +204,33 @@ impl Drop for Lab {
                     }
                 });
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
+        }
+    }
+}
+
+/// Namespaces of earlier test processes that were killed before their `Drop` ran (a timeout, a
+/// SIGKILL): named rst-/rsp-TAG-PIDxN, removed when that PID no longer runs.
+fn remove_orphans() {
+    let Ok(o) = Command::new("ip").args(["netns", "list"]).output() else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&o.stdout).lines() {
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        if !(name.starts_with("rst-") || name.starts_with("rsp-")) {
+            continue;
+        }
+        let pid = name
+            .rsplit('-')
+            .next()
+            .and_then(|s| s.split('x').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            {
+                let _ = Command::new("ip").args(["netns", "del", name]).output();
+            }
         }
     }
 }

@@ -43,6 +43,11 @@ pub struct RingConfig {
     pub retire_ms: u32,
     /// Spin on the ring instead of sleeping in poll() (lowest latency, burns a core).
     pub busy_poll: bool,
+    /// V2: when the previous batch had frames, check the ring for this long before sleeping in
+    /// poll(). The replies to that batch are already sent (the capture loop sends between
+    /// batches), so this adds no latency; under a steady stream, or a ping flood, the next frame
+    /// is usually there within microseconds and is taken without a poll() wake-up.
+    pub linger: Duration,
 }
 
 impl RingConfig {
@@ -55,6 +60,7 @@ impl RingConfig {
                 block_nr: 64,
                 retire_ms: 1,
                 busy_poll: false,
+                linger: Duration::from_micros(50),
             },
             RingVersion::V3 => RingConfig {
                 version,
@@ -62,10 +68,15 @@ impl RingConfig {
                 block_nr: 32,
                 retire_ms: 1,
                 busy_poll: false,
+                linger: Duration::ZERO,
             },
         }
     }
 }
+
+/// At most this many V2 frames per `recv_batch`, so replies to the first are not held back behind
+/// a long stream (the capture loop sends replies between batches).
+const V2_BATCH: usize = 512;
 
 /// Frames queued by `send` before `flush` is forced.
 const TX_BATCH: usize = 64;
@@ -82,6 +93,8 @@ pub struct AfPacket {
     frame_nr: usize,
     /// Next frame (V2) or block (V3) the kernel will hand over.
     cursor: usize,
+    /// The last `recv_batch` had frames (V2 lingers before sleeping then).
+    recently_active: bool,
     vlan_scratch: Vec<u8>,
     tx: TxQueue,
     rx_frames: u64,
@@ -260,6 +273,7 @@ impl AfPacket {
             frames_per_block,
             frame_nr,
             cursor: 0,
+            recently_active: false,
             vlan_scratch: Vec::with_capacity(frame_size.max(2048) + 4),
             tx: TxQueue {
                 bytes: Vec::with_capacity(TX_BATCH * 1600),
@@ -369,6 +383,25 @@ impl AfPacket {
         Ok(())
     }
 
+    /// Spin up to `cfg.linger` for the cursor's frame; true when it arrived.
+    fn linger(&self) -> bool {
+        if self.cfg.linger.is_zero() {
+            return false;
+        }
+        let deadline = Instant::now() + self.cfg.linger;
+        loop {
+            for _ in 0..64 {
+                if self.cursor_ready() {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
+    }
+
     /// Hand one ring frame to `on_frame` (VLAN tag re-inserted), updating the counters.
     fn deliver(
         f: &RxFrame,
@@ -407,13 +440,16 @@ impl AfPacket {
         let mut handed = 0;
         let mut walked = 0;
         let mut waited = false;
-        while walked < self.frame_nr {
+        let limit = self.frame_nr.min(V2_BATCH);
+        while walked < limit {
             if !self.cursor_ready() {
                 if walked > 0 || waited {
                     break;
                 }
-                self.wait(timeout)?;
                 waited = true;
+                if !(self.recently_active && self.linger()) {
+                    self.wait(timeout)?;
+                }
                 continue;
             }
             let off = self.v2_offset(self.cursor);
@@ -438,6 +474,7 @@ impl AfPacket {
             self.cursor = (self.cursor + 1) % self.frame_nr;
             walked += 1;
         }
+        self.recently_active = walked > 0;
         Ok(handed)
     }
 
