@@ -21,7 +21,14 @@ fn recorded_pcap_opens_in_tshark_with_ringsides_frame_count() {
     assert_eq!(s.get("record_errors"), 0);
 
     let count = |filter: &str| -> u64 {
-        let mut args = vec!["tshark", "-n", "-r", pcap.to_str().unwrap()];
+        let mut args = vec![
+            "tshark",
+            "-n",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-r",
+            pcap.to_str().unwrap(),
+        ];
         if !filter.is_empty() {
             args.extend(["-Y", filter]);
         }

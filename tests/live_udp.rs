@@ -61,7 +61,7 @@ fn udp_print_sink_echo_and_closed_port() {
     assert_eq!(got, "timeout", "the print sink sends nothing back");
     assert!(
         rs.wait_stderr(
-            r#"print sink (14 bytes): "hi\x01\nthere\x1b[2J""#,
+            r#"print sink (13 bytes): "hi\x01\nthere\x1b[2J""#,
             Duration::from_secs(3)
         ),
         "print-sink line missing or not escaped: {:?}",

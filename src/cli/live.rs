@@ -350,14 +350,16 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
             usr1 = u1;
             arp_on = !arp_on;
             handle.control(Control::ArpResponder(arp_on));
-            eprintln!("ringside: ARP responder {}", on_off(arp_on));
+            wait_applied(&handle, |s| s.arp_responder == arp_on);
+            eprintln!("ringside: SIGUSR1: ARP responder now {}", on_off(arp_on));
         }
         let u2 = USR2.load(Ordering::Relaxed);
         if u2 != usr2 {
             usr2 = u2;
             icmp_on = !icmp_on;
             handle.control(Control::IcmpResponder(icmp_on));
-            eprintln!("ringside: ICMP responder {}", on_off(icmp_on));
+            wait_applied(&handle, |s| s.icmp_responder == icmp_on);
+            eprintln!("ringside: SIGUSR2: ICMP responder now {}", on_off(icmp_on));
         }
         let st = handle.status();
         printed.print_new(&st);
@@ -374,6 +376,19 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         bail!("{e}");
     }
     Ok(())
+}
+
+/// Wait (briefly) until the capture thread's published status shows a control took effect, so
+/// the log line is true when printed: frames after it see the new setting.
+fn wait_applied(handle: &capture::CaptureHandle, done: impl Fn(&Status) -> bool) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(1) {
+        let s = handle.status();
+        if done(&s) || s.finished {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 fn on_off(b: bool) -> &'static str {

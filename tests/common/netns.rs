@@ -329,9 +329,14 @@ impl Ringside {
 
     /// Wait until stderr contains `needle` (true) or the timeout/exit (false).
     pub fn wait_stderr(&mut self, needle: &str, timeout: Duration) -> bool {
+        self.wait_stderr_n(needle, 1, timeout)
+    }
+
+    /// Wait until stderr contains `needle` at least `n` times.
+    pub fn wait_stderr_n(&mut self, needle: &str, n: usize, timeout: Duration) -> bool {
         let t0 = Instant::now();
         loop {
-            if self.stderr.lock().unwrap().contains(needle) {
+            if self.stderr.lock().unwrap().matches(needle).count() >= n {
                 return true;
             }
             let exited = self
@@ -341,7 +346,7 @@ impl Ringside {
                 .unwrap_or(true);
             if exited {
                 std::thread::sleep(Duration::from_millis(50));
-                return self.stderr.lock().unwrap().contains(needle);
+                return self.stderr.lock().unwrap().matches(needle).count() >= n;
             }
             if t0.elapsed() > timeout {
                 return false;
