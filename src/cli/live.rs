@@ -424,10 +424,15 @@ impl PrintCursor {
                 continue;
             }
             eprintln!(
-                "ringside: udp {}:{} -> print sink ({} bytes): \"{}\"",
+                "ringside: udp {}:{} -> print sink ({} bytes{}): \"{}\"",
                 d.from.0,
                 d.from.1,
-                d.payload.len(),
+                d.orig_len,
+                if d.orig_len > d.payload.len() {
+                    format!(", first {} shown", d.payload.len())
+                } else {
+                    String::new()
+                },
                 d.payload.escape_ascii()
             );
             if self.last_at == Some(d.at) {
@@ -588,6 +593,7 @@ mod tests {
             at: Duration::from_nanos(ns),
             from: (Ipv4Addr::new(198, 51, 100, 1), 5000),
             payload: p.as_bytes().to_vec(),
+            orig_len: p.len(),
         };
         let mut c = PrintCursor::default();
         let mut st = Status {
