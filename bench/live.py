@@ -212,7 +212,8 @@ def rtt_bench(binary, pings, floods):
     rows.append(("kernel (peer veth)", t, loss, rate))
     sh("ip", "-n", CAP, "addr", "del", "198.51.100.3/24", "dev", "vcap")
     modes = [
-        ("ringside --ring v2 (default)", ["--ring", "v2"]),
+        ("ringside --ring v2 (default, linger 50 us)", ["--ring", "v2"]),
+        ("ringside --ring v2 --linger-us 0", ["--ring", "v2", "--linger-us", "0"]),
         ("ringside --ring v2 --busy-poll", ["--ring", "v2", "--busy-poll"]),
         ("ringside --ring v3 --retire-ms 1", ["--ring", "v3", "--retire-ms", "1"]),
     ]
