@@ -94,3 +94,8 @@ pub struct PeerView {
     pub arp_unanswered: u64,
     pub speed: f64,
 }
+
+pub mod afpacket;
+pub mod iface;
+pub mod netmap;
+pub mod tap;
