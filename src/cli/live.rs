@@ -317,6 +317,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
                     interface: args.interface.clone(),
                 },
                 history_bytes: args.history_mib << 20,
+                caption: None,
             },
         );
     }
@@ -330,6 +331,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
             record,
             poll_timeout: Duration::from_millis(20),
             status_interval: Duration::from_millis(20),
+            ..CaptureOptions::default()
         },
     );
     let started = Instant::now();

@@ -88,8 +88,11 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     status::title(f, title, app);
     if let Some(c) = &app.caption {
         f.render_widget(
-            Paragraph::new(text::fit(&format!(" {}", text::clean(c)), caption.width as usize))
-                .style(Style::default().fg(Color::Black).bg(Color::Cyan)),
+            Paragraph::new(text::fit(
+                &format!(" {}", text::clean(c)),
+                caption.width as usize,
+            ))
+            .style(Style::default().fg(Color::Black).bg(Color::Cyan)),
             caption,
         );
     }
