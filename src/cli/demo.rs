@@ -67,6 +67,11 @@ impl DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    open(args, None)
+}
+
+/// The demo with an optional caption line (lessons use it).
+pub fn open(args: DemoArgs, caption: Option<String>) -> anyhow::Result<()> {
     let stack_cfg = StackConfig::default();
     let sim = args.sim_config(&stack_cfg)?;
     if args.history_mb == 0 {
@@ -88,7 +93,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         UiOptions {
             mode: Mode::Demo,
             history_bytes: args.history_mb << 20,
-            caption: None,
+            caption,
         },
     )
 }

@@ -88,7 +88,7 @@ impl std::str::FromStr for ShortName {
 }
 
 /// Peer end's name inside the peer namespace.
-const PEER_IF: &str = "peer0";
+pub const PEER_IF: &str = "peer0";
 pub const PEER_IP: &str = "198.51.100.1";
 pub const RINGSIDE_IP: &str = "198.51.100.2";
 const PREFIX: u8 = 24;

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 pub mod demo;
 pub mod dump;
 pub mod lab;
+pub mod lesson;
 pub mod live;
 pub mod replay;
 pub mod respond;
@@ -25,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the classroom lesson on a simulated LAN (no root, no NIC). The default.
     Demo(demo::DemoArgs),
+    /// Open lesson N of LESSONS.md (its capture or the simulated LAN) with a caption.
+    Lesson(lesson::LessonArgs),
     /// Browse a pcap/pcapng capture in the TUI.
     Replay(replay::ReplayArgs),
     /// Print every frame of a capture, one line per frame, with every decoded field.
@@ -79,6 +82,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         None => demo::run(demo::DemoArgs::default()),
         Some(Command::Demo(a)) => demo::run(a),
+        Some(Command::Lesson(a)) => lesson::run(a),
         Some(Command::Replay(a)) => replay::run(a),
         Some(Command::Dump(a)) => dump::run(a),
         Some(Command::Respond(a)) => respond::run(a),

@@ -8,7 +8,7 @@ use crate::stack::{Stack, StackConfig};
 use crate::ui::{self, Mode, UiOptions};
 use clap::Args;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Args, Debug, Default)]
@@ -22,10 +22,15 @@ pub struct ReplayArgs {
 }
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    if args.history_mb == 0 {
+    open(&args.file, args.history_mb, None)
+}
+
+/// Browse `file` with an optional caption line (lessons use it).
+pub fn open(file: &Path, history_mb: usize, caption: Option<String>) -> anyhow::Result<()> {
+    if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let link = PcapLink::open(&args.file).map_err(|e| UsageError(format!("{e:#}")))?;
+    let link = PcapLink::open(file).map_err(|e| UsageError(format!("{e:#}")))?;
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"
@@ -50,10 +55,10 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
         handle,
         UiOptions {
             mode: Mode::Replay {
-                file: args.file.display().to_string(),
+                file: file.display().to_string(),
             },
-            history_bytes: args.history_mb << 20,
-            caption: None,
+            history_bytes: history_mb << 20,
+            caption,
         },
     )
 }

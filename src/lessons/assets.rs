@@ -2,6 +2,7 @@
 //! `wire::build`, and every frame "ringside" sends in them is what the real `Stack` answered. So
 //! the captures show the stack's actual behaviour, and regenerate byte for byte
 //! (`ringside lesson --write-assets assets/`; a test checks the checked-in files are current).
+use crate::link::sim::{run_lockstep, SimConfig, SimLan};
 use crate::pcap::PcapRecorder;
 use crate::stack::{Outbox, Stack, StackConfig};
 use crate::wire::build::{self, EthIp, Ipv4Datagram};
@@ -17,7 +18,7 @@ const BROADCAST: [u8; 6] = [0xff; 6];
 const EPOCH: u64 = 1_767_603_600;
 
 /// A capture being made: the peer's frames and what the stack answered, in time order.
-pub struct Scene {
+struct Scene {
     stack: Stack,
     frames: Vec<(Duration, Vec<u8>)>,
     now: Duration,
@@ -91,15 +92,6 @@ impl Scene {
         let mut f = Vec::new();
         build::udp(&mut f, &h, src_port, dst_port, payload);
         self.peer_sends(f);
-    }
-
-    fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let mut w = PcapRecorder::create(path)?;
-        for (ts, f) in &self.frames {
-            w.write(*ts, f, f.len() as u32)?;
-        }
-        w.close()?;
-        Ok(())
     }
 }
 
@@ -273,48 +265,89 @@ fn fix_ip_checksum(f: &mut [u8]) {
     f[24..26].copy_from_slice(&c.to_be_bytes());
 }
 
-/// Every generated capture: (file name, what it shows, how to make it).
-#[allow(clippy::type_complexity)]
-pub const ASSETS: &[(&str, &str, fn() -> Scene)] = &[
-    (
-        "udp-exchange.pcap",
-        "ARP, then UDP to the print sink, the echo service and a closed port",
-        udp_exchange,
-    ),
-    (
-        "udp-lengths.pcap",
-        "UDP length fields that tell the truth and that lie",
-        udp_lengths,
-    ),
-    (
-        "ping.pcap",
-        "ICMP echo: sizes, odd length, TTL 1, a bad checksum, a broadcast ping",
-        ping_variety,
-    ),
-    (
-        "fragments.pcap",
-        "a 4000-byte ping in three fragments, and the fragmented reply",
-        fragments,
-    ),
-    (
-        "udp-messages.pcap",
-        "UDP datagrams of 1 to 1400 bytes: each arrives whole",
-        udp_messages,
-    ),
-    (
-        "malformed.pcap",
-        "truncated, lying and wrong frames, each dropped with a reason",
-        malformed,
-    ),
+/// Lesson 4, recorded from the simulated classroom LAN (the same `SimLan` + `Stack` that
+/// `ringside demo` runs, in lockstep): pings answered, the ARP responder switched off at 8 s,
+/// the PC's entry expiring (10 s after its last confirmation), its unicast probes and broadcast
+/// requests going unanswered, pings lost; ARP back on at 32 s, recovery.
+fn arp_silent() -> Vec<Frame> {
+    let mut sim = SimLan::lockstep(SimConfig {
+        arp_timeout: Duration::from_secs(10),
+        udp_interval: Duration::ZERO,
+        ..SimConfig::default()
+    });
+    let mut stack = Stack::new(StackConfig::default());
+    let mut frames = Vec::new();
+    let epoch = Duration::from_secs(EPOCH);
+    for (until, arp_on_after) in [(8, false), (32, true), (40, true)] {
+        run_lockstep(&mut sim, &mut stack, Duration::from_secs(until), &mut |c| {
+            frames.push((epoch + c.ts, c.data))
+        })
+        .expect("the simulated LAN does not fail");
+        stack.set_arp_responder(arp_on_after);
+    }
+    frames
+}
+
+type Frame = (Duration, Vec<u8>);
+
+/// One lesson capture: its file name, what it shows, and how it is made.
+pub struct Asset {
+    pub name: &'static str,
+    pub shows: &'static str,
+    make: fn() -> Vec<Frame>,
+}
+
+/// Every generated capture.
+pub const ASSETS: &[Asset] = &[
+    Asset {
+        name: "udp-exchange.pcap",
+        shows: "ARP, then UDP to the print sink, the echo service and a closed port",
+        make: || udp_exchange().frames,
+    },
+    Asset {
+        name: "udp-lengths.pcap",
+        shows: "UDP length fields that tell the truth and that lie",
+        make: || udp_lengths().frames,
+    },
+    Asset {
+        name: "arp-silent.pcap",
+        shows:
+            "pings answered, ARP responder off, the peer's entry expiring, pings failing, recovery",
+        make: arp_silent,
+    },
+    Asset {
+        name: "ping.pcap",
+        shows: "ICMP echo: sizes, odd length, TTL 1, a bad checksum, a broadcast ping",
+        make: || ping_variety().frames,
+    },
+    Asset {
+        name: "fragments.pcap",
+        shows: "a 4000-byte ping in three fragments, and the fragmented reply",
+        make: || fragments().frames,
+    },
+    Asset {
+        name: "udp-messages.pcap",
+        shows: "UDP datagrams of 1 to 1400 bytes: each arrives whole",
+        make: || udp_messages().frames,
+    },
+    Asset {
+        name: "malformed.pcap",
+        shows: "truncated, lying and wrong frames, each dropped with a reason",
+        make: || malformed().frames,
+    },
 ];
 
 /// Write every asset into `dir`; returns the paths written.
 pub fn write_all(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
-    for (name, _, make) in ASSETS {
-        let path = dir.join(name);
-        make().write(&path)?;
+    for asset in ASSETS {
+        let path = dir.join(asset.name);
+        let mut w = PcapRecorder::create(&path)?;
+        for (ts, f) in (asset.make)() {
+            w.write(ts, &f, f.len() as u32)?;
+        }
+        w.close()?;
         written.push(path);
     }
     Ok(written)
@@ -354,6 +387,33 @@ mod tests {
         // ARP + reply, 3 fragments in, 3 out (the reply comes after the last fragment).
         assert_eq!(f.len(), 2 + 3 + 3, "{}", f.len());
         assert!(f.iter().all(|x| x.len() <= 1514));
+    }
+
+    #[test]
+    fn arp_silent_shows_pings_failing_then_recovering() {
+        let f = arp_silent();
+        let info: Vec<(f64, String)> = f
+            .iter()
+            .map(|(ts, d)| {
+                (
+                    (*ts - Duration::from_secs(EPOCH)).as_secs_f64(),
+                    dissect(d).summary().info,
+                )
+            })
+            .collect();
+        let replies_in = |a: f64, b: f64| {
+            info.iter()
+                .filter(|(t, i)| *t >= a && *t < b && i.starts_with("Echo (ping) reply"))
+                .count()
+        };
+        assert!(replies_in(0.0, 8.0) >= 6, "{info:#?}");
+        // Some seconds after the entry expires nothing is answered any more...
+        assert_eq!(replies_in(24.0, 32.0), 0, "{info:#?}");
+        // ...because the PC's ARP requests for ringside go unanswered.
+        assert!(info
+            .iter()
+            .any(|(t, i)| *t > 20.0 && *t < 32.0 && i.starts_with("Who has 198.51.100.2")));
+        assert!(replies_in(33.0, 40.0) >= 4, "recovery: {info:#?}");
     }
 
     #[test]

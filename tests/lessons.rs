@@ -1,0 +1,266 @@
+//! LESSONS.md cannot rot: every command in it is run (offline ones for real, TUI ones in tmux),
+//! parsed (root-only lab commands; `live_lab.rs` runs that sequence for real), and the facts the
+//! text states about the captures are checked against what ringside prints.
+use clap::Parser;
+use ringside::cli::lab::{LabAction, PEER_IF};
+use ringside::cli::{Cli, Command as Sub};
+use ringside::lessons::{Opens, LESSONS};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn lessons_md() -> String {
+    std::fs::read_to_string(root().join("LESSONS.md")).unwrap()
+}
+
+/// (lesson number, command line) for every line of every ```sh block.
+fn commands() -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let (mut lesson, mut in_sh) = (0, false);
+    for line in lessons_md().lines() {
+        if let Some(rest) = line.strip_prefix("## ") {
+            lesson = rest.split('.').next().unwrap().trim().parse().unwrap_or(0);
+        } else if line.starts_with("```sh") {
+            in_sh = true;
+        } else if line.starts_with("```") {
+            in_sh = false;
+        } else if in_sh && !line.trim().is_empty() {
+            out.push((lesson, line.trim().to_string()));
+        }
+    }
+    out
+}
+
+fn ringside(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ringside"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn words(cmd: &str) -> Vec<&str> {
+    cmd.split_whitespace().collect()
+}
+
+#[test]
+fn every_lesson_in_the_table_has_its_section_and_opens_with_its_command() {
+    let cmds = commands();
+    for l in LESSONS {
+        assert!(
+            lessons_md().contains(&format!("## {}. ", l.number)),
+            "LESSONS.md lacks lesson {}",
+            l.number
+        );
+        assert!(
+            cmds.contains(&(l.number, format!("ringside lesson {}", l.number))),
+            "lesson {} must start from `ringside lesson {}`",
+            l.number,
+            l.number
+        );
+        if let Opens::Capture(f) = l.opens {
+            assert!(
+                root().join("assets").join(f).exists(),
+                "lesson {}: assets/{f}",
+                l.number
+            );
+        }
+    }
+}
+
+#[test]
+fn every_ringside_command_parses_and_lab_names_match_the_lab() {
+    for (n, cmd) in commands() {
+        let cmd = cmd.split('#').next().unwrap().trim();
+        let w: Vec<&str> = words(cmd).into_iter().filter(|w| *w != "sudo").collect();
+        match w.first().copied() {
+            Some("ringside") => {
+                let cli =
+                    Cli::try_parse_from(&w).unwrap_or_else(|e| panic!("lesson {n}: `{cmd}`: {e}"));
+                if let Some(Sub::Lab(lab)) = cli.command {
+                    let names = match lab.action {
+                        LabAction::Up(x) | LabAction::Down(x) | LabAction::Status(x) => x,
+                    };
+                    assert_eq!(
+                        (names.name.as_str(), names.iface.as_str()),
+                        ("ringside", "rs0")
+                    );
+                }
+                if cmd.contains("live") {
+                    assert!(
+                        cmd.contains("-i rs0") && cmd.contains("198.51.100.2/24"),
+                        "lesson {n}: {cmd}"
+                    );
+                }
+            }
+            Some("ip") => {
+                // The peer side of the lab: its namespace, its interface, ringside's address.
+                assert!(
+                    cmd.starts_with("sudo ip netns exec ringside-peer "),
+                    "lesson {n}: {cmd}"
+                );
+                assert!(
+                    !cmd.contains("dev ") || cmd.contains(&format!("dev {PEER_IF}")),
+                    "lesson {n}: {cmd}"
+                );
+                if cmd.contains("ping") {
+                    assert!(
+                        cmd.ends_with("198.51.100.2"),
+                        "lesson {n}: only ringside is pinged: {cmd}"
+                    );
+                }
+            }
+            other => panic!("lesson {n}: unexpected command {other:?} in `{cmd}`"),
+        }
+    }
+}
+
+#[test]
+fn offline_commands_run_and_print_what_the_text_says() {
+    for (n, cmd) in commands() {
+        let w = words(&cmd);
+        if !matches!(w.get(1), Some(&"dump") | Some(&"respond")) || w[0] != "ringside" {
+            continue;
+        }
+        let out = ringside(&w[1..]);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "lesson {n}: `{cmd}`: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!stdout.is_empty(), "lesson {n}: `{cmd}` printed nothing");
+        let counter = |name: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}\t")))
+                .map(|v| v.split('\t').next().unwrap().parse::<u64>().unwrap())
+                .unwrap_or(0)
+        };
+        match (n, w[1]) {
+            (3, "respond") => {
+                assert_eq!(
+                    (counter("malformed"), counter("udp_delivered")),
+                    (2, 2),
+                    "{stdout}"
+                );
+            }
+            (3, "dump") => {
+                assert!(
+                    stdout.contains("udp_length_exceeds_frame")
+                        && stdout.contains("udp_length_too_short")
+                );
+            }
+            (5, "respond") => {
+                assert_eq!(
+                    (counter("bad_checksum"), counter("broadcast_echo")),
+                    (1, 1),
+                    "{stdout}"
+                );
+            }
+            (6, "dump") => {
+                let col = stdout
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .split('\t')
+                    .position(|c| c == "ipv4.frag_offset")
+                    .unwrap();
+                let offs: Vec<&str> = stdout
+                    .lines()
+                    .skip(3)
+                    .take(3)
+                    .map(|l| l.split('\t').nth(col).unwrap())
+                    .collect();
+                assert_eq!(
+                    offs,
+                    ["0", "185", "370"],
+                    "lesson 6 says offsets 0, 185, 370 (x8 bytes)"
+                );
+            }
+            (1, "dump") => {
+                let row3 = stdout.lines().nth(3).unwrap();
+                assert!(row3.contains("40000") && row3.contains("\t9\t"), "{row3}");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A tmux session that goes away with the test.
+struct Tmux(String);
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
+    }
+}
+
+#[test]
+fn tui_commands_open_with_their_caption() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "CI must have tmux");
+        eprintln!("skipped: tmux not installed");
+        return;
+    }
+    for (n, cmd) in commands() {
+        let w = words(&cmd);
+        if w[0] != "ringside" || !matches!(w[1], "lesson" | "replay" | "demo") {
+            continue;
+        }
+        let name = format!("rs-lesson-{}-{n}-{}", std::process::id(), w.len());
+        let bin = env!("CARGO_BIN_EXE_ringside");
+        let line = format!(
+            "cd {} && {bin} {}; sleep 30",
+            root().display(),
+            w[1..].join(" ")
+        );
+        let st = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "160",
+                "-y",
+                "48",
+                &line,
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let _guard = Tmux(name.clone());
+        let expect = match w[1] {
+            "lesson" => ringside::lessons::lesson(n).unwrap().caption[..30].to_string(),
+            "replay" => "verdicts show what ringside would have answered".into(),
+            _ => "simulated LAN".into(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let screen = loop {
+            std::thread::sleep(Duration::from_millis(200));
+            let out = Command::new("tmux")
+                .args(["capture-pane", "-p", "-t", &name])
+                .output()
+                .unwrap();
+            let screen = String::from_utf8_lossy(&out.stdout).to_string();
+            if screen.contains(&expect) || Instant::now() > deadline {
+                break screen;
+            }
+        };
+        assert!(
+            screen.contains(&expect),
+            "lesson {n}: `{cmd}` did not show {expect:?}:\n{screen}"
+        );
+        assert!(!screen.contains("error"), "lesson {n}: `{cmd}`:\n{screen}");
+        let _ = Command::new("tmux")
+            .args(["send-keys", "-t", &name, "q"])
+            .status();
+    }
+}
