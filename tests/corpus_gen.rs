@@ -85,8 +85,15 @@ fn addr(r: &mut Rng) -> Ipv4Addr {
     }
 }
 
+/// The host frames are aimed at (the stack's MAC and address), or None for anyone.
+pub type Target = Option<([u8; 6], Ipv4Addr)>;
+
 fn eth_ip(r: &mut Rng) -> EthIp {
-    EthIp {
+    eth_ip_to(r, None)
+}
+
+fn eth_ip_to(r: &mut Rng, target: Target) -> EthIp {
+    let mut h = EthIp {
         src_mac: mac(r),
         dst_mac: if r.chance(10) {
             build::BROADCAST_MAC
@@ -101,7 +108,21 @@ fn eth_ip(r: &mut Rng) -> EthIp {
         },
         ttl: if r.chance(10) { r.u8() } else { 64 },
         ip_id: r.u16(),
+    };
+    if let Some((mac, ip)) = target {
+        match r.below(10) {
+            0 => {} // someone else
+            1 => {
+                h.dst_mac = build::BROADCAST_MAC;
+                h.dst_ip = Ipv4Addr::new(198, 51, 100, 255);
+            }
+            _ => {
+                h.dst_mac = mac;
+                h.dst_ip = ip;
+            }
+        }
     }
+    h
 }
 
 fn payload(r: &mut Rng) -> Vec<u8> {
@@ -217,7 +238,13 @@ fn offender(r: &mut Rng) -> Vec<u8> {
 
 /// One valid frame of a random kind, every length and checksum right.
 pub fn valid_frame(r: &mut Rng) -> Vec<u8> {
-    let h = eth_ip(r);
+    valid_frame_to(r, None)
+}
+
+/// Like [`valid_frame`], but most frames are addressed to `target` (ARP requests ask for it; UDP
+/// goes to its echo (7), print (9) or a closed port), so a stack fed them has something to answer.
+pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
+    let h = eth_ip_to(r, target);
     let mut f = match r.below(100) {
         0..=14 => {
             let op = if r.chance(70) {
@@ -226,7 +253,11 @@ pub fn valid_frame(r: &mut Rng) -> Vec<u8> {
                 build::ARP_REPLY
             };
             let spa = addr(r);
-            let tpa = if r.chance(10) { spa } else { addr(r) };
+            let tpa = match target {
+                Some((_, ip)) if r.chance(80) => ip,
+                _ if r.chance(10) => spa,
+                _ => addr(r),
+            };
             let tha = if op == build::ARP_REQUEST {
                 [0; 6]
             } else {
@@ -358,7 +389,11 @@ pub fn ip_offset(f: &[u8]) -> Option<usize> {
 
 /// A valid frame made hostile in one way: the damage a real network (or an attacker) produces.
 pub fn hostile_frame(r: &mut Rng) -> Rec {
-    let mut f = valid_frame(r);
+    hostile_frame_to(r, None)
+}
+
+pub fn hostile_frame_to(r: &mut Rng, target: Target) -> Rec {
+    let mut f = valid_frame_to(r, target);
     let ip = ip_offset(&f).filter(|&ip| f.len() >= ip + 20);
     match (r.below(10), ip) {
         // Cut short on the wire (the frame really is this long).
@@ -450,6 +485,18 @@ pub fn valid_corpus(seed: u64, n: usize) -> Vec<Rec> {
 pub fn hostile_corpus(seed: u64, n: usize) -> Vec<Rec> {
     let mut r = Rng::new(seed);
     (0..n).map(|_| hostile_frame(&mut r)).collect()
+}
+
+pub fn valid_corpus_to(seed: u64, n: usize, target: Target) -> Vec<Rec> {
+    let mut r = Rng::new(seed);
+    (0..n)
+        .map(|_| Rec::whole(valid_frame_to(&mut r, target)))
+        .collect()
+}
+
+pub fn hostile_corpus_to(seed: u64, n: usize, target: Target) -> Vec<Rec> {
+    let mut r = Rng::new(seed);
+    (0..n).map(|_| hostile_frame_to(&mut r, target)).collect()
 }
 
 /// Every prefix of each base frame, both as a short frame and as a snap-length cut.
