@@ -1,7 +1,7 @@
 //! The capture thread: link -> stack -> replies back to the link, and every frame (in and out)
 //! handed to the UI through a bounded channel. It never waits on the UI: when the channel is full the
 //! frame is counted in `Status::handoff_dropped` and capture goes on.
-use crate::link::{Link, LinkStats, PeerView};
+use crate::link::{Link, LinkStats, PeerView, RxMeta};
 use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, Verdict};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -64,6 +64,8 @@ pub struct Status {
     pub record_errors: u64,
     /// The link's clock at the time of the snapshot.
     pub now: Duration,
+    /// For a finite source (a capture file): (bytes read, total bytes), from `Link::progress`.
+    pub progress: Option<(u64, u64)>,
     /// Set when the thread ended (source exhausted or error); the error, if any.
     pub finished: bool,
     pub error: Option<String>,
@@ -77,6 +79,12 @@ pub struct CaptureOptions {
     pub poll_timeout: Duration,
     /// How often `Status` is republished.
     pub status_interval: Duration,
+    /// Wait for room in the UI channel instead of dropping. Only for finite sources (a file):
+    /// a live link must never wait on the UI, but a replay should show every frame.
+    pub lossless: bool,
+    /// Hand the stack's replies to the UI too. Off for replay: a capture usually holds the
+    /// original replies already, and the verdict column says what ringside would have done.
+    pub show_replies: bool,
 }
 
 impl Default for CaptureOptions {
@@ -86,6 +94,8 @@ impl Default for CaptureOptions {
             record: None,
             poll_timeout: Duration::from_millis(50),
             status_interval: Duration::from_millis(100),
+            lossless: false,
+            show_replies: true,
         }
     }
 }
@@ -111,6 +121,8 @@ impl CaptureHandle {
     /// Ask the thread to stop and wait for it; returns the final status.
     pub fn stop(mut self) -> Status {
         self.stop.store(true, Ordering::Relaxed);
+        // A lossless hand-off may be waiting for room: dropping the receiver releases it.
+        self.frames = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -124,6 +136,7 @@ impl CaptureHandle {
 impl Drop for CaptureHandle {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.frames = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -183,6 +196,8 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         record: opts.record,
         poll_timeout: opts.poll_timeout,
         status_interval: opts.status_interval,
+        lossless: opts.lossless,
+        show_replies: opts.show_replies,
         control: ctl_rx,
         status: status.clone(),
         stop: stop.clone(),
@@ -216,6 +231,8 @@ struct Worker {
     status: Arc<Mutex<Status>>,
     stop: Arc<AtomicBool>,
     handoff_dropped: u64,
+    lossless: bool,
+    show_replies: bool,
     record_errors: u64,
     printed: Vec<PrintedDatagram>,
 }
@@ -226,7 +243,6 @@ const PRINTED_KEEP: usize = 32;
 impl Worker {
     fn run(mut self) {
         let mut outbox = Outbox::new();
-        let mut sent: Vec<(Duration, usize)> = Vec::new();
         let mut last_status = Instant::now() - self.status_interval;
         let mut error = None;
         while !self.stop.load(Ordering::Relaxed) {
@@ -241,8 +257,6 @@ impl Worker {
             if self.link.exhausted() {
                 break;
             }
-            outbox.clear();
-            sent.clear();
             let poll_timeout = self.poll_timeout;
             let Worker {
                 link,
@@ -252,68 +266,39 @@ impl Worker {
                 record,
                 handoff_dropped,
                 record_errors,
+                lossless,
+                show_replies,
                 ..
             } = &mut self;
-            let got = link.recv_batch(poll_timeout, &mut |frame, meta| {
-                let before = outbox.len();
-                let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, &mut outbox);
+            // Record and hand over one frame; allocates only when there is a UI to hand it to.
+            let mut keep = |meta: RxMeta, dir: Direction, data: &[u8], verdict: Option<Verdict>| {
                 if let Some(r) = record.as_mut() {
-                    if r.write_frame(meta.ts, frame, meta.orig_len).is_err() {
+                    if r.write_frame(meta.ts, data, meta.orig_len).is_err() {
                         *record_errors += 1;
                     }
                 }
                 if let Some(h) = handoff {
-                    let c = Captured {
-                        ts: meta.ts,
-                        dir: Direction::In,
-                        data: frame.to_vec(),
-                        orig_len: meta.orig_len,
-                        csum_not_ready: meta.csum_not_ready,
-                        verdict: Some(verdict),
-                    };
-                    offer(h, c, in_flight, handoff_dropped);
-                }
-                sent.push((meta.ts, outbox.len() - before));
-            });
-            if let Err(e) = got {
-                error = Some(format!("receiving from {}: {e}", link.describe()));
-                break;
-            }
-            // Send what the stack answered, in order, each stamped with its trigger's time.
-            let mut replies = outbox.iter();
-            for &(ts, n) in &sent {
-                for frame in replies.by_ref().take(n) {
-                    if let Err(e) = link.send(frame) {
-                        error = Some(format!("sending on {}: {e}", link.describe()));
-                    }
-                    if let Some(r) = record.as_mut() {
-                        if r.write_frame(ts, frame, frame.len() as u32).is_err() {
-                            *record_errors += 1;
-                        }
-                    }
-                    if let Some(h) = handoff {
+                    if dir == Direction::In || *show_replies {
                         let c = Captured {
-                            ts,
-                            dir: Direction::Out,
-                            data: frame.to_vec(),
-                            orig_len: frame.len() as u32,
-                            csum_not_ready: false,
-                            verdict: None,
+                            ts: meta.ts,
+                            dir,
+                            data: data.to_vec(),
+                            orig_len: meta.orig_len,
+                            csum_not_ready: meta.csum_not_ready,
+                            verdict,
                         };
-                        offer(h, c, in_flight, handoff_dropped);
+                        offer(h, c, *lossless, in_flight, handoff_dropped);
                     }
                 }
-            }
-            if !outbox.is_empty() {
-                if let Err(e) = link.flush() {
-                    error = Some(format!("sending on {}: {e}", link.describe()));
-                }
+            };
+            if let Err(e) = pump(&mut **link, stack, &mut outbox, poll_timeout, &mut keep) {
+                error = Some(e.to_string());
             }
             if error.is_some() {
                 break;
             }
-            let now = link.now();
-            stack.poll(now);
+            let now = self.link.now();
+            self.stack.poll(now);
             self.printed.extend(self.stack.take_printed());
             if self.printed.len() > PRINTED_KEEP {
                 let excess = self.printed.len() - PRINTED_KEEP;
@@ -348,6 +333,7 @@ impl Worker {
             printed: self.printed.clone(),
             record_errors: self.record_errors,
             now,
+            progress: self.link.progress(),
             finished,
             error,
         };
@@ -357,10 +343,85 @@ impl Worker {
     }
 }
 
+/// What went wrong in one [`pump`].
+#[derive(Debug)]
+pub enum PumpError {
+    Receive(String, std::io::Error),
+    Send(String, std::io::Error),
+}
+
+impl std::fmt::Display for PumpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PumpError::Receive(link, e) => write!(f, "receiving from {link}: {e}"),
+            PumpError::Send(link, e) => write!(f, "sending on {link}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PumpError {}
+
+/// Receives each frame of a [`pump`]: its metadata, direction, bytes and (received frames only)
+/// the stack's verdict.
+pub type FrameVisitor<'a> = dyn FnMut(RxMeta, Direction, &[u8], Option<Verdict>) + 'a;
+
+/// One wake-up of the capture loop, shared by the capture thread and lockstep runs (tests, the
+/// lesson recorder): wait up to `timeout` for a batch, run each frame through the stack, give
+/// `keep` each received frame and then the replies it caused (wire order), then send the
+/// replies. Returns the number of frames received.
+pub fn pump(
+    link: &mut dyn Link,
+    stack: &mut Stack,
+    outbox: &mut Outbox,
+    timeout: Duration,
+    keep: &mut FrameVisitor<'_>,
+) -> Result<usize, PumpError> {
+    outbox.clear();
+    let got = link.recv_batch(timeout, &mut |frame, meta| {
+        let before = outbox.len();
+        let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, outbox);
+        keep(meta, Direction::In, frame, Some(verdict));
+        for reply in outbox.iter().skip(before) {
+            let out = RxMeta {
+                ts: meta.ts,
+                orig_len: reply.len() as u32,
+                csum_not_ready: false,
+            };
+            keep(out, Direction::Out, reply, None);
+        }
+    });
+    let got = got.map_err(|e| PumpError::Receive(link.describe(), e))?;
+    // The replies reach the link after the batch: the link was busy lending us each frame.
+    for frame in outbox.iter() {
+        link.send(frame)
+            .map_err(|e| PumpError::Send(link.describe(), e))?;
+    }
+    if !outbox.is_empty() {
+        link.flush()
+            .map_err(|e| PumpError::Send(link.describe(), e))?;
+    }
+    Ok(got)
+}
+
 /// Hand a frame to the UI if there is room; count it otherwise. Never blocks.
-fn offer(h: &SyncSender<Captured>, c: Captured, in_flight: &AtomicUsize, dropped: &mut u64) {
+fn offer(
+    h: &SyncSender<Captured>,
+    c: Captured,
+    lossless: bool,
+    in_flight: &AtomicUsize,
+    dropped: &mut u64,
+) {
     // Count first so the receiver can never decrement below zero.
     in_flight.fetch_add(1, Ordering::Relaxed);
+    if lossless {
+        // A file waits for the reader; the handle drops the receiver before joining, so this
+        // cannot outlive the UI.
+        if h.send(c).is_err() {
+            in_flight.fetch_sub(1, Ordering::Relaxed);
+            *dropped += 1;
+        }
+        return;
+    }
     match h.try_send(c) {
         Ok(()) => {}
         Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {

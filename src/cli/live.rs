@@ -1,9 +1,613 @@
-//! PLACEHOLDER: `ringside live` (to be written).
-use clap::Args;
+//! `ringside live`: run the stack on a real interface (AF_PACKET ring, netmap or TAP).
+use crate::capture::{self, CaptureOptions, Control, FrameSink, Status};
+use crate::cli::UsageError;
+use crate::link::afpacket::{AfPacket, RingConfig, RingVersion};
+use crate::link::iface;
+use crate::link::tap::Tap;
+use crate::link::{netmap, Link};
+use crate::stack::{DropReason, Stack, StackConfig};
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, ValueEnum};
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
-#[derive(Args, Debug, Default)]
-pub struct LiveArgs {}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// Linux AF_PACKET with a memory-mapped RX ring (see --ring).
+    Afpacket,
+    /// netmap (needs a netmap kernel and a build with `--features netmap`).
+    Netmap,
+    /// A TAP interface: ringside is the far end of a virtual cable from the kernel.
+    Tap,
+}
 
-pub fn run(_args: LiveArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`ringside live` is not built yet")
+#[derive(Args, Debug)]
+#[command(after_long_help = AFTER_HELP)]
+pub struct LiveArgs {
+    /// Interface to take over, e.g. rs0 after `ringside lab up`. For --backend tap, the TAP
+    /// interface to attach to (created, transient, if it does not exist).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: String,
+
+    /// ringside's own IPv4 address and prefix length. The kernel must not own it on IFACE.
+    #[arg(long, value_name = "A/P")]
+    pub ip: String,
+
+    /// ringside's MAC address. Default: the interface's own MAC (afpacket, netmap), a random
+    /// locally administered 02:... one (tap: the kernel end already uses the interface's).
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+
+    /// Where frames come from.
+    #[arg(long, value_enum, default_value_t = Backend::Afpacket)]
+    pub backend: Backend,
+
+    /// AF_PACKET ring layout. v2 (default): every frame is handed over as soon as it lands, so
+    /// a ping is answered in tens of microseconds. v3: frames come a block at a time, when the
+    /// block fills or --retire-ms passes; cheaper per frame under load, but a lone ping waits
+    /// for the timer (RTT ~ --retire-ms). Use v3 for bulk capture, v2 for the responder.
+    #[arg(long, value_enum, default_value_t = RingVersion::V2)]
+    pub ring: RingVersion,
+
+    /// Ring block size in KiB (multiple of 4). Default: 64 (v2), 256 (v3).
+    #[arg(long, value_name = "KIB")]
+    pub block_kib: Option<usize>,
+
+    /// Number of ring blocks. Default: 64 (v2, 4 MiB), 32 (v3, 8 MiB).
+    #[arg(long, value_name = "N")]
+    pub blocks: Option<usize>,
+
+    /// TPACKET_V3 block retire timeout in milliseconds (the latency floor of --ring v3).
+    #[arg(long, value_name = "MS", default_value_t = 1)]
+    pub retire_ms: u32,
+
+    /// Spin on the ring instead of sleeping in poll(): lowest latency, burns a whole CPU core.
+    #[arg(long)]
+    pub busy_poll: bool,
+
+    /// V2: after a busy batch, check the ring this many microseconds before sleeping in poll()
+    /// (catches the next frame of a stream or ping flood without a wake-up). 0 disables.
+    #[arg(long, value_name = "US", default_value_t = 50)]
+    pub linger_us: u64,
+
+    /// Record every frame received and sent to a pcap file (Ethernet).
+    #[arg(short = 'w', long = "write", value_name = "OUT.pcap")]
+    pub write: Option<PathBuf>,
+
+    /// No terminal UI: log to stderr, print counters on Ctrl-C / SIGTERM.
+    /// SIGUSR1 toggles the ARP responder, SIGUSR2 the ICMP echo responder.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Only capture (and record with -w): no stack, nothing answered. For benchmarks.
+    #[arg(long, requires = "headless")]
+    pub capture_only: bool,
+
+    /// Seconds a learned ARP entry lives in ringside's cache.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub arp_timeout: f64,
+
+    /// Start with the ARP responder off (nobody learns ringside's MAC).
+    #[arg(long)]
+    pub no_arp: bool,
+
+    /// Start with the ICMP echo responder off.
+    #[arg(long)]
+    pub no_icmp: bool,
+
+    /// Memory the UI may use for frame history, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub history_mib: usize,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  sudo ringside lab up
+  sudo ringside live -i rs0 --ip 198.51.100.2/24
+  sudo ip netns exec ringside-peer ping 198.51.100.2
+
+Headless control: SIGINT/SIGTERM stop and print every counter (one `name value` per line on
+stdout); SIGUSR1 toggles the ARP responder, SIGUSR2 the ICMP echo responder. UDP datagrams to the
+print-sink port (9) are logged to stderr, escaped.
+
+Latency: --ring v2 (default) wakes per frame. --ring v3 hands frames over per block, when full or
+after --retire-ms; a ping to a v3 ringside waits for that timer. --busy-poll spins instead of
+sleeping (lowest latency, one CPU core at 100%).";
+
+/// Parse "A.B.C.D/P".
+pub fn parse_cidr(s: &str) -> Option<(Ipv4Addr, u8)> {
+    let (a, p) = s.split_once('/')?;
+    let ip: Ipv4Addr = a.parse().ok()?;
+    let p: u8 = p.parse().ok()?;
+    (p <= 32).then_some((ip, p))
+}
+
+// Signal flags: set from the handler (atomics are async-signal-safe), read by the main loop.
+static STOP: AtomicBool = AtomicBool::new(false);
+static USR1: AtomicU32 = AtomicU32::new(0);
+static USR2: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    match sig {
+        libc::SIGUSR1 => {
+            USR1.fetch_add(1, Ordering::Relaxed);
+        }
+        libc::SIGUSR2 => {
+            USR2.fetch_add(1, Ordering::Relaxed);
+        }
+        _ => STOP.store(true, Ordering::Relaxed),
+    }
+}
+
+fn set_handler(sig: libc::c_int, handler: libc::sighandler_t) {
+    // SAFETY: sigaction with a zeroed struct, an empty mask and a handler that only touches
+    // atomics (async-signal-safe). No SA_RESTART: a blocking poll() returns EINTR and the loops
+    // treat that as a timeout.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = handler;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(sig, &sa, std::ptr::null_mut());
+    }
+}
+
+fn install_signal_handlers() {
+    let h = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGUSR1, libc::SIGUSR2] {
+        set_handler(s, h);
+    }
+}
+
+/// Everything `live` checks and builds before it starts capturing.
+struct Plan {
+    cfg: StackConfig,
+    link: Box<dyn Link>,
+}
+
+fn kernel_owns_check(ifname: &str, ip: Ipv4Addr) -> anyhow::Result<()> {
+    let owned = iface::kernel_ipv4(ifname).context("listing the interface's addresses")?;
+    if let Some((_, p)) = owned.iter().find(|(a, _)| *a == ip) {
+        bail!(
+            "the kernel owns {ip} on {ifname} and would answer too: remove it with \
+             `ip addr del {ip}/{p} dev {ifname}` or use another address"
+        );
+    }
+    Ok(())
+}
+
+fn open_link(args: &LiveArgs) -> anyhow::Result<Box<dyn Link>> {
+    let name = &args.interface;
+    match args.backend {
+        Backend::Afpacket => {
+            let mut rc = RingConfig::new(args.ring);
+            if let Some(k) = args.block_kib {
+                if k == 0 || k % 4 != 0 {
+                    return Err(UsageError(format!(
+                        "--block-kib {k}: must be a non-zero multiple of 4"
+                    ))
+                    .into());
+                }
+                rc.block_size = k << 10;
+            }
+            if let Some(n) = args.blocks {
+                if n == 0 {
+                    return Err(UsageError("--blocks must be at least 1".into()).into());
+                }
+                rc.block_nr = n;
+            }
+            if args.retire_ms == 0 {
+                return Err(UsageError("--retire-ms must be at least 1".into()).into());
+            }
+            rc.retire_ms = args.retire_ms;
+            rc.busy_poll = args.busy_poll;
+            if rc.version == RingVersion::V2 {
+                rc.linger = Duration::from_micros(args.linger_us);
+            }
+            Ok(Box::new(AfPacket::open(name, rc)?))
+        }
+        Backend::Tap => Ok(Box::new(Tap::open(name)?)),
+        Backend::Netmap => open_netmap(name),
+    }
+}
+
+#[cfg(feature = "netmap")]
+fn open_netmap(name: &str) -> anyhow::Result<Box<dyn Link>> {
+    Ok(Box::new(netmap::Netmap::open(name)?))
+}
+
+#[cfg(not(feature = "netmap"))]
+fn open_netmap(_name: &str) -> anyhow::Result<Box<dyn Link>> {
+    Err(UsageError(netmap::NOT_BUILT.into()).into())
+}
+
+fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
+    let (ip, prefix) = parse_cidr(&args.ip).ok_or_else(|| {
+        UsageError(format!(
+            "--ip {}: expected ADDRESS/PREFIX, e.g. 198.51.100.2/24",
+            args.ip
+        ))
+    })?;
+    if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || prefix == 0 {
+        return Err(UsageError(format!("--ip {}: not a usable host address", args.ip)).into());
+    }
+    let mac = match &args.mac {
+        Some(m) => {
+            let mac = iface::parse_mac(m).ok_or_else(|| {
+                UsageError(format!(
+                    "--mac {m}: expected six hex bytes, e.g. 02:52:53:00:00:02"
+                ))
+            })?;
+            if mac[0] & 1 != 0 || mac == [0; 6] {
+                return Err(UsageError(format!("--mac {m}: must be a unicast address")).into());
+            }
+            Some(mac)
+        }
+        None => None,
+    };
+    if !(args.arp_timeout.is_finite() && args.arp_timeout > 0.0) {
+        return Err(UsageError("--arp-timeout must be a positive number of seconds".into()).into());
+    }
+    if args.backend == Backend::Netmap && !netmap::AVAILABLE {
+        return Err(UsageError(netmap::NOT_BUILT.into()).into());
+    }
+    let name = &args.interface;
+    if args.backend != Backend::Tap {
+        iface::ifindex(name)?;
+        if !iface::is_up(name)? {
+            bail!("interface {name} is down: bring it up with `ip link set {name} up`");
+        }
+        kernel_owns_check(name, ip)?;
+    }
+    let link = open_link(args)?;
+    if args.backend == Backend::Tap {
+        kernel_owns_check(name, ip)?;
+    }
+    let mac = match (mac, args.backend) {
+        (Some(m), _) => m,
+        (None, Backend::Tap) => iface::random_local_mac(),
+        (None, _) => iface::mac(name)?,
+    };
+    let mtu = iface::mtu(name).map(|m| m as usize).unwrap_or(1500);
+    let cfg = StackConfig {
+        ip,
+        prefix,
+        mac,
+        arp_timeout: Duration::from_secs_f64(args.arp_timeout),
+        arp_responder: !args.no_arp,
+        icmp_responder: !args.no_icmp,
+        mtu,
+        ..StackConfig::default()
+    };
+    Ok(Plan { cfg, link })
+}
+
+fn open_recorder(args: &LiveArgs) -> anyhow::Result<Option<Box<dyn FrameSink>>> {
+    let Some(path) = &args.write else {
+        return Ok(None);
+    };
+    let r = crate::pcap::PcapRecorder::create(path)?;
+    Ok(Some(Box::new(r)))
+}
+
+pub fn run(args: LiveArgs) -> anyhow::Result<()> {
+    let Plan { cfg, link } = plan(&args)?;
+    let record = open_recorder(&args)?;
+    if args.capture_only {
+        return capture_only(link, record);
+    }
+    let desc = link.describe();
+    let mac = iface::format_mac(&cfg.mac);
+    let (ip, prefix) = (cfg.ip, cfg.prefix);
+    let stack = Stack::new(cfg);
+    if !args.headless {
+        let handle = capture::spawn(
+            link,
+            stack,
+            CaptureOptions {
+                record,
+                ..CaptureOptions::default()
+            },
+        );
+        return crate::ui::run(
+            handle,
+            crate::ui::UiOptions {
+                mode: crate::ui::Mode::Live {
+                    interface: args.interface.clone(),
+                },
+                history_bytes: args.history_mib << 20,
+                caption: None,
+            },
+        );
+    }
+
+    install_signal_handlers();
+    let handle = capture::spawn(
+        link,
+        stack,
+        CaptureOptions {
+            handoff_capacity: None,
+            record,
+            poll_timeout: Duration::from_millis(20),
+            status_interval: Duration::from_millis(20),
+            ..CaptureOptions::default()
+        },
+    );
+    let started = Instant::now();
+    eprintln!(
+        "ringside: live on {desc} as {ip}/{prefix} {mac}; ARP responder {}, ICMP responder {}. \
+         Ctrl-C stops; SIGUSR1 toggles ARP, SIGUSR2 toggles ICMP",
+        on_off(!args.no_arp),
+        on_off(!args.no_icmp)
+    );
+    let mut arp_on = !args.no_arp;
+    let mut icmp_on = !args.no_icmp;
+    let (mut usr1, mut usr2) = (0, 0);
+    let mut printed = PrintCursor::default();
+    while !STOP.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(10));
+        let u1 = USR1.load(Ordering::Relaxed);
+        if u1 != usr1 {
+            usr1 = u1;
+            arp_on = !arp_on;
+            handle.control(Control::ArpResponder(arp_on));
+            wait_applied(&handle, |s| s.arp_responder == arp_on);
+            eprintln!("ringside: SIGUSR1: ARP responder now {}", on_off(arp_on));
+        }
+        let u2 = USR2.load(Ordering::Relaxed);
+        if u2 != usr2 {
+            usr2 = u2;
+            icmp_on = !icmp_on;
+            handle.control(Control::IcmpResponder(icmp_on));
+            wait_applied(&handle, |s| s.icmp_responder == icmp_on);
+            eprintln!("ringside: SIGUSR2: ICMP responder now {}", on_off(icmp_on));
+        }
+        let st = handle.status();
+        printed.print_new(&st);
+        if st.finished {
+            break;
+        }
+    }
+    // A second Ctrl-C while we wrap up kills the process the ordinary way.
+    set_handler(libc::SIGINT, libc::SIG_DFL);
+    let st = handle.stop();
+    printed.print_new(&st);
+    print_summary(&st, started.elapsed(), args.write.is_some());
+    if let Some(e) = st.error {
+        bail!("{e}");
+    }
+    Ok(())
+}
+
+/// Wait (briefly) until the capture thread's published status shows a control took effect, so
+/// the log line is true when printed: frames after it see the new setting.
+fn wait_applied(handle: &capture::CaptureHandle, done: impl Fn(&Status) -> bool) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(1) {
+        let s = handle.status();
+        if done(&s) || s.finished {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// Which print-sink datagrams of the rolling `Status::printed` list were already logged.
+#[derive(Default)]
+struct PrintCursor {
+    /// Time of the newest datagram logged, and how many were logged with exactly that time.
+    last_at: Option<Duration>,
+    same_at: usize,
+}
+
+impl PrintCursor {
+    fn print_new(&mut self, st: &Status) {
+        let mut seen_same = 0;
+        for d in &st.printed {
+            let new = match self.last_at {
+                None => true,
+                Some(t) if d.at > t => true,
+                Some(t) if d.at == t => {
+                    seen_same += 1;
+                    seen_same > self.same_at
+                }
+                _ => false,
+            };
+            if !new {
+                continue;
+            }
+            eprintln!(
+                "ringside: udp {}:{} -> print sink ({} bytes{}): \"{}\"",
+                d.from.0,
+                d.from.1,
+                d.orig_len,
+                if d.orig_len > d.payload.len() {
+                    format!(", first {} shown", d.payload.len())
+                } else {
+                    String::new()
+                },
+                d.payload.escape_ascii()
+            );
+            if self.last_at == Some(d.at) {
+                self.same_at += 1;
+            } else {
+                self.last_at = Some(d.at);
+                self.same_at = 1;
+                seen_same = 1;
+            }
+        }
+    }
+}
+
+fn print_summary(st: &Status, ran: Duration, recorded: bool) {
+    use std::io::Write;
+    let c = &st.counters;
+    let mut out = String::new();
+    let mut line = |k: &str, v: u64| out.push_str(&format!("{k:<26}{v}\n"));
+    line("frames_in", c.frames_in);
+    line("frames_out", c.frames_out);
+    line("answered", c.answered);
+    for r in DropReason::ALL {
+        line(r.name(), c.no_reply(r));
+    }
+    line("link_rx_frames", st.link.rx_frames);
+    line("link_tx_frames", st.link.tx_frames);
+    line("link_tx_errors", st.link.tx_errors);
+    line("kernel_drops", st.link.kernel_drops);
+    if recorded {
+        line("recorded_frames", c.frames_in + c.frames_out);
+        line("record_errors", st.record_errors);
+    }
+    let mut so = std::io::stdout().lock();
+    let _ = so.write_all(out.as_bytes());
+    let _ = so.flush();
+    eprintln!(
+        "ringside: stopped after {:.1} s on {}",
+        ran.as_secs_f64(),
+        st.link_desc
+    );
+}
+
+/// `--capture-only`: the backend alone, frames counted (and recorded), nothing parsed or answered.
+fn capture_only(
+    mut link: Box<dyn Link>,
+    mut record: Option<Box<dyn FrameSink>>,
+) -> anyhow::Result<()> {
+    install_signal_handlers();
+    let desc = link.describe();
+    eprintln!("ringside: capturing only on {desc}; Ctrl-C stops");
+    let started = Instant::now();
+    let (mut frames, mut bytes, mut record_errors) = (0u64, 0u64, 0u64);
+    let mut result = Ok(());
+    while !STOP.load(Ordering::Relaxed) {
+        let r = link.recv_batch(Duration::from_millis(50), &mut |f, meta| {
+            frames += 1;
+            bytes += f.len() as u64;
+            if let Some(r) = record.as_mut() {
+                if r.write_frame(meta.ts, f, meta.orig_len).is_err() {
+                    record_errors += 1;
+                }
+            }
+        });
+        if let Err(e) = r {
+            result = Err(anyhow!("receiving from {desc}: {e}"));
+            break;
+        }
+    }
+    if let Some(r) = record.as_mut() {
+        if r.finish().is_err() {
+            record_errors += 1;
+        }
+    }
+    let s = link.stats();
+    println!("{:<26}{frames}", "frames_captured");
+    println!("{:<26}{bytes}", "bytes_captured");
+    println!("{:<26}{}", "kernel_drops", s.kernel_drops);
+    println!("{:<26}{record_errors}", "record_errors");
+    eprintln!(
+        "ringside: stopped after {:.1} s on {}",
+        started.elapsed().as_secs_f64(),
+        link.describe()
+    );
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        live: LiveArgs,
+    }
+
+    #[test]
+    fn cidr_parsing() {
+        assert_eq!(
+            parse_cidr("198.51.100.2/24"),
+            Some((Ipv4Addr::new(198, 51, 100, 2), 24))
+        );
+        assert_eq!(parse_cidr("198.51.100.2"), None);
+        assert_eq!(parse_cidr("198.51.100.2/33"), None);
+        assert_eq!(parse_cidr("198.51.100/24"), None);
+    }
+
+    #[test]
+    fn defaults_are_the_interactive_ones() {
+        let t = T::parse_from(["t", "-i", "rs0", "--ip", "198.51.100.2/24"]);
+        assert_eq!(t.live.backend, Backend::Afpacket);
+        assert_eq!(t.live.ring, RingVersion::V2, "the responder ring is V2");
+        assert!(!t.live.headless && !t.live.no_arp && !t.live.no_icmp);
+    }
+
+    #[test]
+    fn usage_errors_exit_2_before_touching_the_system() {
+        let t = T::parse_from(["t", "-i", "rs0", "--ip", "198.51.100.2"]);
+        let e = plan(&t.live).err().unwrap();
+        assert!(e.downcast_ref::<UsageError>().is_some(), "{e}");
+        assert!(e.to_string().contains("ADDRESS/PREFIX"), "{e}");
+        let t = T::parse_from([
+            "t",
+            "-i",
+            "rs0",
+            "--ip",
+            "198.51.100.2/24",
+            "--mac",
+            "03:00:00:00:00:01",
+        ]);
+        let e = plan(&t.live).err().unwrap();
+        assert!(e.to_string().contains("unicast"), "{e}");
+        assert!(e.downcast_ref::<UsageError>().is_some());
+    }
+
+    #[cfg(not(feature = "netmap"))]
+    #[test]
+    fn netmap_without_the_feature_says_how_to_rebuild() {
+        let t = T::parse_from([
+            "t",
+            "-i",
+            "rs0",
+            "--ip",
+            "198.51.100.2/24",
+            "--backend",
+            "netmap",
+        ]);
+        let e = plan(&t.live).err().unwrap();
+        assert!(e.downcast_ref::<UsageError>().is_some());
+        assert!(e.to_string().contains("--features netmap"), "{e}");
+    }
+
+    #[test]
+    fn print_cursor_logs_each_datagram_once() {
+        use crate::stack::PrintedDatagram;
+        let d = |ns: u64, p: &str| PrintedDatagram {
+            at: Duration::from_nanos(ns),
+            from: (Ipv4Addr::new(198, 51, 100, 1), 5000),
+            payload: p.as_bytes().to_vec(),
+            orig_len: p.len(),
+        };
+        let mut c = PrintCursor::default();
+        let mut st = Status {
+            printed: vec![d(1, "a"), d(2, "b"), d(2, "c")],
+            ..Status::default()
+        };
+        c.print_new(&st);
+        assert_eq!((c.last_at, c.same_at), (Some(Duration::from_nanos(2)), 2));
+        st.printed.push(d(2, "d"));
+        st.printed.push(d(3, "e"));
+        st.printed.remove(0);
+        c.print_new(&st);
+        assert_eq!((c.last_at, c.same_at), (Some(Duration::from_nanos(3)), 1));
+    }
 }

@@ -1,9 +1,59 @@
-//! PLACEHOLDER: `ringside replay` (to be written).
+//! `ringside replay FILE`: browse a pcap/pcapng capture in the TUI. Frames go through the capture
+//! thread and a real stack, as fast as the file reads, so each frame's verdict is what ringside
+//! would have answered. The file is streamed, never read whole; the title shows loading progress.
+use super::UsageError;
+use crate::capture::{self, CaptureOptions};
+use crate::link::pcap::PcapLink;
+use crate::stack::{Stack, StackConfig};
+use crate::ui::{self, Mode, UiOptions};
 use clap::Args;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Args, Debug, Default)]
-pub struct ReplayArgs {}
+pub struct ReplayArgs {
+    /// The capture to browse (pcap or pcapng, Ethernet).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Memory for the frame history, in MiB (the oldest frames are dropped beyond it).
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    pub history_mb: usize,
+}
 
-pub fn run(_args: ReplayArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`ringside replay` is not built yet")
+pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
+    if args.history_mb == 0 {
+        return Err(UsageError("--history-mb must be at least 1".into()).into());
+    }
+    let link = PcapLink::open(&args.file).map_err(|e| UsageError(format!("{e:#}")))?;
+    if !std::io::stdout().is_terminal() {
+        return Err(UsageError(
+            "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"
+                .into(),
+        )
+        .into());
+    }
+    let handle = capture::spawn(
+        Box::new(link),
+        Stack::new(StackConfig::default()),
+        CaptureOptions {
+            // A file can wait for the screen: every frame is shown (the history budget bounds
+            // memory after that), and the stack's own answers are not added as extra rows.
+            handoff_capacity: Some(65_536),
+            poll_timeout: Duration::from_millis(20),
+            lossless: true,
+            show_replies: false,
+            ..CaptureOptions::default()
+        },
+    );
+    ui::run(
+        handle,
+        UiOptions {
+            mode: Mode::Replay {
+                file: args.file.display().to_string(),
+            },
+            history_bytes: args.history_mb << 20,
+            caption: None,
+        },
+    )
 }

@@ -1,6 +1,7 @@
 //! Where frames come from and go to. Every backend (AF_PACKET ring, netmap, TAP, pcap, the simulated
 //! LAN) implements [`Link`]; the capture thread drives any of them the same way.
 pub mod pcap;
+pub mod sim;
 
 use std::io;
 use std::time::Duration;
@@ -93,3 +94,8 @@ pub struct PeerView {
     pub arp_unanswered: u64,
     pub speed: f64,
 }
+
+pub mod afpacket;
+pub mod iface;
+pub mod netmap;
+pub mod tap;

@@ -75,7 +75,23 @@ impl Stack {
         let ident = u16::from_be_bytes([msg[4], msg[5]]);
         let seq = u16::from_be_bytes([msg[6], msg[7]]);
         let data = &msg[8..];
-        let hdr = build::icmp_echo_header(true, ident, seq, data);
+        let hdr = if csum_not_ready {
+            build::icmp_echo_header(true, ident, seq, data)
+        } else {
+            // The checksum was verified: update it for the type/code word alone (RFC 1624
+            // eqn. 3) instead of summing the data again.
+            let old_word = u16::from_be_bytes([msg[0], msg[1]]);
+            let old_csum = u16::from_be_bytes([msg[2], msg[3]]);
+            let csum = build::Checksum::new()
+                .add_u16(!old_csum)
+                .add_u16(!old_word)
+                .add_u16(0) // echo reply, code 0
+                .finish();
+            let mut hdr = [0u8; 8];
+            hdr[2..4].copy_from_slice(&csum.to_be_bytes());
+            hdr[4..8].copy_from_slice(&msg[4..8]);
+            hdr
+        };
         self.send_ip(
             out,
             peer,

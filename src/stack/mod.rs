@@ -82,7 +82,9 @@ pub enum DropReason {
     Malformed,
     /// IPv4 header, ICMP or UDP checksum wrong.
     BadChecksum,
-    /// Addressed to another host (MAC or IP), or an ARP request for another address.
+    /// Addressed to another host (MAC or IP), to a multicast MAC (we join no group), an ARP
+    /// request for another address, or a broadcast datagram for a port/protocol we do not serve
+    /// (no ICMP error is ever sent about a broadcast, RFC 1122 §3.2.2).
     NotForUs,
     /// Neither IPv4 nor ARP (IPv6, LLDP, ...).
     UnsupportedEthertype,
@@ -92,7 +94,7 @@ pub enum DropReason {
     ArpResponderOff,
     /// Echo request for us while the ICMP responder is switched off.
     IcmpResponderOff,
-    /// Echo request to a broadcast address with broadcast echo off.
+    /// Echo request (ICMP, or the UDP echo service) to a broadcast address with broadcast echo off.
     BroadcastEcho,
     /// ICMP types we do not answer (echo reply, errors, ...).
     IcmpNotEcho,
@@ -100,13 +102,16 @@ pub enum DropReason {
     TtlExpired,
     /// A fragment held for reassembly (not a drop: counted so frames in == sum of verdicts).
     FragmentHeld,
-    /// A fragment that could not be kept: over the memory cap, overlapping, or past 65,535 bytes.
+    /// A fragment that could not be kept: over the memory cap, overlapping (which discards the
+    /// whole datagram), a duplicate, past 65,535 bytes, or of a datagram already discarded.
     FragmentRejected,
     /// UDP delivered to a bound port that sends nothing back (the print sink).
     UdpDelivered,
     /// Closed port or unknown protocol, but the ICMP error rate limit was hit.
     IcmpErrorRateLimited,
-    /// Sender's address is unusable (broadcast/multicast/zero source MAC or IP).
+    /// Sender's address is unusable: broadcast/multicast/zero source MAC (Ethernet or ARP sender)
+    /// or our own MAC; IP source 0.0.0.0, broadcast, multicast, loopback or our own address; UDP
+    /// echo from port 0 or from the echo port itself (echo loops).
     BadSource,
 }
 

@@ -1,5 +1,33 @@
-//! PLACEHOLDER: the ratatui front end (to be written).
+//! The ratatui front end: a packet list, the selected frame as RFC-style header diagrams over a
+//! hex view, the frame's headers as a C struct (packed vs padded), the ARP caches and a status bar.
+//!
+//! The capture thread owns the link and the stack; the UI only drains its bounded channel (at most
+//! [`DRAIN_PER_TICK`] frames per tick, so a flood cannot freeze the screen) into a history with a
+//! fixed memory budget, and sends it controls. Rendering dissects only the rows on screen and the
+//! selected frame.
+pub mod app;
+pub mod arp;
+pub mod filter;
+pub mod help;
+pub mod hexview;
+pub mod history;
+pub mod keys;
+pub mod layers;
+pub mod list;
+pub mod packing;
+pub mod status;
+pub mod structview;
+pub mod text;
+
 use crate::capture::CaptureHandle;
+use crate::pcap::PcapRecorder;
+use app::{App, SideView};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::style::{Color, Style};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What the screen is showing, for the title bar and which panels make sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,9 +41,239 @@ pub struct UiOptions {
     pub mode: Mode,
     /// History memory budget in bytes (oldest frames evicted beyond it).
     pub history_bytes: usize,
+    /// A line under the title (a lesson's "what to look at"), if any.
+    pub caption: Option<String>,
+}
+
+/// Frames taken from the capture channel per screen refresh at most.
+pub const DRAIN_PER_TICK: usize = 50_000;
+/// Screen refresh interval when nothing happens.
+const TICK: Duration = Duration::from_millis(40);
+
+pub(crate) fn pane_border(focused: bool) -> Style {
+    if focused {
+        Style::default().fg(Color::LightYellow)
+    } else {
+        Style::default().fg(Color::DarkGray)
+    }
+}
+
+/// Smallest screen the full layout is drawn in.
+const MIN_W: u16 = 40;
+const MIN_H: u16 = 10;
+
+/// Draw the whole screen from `app` (also records where things are, for the mouse).
+pub fn draw(f: &mut Frame, app: &mut App) {
+    let area = f.area();
+    app.hits = app::Hits::default();
+    if area.width < MIN_W || area.height < MIN_H {
+        let msg = format!(
+            "ringside: terminal {}x{} is too small (need {MIN_W}x{MIN_H}) · q quits",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let caption_h = u16::from(app.caption.is_some());
+    let [title, caption, body, status_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(caption_h),
+        Constraint::Min(1),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    status::title(f, title, app);
+    if let Some(c) = &app.caption {
+        f.render_widget(
+            Paragraph::new(text::fit(
+                &format!(" {}", text::clean(c)),
+                caption.width as usize,
+            ))
+            .style(Style::default().fg(Color::Black).bg(Color::Cyan)),
+            caption,
+        );
+    }
+    status::render(f, status_area, app);
+
+    let wide = area.width >= 120 && body.height >= 30;
+    let list_h = if wide {
+        (body.height * 2 / 5).max(8)
+    } else {
+        (body.height * 9 / 20).max(5)
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(body);
+    if wide {
+        let [l, r] = Layout::horizontal([Constraint::Min(40), Constraint::Length(50)]).areas(top);
+        list::render(f, l, app);
+        arp::render(f, r, app);
+    } else {
+        list::render(f, top, app);
+    }
+    // Layers at 2 columns per bit when there is room beside them for a 16-byte hex view.
+    let layers_w = if bottom.width >= 67 + 70 {
+        67
+    } else {
+        35.min(bottom.width / 2)
+    };
+    let [lay, side] =
+        Layout::horizontal([Constraint::Length(layers_w), Constraint::Min(0)]).areas(bottom);
+    layers::render(f, lay, app);
+    app.hits.side = side;
+    if wide {
+        let hex_rows = app.selection_with_frame().map_or(4, |(fr, _)| {
+            fr.data
+                .len()
+                .div_ceil(hexview::bytes_per_row(side.width - 2))
+        }) as u16;
+        let hex_h = (hex_rows + 2).min(side.height / 2).max(3);
+        let [h, s] = Layout::vertical([Constraint::Length(hex_h), Constraint::Min(0)]).areas(side);
+        hexview::render(f, h, app);
+        structview::render(f, s, app);
+    } else {
+        match app.side {
+            SideView::Hex => hexview::render(f, side, app),
+            SideView::Struct => structview::render(f, side, app),
+            SideView::Arp => arp::render(f, side, app),
+        }
+    }
+    if app.show_help {
+        help::render(f, area);
+    }
+}
+
+/// `ringside-YYYYmmdd-HHMMSS.pcap` in local time (UTC when the zone is unknown).
+pub fn default_pcap_name() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    // libc's localtime_r: the user's own clock is what they will look for.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let tt: libc::time_t = t as libc::time_t;
+    // SAFETY: both pointers are to valid, owned values; localtime_r writes only `tm`.
+    let ok = unsafe { !libc::localtime_r(&tt, &mut tm).is_null() };
+    if !ok {
+        return format!("ringside-{t}.pcap");
+    }
+    format!(
+        "ringside-{:04}{:02}{:02}-{:02}{:02}{:02}.pcap",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
+}
+
+/// Write every frame in the history to a pcap file; returns how many.
+pub fn write_history(app: &App, path: &Path) -> anyhow::Result<u64> {
+    let mut rec = PcapRecorder::create(path)?;
+    for fr in app.history.iter() {
+        rec.write(fr.entry.ts, fr.data, fr.entry.orig_len)?;
+    }
+    rec.close()?;
+    Ok(rec.frames())
+}
+
+/// Handle a `w` press: write the history next to the user, say where.
+pub fn handle_write(app: &mut App, dir: &Path) {
+    if !app.write_requested {
+        return;
+    }
+    app.write_requested = false;
+    let path: PathBuf = dir.join(default_pcap_name());
+    app.message = Some(match write_history(app, &path) {
+        Ok(n) => app::Message {
+            text: format!("wrote {n} frames to {}", path.display()),
+            error: false,
+        },
+        Err(e) => app::Message {
+            text: format!("could not write the pcap: {e:#}"),
+            error: true,
+        },
+    });
+}
+
+/// Restores the terminal on every exit path (also on panic, via ratatui's hook + ours).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableMouseCapture
+        );
+        ratatui::restore();
+    }
 }
 
 /// Run the TUI until the user quits. Consumes frames from `capture` and sends it controls.
-pub fn run(_capture: CaptureHandle, _opts: UiOptions) -> anyhow::Result<()> {
-    anyhow::bail!("the terminal UI is not built yet")
+pub fn run(mut capture: CaptureHandle, opts: UiOptions) -> anyhow::Result<()> {
+    use ratatui::crossterm::event;
+    let frames = capture
+        .frames
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("the capture was started without a UI channel"))?;
+    let mut app = App::new(opts.mode, opts.history_bytes);
+    app.caption = opts.caption;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+
+    let mut terminal = ratatui::init();
+    let guard = TerminalGuard;
+    // ratatui::init's panic hook restores the screen; also switch the mouse off first.
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableMouseCapture
+        );
+        prev(info);
+    }));
+    ratatui::crossterm::execute!(std::io::stdout(), event::EnableMouseCapture)?;
+
+    let result = (|| -> anyhow::Result<()> {
+        loop {
+            let tick_start = Instant::now();
+            for _ in 0..DRAIN_PER_TICK {
+                match frames.try_recv() {
+                    Some(c) => app.ingest(&c),
+                    None => break,
+                }
+            }
+            let mut st = capture.status();
+            // What the UI still holds counts as hand-off occupancy too.
+            let (used, cap) = frames.occupancy();
+            st.handoff_used = used;
+            st.handoff_capacity = cap;
+            app.set_status(st);
+            terminal.draw(|f| draw(f, &mut app))?;
+            // Events until the next tick.
+            let mut timeout = TICK.saturating_sub(tick_start.elapsed());
+            while event::poll(timeout)? {
+                let ev = event::read()?;
+                if let Some(a) = keys::action(&ev, app.input.is_some()) {
+                    app.handle(a);
+                }
+                for c in app.controls.drain(..) {
+                    capture.control(c);
+                }
+                handle_write(&mut app, &cwd);
+                if app.quit {
+                    return Ok(());
+                }
+                if matches!(ev, event::Event::Resize(..)) {
+                    break;
+                }
+                timeout = Duration::ZERO;
+            }
+        }
+    })();
+    drop(guard);
+    drop(terminal);
+    result
 }

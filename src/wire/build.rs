@@ -423,6 +423,13 @@ pub fn icmp_error_header(icmp_type: u8, code: u8, quoted: &[u8]) -> [u8; 8] {
     hdr
 }
 
+/// Most bytes after an 8-byte L4 header that fit one IPv4 datagram (65,535 - 20 - 8).
+pub const MAX_L4_BODY: usize = IPV4_MAX_LEN - IPV4_HDR_LEN - 8;
+
+fn fit(body: &[u8]) -> &[u8] {
+    &body[..body.len().min(MAX_L4_BODY)]
+}
+
 fn single_frame(out: &mut Vec<u8>, h: &EthIp, protocol: u8, hdr: &[u8], body: &[u8]) {
     let d = Ipv4Datagram {
         eth_ip: h,
@@ -434,15 +441,18 @@ fn single_frame(out: &mut Vec<u8>, h: &EthIp, protocol: u8, hdr: &[u8], body: &[
     d.write_fragment(out, IPV4_MAX_LEN, 0);
 }
 
-/// Append one unfragmented ICMP echo request (or reply) frame. For data that does not fit one
+/// Append one unfragmented ICMP echo request (or reply) frame (data past [`MAX_L4_BODY`] is cut;
+/// the checksum covers what is sent). For data that does not fit one
 /// frame, build the L4 bytes with [`icmp_echo_header`] and use [`ipv4_fragmented`].
 pub fn icmp_echo(out: &mut Vec<u8>, h: &EthIp, reply: bool, ident: u16, seq: u16, data: &[u8]) {
+    let data = fit(data);
     let hdr = icmp_echo_header(reply, ident, seq, data);
     single_frame(out, h, IP_PROTO_ICMP, &hdr, data);
 }
 
-/// Append one unfragmented UDP frame.
+/// Append one unfragmented UDP frame (payload past [`MAX_L4_BODY`] is cut).
 pub fn udp(out: &mut Vec<u8>, h: &EthIp, src_port: u16, dst_port: u16, payload: &[u8]) {
+    let payload = fit(payload);
     let hdr = udp_header(h.src_ip, h.dst_ip, src_port, dst_port, payload);
     single_frame(out, h, IP_PROTO_UDP, &hdr, payload);
 }
@@ -450,6 +460,7 @@ pub fn udp(out: &mut Vec<u8>, h: &EthIp, src_port: u16, dst_port: u16, payload: 
 /// Append one ICMP error frame (destination unreachable, time exceeded...). `quoted` is the
 /// offending datagram's IP header and the first 8 bytes of its payload, copied unchanged.
 pub fn icmp_error(out: &mut Vec<u8>, h: &EthIp, icmp_type: u8, code: u8, quoted: &[u8]) {
+    let quoted = fit(quoted);
     let hdr = icmp_error_header(icmp_type, code, quoted);
     single_frame(out, h, IP_PROTO_ICMP, &hdr, quoted);
 }
@@ -576,6 +587,23 @@ mod tests {
             assert_eq!(u.payload(), &data[..]);
             assert_eq!(usize::from(u.length()), 8 + n);
         }
+    }
+
+    #[test]
+    fn oversized_single_frames_are_cut_with_valid_checksums() {
+        let big = vec![0xa5u8; 70_000];
+        let mut out = Vec::new();
+        icmp_echo(&mut out, &hdr(), false, 1, 1, &big);
+        assert_eq!(out.len(), ETH_HDR_LEN + IPV4_MAX_LEN);
+        let (_, l4) = ip_parts(&out);
+        assert_eq!(internet_checksum(&l4), 0);
+        let mut out = Vec::new();
+        udp(&mut out, &hdr(), 1, 2, &big);
+        let (_, l4) = ip_parts(&out);
+        assert_eq!(usize::from(u16::from_be_bytes([l4[4], l4[5]])), l4.len());
+        let h = hdr();
+        let mut c = pseudo_header(h.src_ip, h.dst_ip, IP_PROTO_UDP, l4.len() as u16);
+        assert_eq!(c.add(&l4).finish(), 0);
     }
 
     #[test]

@@ -1,0 +1,2 @@
+//! The classroom lessons (LESSONS.md) as data the CLI and the tests share, and the captures they use.
+pub mod assets;

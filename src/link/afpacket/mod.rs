@@ -1,0 +1,749 @@
+//! The AF_PACKET backend: a memory-mapped RX ring (TPACKET_V2 or TPACKET_V3) on one interface,
+//! transmit with `sendmmsg` on the same bound socket.
+//!
+//! Why written on `libc` here: no maintained crate does TPACKET_V3 rings on stable Rust with a
+//! permissive licence. `pnet_datalink` and `afpacket` read the socket plainly (one recvfrom per
+//! frame, no ring); the ring-capable crates we found are unmaintained or GPL. The unsafe part is
+//! the small [`ring`] module; everything it lends out is bounds-checked there.
+//!
+//! Which ring for what (measured on a veth lab, see `bench/live.sh` and the README):
+//! - **TPACKET_V2** (frame slots, the default for `live`): every frame is handed to user space as
+//!   soon as the kernel has written it, so `poll()` wakes per frame and a ping is answered in tens
+//!   of microseconds. This is the interactive responder's ring.
+//! - **TPACKET_V3** (blocks): the kernel fills a block and hands it over when full or when the
+//!   retire timer (`--retire-ms`) fires. Fewer wake-ups and denser memory at high rates (bulk
+//!   capture), but a lone ping waits for the timer: its RTT is about the timeout.
+use super::{Link, LinkStats, RxMeta};
+use crate::link::iface::{self, Fd};
+use std::cell::Cell;
+use std::io;
+use std::mem::size_of;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub mod ring;
+use ring::{Mmap, RxFrame, V3Frames};
+
+/// Which TPACKET ring layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RingVersion {
+    /// Frame-based: each frame handed over at once (low latency; the default for `live`).
+    V2,
+    /// Block-based: frames handed over a block at a time, when full or at the retire timeout.
+    V3,
+}
+
+/// Ring geometry and wake-up policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingConfig {
+    pub version: RingVersion,
+    /// Bytes per block (a multiple of the page size).
+    pub block_size: usize,
+    pub block_nr: usize,
+    /// V3: how long the kernel may keep a partly filled block before handing it over.
+    pub retire_ms: u32,
+    /// Spin on the ring instead of sleeping in poll() (lowest latency, burns a core).
+    pub busy_poll: bool,
+    /// V2: when the previous batch had frames, check the ring for this long before sleeping in
+    /// poll(). The replies to that batch are already sent (the capture loop sends between
+    /// batches), so this adds no latency; under a steady stream, or a ping flood, the next frame
+    /// is usually there within microseconds and is taken without a poll() wake-up.
+    pub linger: Duration,
+}
+
+impl RingConfig {
+    /// Defaults: V2 4 MiB (64 blocks x 64 KiB), V3 8 MiB (32 blocks x 256 KiB), 1 ms retire.
+    pub fn new(version: RingVersion) -> Self {
+        match version {
+            RingVersion::V2 => RingConfig {
+                version,
+                block_size: 64 << 10,
+                block_nr: 64,
+                retire_ms: 1,
+                busy_poll: false,
+                linger: Duration::from_micros(50),
+            },
+            RingVersion::V3 => RingConfig {
+                version,
+                block_size: 256 << 10,
+                block_nr: 32,
+                retire_ms: 1,
+                busy_poll: false,
+                linger: Duration::ZERO,
+            },
+        }
+    }
+}
+
+/// At most this many V2 frames per `recv_batch`, so replies to the first are not held back behind
+/// a long stream (the capture loop sends replies between batches).
+const V2_BATCH: usize = 512;
+
+/// Frames queued by `send` before `flush` is forced.
+const TX_BATCH: usize = 64;
+
+/// An AF_PACKET socket bound to one interface, with its RX ring mapped.
+pub struct AfPacket {
+    fd: Fd,
+    ifname: String,
+    cfg: RingConfig,
+    ring: Mmap,
+    /// V2: bytes per frame slot, and frames per block / in all.
+    frame_size: usize,
+    frames_per_block: usize,
+    frame_nr: usize,
+    /// Next frame (V2) or block (V3) the kernel will hand over.
+    cursor: usize,
+    /// The last `recv_batch` had frames (V2 lingers before sleeping then).
+    recently_active: bool,
+    vlan_scratch: Vec<u8>,
+    tx: TxQueue,
+    rx_frames: u64,
+    rx_bytes: u64,
+    tx_frames: u64,
+    tx_errors: u64,
+    /// Headers the kernel wrote that did not fit their frame/block (should stay 0).
+    bad_headers: u64,
+    /// PACKET_STATISTICS resets on read: accumulated here.
+    kernel_drops: Cell<u64>,
+    freeze_q: Cell<u64>,
+}
+
+/// Reusable transmit batch: frames back to back, plus the iovec/mmsghdr arrays for sendmmsg.
+struct TxQueue {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    iov: Vec<libc::iovec>,
+    msgs: Vec<libc::mmsghdr>,
+}
+
+// SAFETY: the raw pointers in `iov`/`msgs` point only into `bytes` of the same value and are
+// rebuilt right before each sendmmsg; they are never shared across threads.
+unsafe impl Send for TxQueue {}
+
+fn os_err(what: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+pub fn permission_hint(e: io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(libc::EPERM) | Some(libc::EACCES) => io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "needs root (CAP_NET_RAW): run with sudo",
+        ),
+        _ => e,
+    }
+}
+
+fn setsockopt<T>(fd: libc::c_int, level: libc::c_int, name: libc::c_int, v: &T) -> io::Result<()> {
+    // SAFETY: `v` points at a live T of the size we pass.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (v as *const T).cast(),
+            size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+impl AfPacket {
+    /// Open `ifname` with the given ring. The interface must exist and be up.
+    pub fn open(ifname: &str, cfg: RingConfig) -> io::Result<AfPacket> {
+        let ifindex = iface::ifindex(ifname)?;
+        let mtu = iface::mtu(ifname)? as usize;
+        // Protocol 0: nothing is queued to the socket until bind() below, after the ring exists.
+        // SAFETY: plain socket(2); checked.
+        let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
+        if raw < 0 {
+            return Err(permission_hint(io::Error::last_os_error()));
+        }
+        let fd = Fd(raw);
+        let version = match cfg.version {
+            RingVersion::V2 => libc::tpacket_versions::TPACKET_V2,
+            RingVersion::V3 => libc::tpacket_versions::TPACKET_V3,
+        } as libc::c_int;
+        setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_VERSION, &version)
+            .map_err(|e| os_err("PACKET_VERSION", e))?;
+
+        let page = 4096usize;
+        if cfg.block_size == 0 || !cfg.block_size.is_multiple_of(page) || cfg.block_nr == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "ring blocks must be a non-zero multiple of 4 KiB (got {} bytes x {})",
+                    cfg.block_size, cfg.block_nr
+                ),
+            ));
+        }
+        // A V2 slot holds header + sockaddr_ll + padding + an MTU-sized frame with a VLAN tag;
+        // rounded up to a power of two so slots tile the blocks. V3 frames are variable-sized
+        // inside a block; tp_frame_size only has to be valid there.
+        let need = 96 + 14 + 4 + mtu.max(1500);
+        let frame_size = need.next_power_of_two().max(2048);
+        let (frame_size, block_size) = match cfg.version {
+            RingVersion::V2 if frame_size > cfg.block_size => {
+                (frame_size, frame_size.div_ceil(page) * page)
+            }
+            _ => (frame_size.min(cfg.block_size), cfg.block_size),
+        };
+        let cfg = RingConfig { block_size, ..cfg };
+        let frames_per_block = block_size / frame_size;
+        let frame_nr = frames_per_block * cfg.block_nr;
+        let r = match cfg.version {
+            RingVersion::V2 => {
+                let req = libc::tpacket_req {
+                    tp_block_size: block_size as u32,
+                    tp_block_nr: cfg.block_nr as u32,
+                    tp_frame_size: frame_size as u32,
+                    tp_frame_nr: frame_nr as u32,
+                };
+                setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_RX_RING, &req)
+            }
+            RingVersion::V3 => {
+                let req = libc::tpacket_req3 {
+                    tp_block_size: block_size as u32,
+                    tp_block_nr: cfg.block_nr as u32,
+                    tp_frame_size: frame_size as u32,
+                    tp_frame_nr: frame_nr as u32,
+                    tp_retire_blk_tov: cfg.retire_ms.max(1),
+                    tp_sizeof_priv: 0,
+                    tp_feature_req_word: 0,
+                };
+                setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_RX_RING, &req)
+            }
+        };
+        r.map_err(|e| {
+            os_err(
+                &format!(
+                    "PACKET_RX_RING ({} blocks x {} KiB)",
+                    cfg.block_nr,
+                    block_size >> 10
+                ),
+                e,
+            )
+        })?;
+        let ring = Mmap::map(fd.0, block_size * cfg.block_nr)
+            .map_err(|e| os_err("mapping the packet ring", e))?;
+
+        // Our own transmissions are not looped back into the ring (Linux >= 4.20). Older kernels
+        // refuse the option; frames marked PACKET_OUTGOING are skipped in the ring walk instead.
+        let one: libc::c_int = 1;
+        let _ = setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_IGNORE_OUTGOING, &one);
+
+        // Promiscuous: we answer for a MAC the interface may not have (--mac).
+        let mreq = libc::packet_mreq {
+            mr_ifindex: ifindex as libc::c_int,
+            mr_type: libc::PACKET_MR_PROMISC as libc::c_ushort,
+            mr_alen: 0,
+            mr_address: [0; 8],
+        };
+        setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_ADD_MEMBERSHIP, &mreq)
+            .map_err(|e| os_err("PACKET_ADD_MEMBERSHIP (promiscuous)", e))?;
+
+        // SAFETY: sockaddr_ll is plain old data.
+        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        sll.sll_family = libc::AF_PACKET as u16;
+        sll.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+        sll.sll_ifindex = ifindex as i32;
+        // SAFETY: `sll` is a valid sockaddr_ll of the size passed.
+        let r = unsafe {
+            libc::bind(
+                fd.0,
+                (&sll as *const libc::sockaddr_ll).cast(),
+                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            return Err(os_err(
+                &format!("binding to {ifname}"),
+                io::Error::last_os_error(),
+            ));
+        }
+        let mut link = AfPacket {
+            fd,
+            ifname: ifname.to_string(),
+            cfg,
+            ring,
+            frame_size,
+            frames_per_block,
+            frame_nr,
+            cursor: 0,
+            recently_active: false,
+            vlan_scratch: Vec::with_capacity(frame_size.max(2048) + 4),
+            tx: TxQueue {
+                bytes: Vec::with_capacity(TX_BATCH * 1600),
+                ends: Vec::with_capacity(TX_BATCH),
+                iov: Vec::with_capacity(TX_BATCH),
+                msgs: Vec::with_capacity(TX_BATCH),
+            },
+            rx_frames: 0,
+            rx_bytes: 0,
+            tx_frames: 0,
+            tx_errors: 0,
+            bad_headers: 0,
+            kernel_drops: Cell::new(0),
+            freeze_q: Cell::new(0),
+        };
+        // A bind on a down interface succeeds but leaves ENETDOWN pending on the socket.
+        link.take_socket_error()?;
+        Ok(link)
+    }
+
+    pub fn config(&self) -> RingConfig {
+        self.cfg
+    }
+
+    /// Byte offset of V2 frame slot `i` (slots never straddle blocks).
+    fn v2_offset(&self, i: usize) -> usize {
+        (i / self.frames_per_block) * self.cfg.block_size
+            + (i % self.frames_per_block) * self.frame_size
+    }
+
+    /// Byte offset of the ownership word of the frame/block at the cursor.
+    fn cursor_status_offset(&self) -> usize {
+        match self.cfg.version {
+            RingVersion::V2 => self.v2_offset(self.cursor),
+            RingVersion::V3 => self.cursor * self.cfg.block_size + ring::V3_BLOCK_STATUS,
+        }
+    }
+
+    fn cursor_ready(&self) -> bool {
+        self.ring.status(self.cursor_status_offset()) & libc::TP_STATUS_USER != 0
+    }
+
+    /// A pending socket error (ENETDOWN when the interface went down) becomes an io::Error.
+    fn take_socket_error(&mut self) -> io::Result<()> {
+        let mut err: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: SO_ERROR writes one c_int into `err`.
+        let r = unsafe {
+            libc::getsockopt(
+                self.fd.0,
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&mut err as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        if r == 0 && err != 0 {
+            let e = io::Error::from_raw_os_error(err);
+            if err == libc::ENETDOWN {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "interface {} is down: bring it up with `ip link set {} up`",
+                        self.ifname, self.ifname
+                    ),
+                ));
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Wait until the cursor's frame/block is ours or `timeout` passes.
+    fn wait(&mut self, timeout: Duration) -> io::Result<()> {
+        if self.cfg.busy_poll {
+            let deadline = Instant::now() + timeout;
+            let mut spins = 0u32;
+            while !self.cursor_ready() {
+                std::hint::spin_loop();
+                spins = spins.wrapping_add(1);
+                if spins.is_multiple_of(1024) && Instant::now() >= deadline {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let mut pfd = libc::pollfd {
+            fd: self.fd.0,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            // A signal (SIGINT to stop, SIGUSR1 to toggle) interrupting the wait is not an error.
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(())
+            } else {
+                Err(e)
+            };
+        }
+        if pfd.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
+            self.take_socket_error()?;
+        }
+        Ok(())
+    }
+
+    /// Spin up to `cfg.linger` for the cursor's frame; true when it arrived.
+    fn linger(&self) -> bool {
+        if self.cfg.linger.is_zero() {
+            return false;
+        }
+        let deadline = Instant::now() + self.cfg.linger;
+        loop {
+            for _ in 0..64 {
+                if self.cursor_ready() {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
+    }
+
+    /// Hand one ring frame to `on_frame` (VLAN tag re-inserted), updating the counters.
+    fn deliver(
+        f: &RxFrame,
+        bytes: &[u8],
+        scratch: &mut Vec<u8>,
+        counters: (&mut u64, &mut u64),
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> bool {
+        if f.pkttype == libc::PACKET_OUTGOING {
+            return false;
+        }
+        let data = &bytes[f.data.clone()];
+        let mut meta = RxMeta {
+            ts: Duration::new(f.sec as u64, f.nsec.min(999_999_999)),
+            orig_len: f.len,
+            csum_not_ready: f.csum_not_ready(),
+        };
+        *counters.0 += 1;
+        if let Some(tag) = f.vlan {
+            ring::reinsert_vlan(data, tag, scratch);
+            meta.orig_len = f.len + 4;
+            *counters.1 += f.len as u64 + 4;
+            on_frame(scratch, meta);
+        } else {
+            *counters.1 += f.len as u64;
+            on_frame(data, meta);
+        }
+        true
+    }
+
+    fn recv_v2(
+        &mut self,
+        timeout: Duration,
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> io::Result<usize> {
+        let mut handed = 0;
+        let mut walked = 0;
+        let mut waited = false;
+        let limit = self.frame_nr.min(V2_BATCH);
+        while walked < limit {
+            if !self.cursor_ready() {
+                if walked > 0 || waited {
+                    break;
+                }
+                waited = true;
+                if !(self.recently_active && self.linger()) {
+                    self.wait(timeout)?;
+                }
+                continue;
+            }
+            let off = self.v2_offset(self.cursor);
+            {
+                let slot = self.ring.user_owned(off..off + self.frame_size);
+                match ring::v2_frame(slot) {
+                    Ok(f) => {
+                        if Self::deliver(
+                            &f,
+                            slot,
+                            &mut self.vlan_scratch,
+                            (&mut self.rx_frames, &mut self.rx_bytes),
+                            on_frame,
+                        ) {
+                            handed += 1;
+                        }
+                    }
+                    Err(_) => self.bad_headers += 1,
+                }
+            }
+            self.ring.release(off);
+            self.cursor = (self.cursor + 1) % self.frame_nr;
+            walked += 1;
+        }
+        self.recently_active = walked > 0;
+        Ok(handed)
+    }
+
+    fn recv_v3(
+        &mut self,
+        timeout: Duration,
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> io::Result<usize> {
+        let mut handed = 0;
+        let mut walked = 0;
+        let mut waited = false;
+        while walked < self.cfg.block_nr {
+            if !self.cursor_ready() {
+                if walked > 0 || waited {
+                    break;
+                }
+                self.wait(timeout)?;
+                waited = true;
+                continue;
+            }
+            let off = self.cursor * self.cfg.block_size;
+            {
+                let block = self.ring.user_owned(off..off + self.cfg.block_size);
+                match ring::v3_block(block) {
+                    Ok(hdr) => {
+                        for f in V3Frames::new(block, hdr) {
+                            match f {
+                                Ok(f) => {
+                                    if Self::deliver(
+                                        &f,
+                                        block,
+                                        &mut self.vlan_scratch,
+                                        (&mut self.rx_frames, &mut self.rx_bytes),
+                                        on_frame,
+                                    ) {
+                                        handed += 1;
+                                    }
+                                }
+                                Err(_) => self.bad_headers += 1,
+                            }
+                        }
+                    }
+                    Err(_) => self.bad_headers += 1,
+                }
+            }
+            self.ring.release(off + ring::V3_BLOCK_STATUS);
+            self.cursor = (self.cursor + 1) % self.cfg.block_nr;
+            walked += 1;
+        }
+        Ok(handed)
+    }
+
+    /// Read PACKET_STATISTICS (which resets it) into the running totals.
+    fn poll_kernel_stats(&self) {
+        let mut st = libc::tpacket_stats_v3 {
+            tp_packets: 0,
+            tp_drops: 0,
+            tp_freeze_q_cnt: 0,
+        };
+        let mut len = match self.cfg.version {
+            RingVersion::V2 => size_of::<libc::tpacket_stats>(),
+            RingVersion::V3 => size_of::<libc::tpacket_stats_v3>(),
+        } as libc::socklen_t;
+        // SAFETY: the kernel writes at most `len` bytes, and `st` is at least that large.
+        let r = unsafe {
+            libc::getsockopt(
+                self.fd.0,
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                (&mut st as *mut libc::tpacket_stats_v3).cast(),
+                &mut len,
+            )
+        };
+        if r == 0 {
+            self.kernel_drops
+                .set(self.kernel_drops.get() + st.tp_drops as u64);
+            if self.cfg.version == RingVersion::V3 {
+                self.freeze_q
+                    .set(self.freeze_q.get() + st.tp_freeze_q_cnt as u64);
+            }
+        }
+    }
+
+    /// (frames or blocks currently owned by user space, total).
+    fn occupancy(&self) -> (u32, u32) {
+        match self.cfg.version {
+            RingVersion::V2 => {
+                let used = (0..self.frame_nr)
+                    .filter(|&i| self.ring.status(self.v2_offset(i)) & libc::TP_STATUS_USER != 0)
+                    .count();
+                (used as u32, self.frame_nr as u32)
+            }
+            RingVersion::V3 => {
+                let used = (0..self.cfg.block_nr)
+                    .filter(|&b| {
+                        self.ring
+                            .status(b * self.cfg.block_size + ring::V3_BLOCK_STATUS)
+                            & libc::TP_STATUS_USER
+                            != 0
+                    })
+                    .count();
+                (used as u32, self.cfg.block_nr as u32)
+            }
+        }
+    }
+
+    /// Frames the kernel wrote with impossible offsets (0 unless something is very wrong).
+    pub fn bad_headers(&self) -> u64 {
+        self.bad_headers
+    }
+
+    /// Times the V3 ring was frozen because every block was in user hands.
+    pub fn freeze_count(&self) -> u64 {
+        self.poll_kernel_stats();
+        self.freeze_q.get()
+    }
+}
+
+impl TxQueue {
+    fn push(&mut self, frame: &[u8]) {
+        self.bytes.extend_from_slice(frame);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+}
+
+/// Errors on one outgoing frame that do not mean the link is gone: counted, not fatal.
+fn transient_tx_error(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(
+            libc::ENOBUFS
+                | libc::EAGAIN
+                | libc::EMSGSIZE
+                | libc::EINVAL
+                | libc::ENETDOWN
+                | libc::EINTR
+        )
+    )
+}
+
+impl Link for AfPacket {
+    fn recv_batch(
+        &mut self,
+        timeout: Duration,
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> io::Result<usize> {
+        match self.cfg.version {
+            RingVersion::V2 => self.recv_v2(timeout, on_frame),
+            RingVersion::V3 => self.recv_v3(timeout, on_frame),
+        }
+    }
+
+    fn send(&mut self, frame: &[u8]) -> io::Result<()> {
+        self.tx.push(frame);
+        if self.tx.ends.len() >= TX_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Send the queued frames with as few `sendmmsg` calls as the kernel allows.
+    fn flush(&mut self) -> io::Result<()> {
+        let tx = &mut self.tx;
+        if tx.ends.is_empty() {
+            return Ok(());
+        }
+        tx.iov.clear();
+        tx.msgs.clear();
+        let mut start = 0;
+        for &end in &tx.ends {
+            tx.iov.push(libc::iovec {
+                // SAFETY (of later use): points into tx.bytes, which is not touched until the
+                // sendmmsg calls below are done.
+                iov_base: tx.bytes[start..end].as_ptr() as *mut libc::c_void,
+                iov_len: end - start,
+            });
+            start = end;
+        }
+        for iov in tx.iov.iter_mut() {
+            // SAFETY: msghdr is plain old data; zero is "no address, no control".
+            let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            m.msg_hdr.msg_iov = iov as *mut libc::iovec;
+            m.msg_hdr.msg_iovlen = 1;
+            tx.msgs.push(m);
+        }
+        let mut at = 0;
+        let mut fatal = None;
+        while at < tx.msgs.len() {
+            let n = (tx.msgs.len() - at) as libc::c_uint;
+            // SAFETY: `msgs[at..]` are valid mmsghdrs whose iovecs point into live `bytes`. The
+            // socket is bound, so no destination address is needed.
+            let r = unsafe {
+                libc::sendmmsg(
+                    self.fd.0,
+                    tx.msgs.as_mut_ptr().add(at),
+                    n,
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if r > 0 {
+                self.tx_frames += r as u64;
+                at += r as usize;
+                continue;
+            }
+            let e = io::Error::last_os_error();
+            // The frame at `at` failed: count it and go on with the rest, unless the socket is
+            // unusable.
+            self.tx_errors += 1;
+            at += 1;
+            if !transient_tx_error(&e) {
+                fatal = Some(e);
+                break;
+            }
+        }
+        tx.clear();
+        match fatal {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn now(&self) -> Duration {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+    }
+
+    fn stats(&self) -> LinkStats {
+        self.poll_kernel_stats();
+        LinkStats {
+            rx_frames: self.rx_frames,
+            rx_bytes: self.rx_bytes,
+            tx_frames: self.tx_frames,
+            tx_errors: self.tx_errors,
+            kernel_drops: self.kernel_drops.get(),
+            ring_used: Some(self.occupancy()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let wake = if self.cfg.busy_poll {
+            "busy-poll"
+        } else {
+            "poll"
+        };
+        let mut s = match self.cfg.version {
+            RingVersion::V2 => format!(
+                "afpacket {} (TPACKET_V2, {} frames x {} B, {wake})",
+                self.ifname, self.frame_nr, self.frame_size
+            ),
+            RingVersion::V3 => format!(
+                "afpacket {} (TPACKET_V3, {} blocks x {} KiB, retire {} ms, {wake})",
+                self.ifname,
+                self.cfg.block_nr,
+                self.cfg.block_size >> 10,
+                self.cfg.retire_ms.max(1)
+            ),
+        };
+        if self.freeze_q.get() > 0 {
+            s.push_str(&format!(", ring frozen {}x", self.freeze_q.get()));
+        }
+        if self.bad_headers > 0 {
+            s.push_str(&format!(", {} bad ring headers", self.bad_headers));
+        }
+        s
+    }
+}

@@ -1,0 +1,632 @@
+//! The UI state: history, selection, panes, filter, what the capture thread last reported. No
+//! terminal here: [`App::ingest`], [`App::set_status`] and [`App::handle`] change it,
+//! [`super::draw`] renders it, so tests drive it without a terminal or a clock.
+use super::filter::{Filter, FrameFacts};
+use super::history::{FrameRef, History};
+use super::Mode;
+use crate::capture::{Captured, Control, Status};
+use crate::wire::{Dissection, Summary};
+use ratatui::layout::Rect;
+use std::collections::{HashMap, VecDeque};
+
+/// The pane keyboard focus is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Layers,
+    Hex,
+}
+
+/// What the right-hand detail panel shows when the screen is too small for all of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideView {
+    Hex,
+    Struct,
+    Arp,
+}
+
+/// Something the user asked for, from a key or the mouse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    NextFrame,
+    PrevFrame,
+    TogglePause,
+    NextPane,
+    PrevPane,
+    StartFilter,
+    Escape,
+    ToggleArp,
+    ToggleIcmp,
+    Faster,
+    Slower,
+    WritePcap,
+    ToggleHelp,
+    CycleSide,
+    /// Typing into the filter prompt.
+    Char(char),
+    Backspace,
+    Submit,
+    /// Mouse: left click / wheel at a screen cell.
+    Click(u16, u16),
+    ScrollUp(u16, u16),
+    ScrollDown(u16, u16),
+}
+
+/// A line for the status bar: what just happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Where things were drawn last frame (for the mouse).
+#[derive(Clone, Debug, Default)]
+pub struct Hits {
+    pub list: Rect,
+    /// View index of the list's first drawn row, and the rows' area.
+    pub list_rows: Rect,
+    pub list_first: usize,
+    pub layers: Rect,
+    /// (screen rect, field index) of each field cell drawn.
+    pub fields: Vec<(Rect, usize)>,
+    pub hex: Rect,
+    pub side: Rect,
+}
+
+/// Cached packet-list columns of one frame.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub summary: Summary,
+}
+
+const ROW_CACHE_MAX: usize = 4096;
+/// Packets-per-second history kept (seconds of the link's clock).
+const PPS_KEEP: usize = 120;
+
+pub struct App {
+    pub mode: Mode,
+    /// A lesson's caption, drawn under the title.
+    pub caption: Option<String>,
+    pub history: History,
+    pub status: Status,
+    pub focus: Pane,
+    /// Selected frame number.
+    pub selected: Option<u64>,
+    /// Follow the newest frame (the live tail).
+    pub follow: bool,
+    /// Paused: the list shows frames up to this number only (capture goes on).
+    pub frozen: Option<u64>,
+    /// Selected field (index into the selected frame's dissection), and its key to keep it
+    /// selected when stepping to another frame.
+    pub field: usize,
+    field_key: Option<&'static str>,
+    pub filter: Option<Filter>,
+    /// Frame numbers matching the filter, oldest first.
+    matches: VecDeque<u64>,
+    /// The filter prompt's text while typing.
+    pub input: Option<String>,
+    pub message: Option<Message>,
+    pub show_help: bool,
+    pub side: SideView,
+    /// View index of the packet list's top row.
+    pub list_top: usize,
+    pub layers_scroll: u16,
+    pub hex_scroll: u16,
+    /// Scroll requested by the mouse wheel in the layers/hex panes (kept until selection moves).
+    pub(crate) scroll_pinned: bool,
+    rows: HashMap<u64, Row>,
+    scratch: Dissection,
+    sel: Dissection,
+    sel_no: Option<u64>,
+    /// (second of the link clock, frames) for the sparkline.
+    pps: VecDeque<(u64, u64)>,
+    pub hits: Hits,
+    /// Controls for the capture thread, taken by the run loop.
+    pub controls: Vec<Control>,
+    /// Set by `w`; the run loop writes the file and reports back.
+    pub write_requested: bool,
+    pub quit: bool,
+    /// Rows the list showed last frame (for PgUp/PgDn).
+    pub page: usize,
+}
+
+impl App {
+    pub fn new(mode: Mode, history_bytes: usize) -> Self {
+        // A capture file opens at its first frame (like Wireshark); live sources follow the tail.
+        let follow = !matches!(mode, Mode::Replay { .. });
+        App {
+            mode,
+            caption: None,
+            history: History::new(history_bytes),
+            status: Status::default(),
+            focus: Pane::List,
+            selected: None,
+            follow,
+            frozen: None,
+            field: 0,
+            field_key: None,
+            filter: None,
+            matches: VecDeque::new(),
+            input: None,
+            message: None,
+            show_help: false,
+            side: SideView::Hex,
+            list_top: 0,
+            layers_scroll: 0,
+            hex_scroll: 0,
+            scroll_pinned: false,
+            rows: HashMap::new(),
+            scratch: Dissection::default(),
+            sel: Dissection::default(),
+            sel_no: None,
+            pps: VecDeque::new(),
+            hits: Hits::default(),
+            controls: Vec::new(),
+            write_requested: false,
+            quit: false,
+            page: 10,
+        }
+    }
+
+    /// Take one frame from the capture thread.
+    pub fn ingest(&mut self, c: &Captured) {
+        let no = self.history.push(c);
+        let sec = c.ts.as_secs();
+        match self.pps.back_mut() {
+            Some((s, n)) if *s == sec => *n += 1,
+            _ => {
+                self.pps.push_back((sec, 1));
+                if self.pps.len() > PPS_KEEP {
+                    self.pps.pop_front();
+                }
+            }
+        }
+        if let Some(f) = &self.filter {
+            self.scratch.parse(&c.data, c.csum_not_ready);
+            let facts = FrameFacts {
+                dir: c.dir,
+                verdict: c.verdict,
+            };
+            if f.matches(&self.scratch, facts) {
+                self.matches.push_back(no);
+            }
+        }
+        let first = self.history.first_no();
+        while self.matches.front().is_some_and(|&n| n < first) {
+            self.matches.pop_front();
+        }
+        if self.rows.len() > ROW_CACHE_MAX {
+            self.rows.clear();
+        }
+        if self.selected.is_some_and(|s| s < first) {
+            self.selected = self.view_no(0);
+        }
+        if self.follow && self.frozen.is_none() {
+            self.selected = self.view_len().checked_sub(1).and_then(|i| self.view_no(i));
+        } else if self.selected.is_none() {
+            self.selected = self.view_no(0);
+        }
+    }
+
+    pub fn set_status(&mut self, s: Status) {
+        self.status = s;
+    }
+
+    /// Frames in the list (after the filter; up to the pause point).
+    pub fn view_len(&self) -> usize {
+        let all = match &self.filter {
+            Some(_) => self.matches.len(),
+            None => self.history.len(),
+        };
+        match self.frozen {
+            None => all,
+            Some(last) => match &self.filter {
+                Some(_) => self.matches.partition_point(|&n| n <= last),
+                None => (last + 1)
+                    .saturating_sub(self.history.first_no())
+                    .min(all as u64) as usize,
+            },
+        }
+    }
+
+    /// Frame number of list row `i`.
+    pub fn view_no(&self, i: usize) -> Option<u64> {
+        if i >= self.view_len() {
+            return None;
+        }
+        match &self.filter {
+            Some(_) => self.matches.get(i).copied(),
+            None => Some(self.history.first_no() + i as u64),
+        }
+    }
+
+    /// List row of frame `no`, or where it would be.
+    pub fn view_pos(&self, no: u64) -> Result<usize, usize> {
+        match &self.filter {
+            Some(_) => self.matches.binary_search(&no),
+            None => {
+                let first = self.history.first_no();
+                if no < first {
+                    Err(0)
+                } else if ((no - first) as usize) < self.view_len() {
+                    Ok((no - first) as usize)
+                } else {
+                    Err(self.view_len())
+                }
+            }
+        }
+    }
+
+    pub fn selected_pos(&self) -> Option<usize> {
+        let no = self.selected?;
+        Some(match self.view_pos(no) {
+            Ok(i) => i,
+            Err(i) => i.min(self.view_len().saturating_sub(1)),
+        })
+    }
+
+    /// The packet-list columns of frame `no` (dissected once, then cached).
+    pub fn row(&mut self, no: u64) -> Option<Row> {
+        if let Some(r) = self.rows.get(&no) {
+            return Some(r.clone());
+        }
+        let f = self.history.get(no)?;
+        self.scratch.parse(f.data, f.entry.csum_not_ready);
+        let r = Row {
+            summary: self.scratch.summary(),
+        };
+        self.rows.insert(no, r.clone());
+        Some(r)
+    }
+
+    pub fn frame(&self, no: u64) -> Option<FrameRef<'_>> {
+        self.history.get(no)
+    }
+
+    /// The selected frame's dissection (re-parsed when the selection changes).
+    pub fn selection(&mut self) -> Option<(u64, &Dissection)> {
+        let no = self.selected?;
+        if self.sel_no != Some(no) {
+            let f = self.history.get(no)?;
+            self.sel.parse(f.data, f.entry.csum_not_ready);
+            self.sel_no = Some(no);
+            // Keep the same field selected across frames when it exists there.
+            self.field = self
+                .field_key
+                .and_then(|k| self.sel.fields.iter().position(|f| f.key == k))
+                .unwrap_or(0);
+        }
+        self.history.get(no)?;
+        Some((no, &self.sel))
+    }
+
+    /// The selected frame and its dissection together.
+    pub fn selection_with_frame(&mut self) -> Option<(FrameRef<'_>, &Dissection)> {
+        let (no, _) = self.selection()?;
+        let f = self.history.get(no)?;
+        Some((f, &self.sel))
+    }
+
+    /// Packets per second over the last `n` seconds of the link clock, oldest first.
+    pub fn pps_series(&self, n: usize) -> Vec<u64> {
+        let Some(&(last, _)) = self.pps.back() else {
+            return Vec::new();
+        };
+        let from = last.saturating_sub(n as u64 - 1);
+        let mut out = vec![0; (last - from + 1) as usize];
+        for &(s, c) in &self.pps {
+            if s >= from {
+                out[(s - from) as usize] = c;
+            }
+        }
+        out
+    }
+
+    fn select_pos(&mut self, i: usize) {
+        if let Some(no) = self.view_no(i) {
+            self.selected = Some(no);
+            self.scroll_pinned = false;
+        }
+    }
+
+    fn move_selection(&mut self, delta: i64) {
+        let len = self.view_len();
+        if len == 0 {
+            return;
+        }
+        self.follow = false;
+        let cur = self.selected_pos().unwrap_or(len - 1) as i64;
+        let to = (cur + delta).clamp(0, len as i64 - 1) as usize;
+        self.select_pos(to);
+    }
+
+    fn move_field(&mut self, delta: i64) {
+        let n = match self.selection() {
+            Some((_, d)) => d.fields.len(),
+            None => return,
+        };
+        if n == 0 {
+            return;
+        }
+        self.field = (self.field as i64 + delta).clamp(0, n as i64 - 1) as usize;
+        self.field_key = Some(self.sel.fields[self.field].key);
+        self.scroll_pinned = false;
+    }
+
+    pub fn select_field(&mut self, i: usize) {
+        if i < self.sel.fields.len() {
+            self.field = i;
+            self.field_key = Some(self.sel.fields[i].key);
+        }
+    }
+
+    /// Apply a filter (recomputes the matching frames once over the whole history).
+    pub fn set_filter(&mut self, f: Option<Filter>) {
+        self.matches.clear();
+        if let Some(f) = &f {
+            for fr in self.history.iter() {
+                self.scratch.parse(fr.data, fr.entry.csum_not_ready);
+                let facts = FrameFacts {
+                    dir: fr.entry.dir,
+                    verdict: fr.entry.verdict,
+                };
+                if f.matches(&self.scratch, facts) {
+                    self.matches.push_back(fr.no);
+                }
+            }
+        }
+        self.filter = f;
+        self.list_top = 0;
+        // Keep the selection if it is still listed, else the nearest row.
+        let len = self.view_len();
+        self.selected = match self.selected.map(|s| self.view_pos(s)) {
+            Some(Ok(_)) => self.selected,
+            Some(Err(i)) => self.view_no(i.min(len.saturating_sub(1))),
+            None => None,
+        };
+        if self.follow && self.frozen.is_none() {
+            self.selected = len.checked_sub(1).and_then(|i| self.view_no(i));
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some(Message {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// The current simulated speed (demo), if the link has one.
+    pub fn speed(&self) -> Option<f64> {
+        self.status.peer.as_ref().map(|p| p.speed)
+    }
+
+    pub fn handle(&mut self, a: Action) {
+        // Typing a filter: keys are text until Enter or Esc.
+        if let Some(buf) = self.input.as_mut() {
+            match a {
+                Action::Char(c) if !c.is_control() => buf.push(c),
+                Action::Backspace => {
+                    buf.pop();
+                }
+                Action::Escape => self.input = None,
+                Action::Submit => {
+                    let text = self.input.take().unwrap_or_default();
+                    if text.trim().is_empty() {
+                        self.set_filter(None);
+                        self.message = None;
+                    } else {
+                        match Filter::parse(&text) {
+                            Ok(f) => {
+                                self.set_filter(Some(f));
+                                self.message = None;
+                            }
+                            Err(e) => {
+                                self.say(format!("filter: {e}"), true);
+                                self.input = Some(text);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        if self.show_help {
+            // Any key closes help; q still quits.
+            self.show_help = false;
+            if a == Action::Quit {
+                self.quit = true;
+            }
+            return;
+        }
+        if !matches!(
+            a,
+            Action::Click(..) | Action::ScrollUp(..) | Action::ScrollDown(..)
+        ) {
+            self.message = None;
+        }
+        match a {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.show_help = true,
+            Action::Up => self.pane_step(-1),
+            Action::Down => self.pane_step(1),
+            Action::PageUp => self.move_selection(-(self.page.max(1) as i64)),
+            Action::PageDown => self.move_selection(self.page.max(1) as i64),
+            Action::First => {
+                self.follow = false;
+                self.select_pos(0);
+            }
+            Action::Last => {
+                self.follow = true;
+                self.frozen = None;
+                let n = self.view_len();
+                if n > 0 {
+                    self.select_pos(n - 1);
+                }
+            }
+            Action::NextFrame => self.move_selection(1),
+            Action::PrevFrame => self.move_selection(-1),
+            Action::TogglePause => {
+                if self.frozen.is_some() {
+                    self.frozen = None;
+                    self.follow = true;
+                    let n = self.view_len();
+                    if n > 0 {
+                        self.select_pos(n - 1);
+                    }
+                } else {
+                    self.frozen = Some(self.history.last_no().unwrap_or(0));
+                    self.follow = false;
+                }
+            }
+            Action::NextPane => {
+                self.focus = match self.focus {
+                    Pane::List => Pane::Layers,
+                    Pane::Layers => Pane::Hex,
+                    Pane::Hex => Pane::List,
+                }
+            }
+            Action::PrevPane => {
+                self.focus = match self.focus {
+                    Pane::List => Pane::Hex,
+                    Pane::Layers => Pane::List,
+                    Pane::Hex => Pane::Layers,
+                }
+            }
+            Action::StartFilter => {
+                self.input = Some(
+                    self.filter
+                        .as_ref()
+                        .map(|f| f.text.clone())
+                        .unwrap_or_default(),
+                )
+            }
+            Action::Escape => {
+                if self.filter.is_some() {
+                    self.set_filter(None);
+                } else if self.focus != Pane::List {
+                    self.focus = Pane::List;
+                }
+            }
+            Action::ToggleArp => {
+                let on = !self.status.arp_responder;
+                self.controls.push(Control::ArpResponder(on));
+                self.status.arp_responder = on;
+                self.say(
+                    if on {
+                        "ARP responder on: ringside answers \"who has\" again"
+                    } else {
+                        "ARP responder off: watch the peer's entry for ringside expire"
+                    },
+                    false,
+                );
+            }
+            Action::ToggleIcmp => {
+                let on = !self.status.icmp_responder;
+                self.controls.push(Control::IcmpResponder(on));
+                self.status.icmp_responder = on;
+                self.say(
+                    if on {
+                        "ICMP responder on"
+                    } else {
+                        "ICMP responder off: echo requests go unanswered"
+                    },
+                    false,
+                );
+            }
+            Action::Faster | Action::Slower => match self.speed() {
+                Some(s) => {
+                    let (lo, hi) = crate::link::sim::SPEED_RANGE;
+                    let ns = if a == Action::Faster {
+                        s * 2.0
+                    } else {
+                        s / 2.0
+                    }
+                    .clamp(lo, hi);
+                    self.controls.push(Control::Speed(ns));
+                    if let Some(p) = self.status.peer.as_mut() {
+                        p.speed = ns;
+                    }
+                    self.say(format!("simulated time at {}x", fmt_speed(ns)), false);
+                }
+                None => self.say("speed applies to the simulated LAN (ringside demo)", true),
+            },
+            Action::WritePcap => self.write_requested = true,
+            Action::CycleSide => {
+                self.side = match self.side {
+                    SideView::Hex => SideView::Struct,
+                    SideView::Struct => SideView::Arp,
+                    SideView::Arp => SideView::Hex,
+                }
+            }
+            Action::Click(x, y) => self.click(x, y),
+            Action::ScrollUp(x, y) => self.wheel(x, y, -3),
+            Action::ScrollDown(x, y) => self.wheel(x, y, 3),
+            Action::Char(_) | Action::Backspace | Action::Submit => {
+                if a == Action::Submit {
+                    self.handle(Action::NextPane);
+                }
+            }
+        }
+    }
+
+    fn pane_step(&mut self, delta: i64) {
+        match self.focus {
+            Pane::List => self.move_selection(delta),
+            Pane::Layers => self.move_field(delta),
+            Pane::Hex => {
+                self.hex_scroll = (self.hex_scroll as i64 + delta).max(0) as u16;
+                self.scroll_pinned = true;
+            }
+        }
+    }
+
+    fn click(&mut self, x: u16, y: u16) {
+        let p = ratatui::layout::Position { x, y };
+        if self.hits.list_rows.contains(p) {
+            self.focus = Pane::List;
+            let i = self.hits.list_first + (y - self.hits.list_rows.y) as usize;
+            if i < self.view_len() {
+                self.follow = false;
+                self.select_pos(i);
+            }
+        } else if let Some(&(_, fi)) = self.hits.fields.iter().find(|(r, _)| r.contains(p)) {
+            self.focus = Pane::Layers;
+            self.select_field(fi);
+            self.scroll_pinned = false;
+        } else if self.hits.layers.contains(p) {
+            self.focus = Pane::Layers;
+        } else if self.hits.hex.contains(p) {
+            self.focus = Pane::Hex;
+        } else if self.hits.list.contains(p) {
+            self.focus = Pane::List;
+        }
+    }
+
+    fn wheel(&mut self, x: u16, y: u16, delta: i64) {
+        let p = ratatui::layout::Position { x, y };
+        if self.hits.layers.contains(p) {
+            self.layers_scroll = (self.layers_scroll as i64 + delta).max(0) as u16;
+            self.scroll_pinned = true;
+        } else if self.hits.hex.contains(p) {
+            self.hex_scroll = (self.hex_scroll as i64 + delta).max(0) as u16;
+            self.scroll_pinned = true;
+        } else {
+            self.move_selection(delta);
+        }
+    }
+}
+
+/// `2`, `0.5`, `1.5`: a speed factor without trailing zeros.
+pub fn fmt_speed(s: f64) -> String {
+    let t = format!("{s:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
+}

@@ -1,0 +1,417 @@
+//! The selected frame layer by layer, each header drawn like an RFC header diagram: 32-bit rows,
+//! every field as wide as its bits (4-bit Version, 3-bit Flags, 13-bit Fragment Offset), wide
+//! fields (48-bit MACs) wrapping onto the next row as in RFC 826/894, variable runs (options,
+//! data) as one row. Cells show the field's label and decoded value; bad checksums are flagged.
+use super::app::{App, Pane};
+use super::text::{ascii, center, clean, fit, layer_color, width};
+use crate::wire::{Check, Dissection, Field, LayerKind, Value};
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+/// One cell of a diagram row: bits `b0..b1` of the row (0..=32).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seg {
+    field: Option<usize>,
+    b0: u32,
+    b1: u32,
+    /// Continues the field from the row above.
+    cont: bool,
+}
+
+/// A rendered diagram: its lines and where each field's cells are.
+#[derive(Debug, Default)]
+pub struct Diagram {
+    pub lines: Vec<Line<'static>>,
+    /// (line, x0, x1, field): the cells of each field.
+    pub hits: Vec<(usize, u16, u16, usize)>,
+}
+
+impl Diagram {
+    /// Lines on which field `fi` is drawn (first, last).
+    pub fn lines_of(&self, fi: usize) -> Option<(usize, usize)> {
+        let mut it = self.hits.iter().filter(|h| h.3 == fi).map(|h| h.0);
+        let first = it.next()?;
+        Some((first, it.fold(first, |_, l| l)))
+    }
+}
+
+/// Fields this long (or runs of bytes) are drawn as one row, not bit by bit.
+fn collapsed(f: &Field) -> bool {
+    matches!(f.value, Value::Bytes(_)) || f.bit_len > 64
+}
+
+/// Split a layer's fields into 32-bit rows.
+fn rows_of(d: &Dissection, li: usize) -> Vec<Vec<Seg>> {
+    let layer = &d.layers[li];
+    let base = layer.bytes.start as u32 * 8;
+    let mut rows: Vec<Vec<Seg>> = vec![Vec::new()];
+    let mut col = 0u32; // where the current row ends so far
+    let mut row_abs = 0u32; // which 32-bit row of the layer the current row is
+    let mut covered = base;
+    for (k, f) in d.layer_fields(layer).iter().enumerate() {
+        let fi = layer.fields.start + k;
+        if f.bit_start < covered || f.bit_len == 0 {
+            continue;
+        }
+        covered = f.bit_start + f.bit_len;
+        let rel = f.bit_start - base;
+        if collapsed(f) {
+            if !rows.last().is_some_and(|r| r.is_empty()) {
+                rows.push(Vec::new());
+            }
+            rows.last_mut().unwrap().push(Seg {
+                field: Some(fi),
+                b0: 0,
+                b1: 32,
+                cont: false,
+            });
+            rows.push(Vec::new());
+            col = 0;
+            row_abs = (rel + f.bit_len).div_ceil(32);
+            continue;
+        }
+        let (want_row, want_col) = (rel / 32, rel % 32);
+        if want_row > row_abs {
+            // Close this row's trailing gap, start the field's row.
+            if col > 0 && col < 32 {
+                rows.last_mut().unwrap().push(Seg {
+                    field: None,
+                    b0: col,
+                    b1: 32,
+                    cont: false,
+                });
+            }
+            if !rows.last().is_some_and(|r| r.is_empty()) {
+                rows.push(Vec::new());
+            }
+            col = 0;
+            row_abs = want_row;
+        }
+        if want_col > col {
+            rows.last_mut().unwrap().push(Seg {
+                field: None,
+                b0: col,
+                b1: want_col,
+                cont: false,
+            });
+            col = want_col;
+        }
+        let mut left = f.bit_len;
+        let mut first = true;
+        while left > 0 {
+            let take = left.min(32 - col);
+            rows.last_mut().unwrap().push(Seg {
+                field: Some(fi),
+                b0: col,
+                b1: col + take,
+                cont: !first,
+            });
+            left -= take;
+            col += take;
+            first = false;
+            if col == 32 {
+                rows.push(Vec::new());
+                col = 0;
+                row_abs += 1;
+            }
+        }
+    }
+    rows.retain(|r| !r.is_empty());
+    rows
+}
+
+fn value_text(f: &Field, frame: &[u8]) -> String {
+    let mut v = match f.value {
+        Value::Bytes(n) => {
+            let r = f.byte_range();
+            let bytes = frame.get(r.start..r.end.min(frame.len())).unwrap_or(&[]);
+            let preview = ascii(&bytes[..bytes.len().min(48)]);
+            format!("{n} bytes \"{preview}\"")
+        }
+        v => clean(&v.to_string()),
+    };
+    match f.check {
+        Some(Check::Good) => v.push_str(" ✓"),
+        Some(Check::Bad { .. }) => v.push_str(" ✗ BAD"),
+        Some(Check::Absent) => v.push_str(" (none)"),
+        Some(Check::Unverified) => v.push_str(" ?"),
+        None => {}
+    }
+    v
+}
+
+/// Build the diagram of every layer. `bit_w`: columns per bit (2 like the RFCs, 1 when narrow);
+/// `two_line`: label and value on separate lines.
+pub fn build(
+    d: &Dissection,
+    frame: &[u8],
+    selected: Option<usize>,
+    bit_w: u32,
+    two_line: bool,
+) -> Diagram {
+    let mut out = Diagram::default();
+    let x = |b: u32| (b * bit_w) as usize;
+    if bit_w == 2 {
+        let mut tens = String::new();
+        let mut ones = String::new();
+        for b in 0..32 {
+            tens.push_str(if b % 10 == 0 {
+                ["0", "1", "2", "3"][(b / 10) as usize]
+            } else {
+                " "
+            });
+            tens.push(' ');
+            ones.push_str(&format!("{} ", b % 10));
+        }
+        let dim = Style::default().fg(Color::DarkGray);
+        out.lines
+            .push(Line::styled(format!(" {}", tens.trim_end()), dim));
+        out.lines
+            .push(Line::styled(format!(" {}", ones.trim_end()), dim));
+    }
+    for (li, layer) in d.layers.iter().enumerate() {
+        let color = layer_color(layer.kind);
+        let mut title = format!(
+            "{} · {} bytes · offset {}",
+            layer.kind.name(),
+            layer.bytes.len(),
+            layer.bytes.start
+        );
+        if layer.declared_len > layer.bytes.len() && layer.kind != LayerKind::Payload {
+            title.push_str(&format!(" · cut short (declares {})", layer.declared_len));
+        }
+        for p in &d.problems {
+            let name = p.name();
+            if name.contains(match layer.kind {
+                LayerKind::Ipv4 => "ip",
+                LayerKind::Udp => "udp",
+                LayerKind::Icmp => "icmp",
+                LayerKind::Arp => "arp",
+                LayerKind::Ethernet => "ethernet",
+                _ => "\u{0}",
+            }) {
+                title.push_str(&format!(" · {name}"));
+            }
+        }
+        out.lines.push(Line::styled(
+            title,
+            Style::default().fg(color).add_modifier(Modifier::BOLD),
+        ));
+        let rows = rows_of(d, li);
+        let fields = &d.fields;
+        let end_of = |r: &[Seg]| r.last().map_or(0, |s| s.b1);
+        for (ri, row) in rows.iter().enumerate() {
+            // Separator above this row.
+            let above = if ri == 0 { None } else { Some(&rows[ri - 1]) };
+            out.lines
+                .push(separator(above.map(|v| v.as_slice()), Some(row), bit_w));
+            let n_text = if two_line { 2 } else { 1 };
+            for t in 0..n_text {
+                let line_idx = out.lines.len();
+                let mut spans = vec![Span::raw("|")];
+                for s in row {
+                    let w = x(s.b1) - x(s.b0) - 1;
+                    let (text, style) = match s.field {
+                        None => (" ".repeat(w), Style::default()),
+                        Some(fi) => {
+                            let f = &fields[fi];
+                            let label = clean(f.label);
+                            let value = value_text(f, frame);
+                            let text = if s.cont {
+                                if t == 0 {
+                                    format!("({label} cont.)")
+                                } else {
+                                    String::new()
+                                }
+                            } else if two_line {
+                                if t == 0 {
+                                    label
+                                } else {
+                                    value
+                                }
+                            } else {
+                                let both = format!("{label}: {value}");
+                                if width(&both) <= w {
+                                    both
+                                } else if width(&value) <= w && !collapsed(f) {
+                                    value
+                                } else if collapsed(f) {
+                                    fit(&both, w)
+                                } else {
+                                    fit(&value, w)
+                                }
+                            };
+                            let mut st = Style::default();
+                            if matches!(f.check, Some(Check::Bad { .. })) {
+                                st = st.fg(Color::White).bg(Color::Red);
+                            }
+                            if selected == Some(fi) {
+                                st = st
+                                    .fg(Color::Black)
+                                    .bg(Color::Yellow)
+                                    .add_modifier(Modifier::BOLD);
+                            }
+                            out.hits
+                                .push((line_idx, x(s.b0) as u16 + 1, x(s.b1) as u16, fi));
+                            (center(&text, w), st)
+                        }
+                    };
+                    spans.push(Span::styled(text, style));
+                    spans.push(Span::raw("|"));
+                }
+                out.lines.push(Line::from(spans));
+            }
+            let _ = end_of(row);
+        }
+        if let Some(last) = rows.last() {
+            out.lines.push(separator(Some(last), None, bit_w));
+        }
+    }
+    out
+}
+
+/// The `+-+-+` line between two rows: `+` where a cell boundary is above or below, blank where a
+/// field continues from one row into the next.
+fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'static> {
+    let end = |r: Option<&[Seg]>| r.and_then(|r| r.last()).map_or(0, |s| s.b1);
+    let n = end(above).max(end(below));
+    let at = |r: Option<&[Seg]>, b: u32| -> Option<Seg> {
+        r.and_then(|r| r.iter().find(|s| s.b0 <= b && b < s.b1).copied())
+    };
+    let boundary =
+        |r: Option<&[Seg]>, b: u32| r.is_some_and(|r| r.iter().any(|s| s.b0 == b || s.b1 == b));
+    let mut s = String::new();
+    for b in 0..=n {
+        let plus = boundary(above, b) || boundary(below, b);
+        let cont = match (at(above, b), at(below, b)) {
+            (Some(a), Some(c)) => c.cont && a.field == c.field && a.field.is_some(),
+            _ => false,
+        };
+        s.push(if plus {
+            '+'
+        } else if cont {
+            ' '
+        } else {
+            '-'
+        });
+        if b < n {
+            for _ in 1..bit_w {
+                s.push(if cont { ' ' } else { '-' });
+            }
+        }
+    }
+    Line::raw(s)
+}
+
+/// Draw the layers pane.
+pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
+    let focused = app.focus == Pane::Layers;
+    let block = Block::bordered()
+        .title(" Layers (RFC header diagrams) ")
+        .border_style(super::pane_border(focused));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    app.hits.layers = area;
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let field_sel = app.field;
+    let pinned = app.scroll_pinned;
+    let Some((frame, d)) = app.selection_with_frame() else {
+        f.render_widget(
+            Paragraph::new("No frame selected yet.").style(Style::default().fg(Color::DarkGray)),
+            inner,
+        );
+        return;
+    };
+    let bit_w = if inner.width >= 65 { 2 } else { 1 };
+    let body_h = inner.height.saturating_sub(1);
+    let sel = (field_sel < d.fields.len()).then_some(field_sel);
+    let mut diag = build(d, frame.data, sel, bit_w, true);
+    if diag.lines.len() > body_h as usize {
+        diag = build(d, frame.data, sel, bit_w, false);
+    }
+    // The selected field's full description on the last line.
+    let footer = sel.map(|i| describe_field(d, i, frame.data));
+    let mut scroll = app.layers_scroll;
+    if !pinned {
+        if let Some((a, b)) = sel.and_then(|i| diag.lines_of(i)) {
+            let (a, b) = (a as u16, b as u16);
+            if a < scroll + 1 {
+                scroll = a.saturating_sub(2);
+            } else if b + 1 >= scroll + body_h {
+                scroll = (b + 2).saturating_sub(body_h);
+            }
+        }
+    }
+    scroll = scroll.min((diag.lines.len() as u16).saturating_sub(body_h));
+    app.layers_scroll = scroll;
+    let body = Rect {
+        height: body_h,
+        ..inner
+    };
+    let fields_hits: Vec<(Rect, usize)> = diag
+        .hits
+        .iter()
+        .filter(|h| (h.0 as u16) >= scroll && (h.0 as u16) < scroll + body_h)
+        .filter_map(|&(line, x0, x1, fi)| {
+            let x = inner.x + x0;
+            if x >= inner.right() {
+                return None;
+            }
+            Some((
+                Rect {
+                    x,
+                    y: body.y + line as u16 - scroll,
+                    width: (x1 - x0).min(inner.right() - x),
+                    height: 1,
+                },
+                fi,
+            ))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(diag.lines).scroll((scroll, 0)), body);
+    app.hits.fields = fields_hits;
+    if let Some(text) = footer {
+        let r = Rect {
+            y: inner.bottom() - 1,
+            height: 1,
+            ..inner
+        };
+        f.render_widget(
+            Paragraph::new(fit(&text, r.width as usize))
+                .style(Style::default().fg(Color::Black).bg(Color::Gray)),
+            r,
+        );
+    }
+}
+
+/// "IPv4 › TTL = 64 · bits 176–183 · byte 22".
+pub fn describe_field(d: &Dissection, i: usize, frame: &[u8]) -> String {
+    let f = &d.fields[i];
+    let layer = d
+        .layers
+        .iter()
+        .find(|l| l.fields.contains(&i))
+        .map_or("", |l| l.kind.name());
+    let r = f.byte_range();
+    let bytes = if r.len() == 1 {
+        format!("byte {}", r.start)
+    } else {
+        format!("bytes {}–{}", r.start, r.end - 1)
+    };
+    let mut s = format!(
+        "{layer} › {} = {} · {} bits at bit {} · {bytes}",
+        clean(f.label),
+        value_text(f, frame),
+        f.bit_len,
+        f.bit_start
+    );
+    if let Some(Check::Bad { expected }) = f.check {
+        s.push_str(&format!(" · should be 0x{expected:04x}"));
+    }
+    s
+}

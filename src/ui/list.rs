@@ -1,0 +1,214 @@
+//! The packet list, Wireshark's columns: No., Time, Source, Destination, Protocol, Length, Info,
+//! plus what ringside did: frames the stack sent are marked `→`, frames it received `←`, and
+//! frames it did not answer `✗` with the reason. Only the visible rows are dissected.
+use super::app::{App, Pane};
+use super::text::{clean, fit, pad};
+use crate::capture::Direction;
+use crate::stack::{DropReason, Verdict};
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+/// No-reply verdicts that are not a failure (nothing was expected back).
+pub fn benign(r: DropReason) -> bool {
+    matches!(
+        r,
+        DropReason::ArpNoReplyNeeded | DropReason::UdpDelivered | DropReason::FragmentHeld
+    )
+}
+
+/// Marker, verdict text and colour for a frame.
+fn verdict_cell(dir: Direction, v: Option<Verdict>) -> (&'static str, &'static str, Style) {
+    match (dir, v) {
+        (Direction::Out, _) => ("→", "sent", Style::default().fg(Color::Cyan)),
+        (Direction::In, Some(Verdict::Answered(a))) => ("←", a.name(), Style::default()),
+        (Direction::In, Some(Verdict::NoReply(r))) if benign(r) => {
+            ("←", r.name(), Style::default().fg(Color::Gray))
+        }
+        (Direction::In, Some(Verdict::NoReply(r))) => {
+            ("✗", r.name(), Style::default().fg(Color::LightRed))
+        }
+        (Direction::In, None) => ("←", "", Style::default()),
+    }
+}
+
+struct Cols {
+    no: usize,
+    time: usize,
+    addr: usize,
+    proto: usize,
+    len: usize,
+    verdict: usize,
+}
+
+fn cols(width: usize) -> Cols {
+    if width >= 130 {
+        Cols {
+            no: 7,
+            time: 10,
+            addr: 17,
+            proto: 6,
+            len: 5,
+            verdict: 20,
+        }
+    } else if width >= 104 {
+        Cols {
+            no: 6,
+            time: 8,
+            addr: 15,
+            proto: 5,
+            len: 4,
+            verdict: 18,
+        }
+    } else if width >= 100 {
+        Cols {
+            no: 6,
+            time: 9,
+            addr: 17,
+            proto: 6,
+            len: 5,
+            verdict: 0,
+        }
+    } else {
+        Cols {
+            no: 5,
+            time: 8,
+            addr: 15,
+            proto: 5,
+            len: 4,
+            verdict: 0,
+        }
+    }
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
+    let focused = app.focus == Pane::List;
+    let total = app.view_len();
+    let mut title = match &app.filter {
+        Some(fl) => format!(" Packets · filter: {} · {total} shown ", clean(&fl.text)),
+        None => format!(" Packets · {total} "),
+    };
+    if app.history.evicted() > 0 {
+        title.push_str(&format!("· {} oldest evicted ", app.history.evicted()));
+    }
+    let block = Block::bordered()
+        .title(fit(&title, area.width.saturating_sub(2) as usize))
+        .border_style(super::pane_border(focused));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    app.hits.list = area;
+    if inner.height == 0 || inner.width == 0 {
+        app.hits.list_rows = Rect::default();
+        return;
+    }
+    let w = inner.width as usize;
+    let c = cols(w);
+    let header = {
+        let mut s = format!(
+            "  {} {} {} {} {} {} ",
+            pad("No.", c.no),
+            pad("Time", c.time),
+            pad("Source", c.addr),
+            pad("Destination", c.addr),
+            pad("Proto", c.proto),
+            pad("Len", c.len)
+        );
+        if c.verdict > 0 {
+            s.push_str(&pad("ringside did", c.verdict));
+            s.push(' ');
+        }
+        s.push_str("Info");
+        Line::styled(
+            fit(&s, w),
+            Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+    };
+    f.render_widget(Paragraph::new(header), Rect { height: 1, ..inner });
+    let rows_area = Rect {
+        y: inner.y + 1,
+        height: inner.height - 1,
+        ..inner
+    };
+    let h = rows_area.height as usize;
+    app.page = h.max(1);
+    app.hits.list_rows = rows_area;
+    if h == 0 {
+        return;
+    }
+    if total == 0 {
+        let msg = if app.filter.is_some() {
+            "No frame matches the filter (Esc clears it)."
+        } else {
+            "Waiting for frames…"
+        };
+        f.render_widget(
+            Paragraph::new(msg).style(Style::default().fg(Color::DarkGray)),
+            rows_area,
+        );
+        app.hits.list_first = 0;
+        return;
+    }
+    // Scroll so the selection is visible (the newest rows when following).
+    let sel = app.selected_pos();
+    let mut top = app.list_top.min(total.saturating_sub(1));
+    if let Some(s) = sel {
+        if s < top {
+            top = s;
+        } else if s >= top + h {
+            top = s + 1 - h;
+        }
+    }
+    if top + h > total {
+        top = total.saturating_sub(h);
+    }
+    app.list_top = top;
+    app.hits.list_first = top;
+    let t0 = app.history.t0();
+    let mut lines = Vec::with_capacity(h);
+    for i in top..(top + h).min(total) {
+        let Some(no) = app.view_no(i) else { break };
+        let Some(row) = app.row(no) else { break };
+        let Some(fr) = app.frame(no) else { break };
+        let e = *fr.entry;
+        let (mark, vtext, vstyle) = verdict_cell(e.dir, e.verdict);
+        let time = e.ts.saturating_sub(t0).as_secs_f64();
+        let s = &row.summary;
+        let mut info = clean(&s.info);
+        if c.verdict == 0 && e.dir == Direction::In {
+            if let Some(Verdict::NoReply(r)) = e.verdict {
+                if !benign(r) {
+                    info = format!("{info} ✗ {}", r.name());
+                }
+            }
+        }
+        let mut text = format!(
+            "{mark} {} {} {} {} {} {} ",
+            pad(&no.to_string(), c.no),
+            pad(&format!("{time:.3}"), c.time),
+            pad(&clean(&s.src), c.addr),
+            pad(&clean(&s.dst), c.addr),
+            pad(s.protocol, c.proto),
+            pad(&e.orig_len.to_string(), c.len),
+        );
+        if c.verdict > 0 {
+            text.push_str(&pad(vtext, c.verdict));
+            text.push(' ');
+        }
+        text.push_str(&info);
+        let mut style = vstyle;
+        if sel == Some(i) {
+            style = if focused {
+                Style::default()
+                    .fg(Color::Black)
+                    .bg(Color::LightBlue)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default().fg(Color::Black).bg(Color::Gray)
+            };
+        }
+        lines.push(Line::from(Span::styled(pad(&text, w), style)));
+    }
+    f.render_widget(Paragraph::new(lines), rows_area);
+}

@@ -1,0 +1,285 @@
+//! What a person at the keyboard sees: navigation, pause, filters, mouse, resizing, the history
+//! budget, writing a pcap, and wire text that cannot reach the terminal.
+mod ui_support;
+use ringside::capture::{Captured, Direction};
+use ringside::ui::app::{Action, App, Pane};
+use ringside::ui::{write_history, Mode};
+use ringside::wire::build::{udp, EthIp};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+use ui_support::*;
+
+#[test]
+fn tiny_and_odd_terminal_sizes_never_crash() {
+    let mut l = Lesson::new();
+    l.run_until(5.0);
+    for (w, h) in [
+        (10, 5),
+        (1, 1),
+        (0, 0),
+        (80, 0),
+        (0, 24),
+        (39, 9),
+        (40, 10),
+        (300, 3),
+        (45, 12),
+        (200, 80),
+    ] {
+        let s = l.render(w, h);
+        if w >= 40 && h >= 10 {
+            assert!(s.contains("Packets"), "{w}x{h}:\n{s}");
+        }
+    }
+    assert!(l.render(30, 6).contains("terminal 30x6 is too"));
+    l.press(Action::ToggleHelp);
+    l.render(12, 5);
+    l.render(45, 10);
+}
+
+#[test]
+fn follow_browse_pause_and_return_to_live() {
+    let mut l = Lesson::new();
+    l.run_until(5.0);
+    let last = l.app.history.last_no().unwrap();
+    assert_eq!(
+        l.app.selected,
+        Some(last),
+        "live tail follows the newest frame"
+    );
+    l.press(Action::Up);
+    assert_eq!(l.app.selected, Some(last - 1));
+    l.run_until(8.0);
+    assert_eq!(
+        l.app.selected,
+        Some(last - 1),
+        "browsing keeps the selection"
+    );
+    l.press(Action::First);
+    assert_eq!(l.app.selected, Some(1));
+    l.press(Action::NextFrame);
+    l.press(Action::NextFrame);
+    assert_eq!(l.app.selected, Some(3));
+    l.press(Action::PrevFrame);
+    assert_eq!(l.app.selected, Some(2));
+    l.press(Action::Last);
+    assert_eq!(l.app.selected, l.app.history.last_no());
+    // Pause: capture continues, the list stays put.
+    l.press(Action::TogglePause);
+    let shown = l.app.view_len();
+    l.run_until(12.0);
+    assert_eq!(l.app.view_len(), shown);
+    assert!(l.app.history.len() > shown);
+    let screen = l.render(80, 24);
+    assert!(screen.contains("PAUSED (+"), "{screen}");
+    l.press(Action::TogglePause);
+    assert_eq!(l.app.view_len(), l.app.history.len());
+    assert_eq!(l.app.selected, l.app.history.last_no());
+}
+
+#[test]
+fn filters_select_what_they_say_and_bad_ones_explain() {
+    let mut l = Lesson::new();
+    l.run_until(30.0);
+    let type_filter = |l: &mut Lesson, text: &str| {
+        l.press(Action::StartFilter);
+        for _ in 0..40 {
+            l.press(Action::Backspace);
+        }
+        for c in text.chars() {
+            l.press(Action::Char(c));
+        }
+        l.press(Action::Submit);
+    };
+    let infos = |l: &mut Lesson| -> Vec<String> {
+        (0..l.app.view_len())
+            .map(|i| {
+                let no = l.app.view_no(i).unwrap();
+                let r = l.app.row(no).unwrap().summary;
+                format!("{} {}", r.protocol, r.info)
+            })
+            .collect()
+    };
+    type_filter(&mut l, "arp");
+    assert!(!infos(&mut l).is_empty() && infos(&mut l).iter().all(|i| i.starts_with("ARP")));
+    type_filter(&mut l, "port 9");
+    let v = infos(&mut l);
+    assert!(
+        !v.is_empty() && v.iter().all(|i| i.contains("→ 9 ")),
+        "{v:?}"
+    );
+    type_filter(&mut l, "icmp and 198.51.100.2 and not out");
+    let v = infos(&mut l);
+    assert!(
+        v.iter()
+            .all(|i| i.contains("request") || i.contains("nreachable")),
+        "{v:?}"
+    );
+    type_filter(&mut l, "port 5555 or icmp and out");
+    assert!(infos(&mut l)
+        .iter()
+        .any(|i| i.contains("port unreachable") || i.contains("Destination unreachable")));
+    // An invalid filter: the prompt stays open with the reason; nothing else changes.
+    let before = l.app.view_len();
+    type_filter(&mut l, "tcp");
+    assert!(l.app.input.is_some());
+    let s = l.render(80, 24);
+    assert!(s.contains("unknown filter word 'tcp'"), "{s}");
+    assert_eq!(l.app.view_len(), before);
+    l.press(Action::Escape); // closes the prompt
+    l.press(Action::Escape); // clears the filter
+    assert!(l.app.filter.is_none());
+    assert_eq!(l.app.view_len(), l.app.history.len());
+}
+
+#[test]
+fn mouse_clicks_select_rows_and_fields() {
+    let mut l = Lesson::new();
+    l.run_until(6.0);
+    l.render(160, 48);
+    let rows = l.app.hits.list_rows;
+    let first = l.app.hits.list_first;
+    l.press(Action::Click(rows.x + 5, rows.y + 2));
+    assert_eq!(l.app.selected, l.app.view_no(first + 2));
+    assert_eq!(l.app.focus, Pane::List);
+    l.render(160, 48);
+    let (r, fi) = *l
+        .app
+        .hits
+        .fields
+        .iter()
+        .find(|(_, fi)| *fi == 2)
+        .expect("the Ethernet type cell is on screen");
+    l.press(Action::Click(r.x + 1, r.y));
+    assert_eq!((l.app.focus, l.app.field), (Pane::Layers, fi));
+    let s = l.render(160, 48);
+    assert!(s.contains("Ethernet II › Type"), "{s}");
+    // The wheel over the list moves the selection.
+    let sel = l.app.selected.unwrap();
+    l.press(Action::ScrollDown(rows.x + 1, rows.y + 1));
+    assert_eq!(l.app.selected, Some(sel + 3));
+}
+
+#[test]
+fn tab_moves_focus_and_keys_follow_it() {
+    let mut l = Lesson::new();
+    l.run_until(4.0);
+    l.press(Action::First);
+    l.press(Action::NextPane);
+    assert_eq!(l.app.focus, Pane::Layers);
+    l.press(Action::Down);
+    assert_eq!(
+        l.app.field, 1,
+        "down moves between fields in the layers pane"
+    );
+    assert_eq!(l.app.selected, Some(1), "and not between frames");
+    l.press(Action::NextPane);
+    assert_eq!(l.app.focus, Pane::Hex);
+    l.press(Action::PrevPane);
+    l.press(Action::PrevPane);
+    assert_eq!(l.app.focus, Pane::List);
+}
+
+#[test]
+fn responder_keys_send_controls_and_speed_is_bounded() {
+    let mut l = Lesson::new();
+    l.run_until(2.0);
+    l.press(Action::ToggleIcmp);
+    assert!(!l.stack.icmp_responder());
+    l.run_until(5.0);
+    assert!(l.render(160, 48).contains("icmp_responder_off"));
+    for _ in 0..20 {
+        l.press(Action::Faster);
+    }
+    assert_eq!(l.app.status.peer.as_ref().unwrap().speed, 100.0);
+    l.press(Action::Slower);
+    assert!(l.render(80, 24).contains("50x"));
+}
+
+fn frame(i: u32) -> Captured {
+    let mut data = Vec::new();
+    let h = EthIp {
+        src_mac: [2, 0, 0, 0, 0, 1],
+        dst_mac: [2, 0, 0, 0, 0, 2],
+        src_ip: Ipv4Addr::new(198, 51, 100, 1),
+        dst_ip: Ipv4Addr::new(198, 51, 100, 2),
+        ttl: 64,
+        ip_id: i as u16,
+    };
+    udp(&mut data, &h, 40000, 9, format!("msg {i}").as_bytes());
+    Captured {
+        ts: Duration::from_millis(i as u64),
+        dir: Direction::In,
+        orig_len: data.len() as u32,
+        data,
+        csum_not_ready: false,
+        verdict: None,
+    }
+}
+
+#[test]
+fn a_flood_stays_within_the_history_budget_with_stable_numbers() {
+    let budget = 1 << 20;
+    let mut app = App::new(Mode::Demo, budget);
+    for i in 0..100_000 {
+        app.ingest(&frame(i));
+    }
+    assert!(app.history.bytes() <= budget);
+    assert_eq!(app.history.last_no(), Some(100_000));
+    assert!(app.history.first_no() > 1);
+    let s = render(&mut app, 160, 48);
+    assert!(s.contains("oldest evicted"), "{s}");
+    assert!(s.contains("100000"));
+}
+
+#[test]
+fn w_writes_the_history_as_a_pcap_that_reads_back() {
+    let mut l = Lesson::new();
+    l.run_until(10.0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lesson.pcap");
+    let n = write_history(&l.app, &path).unwrap();
+    assert_eq!(n as usize, l.app.history.len());
+    let mut r = ringside::pcap::CaptureReader::open(&path).unwrap();
+    let mut back = 0;
+    while let Some(f) = r.next_frame().unwrap() {
+        back += 1;
+        assert_eq!(f.data, l.app.history.get(back).unwrap().data);
+    }
+    assert_eq!(back as usize, l.app.history.len());
+    // The key path: `w` names the file and says so on screen.
+    l.press(Action::WritePcap);
+    ringside::ui::handle_write(&mut l.app, dir.path());
+    let s = l.render(160, 48);
+    assert!(
+        s.contains("wrote ") && s.contains("ringside-") && s.contains(".pcap"),
+        "{s}"
+    );
+}
+
+#[test]
+fn escape_sequences_in_udp_payloads_are_neutralised() {
+    let mut app = App::new(Mode::Demo, 1 << 20);
+    let mut c = frame(1);
+    let evil = b"\x1b]0;pwned\x07\x1b[2J";
+    let mut data = Vec::new();
+    let h = EthIp {
+        src_mac: [2, 0, 0, 0, 0, 1],
+        dst_mac: [2, 0, 0, 0, 0, 2],
+        src_ip: Ipv4Addr::new(198, 51, 100, 1),
+        dst_ip: Ipv4Addr::new(198, 51, 100, 2),
+        ttl: 64,
+        ip_id: 1,
+    };
+    udp(&mut data, &h, 40000, 9, evil);
+    c.data = data;
+    app.ingest(&c);
+    app.status.printed.push(ringside::stack::PrintedDatagram {
+        at: Duration::ZERO,
+        from: (Ipv4Addr::new(198, 51, 100, 1), 40000),
+        payload: evil.to_vec(),
+        orig_len: evil.len(),
+    });
+    let s = render(&mut app, 160, 48);
+    assert!(!s.contains('\x1b') && !s.contains('\x07'));
+    assert!(s.contains(".]0;pwned..[2J"), "{s}");
+}

@@ -1,0 +1,102 @@
+//! The screen in each lesson state, at 80x24 (a laptop terminal) and 160x48 (a projector), from a
+//! lockstep lesson (simulated clock): deterministic, so the snapshots are exact.
+mod ui_support;
+use ringside::ui::app::{Action, Pane};
+use ui_support::*;
+
+fn both(l: &mut Lesson, name: &str) -> (String, String) {
+    let small = l.render(80, 24);
+    let big = l.render(160, 48);
+    insta::assert_snapshot!(format!("{name}_80x24"), small);
+    insta::assert_snapshot!(format!("{name}_160x48"), big);
+    (small, big)
+}
+
+#[test]
+fn arp_on_pings_answered() {
+    let mut l = Lesson::new();
+    l.run_until(12.0);
+    let (small, big) = both(&mut l, "arp_on");
+    assert!(big.contains("ARP ON [a]"), "{big}");
+    assert!(big.contains("Echo (ping) reply"));
+    assert!(big.contains("0 lost"));
+    assert!(small.contains("peer's entry 6s lost 0"), "{small}");
+}
+
+#[test]
+fn arp_off_entry_expired_pings_fail() {
+    let mut l = Lesson::new();
+    l.run_until(12.0);
+    l.press(Action::ToggleArp);
+    l.run_until(30.0);
+    let peer = l.app.status.peer.clone().unwrap();
+    assert!(peer.arp_entry.is_none(), "the peer's entry expired");
+    assert!(peer.pings_lost > 5 && peer.arp_unanswered > 5, "{peer:?}");
+    let (small, big) = both(&mut l, "arp_off_expired");
+    assert!(big.contains("ARP OFF [a]"));
+    assert!(big.contains("arp_responder_off"));
+    assert!(big.contains("(none): must ARP before it can ping"));
+    assert!(big.contains("ARP requests unanswered"));
+    assert!(small.contains("peer's entry EXPIRED lost"), "{small}");
+}
+
+#[test]
+fn help_overlay() {
+    let mut l = Lesson::new();
+    l.run_until(5.0);
+    l.press(Action::ToggleHelp);
+    let (small, big) = both(&mut l, "help");
+    for s in [&small, &big] {
+        assert!(s.contains("Keys (any key closes)"));
+        assert!(s.contains("ARP responder on / off"));
+    }
+    l.press(Action::Down);
+    assert!(!l.render(80, 24).contains("Keys (any key closes)"));
+}
+
+#[test]
+fn filter_active() {
+    let mut l = Lesson::new();
+    l.run_until(20.0);
+    l.press(Action::StartFilter);
+    for c in "udp and not port 9".chars() {
+        l.press(Action::Char(c));
+    }
+    l.press(Action::Submit);
+    let (small, big) = both(&mut l, "filter_udp_not_9");
+    assert!(big.contains("filter: udp and not port 9"));
+    assert!(!big.contains("ICMP   "), "only UDP rows listed");
+    assert!(small.contains("→ 7") || small.contains("7 →"));
+}
+
+#[test]
+fn packed_vs_padded_on_a_udp_frame() {
+    let mut l = Lesson::new();
+    l.run_until(8.0);
+    select_where(&mut l.app, "→ 9 ");
+    l.app.focus = Pane::Layers;
+    // Walk down to the IPv4 source address: its member sits after the 2-byte hole.
+    for _ in 0..14 {
+        l.press(Action::Down);
+    }
+    l.press(Action::CycleSide); // small screens: the struct instead of the hex view
+    let (small, big) = both(&mut l, "packed_udp");
+    assert!(big.contains("natural 44 B (align 4) · packed 42 B · 2 B of padding"));
+    assert!(big.contains("/* 2 bytes of padding */"));
+    assert!(big.contains("Source Address"));
+    assert!(small.contains("natural 44 B"));
+}
+
+#[test]
+fn field_selected_highlights_bytes() {
+    let mut l = Lesson::new();
+    l.run_until(6.0);
+    select_where(&mut l.app, "Echo (ping) request");
+    l.press(Action::NextPane);
+    for _ in 0..11 {
+        l.press(Action::Down);
+    }
+    let (small, big) = both(&mut l, "field_ttl");
+    assert!(small.contains("TTL = 64"), "{small}");
+    assert!(big.contains("selected 22..23"));
+}

@@ -1,0 +1,121 @@
+//! A whole lesson on one thread: the simulated LAN and a real stack in lockstep (simulated clock,
+//! no sleeping), frames fed to the UI state as the capture thread would, the screen rendered to a
+//! `TestBackend`. Deterministic: the same calls give the same screen.
+#![allow(dead_code)]
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use ringside::capture::{Control, Status};
+use ringside::link::sim::{run_lockstep, SimConfig, SimLan};
+use ringside::link::Link;
+use ringside::stack::{PrintedDatagram, Stack, StackConfig};
+use ringside::ui::app::{Action, App};
+use ringside::ui::{draw, Mode};
+use std::time::Duration;
+
+pub struct Lesson {
+    pub sim: SimLan,
+    pub stack: Stack,
+    pub app: App,
+    /// What the UDP print sink got (the capture thread keeps these for the status).
+    pub printed: Vec<PrintedDatagram>,
+}
+
+impl Lesson {
+    pub fn new() -> Self {
+        Self::with(SimConfig::default())
+    }
+
+    pub fn with(cfg: SimConfig) -> Self {
+        let stack = Stack::new(StackConfig::default());
+        let mut l = Lesson {
+            sim: SimLan::lockstep(cfg),
+            stack,
+            app: App::new(Mode::Demo, 64 << 20),
+            printed: Vec::new(),
+        };
+        l.publish();
+        l
+    }
+
+    /// Run simulated time up to `secs` (from the lesson's start).
+    pub fn run_until(&mut self, secs: f64) {
+        let until = Duration::from_secs_f64(secs);
+        let app = &mut self.app;
+        run_lockstep(&mut self.sim, &mut self.stack, until, &mut |c| {
+            app.ingest(&c)
+        })
+        .expect("the simulated LAN does not fail");
+        self.printed.extend(self.stack.take_printed());
+        self.publish();
+    }
+
+    /// What the capture thread would publish now.
+    pub fn status(&self) -> Status {
+        let now = self.sim.now();
+        Status {
+            counters: self.stack.counters().clone(),
+            link: self.sim.stats(),
+            link_desc: self.sim.describe(),
+            arp_cache: self.stack.arp_cache(now),
+            arp_responder: self.stack.arp_responder(),
+            icmp_responder: self.stack.icmp_responder(),
+            peer: self.sim.peer(),
+            handoff_capacity: 65_536,
+            printed: self.printed.clone(),
+            now,
+            ..Status::default()
+        }
+    }
+
+    fn publish(&mut self) {
+        let s = self.status();
+        self.app.set_status(s);
+    }
+
+    /// A key press, with its controls applied as the capture thread would.
+    pub fn press(&mut self, a: Action) {
+        self.app.handle(a);
+        for c in self.app.controls.drain(..) {
+            match c {
+                Control::ArpResponder(on) => self.stack.set_arp_responder(on),
+                Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
+                Control::Speed(s) => self.sim.set_speed(s),
+            }
+        }
+        self.publish();
+    }
+
+    pub fn render(&mut self, w: u16, h: u16) -> String {
+        render(&mut self.app, w, h)
+    }
+}
+
+/// Render `app` at `w` x `h` and return the screen as text (one line per row).
+pub fn render(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Select the first listed frame whose Info contains `needle`.
+pub fn select_where(app: &mut App, needle: &str) -> u64 {
+    for i in 0..app.view_len() {
+        let no = app.view_no(i).unwrap();
+        if app.row(no).unwrap().summary.info.contains(needle) {
+            app.selected = Some(no);
+            app.follow = false;
+            return no;
+        }
+    }
+    panic!("no frame with {needle:?}");
+}
