@@ -146,17 +146,22 @@ fn check_corpus(name: &str, input: &Path, dir: &Path, extra: &[&str], tshark: bo
     assert_eq!(n("frames_out"), replies.len() as u64, "{name}: frames_out");
 
     // Replies carry their trigger's timestamp; the corpora have one frame per timestamp.
+    // (pcap keeps microseconds: a capture with two frames in one microsecond cannot be matched).
     let by_ts: HashMap<Duration, &Vec<u8>> = frames.iter().map(|(t, f)| (*t, f)).collect();
-    assert_eq!(by_ts.len(), frames.len(), "{name}: timestamps not unique");
+    let matchable = by_ts.len() == frames.len();
+    if !matchable {
+        eprintln!("  {name}: timestamps not unique, replies not matched to triggers");
+    }
     for (i, (ts, reply)) in replies.iter().enumerate() {
-        let trigger = by_ts[ts];
         assert!(reply.len() >= 14, "{name}: reply #{} too short", i + 1);
-        assert_eq!(
-            reply[0..6],
-            sender_mac(trigger),
-            "{name}: reply #{} not sent to its trigger's sender",
-            i + 1
-        );
+        if matchable {
+            assert_eq!(
+                reply[0..6],
+                sender_mac(by_ts[ts]),
+                "{name}: reply #{} not sent to its trigger's sender",
+                i + 1
+            );
+        }
         assert_eq!(
             &reply[6..12],
             &cfg.mac,
@@ -217,10 +222,22 @@ fn respond_survives_hostile_corpora_and_every_reply_is_clean() {
     let cfg = StackConfig::default();
     let us = Some((cfg.mac, cfg.ip));
     let mut inputs: Vec<(String, PathBuf)> = Vec::new();
-    let assets = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/corpus/randpkt");
-    for t in ["eth", "arp", "ip", "icmp", "udp"] {
-        inputs.push((format!("randpkt {t}"), assets.join(format!("{t}.pcap"))));
+    // Every capture in assets/: lesson captures and the randpkt corpus.
+    let mut dirs = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("pcap" | "pcapng")
+            ) {
+                inputs.push((p.display().to_string(), p));
+            }
+        }
     }
+    inputs.sort();
     let mut gen = |name: &str, recs: Vec<Rec>| {
         let p = dir.join(format!("{}.pcap", name.replace(' ', "_")));
         write_pcap(&p, &recs);
