@@ -121,7 +121,9 @@ struct Outcome {
 /// One corpus through `respond`, every check applied.
 fn check_corpus(name: &str, input: &Path, dir: &Path, extra: &[&str], tshark: bool) -> Outcome {
     let cfg = StackConfig::default();
-    let out = dir.join(format!("{}-replies.pcap", name.replace(' ', "_")));
+    let file = name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
+    let out = dir.join(format!("{file}-replies.pcap"));
+    assert!(out.starts_with(dir), "{out:?} outside the temp dir");
     let counters = respond(input, &out, extra);
     let frames = read_all(input);
     let replies = read_all(&out);
@@ -240,6 +242,7 @@ fn respond_survives_hostile_corpora_and_every_reply_is_clean() {
     inputs.sort();
     let mut gen = |name: &str, recs: Vec<Rec>| {
         let p = dir.join(format!("{}.pcap", name.replace(' ', "_")));
+        assert!(p.starts_with(dir));
         write_pcap(&p, &recs);
         inputs.push((name.to_string(), p.clone()));
         p
