@@ -74,8 +74,20 @@ impl CaptureReader {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Self::from_reader(path, file, total_bytes)
+    }
+
+    /// Read a capture from any byte stream (a file, a pipe, bytes in memory: the fuzzer uses
+    /// `&[u8]`). `name` is what messages call it; `total_bytes` is for [`Self::progress`] (0 if
+    /// unknown). Same checks and errors as [`Self::open`].
+    pub fn from_reader(
+        name: &Path,
+        reader: impl Read + Send + 'static,
+        total_bytes: u64,
+    ) -> anyhow::Result<Self> {
+        let path = name;
         let bytes_read = Arc::new(AtomicU64::new(0));
-        let mut buffered = BufReader::new(file);
+        let mut buffered: BufReader<Box<dyn Read + Send>> = BufReader::new(Box::new(reader));
         let magic: [u8; 4] = match buffered.fill_buf() {
             Ok(b) if b.len() >= 4 => [b[0], b[1], b[2], b[3]],
             _ => bail!(
@@ -317,7 +329,7 @@ impl From<u8> for TsUnit {
 
 /// Counts bytes pulled from the file, for progress.
 struct CountingReader {
-    inner: BufReader<File>,
+    inner: BufReader<Box<dyn Read + Send>>,
     count: Arc<AtomicU64>,
 }
 

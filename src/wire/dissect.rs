@@ -239,11 +239,18 @@ impl Walker<'_, '_> {
                     Some(TransportSlice::Icmpv4(_)) if !fragmented || first_fragment => {
                         self.icmp(payload_start, payload_end, fragmented || payload.incomplete)
                     }
-                    None if packet.stop_err.is_some() && !fragmented => {
-                        // Transport header cut short: decode the bytes that are there.
+                    None if (packet.stop_err.is_some() && !fragmented)
+                        || (fragmented && first_fragment) =>
+                    {
+                        // Transport header cut short, or the first fragment of a datagram
+                        // (etherparse slices no transport from fragments, but the first one
+                        // carries the header): decode the bytes that are there.
+                        // A message shorter than its header is still whole when the IP
+                        // payload is: its checksum can be verified then.
+                        let partial = fragmented || payload.incomplete;
                         match payload.ip_number.0 {
-                            17 => self.udp(payload_start, payload_end, true),
-                            1 => self.icmp(payload_start, payload_end, true),
+                            17 => self.udp(payload_start, payload_end, partial),
+                            1 => self.icmp(payload_start, payload_end, partial),
                             _ => self.payload(payload_start, payload_end),
                         }
                     }
@@ -538,10 +545,10 @@ impl Walker<'_, '_> {
             data_end = start + length;
         }
         let sum = sum.unwrap_or(0) as u16;
+        // A zero checksum field means "not sent" (RFC 768) whatever the length field says.
+        let check = if sum == 0 { Some(Check::Absent) } else { check };
         let check = check.unwrap_or_else(|| {
-            if sum == 0 {
-                Check::Absent
-            } else if partial || self.csum_not_ready {
+            if partial || self.csum_not_ready {
                 Check::Unverified
             } else {
                 let ip = self.ip_header_start();
