@@ -66,6 +66,9 @@ pub struct Status {
     pub now: Duration,
     /// For a finite source (a capture file): (bytes read, total bytes), from `Link::progress`.
     pub progress: Option<(u64, u64)>,
+    /// Controls applied so far, in the order sent: a UI that sent more than this knows the
+    /// snapshot predates its latest change and keeps its own value for what it changed.
+    pub controls_applied: u64,
     /// Set when the thread ended (source exhausted or error); the error, if any.
     pub finished: bool,
     pub error: Option<String>,
@@ -74,6 +77,8 @@ pub struct Status {
 pub struct CaptureOptions {
     /// Capacity of the UI channel, in frames. None: no UI (headless), frames are not handed over.
     pub handoff_capacity: Option<usize>,
+    /// ...and in bytes of frame data.
+    pub handoff_bytes: usize,
     pub record: Option<Box<dyn FrameSink>>,
     /// How long one `recv_batch` may wait (bounds how late controls and status updates are).
     pub poll_timeout: Duration,
@@ -91,6 +96,7 @@ impl Default for CaptureOptions {
     fn default() -> Self {
         CaptureOptions {
             handoff_capacity: Some(65_536),
+            handoff_bytes: 64 << 20,
             record: None,
             poll_timeout: Duration::from_millis(50),
             status_interval: Duration::from_millis(100),
@@ -146,32 +152,51 @@ impl Drop for CaptureHandle {
 /// The UI's end of the frame channel; knows how many frames wait in it (ring occupancy).
 pub struct FrameReceiver {
     rx: Receiver<Captured>,
-    in_flight: Arc<AtomicUsize>,
+    in_flight: Arc<InFlight>,
     capacity: usize,
+}
+
+/// Frames and bytes waiting in the UI channel. The channel is bounded in frames; the bytes are
+/// bounded here too, so big frames (TAP, loopback) cannot pile up gigabytes behind a stalled UI.
+#[derive(Default)]
+struct InFlight {
+    frames: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl InFlight {
+    fn add(&self, bytes: usize) {
+        self.frames.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+    fn sub(&self, bytes: usize) {
+        self.frames.fetch_sub(1, Ordering::Relaxed);
+        self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+    }
 }
 
 impl FrameReceiver {
     /// Take one waiting frame, if any. Never blocks.
     pub fn try_recv(&self) -> Option<Captured> {
         let c = self.rx.try_recv().ok()?;
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.in_flight.sub(c.data.len());
         Some(c)
     }
     /// Wait up to `timeout` for one frame.
     pub fn recv_timeout(&self, timeout: Duration) -> Option<Captured> {
         let c = self.rx.recv_timeout(timeout).ok()?;
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.in_flight.sub(c.data.len());
         Some(c)
     }
     /// (frames waiting, capacity).
     pub fn occupancy(&self) -> (usize, usize) {
-        (self.in_flight.load(Ordering::Relaxed), self.capacity)
+        (self.in_flight.frames.load(Ordering::Relaxed), self.capacity)
     }
 }
 
 /// Start the capture thread.
 pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> CaptureHandle {
-    let in_flight = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(InFlight::default());
     let (tx, rx) = match opts.handoff_capacity {
         Some(cap) => {
             let (tx, rx) = mpsc::sync_channel(cap);
@@ -192,6 +217,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         stack,
         handoff: tx,
         in_flight,
+        handoff_bytes: opts.handoff_bytes,
         handoff_capacity: opts.handoff_capacity.unwrap_or(0),
         record: opts.record,
         poll_timeout: opts.poll_timeout,
@@ -202,6 +228,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         status: status.clone(),
         stop: stop.clone(),
         handoff_dropped: 0,
+        controls_applied: 0,
         record_errors: 0,
         printed: Vec::new(),
     };
@@ -222,7 +249,8 @@ struct Worker {
     link: Box<dyn Link>,
     stack: Stack,
     handoff: Option<SyncSender<Captured>>,
-    in_flight: Arc<AtomicUsize>,
+    in_flight: Arc<InFlight>,
+    handoff_bytes: usize,
     handoff_capacity: usize,
     record: Option<Box<dyn FrameSink>>,
     poll_timeout: Duration,
@@ -231,6 +259,7 @@ struct Worker {
     status: Arc<Mutex<Status>>,
     stop: Arc<AtomicBool>,
     handoff_dropped: u64,
+    controls_applied: u64,
     lossless: bool,
     show_replies: bool,
     record_errors: u64,
@@ -252,6 +281,7 @@ impl Worker {
                     Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
                     Control::Speed(s) => self.link.set_speed(s),
                 }
+                self.controls_applied += 1;
                 last_status = Instant::now() - self.status_interval;
             }
             if self.link.exhausted() {
@@ -263,6 +293,8 @@ impl Worker {
                 stack,
                 handoff,
                 in_flight,
+                handoff_bytes,
+                stop,
                 record,
                 handoff_dropped,
                 record_errors,
@@ -287,7 +319,17 @@ impl Worker {
                             csum_not_ready: meta.csum_not_ready,
                             verdict,
                         };
-                        offer(h, c, *lossless, in_flight, handoff_dropped);
+                        offer(
+                            h,
+                            c,
+                            Room {
+                                lossless: *lossless,
+                                max_bytes: *handoff_bytes,
+                                stop,
+                            },
+                            in_flight,
+                            handoff_dropped,
+                        );
                     }
                 }
             };
@@ -328,10 +370,11 @@ impl Worker {
             icmp_responder: self.stack.icmp_responder(),
             peer: self.link.peer(),
             handoff_dropped: self.handoff_dropped,
-            handoff_used: self.in_flight.load(Ordering::Relaxed),
+            handoff_used: self.in_flight.frames.load(Ordering::Relaxed),
             handoff_capacity: self.handoff_capacity,
             printed: self.printed.clone(),
             record_errors: self.record_errors,
+            controls_applied: self.controls_applied,
             now,
             progress: self.link.progress(),
             finished,
@@ -379,11 +422,12 @@ pub fn pump(
     outbox.clear();
     let got = link.recv_batch(timeout, &mut |frame, meta| {
         let before = outbox.len();
-        let verdict = stack.handle_frame(meta.ts, frame, meta.csum_not_ready, outbox);
+        let verdict = stack.handle_frame(meta.clock, frame, meta.csum_not_ready, outbox);
         keep(meta, Direction::In, frame, Some(verdict));
         for reply in outbox.iter().skip(before) {
             let out = RxMeta {
                 ts: meta.ts,
+                clock: meta.clock,
                 orig_len: reply.len() as u32,
                 csum_not_ready: false,
             };
@@ -403,30 +447,55 @@ pub fn pump(
     Ok(got)
 }
 
-/// Hand a frame to the UI if there is room; count it otherwise. Never blocks.
+/// How [`offer`] treats a full channel.
+struct Room<'a> {
+    /// Wait for room (files) instead of dropping (live links).
+    lossless: bool,
+    /// Bytes the channel may hold.
+    max_bytes: usize,
+    /// Waiting ends when the thread is asked to stop.
+    stop: &'a AtomicBool,
+}
+
+/// Hand a frame to the UI if there is room (in frames and in bytes); count it as dropped
+/// otherwise. Never blocks, unless `room.lossless`.
 fn offer(
     h: &SyncSender<Captured>,
     c: Captured,
-    lossless: bool,
-    in_flight: &AtomicUsize,
+    room: Room<'_>,
+    in_flight: &InFlight,
     dropped: &mut u64,
 ) {
-    // Count first so the receiver can never decrement below zero.
-    in_flight.fetch_add(1, Ordering::Relaxed);
-    if lossless {
-        // A file waits for the reader; the handle drops the receiver before joining, so this
-        // cannot outlive the UI.
-        if h.send(c).is_err() {
-            in_flight.fetch_sub(1, Ordering::Relaxed);
+    let len = c.data.len();
+    if in_flight.bytes.load(Ordering::Relaxed) + len > room.max_bytes {
+        if !room.lossless {
             *dropped += 1;
+            return;
         }
-        return;
+        // A file waits for the reader to take some bytes out.
+        while in_flight.bytes.load(Ordering::Relaxed) > 0
+            && in_flight.bytes.load(Ordering::Relaxed) + len > room.max_bytes
+        {
+            if room.stop.load(Ordering::Relaxed) {
+                *dropped += 1;
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
-    match h.try_send(c) {
-        Ok(()) => {}
-        Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-            in_flight.fetch_sub(1, Ordering::Relaxed);
-            *dropped += 1;
-        }
+    // Count first so the receiver can never decrement below zero.
+    in_flight.add(len);
+    let sent = if room.lossless {
+        // The handle drops the receiver before joining, so this cannot outlive the UI.
+        h.send(c).is_ok()
+    } else {
+        !matches!(
+            h.try_send(c),
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_))
+        )
+    };
+    if !sent {
+        in_flight.sub(len);
+        *dropped += 1;
     }
 }

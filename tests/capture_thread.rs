@@ -101,3 +101,28 @@ fn a_full_channel_is_counted_not_waited_for() {
     // 8 frames in the file + 4 replies = 12 offered, 1 fits.
     assert_eq!(st.handoff_dropped, 11, "{st:?}");
 }
+
+#[test]
+fn the_channel_is_bounded_in_bytes_too() {
+    // Room for 10,000 frames but only 3,000 bytes: two 1514-byte fragments would not fit.
+    let link = PcapLink::open(&asset("fragments.pcap")).unwrap();
+    let opts = CaptureOptions {
+        handoff_capacity: Some(10_000),
+        handoff_bytes: 3_000,
+        poll_timeout: Duration::from_millis(5),
+        ..CaptureOptions::default()
+    };
+    let mut h = capture::spawn(Box::new(link), Stack::new(StackConfig::default()), opts);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !h.status().finished && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let rx = h.frames.take().unwrap();
+    let mut bytes = 0;
+    while let Some(c) = rx.try_recv() {
+        bytes += c.data.len();
+    }
+    let st = h.stop();
+    assert!(bytes <= 3_000, "{bytes} bytes waited in the channel");
+    assert!(st.handoff_dropped > 0, "{st:?}");
+}

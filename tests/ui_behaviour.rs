@@ -1,7 +1,7 @@
 //! What a person at the keyboard sees: navigation, pause, filters, mouse, resizing, the history
 //! budget, writing a pcap, and wire text that cannot reach the terminal.
 mod ui_support;
-use ringside::capture::{Captured, Direction};
+use ringside::capture::{Captured, Direction, Status};
 use ringside::ui::app::{Action, App, Pane};
 use ringside::ui::{write_history, Mode};
 use ringside::wire::build::{udp, EthIp};
@@ -282,4 +282,40 @@ fn escape_sequences_in_udp_payloads_are_neutralised() {
     let s = render(&mut app, 160, 48);
     assert!(!s.contains('\x1b') && !s.contains('\x07'));
     assert!(s.contains(".]0;pwned..[2J"), "{s}");
+}
+
+#[test]
+fn quick_presses_act_on_what_was_pressed_not_on_a_stale_snapshot() {
+    // The capture thread applies controls a little later than the keys are pressed; a snapshot
+    // published in between must not undo them (`a a` must end with ARP on, `+ + +` at 8x).
+    let mut l = Lesson::new();
+    l.run_until(2.0);
+    let stale = l.status(); // taken before any key
+    l.app.handle(Action::ToggleArp);
+    l.app.set_status(stale.clone());
+    assert!(
+        !l.app.status.arp_responder,
+        "the stale snapshot undid the first `a`"
+    );
+    l.app.handle(Action::ToggleArp);
+    assert!(
+        l.app.status.arp_responder,
+        "`a a` must end with the ARP responder on"
+    );
+    for _ in 0..3 {
+        l.app.handle(Action::Faster);
+        l.app.set_status(stale.clone());
+    }
+    assert_eq!(l.app.speed(), Some(8.0), "three `+` from 1x");
+    // Once the capture thread has applied them, its snapshot is the truth again.
+    let sent = l.app.controls.len() as u64;
+    let applied = Status {
+        controls_applied: sent,
+        ..stale
+    };
+    l.app.set_status(applied);
+    assert!(
+        l.app.status.arp_responder,
+        "applied snapshot (ARP on before the keys)"
+    );
 }

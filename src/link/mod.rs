@@ -9,8 +9,14 @@ use std::time::Duration;
 /// Per-frame facts a backend knows that the bytes do not carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RxMeta {
-    /// Capture time on the link's clock (see [`Link::now`]).
+    /// Capture time as recorded in pcaps and shown: wall-clock time since the Unix epoch for
+    /// real links, the file's time for pcap, simulated time for the simulated LAN.
     pub ts: Duration,
+    /// The stack's clock at reception (see [`Link::now`]): it ages the ARP cache and reassembly
+    /// buffers and refills the ICMP error budget by it, so it must never step backwards. Real
+    /// links use CLOCK_MONOTONIC here (a wall clock can jump back with NTP or a VM resume);
+    /// pcap and the simulated LAN use the same time as `ts`.
+    pub clock: Duration,
     /// Length on the wire; larger than the bytes handed over when the backend truncated (snaplen).
     pub orig_len: u32,
     /// The sender's kernel left the L4 checksum to "hardware" (veth CHECKSUM_PARTIAL,
@@ -50,7 +56,7 @@ pub trait Link: Send {
         Ok(())
     }
 
-    /// The clock frames are stamped with and the stack ages its caches by. Wall clock for real
+    /// The stack's clock now (the same clock as [`RxMeta::clock`]): [`monotonic_clock`] for real
     /// links; simulated time for the simulated LAN; the capture's own time for pcap replay.
     fn now(&self) -> Duration;
 
@@ -76,6 +82,20 @@ pub trait Link: Send {
     fn exhausted(&self) -> bool {
         false
     }
+}
+
+/// Time since the Unix epoch, for timestamps people read (pcap files, the screen).
+pub fn wall_clock() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// A clock that never steps backwards (CLOCK_MONOTONIC, from the first call in this process),
+/// for the stack's timers on real links.
+pub fn monotonic_clock() -> Duration {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed()
 }
 
 /// What the simulated peer ("the student's PC") knows, for the UI's ARP panel.

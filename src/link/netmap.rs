@@ -339,7 +339,7 @@ mod device {
     use crate::link::iface::Fd;
     use crate::link::{Link, LinkStats, RxMeta};
     use netmap_sys::netmap::{netmap_if, nmreq, NIOCREGIF, NIOCTXSYNC, NR_REG_ALL_NIC};
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use std::time::Duration;
 
     /// Legacy-API version current netmap accepts (see the module docs).
     const NR_VERSION: u32 = 14;
@@ -506,7 +506,8 @@ mod device {
                     }
                 }
             }
-            let ts = self.now();
+            let ts = crate::link::wall_clock();
+            let clock = crate::link::monotonic_clock();
             let mut handed = 0;
             let n = self.rx.len();
             for k in 0..n {
@@ -520,6 +521,7 @@ mod device {
                             f,
                             RxMeta {
                                 ts,
+                                clock,
                                 orig_len: f.len() as u32,
                                 csum_not_ready: false,
                             },
@@ -558,9 +560,7 @@ mod device {
         }
 
         fn now(&self) -> Duration {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
+            crate::link::monotonic_clock()
         }
 
         fn stats(&self) -> LinkStats {

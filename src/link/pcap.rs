@@ -52,6 +52,7 @@ impl Link for PcapLink {
                 f.data,
                 RxMeta {
                     ts: f.ts,
+                    clock: f.ts,
                     orig_len: f.orig_len,
                     csum_not_ready: false,
                 },

@@ -575,6 +575,7 @@ impl Link for SimLan {
                 &f,
                 RxMeta {
                     ts,
+                    clock: ts,
                     orig_len: f.len() as u32,
                     csum_not_ready: false,
                 },

@@ -12,7 +12,7 @@ use super::{Link, LinkStats, RxMeta};
 use crate::link::afpacket::permission_hint;
 use crate::link::iface::{self, Fd};
 use std::io;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Largest frame read in one go (a TAP MTU can be up to 64 KiB).
 const MAX_FRAME: usize = 65_536 + 18;
@@ -126,11 +126,11 @@ impl Link for Tap {
         let mut handed = 0;
         while handed < BATCH {
             let Some(n) = self.read_one()? else { break };
-            let ts = self.now();
             self.stats.rx_frames += 1;
             self.stats.rx_bytes += n as u64;
             let meta = RxMeta {
-                ts,
+                ts: super::wall_clock(),
+                clock: super::monotonic_clock(),
                 orig_len: n as u32,
                 csum_not_ready: false,
             };
@@ -159,9 +159,7 @@ impl Link for Tap {
     }
 
     fn now(&self) -> Duration {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
+        super::monotonic_clock()
     }
 
     fn stats(&self) -> LinkStats {

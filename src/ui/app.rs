@@ -130,6 +130,8 @@ pub struct App {
     pub hits: Hits,
     /// Controls for the capture thread, taken by the run loop.
     pub controls: Vec<Control>,
+    /// Controls queued since the start (compared with `Status::controls_applied`).
+    controls_sent: u64,
     /// Set by `w`; the run loop writes the file and reports back.
     pub write_requested: bool,
     pub quit: bool,
@@ -169,6 +171,7 @@ impl App {
             pps: VecDeque::new(),
             hits: Hits::default(),
             controls: Vec::new(),
+            controls_sent: 0,
             write_requested: false,
             quit: false,
             page: 10,
@@ -215,8 +218,24 @@ impl App {
         }
     }
 
-    pub fn set_status(&mut self, s: Status) {
+    /// Take the capture thread's snapshot. While controls this UI sent are not applied yet, the
+    /// snapshot predates them: keep the values they changed, or quick presses (`a a`, `+ + +`)
+    /// would act on stale state.
+    pub fn set_status(&mut self, mut s: Status) {
+        if s.controls_applied < self.controls_sent {
+            s.arp_responder = self.status.arp_responder;
+            s.icmp_responder = self.status.icmp_responder;
+            if let (Some(p), Some(old)) = (s.peer.as_mut(), self.status.peer.as_ref()) {
+                p.speed = old.speed;
+            }
+        }
         self.status = s;
+    }
+
+    /// Queue a control for the capture thread (the run loop sends them).
+    fn send(&mut self, c: Control) {
+        self.controls.push(c);
+        self.controls_sent += 1;
     }
 
     /// Frames in the list (after the filter; up to the pause point).
@@ -518,7 +537,7 @@ impl App {
             }
             Action::ToggleArp => {
                 let on = !self.status.arp_responder;
-                self.controls.push(Control::ArpResponder(on));
+                self.send(Control::ArpResponder(on));
                 self.status.arp_responder = on;
                 self.say(
                     if on {
@@ -531,7 +550,7 @@ impl App {
             }
             Action::ToggleIcmp => {
                 let on = !self.status.icmp_responder;
-                self.controls.push(Control::IcmpResponder(on));
+                self.send(Control::IcmpResponder(on));
                 self.status.icmp_responder = on;
                 self.say(
                     if on {
@@ -551,7 +570,7 @@ impl App {
                         s / 2.0
                     }
                     .clamp(lo, hi);
-                    self.controls.push(Control::Speed(ns));
+                    self.send(Control::Speed(ns));
                     if let Some(p) = self.status.peer.as_mut() {
                         p.speed = ns;
                     }

@@ -18,6 +18,8 @@ pub struct Lesson {
     pub app: App,
     /// What the UDP print sink got (the capture thread keeps these for the status).
     pub printed: Vec<PrintedDatagram>,
+    /// Controls applied, as the capture thread counts them.
+    pub applied: u64,
 }
 
 impl Lesson {
@@ -32,6 +34,7 @@ impl Lesson {
             stack,
             app: App::new(Mode::Demo, 64 << 20),
             printed: Vec::new(),
+            applied: 0,
         };
         l.publish();
         l
@@ -63,6 +66,7 @@ impl Lesson {
             handoff_capacity: 65_536,
             printed: self.printed.clone(),
             now,
+            controls_applied: self.applied,
             ..Status::default()
         }
     }
@@ -81,6 +85,7 @@ impl Lesson {
                 Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
                 Control::Speed(s) => self.sim.set_speed(s),
             }
+            self.applied += 1;
         }
         self.publish();
     }

@@ -18,7 +18,7 @@ use crate::link::iface::{self, Fd};
 use std::cell::Cell;
 use std::io;
 use std::mem::size_of;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 pub mod ring;
 use ring::{Mmap, RxFrame, V3Frames};
@@ -416,6 +416,7 @@ impl AfPacket {
         let data = &bytes[f.data.clone()];
         let mut meta = RxMeta {
             ts: Duration::new(f.sec as u64, f.nsec.min(999_999_999)),
+            clock: super::monotonic_clock(),
             orig_len: f.len,
             csum_not_ready: f.csum_not_ready(),
         };
@@ -702,9 +703,7 @@ impl Link for AfPacket {
     }
 
     fn now(&self) -> Duration {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
+        super::monotonic_clock()
     }
 
     fn stats(&self) -> LinkStats {
