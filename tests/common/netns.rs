@@ -356,8 +356,19 @@ impl Ringside {
     }
 
     /// SIGINT, wait, and parse the `name value` lines it printed. Panics on a non-zero exit.
-    pub fn stop(mut self) -> Summary {
-        self.signal(libc::SIGINT);
+    pub fn stop(self) -> Summary {
+        self.stop_with(libc::SIGINT)
+    }
+
+    /// Resident memory of the running process (from /proc/PID/status).
+    pub fn memory(&self) -> Memory {
+        Memory::of(self.pid())
+    }
+
+    /// Stop with `sig` (SIGINT or SIGTERM), wait, and parse the `name value` lines it printed.
+    /// Panics on a non-zero exit.
+    pub fn stop_with(mut self, sig: libc::c_int) -> Summary {
+        self.signal(sig);
         let mut child = self.child.take().unwrap();
         let t0 = Instant::now();
         let status = loop {
@@ -366,7 +377,7 @@ impl Ringside {
             }
             if t0.elapsed() > Duration::from_secs(10) {
                 let _ = child.kill();
-                panic!("ringside did not stop on SIGINT: {}", self.stderr());
+                panic!("ringside did not stop on signal {sig}: {}", self.stderr());
             }
             std::thread::sleep(Duration::from_millis(10));
         };
@@ -427,4 +438,50 @@ impl Summary {
 pub fn mac_in(ns: &str, ifname: &str) -> String {
     let out = sh(&["ip", "-n", ns, "-br", "link", "show", "dev", ifname]);
     out.split_whitespace().nth(2).unwrap_or("").to_string()
+}
+
+/// Resident set figures of a process, in KiB: VmRSS (now) and VmHWM (its peak so far).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Memory {
+    pub rss_kib: u64,
+    pub hwm_kib: u64,
+}
+
+impl Memory {
+    /// Read /proc/PID/status; panics if the process is gone (it crashed) or is not ringside
+    /// (`ip netns exec` execs the command in place, so the child's pid is ringside's).
+    pub fn of(pid: i32) -> Memory {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .unwrap_or_else(|e| panic!("ringside (pid {pid}) is gone: {e}"));
+        assert_eq!(comm.trim(), "ringside", "pid {pid} is not ringside");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_else(|e| panic!("ringside (pid {pid}) is gone: {e}"));
+        assert!(
+            !status.contains("State:\tZ") && !status.contains("State:\tX"),
+            "ringside (pid {pid}) has exited (crashed?)"
+        );
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status:\n{status}"))
+        };
+        Memory {
+            rss_kib: field("VmRSS:"),
+            hwm_kib: field("VmHWM:"),
+        }
+    }
+}
+
+impl std::fmt::Display for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RSS {:.1} MiB (peak {:.1} MiB)",
+            self.rss_kib as f64 / 1024.0,
+            self.hwm_kib as f64 / 1024.0
+        )
+    }
 }
