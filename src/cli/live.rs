@@ -343,25 +343,29 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     );
     let mut arp_on = !args.no_arp;
     let mut icmp_on = !args.no_icmp;
-    let (mut usr1, mut usr2) = (0, 0);
+    let (mut usr1, mut usr2) = (SignalToggle::default(), SignalToggle::default());
     let mut printed = PrintCursor::default();
     while !STOP.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(10));
-        let u1 = USR1.load(Ordering::Relaxed);
-        if u1 != usr1 {
-            usr1 = u1;
-            arp_on = !arp_on;
-            handle.control(Control::ArpResponder(arp_on));
-            wait_applied(&handle, |s| s.arp_responder == arp_on);
-            eprintln!("ringside: SIGUSR1: ARP responder now {}", on_off(arp_on));
+        let n = usr1.take(USR1.load(Ordering::Relaxed));
+        if n > 0 {
+            let was = arp_on;
+            arp_on = toggled(arp_on, n);
+            if arp_on != was {
+                handle.control(Control::ArpResponder(arp_on));
+                wait_applied(&handle, |s| s.arp_responder == arp_on);
+            }
+            log_toggles("SIGUSR1", "ARP", was, n);
         }
-        let u2 = USR2.load(Ordering::Relaxed);
-        if u2 != usr2 {
-            usr2 = u2;
-            icmp_on = !icmp_on;
-            handle.control(Control::IcmpResponder(icmp_on));
-            wait_applied(&handle, |s| s.icmp_responder == icmp_on);
-            eprintln!("ringside: SIGUSR2: ICMP responder now {}", on_off(icmp_on));
+        let n = usr2.take(USR2.load(Ordering::Relaxed));
+        if n > 0 {
+            let was = icmp_on;
+            icmp_on = toggled(icmp_on, n);
+            if icmp_on != was {
+                handle.control(Control::IcmpResponder(icmp_on));
+                wait_applied(&handle, |s| s.icmp_responder == icmp_on);
+            }
+            log_toggles("SIGUSR2", "ICMP", was, n);
         }
         let st = handle.status();
         printed.print_new(&st);
@@ -378,6 +382,46 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         bail!("{e}");
     }
     Ok(())
+}
+
+/// Counts signals of one kind for the main loop: the handler only increments a counter, so two
+/// signals between two checks show up as a difference of 2, and must toggle twice (= not at all).
+#[derive(Default)]
+struct SignalToggle {
+    seen: u32,
+}
+
+impl SignalToggle {
+    /// How many signals arrived since the last call, given the handler's counter now.
+    fn take(&mut self, count: u32) -> u32 {
+        let n = count.wrapping_sub(self.seen);
+        self.seen = count;
+        n
+    }
+}
+
+/// A responder that was `on`, after `n` toggles.
+fn toggled(on: bool, n: u32) -> bool {
+    on ^ (n % 2 == 1)
+}
+
+/// One log line per signal, each with the state it left (the last is the state now in force);
+/// a burst beyond a few is summarised.
+fn log_toggles(sig: &str, what: &str, was: bool, n: u32) {
+    const EACH: u32 = 8;
+    for i in 1..=n.min(EACH) {
+        eprintln!(
+            "ringside: {sig}: {what} responder now {}",
+            on_off(toggled(was, i))
+        );
+    }
+    if n > EACH {
+        eprintln!(
+            "ringside: {sig}: {} more; {what} responder now {}",
+            n - EACH,
+            on_off(toggled(was, n))
+        );
+    }
 }
 
 /// Wait (briefly) until the capture thread's published status shows a control took effect, so
@@ -541,6 +585,22 @@ mod tests {
         assert_eq!(parse_cidr("198.51.100.2"), None);
         assert_eq!(parse_cidr("198.51.100.2/33"), None);
         assert_eq!(parse_cidr("198.51.100/24"), None);
+    }
+
+    #[test]
+    fn every_signal_toggles_even_when_two_arrive_between_checks() {
+        let mut t = SignalToggle::default();
+        assert_eq!(t.take(0), 0, "no signal, no toggle");
+        assert_eq!(t.take(1), 1);
+        assert!(!toggled(true, 1), "one SIGUSR1: on -> off");
+        // Two signals before the loop looks again: off -> on -> off, i.e. unchanged.
+        assert_eq!(t.take(3), 2);
+        assert!(!toggled(false, 2), "two signals are two toggles, not one");
+        assert!(toggled(false, 3));
+        assert_eq!(t.take(3), 0);
+        // The handler's counter wraps; the difference is still right.
+        let mut t = SignalToggle { seen: u32::MAX };
+        assert_eq!(t.take(1), 2);
     }
 
     #[test]
