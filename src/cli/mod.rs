@@ -132,6 +132,39 @@ impl StackArgs {
     }
 }
 
+/// Open the capture a command reads (`dump`, `respond`, `replay`, `lesson`). Whatever is wrong
+/// with it (missing, unreadable, a directory, not a pcap/pcapng, not Ethernet) is the user's to
+/// fix, so it is a [`UsageError`] (exit 2) whose message says what to give instead.
+pub fn open_capture(path: &std::path::Path) -> anyhow::Result<crate::pcap::CaptureReader> {
+    use std::io::ErrorKind;
+    const GIVE: &str = "give the path to a pcap or pcapng file";
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        UsageError(match e.kind() {
+            ErrorKind::NotFound => format!("{shown}: no such file ({GIVE})"),
+            ErrorKind::PermissionDenied => {
+                format!("{shown}: permission denied ({GIVE} you may read)")
+            }
+            _ => format!("{shown}: cannot open: {e} ({GIVE})"),
+        })
+    })?;
+    if meta.is_dir() {
+        return Err(UsageError(format!("{shown}: is a directory ({GIVE})")).into());
+    }
+    crate::pcap::CaptureReader::open(path).map_err(|e| {
+        let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>());
+        UsageError(match io.map(|io| io.kind()) {
+            Some(ErrorKind::PermissionDenied) => {
+                format!("{shown}: permission denied ({GIVE} you may read)")
+            }
+            Some(_) => format!("{e:#} ({GIVE})"),
+            // The reader's own verdicts (not a capture, bad header, not Ethernet) say it already.
+            None => format!("{e:#}"),
+        })
+        .into()
+    })
+}
+
 /// Seconds, fractions allowed: `60`, `0.5`. Positive and at most a day.
 pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     let v: f64 = s

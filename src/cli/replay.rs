@@ -41,7 +41,7 @@ pub fn open(
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let link = PcapLink::open(file).map_err(|e| UsageError(format!("{e:#}")))?;
+    let link = PcapLink::new(super::open_capture(file)?);
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"

@@ -19,7 +19,7 @@ pub struct RespondArgs {
 
 pub fn run(args: RespondArgs) -> anyhow::Result<()> {
     let cfg = args.stack.config(StackConfig::default())?;
-    let mut reader = CaptureReader::open(&args.file)?;
+    let mut reader = super::open_capture(&args.file)?;
     let mut out = PcapRecorder::create(&args.out)?;
     let counters = respond(&mut reader, cfg, &mut out)?;
     out.close()?;
