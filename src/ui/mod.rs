@@ -170,11 +170,12 @@ pub fn default_pcap_name() -> String {
     )
 }
 
-/// Write every frame in the history to a pcap file; returns how many.
+/// Write every frame in the history to a pcap file; returns how many. Timestamps are shifted by
+/// [`App::pcap_epoch`] (the demo's start), so a demo's pcap is dated today, not 1970.
 pub fn write_history(app: &App, path: &Path) -> anyhow::Result<u64> {
     let mut rec = PcapRecorder::create(path)?;
     for fr in app.history.iter() {
-        rec.write(fr.entry.ts, fr.data, fr.entry.orig_len)?;
+        rec.write(app.pcap_epoch + fr.entry.ts, fr.data, fr.entry.orig_len)?;
     }
     rec.close()?;
     Ok(rec.frames())
