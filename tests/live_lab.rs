@@ -157,9 +157,10 @@ fn live_refuses_what_cannot_work_in_one_line() {
     one_line(&err);
     assert!(err.contains("no such interface `nope0`"), "{err}");
 
-    let (code, _, err) = live(&["-i", "rs0", "--ip", "198.51.100.2"]);
+    let (code, _, err) = live(&["-i", "rs0", "--ip", "198.51.100.2/33"]);
     assert_eq!(code, 2, "usage error: {err}");
     one_line(&err);
+    assert!(err.contains("prefix length 33 is over 32"), "{err}");
 
     sh(&["ip", "-n", &lab.rs_ns, "link", "set", "rs0", "down"]);
     let (code, _, err) = live(&["-i", "rs0", "--ip", "198.51.100.2/24"]);

@@ -256,6 +256,40 @@ fn w_writes_the_history_as_a_pcap_that_reads_back() {
     );
 }
 
+/// The demo's clock starts at 0: written as is, its pcaps would be dated 1970 in Wireshark. They
+/// carry the date the demo started, frames as far apart as on screen; the screen keeps `t=`.
+#[test]
+fn a_pcap_written_from_the_demo_is_dated_now_not_1970() {
+    let mut l = Lesson::new();
+    l.run_until(10.0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.pcap");
+    write_history(&l.app, &path).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let mut r = ringside::pcap::CaptureReader::open(&path).unwrap();
+    let mut no = 0;
+    let mut first = None;
+    while let Some(f) = r.next_frame().unwrap() {
+        no += 1;
+        let ts = f.ts;
+        let d = ts.abs_diff(now);
+        assert!(
+            d < Duration::from_secs(60),
+            "frame {no} dated {ts:?}, now is {now:?}"
+        );
+        let sim = l.app.history.get(no).unwrap().entry.ts;
+        let first = *first.get_or_insert((ts, sim));
+        assert_eq!(ts - first.0, sim - first.1, "frame {no}: spacing kept");
+    }
+    assert!(no > 10, "{no} frames");
+    assert!(
+        l.render(160, 48).contains("t=10.0s"),
+        "the screen keeps the simulated clock"
+    );
+}
+
 #[test]
 fn escape_sequences_in_udp_payloads_are_neutralised() {
     let mut app = App::new(Mode::Demo, 1 << 20);

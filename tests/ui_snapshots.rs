@@ -85,6 +85,21 @@ fn packed_vs_padded_on_a_udp_frame() {
     assert!(big.contains("/* 2 bytes of padding */"));
     assert!(big.contains("Source Address"));
     assert!(small.contains("natural 44 B"));
+    // Sub-byte fields as one integer, parts high bits first (never wire-order C bit-fields, which
+    // GCC/Clang lay out from the low bit on x86), and the byte-order note under the panel.
+    assert!(
+        big.contains("uint8_t  ipv4_version_ihl; /* version:4 | ihl:4 */"),
+        "{big}"
+    );
+    assert!(
+        big.contains("/* flags:3 | frag_offset:13, ntohs() */"),
+        "{big}"
+    );
+    assert!(!big.contains("ipv4_version:4"), "{big}");
+    assert!(
+        big.contains("big-endian on the wire: ntohs()/ntohl()"),
+        "{big}"
+    );
 }
 
 #[test]

@@ -4,7 +4,6 @@
 //! field the frame does not have. The columns are stable (see [`COLUMNS`]); a field that occurs
 //! more than once (VLAN tags) has its values joined with `,`. `--json`: one JSON object per line
 //! with only the fields the frame has.
-use crate::pcap::CaptureReader;
 use crate::wire::{Check, Dissection, Field, Value};
 use clap::Args;
 use std::collections::HashMap;
@@ -93,7 +92,7 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 pub fn run(args: DumpArgs) -> anyhow::Result<()> {
-    let mut reader = CaptureReader::open(&args.file)?;
+    let mut reader = super::open_capture(&args.file)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut dumper = Dumper::new(args.json);

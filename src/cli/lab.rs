@@ -429,7 +429,7 @@ fn status(lab: &Lab) -> anyhow::Result<()> {
                 "  {ifc}: {}, {}, {addrs}{}",
                 if up { "up" } else { "down" },
                 crate::link::iface::mac(ifc)
-                    .map(|m| crate::link::iface::format_mac(&m))
+                    .map(|m| crate::wire::mac_to_string(&m))
                     .unwrap_or_default(),
                 if local_ours {
                     ""

@@ -56,7 +56,7 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
                 ))
                 .into());
             }
-            super::replay::open(&path, 256, caption)
+            super::replay::open(&path, 256, crate::stack::StackConfig::default(), caption)
         }
         Opens::Demo { arp_timeout } => super::demo::open(
             super::demo::DemoArgs {

@@ -24,21 +24,15 @@ pub enum Backend {
 }
 
 #[derive(Args, Debug)]
-#[command(after_long_help = AFTER_HELP)]
+#[command(after_long_help = AFTER_HELP, mut_arg("ip", |a| a.required(true)))]
 pub struct LiveArgs {
     /// Interface to take over, e.g. rs0 after `ringside lab up`. For --backend tap, the TAP
     /// interface to attach to (created, transient, if it does not exist).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: String,
 
-    /// ringside's own IPv4 address and prefix length. The kernel must not own it on IFACE.
-    #[arg(long, value_name = "A/P")]
-    pub ip: String,
-
-    /// ringside's MAC address. Default: the interface's own MAC (afpacket, netmap), a random
-    /// locally administered 02:... one (tap: the kernel end already uses the interface's).
-    #[arg(long, value_name = "MAC")]
-    pub mac: Option<String>,
+    #[command(flatten)]
+    pub stack: crate::cli::StackArgs,
 
     /// Where frames come from.
     #[arg(long, value_enum, default_value_t = Backend::Afpacket)]
@@ -85,21 +79,14 @@ pub struct LiveArgs {
     #[arg(long, requires = "headless")]
     pub capture_only: bool,
 
-    /// Seconds a learned ARP entry lives in ringside's cache.
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
-    pub arp_timeout: f64,
-
-    /// Start with the ARP responder off (nobody learns ringside's MAC).
-    #[arg(long)]
-    pub no_arp: bool,
-
-    /// Start with the ICMP echo responder off.
-    #[arg(long)]
-    pub no_icmp: bool,
-
-    /// Memory the UI may use for frame history, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 64)]
-    pub history_mib: usize,
+    /// Memory the UI may use for frame history, in MiB (the oldest frames are dropped beyond it).
+    #[arg(
+        long = "history-mb",
+        alias = "history-mib",
+        value_name = "MB",
+        default_value_t = 64
+    )]
+    pub history_mb: usize,
 }
 
 const AFTER_HELP: &str = "\
@@ -115,14 +102,6 @@ print-sink port (9) are logged to stderr, escaped.
 Latency: --ring v2 (default) wakes per frame. --ring v3 hands frames over per block, when full or
 after --retire-ms; a ping to a v3 ringside waits for that timer. --busy-poll spins instead of
 sleeping (lowest latency, one CPU core at 100%).";
-
-/// Parse "A.B.C.D/P".
-pub fn parse_cidr(s: &str) -> Option<(Ipv4Addr, u8)> {
-    let (a, p) = s.split_once('/')?;
-    let ip: Ipv4Addr = a.parse().ok()?;
-    let p: u8 = p.parse().ok()?;
-    (p <= 32).then_some((ip, p))
-}
 
 // Signal flags: set from the handler (atomics are async-signal-safe), read by the main loop.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -223,31 +202,15 @@ fn open_netmap(_name: &str) -> anyhow::Result<Box<dyn Link>> {
 }
 
 fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
-    let (ip, prefix) = parse_cidr(&args.ip).ok_or_else(|| {
-        UsageError(format!(
-            "--ip {}: expected ADDRESS/PREFIX, e.g. 198.51.100.2/24",
-            args.ip
-        ))
-    })?;
-    if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || prefix == 0 {
-        return Err(UsageError(format!("--ip {}: not a usable host address", args.ip)).into());
-    }
-    let mac = match &args.mac {
-        Some(m) => {
-            let mac = iface::parse_mac(m).ok_or_else(|| {
-                UsageError(format!(
-                    "--mac {m}: expected six hex bytes, e.g. 02:52:53:00:00:02"
-                ))
-            })?;
-            if mac[0] & 1 != 0 || mac == [0; 6] {
-                return Err(UsageError(format!("--mac {m}: must be a unicast address")).into());
-            }
-            Some(mac)
-        }
-        None => None,
+    let Some((ip, _)) = args.stack.ip else {
+        return Err(
+            UsageError("live needs --ip ADDRESS/PREFIX, e.g. 198.51.100.2/24".into()).into(),
+        );
     };
-    if !(args.arp_timeout.is_finite() && args.arp_timeout > 0.0) {
-        return Err(UsageError("--arp-timeout must be a positive number of seconds".into()).into());
+    // Validates the address and a given MAC; the MAC itself may still come from the interface.
+    let cfg = args.stack.config(StackConfig::default())?;
+    if args.history_mb == 0 {
+        return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
     if args.backend == Backend::Netmap && !netmap::AVAILABLE {
         return Err(UsageError(netmap::NOT_BUILT.into()).into());
@@ -264,22 +227,13 @@ fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
     if args.backend == Backend::Tap {
         kernel_owns_check(name, ip)?;
     }
-    let mac = match (mac, args.backend) {
+    let mac = match (args.stack.mac, args.backend) {
         (Some(m), _) => m,
         (None, Backend::Tap) => iface::random_local_mac(),
         (None, _) => iface::mac(name)?,
     };
     let mtu = iface::mtu(name).map(|m| m as usize).unwrap_or(1500);
-    let cfg = StackConfig {
-        ip,
-        prefix,
-        mac,
-        arp_timeout: Duration::from_secs_f64(args.arp_timeout),
-        arp_responder: !args.no_arp,
-        icmp_responder: !args.no_icmp,
-        mtu,
-        ..StackConfig::default()
-    };
+    let cfg = StackConfig { mac, mtu, ..cfg };
     Ok(Plan { cfg, link })
 }
 
@@ -298,7 +252,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         return capture_only(link, record);
     }
     let desc = link.describe();
-    let mac = iface::format_mac(&cfg.mac);
+    let mac = crate::wire::mac_to_string(&cfg.mac);
     let (ip, prefix) = (cfg.ip, cfg.prefix);
     let stack = Stack::new(cfg);
     if !args.headless {
@@ -316,7 +270,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
                 mode: crate::ui::Mode::Live {
                     interface: args.interface.clone(),
                 },
-                history_bytes: args.history_mib << 20,
+                history_bytes: args.history_mb << 20,
                 caption: None,
             },
         );
@@ -338,30 +292,34 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     eprintln!(
         "ringside: live on {desc} as {ip}/{prefix} {mac}; ARP responder {}, ICMP responder {}. \
          Ctrl-C stops; SIGUSR1 toggles ARP, SIGUSR2 toggles ICMP",
-        on_off(!args.no_arp),
-        on_off(!args.no_icmp)
+        on_off(!args.stack.no_arp),
+        on_off(!args.stack.no_icmp)
     );
-    let mut arp_on = !args.no_arp;
-    let mut icmp_on = !args.no_icmp;
-    let (mut usr1, mut usr2) = (0, 0);
+    let mut arp_on = !args.stack.no_arp;
+    let mut icmp_on = !args.stack.no_icmp;
+    let (mut usr1, mut usr2) = (SignalToggle::default(), SignalToggle::default());
     let mut printed = PrintCursor::default();
     while !STOP.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(10));
-        let u1 = USR1.load(Ordering::Relaxed);
-        if u1 != usr1 {
-            usr1 = u1;
-            arp_on = !arp_on;
-            handle.control(Control::ArpResponder(arp_on));
-            wait_applied(&handle, |s| s.arp_responder == arp_on);
-            eprintln!("ringside: SIGUSR1: ARP responder now {}", on_off(arp_on));
+        let n = usr1.take(USR1.load(Ordering::Relaxed));
+        if n > 0 {
+            let was = arp_on;
+            arp_on = toggled(arp_on, n);
+            if arp_on != was {
+                handle.control(Control::ArpResponder(arp_on));
+                wait_applied(&handle, |s| s.arp_responder == arp_on);
+            }
+            log_toggles("SIGUSR1", "ARP", was, n);
         }
-        let u2 = USR2.load(Ordering::Relaxed);
-        if u2 != usr2 {
-            usr2 = u2;
-            icmp_on = !icmp_on;
-            handle.control(Control::IcmpResponder(icmp_on));
-            wait_applied(&handle, |s| s.icmp_responder == icmp_on);
-            eprintln!("ringside: SIGUSR2: ICMP responder now {}", on_off(icmp_on));
+        let n = usr2.take(USR2.load(Ordering::Relaxed));
+        if n > 0 {
+            let was = icmp_on;
+            icmp_on = toggled(icmp_on, n);
+            if icmp_on != was {
+                handle.control(Control::IcmpResponder(icmp_on));
+                wait_applied(&handle, |s| s.icmp_responder == icmp_on);
+            }
+            log_toggles("SIGUSR2", "ICMP", was, n);
         }
         let st = handle.status();
         printed.print_new(&st);
@@ -378,6 +336,46 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         bail!("{e}");
     }
     Ok(())
+}
+
+/// Counts signals of one kind for the main loop: the handler only increments a counter, so two
+/// signals between two checks show up as a difference of 2, and must toggle twice (= not at all).
+#[derive(Default)]
+struct SignalToggle {
+    seen: u32,
+}
+
+impl SignalToggle {
+    /// How many signals arrived since the last call, given the handler's counter now.
+    fn take(&mut self, count: u32) -> u32 {
+        let n = count.wrapping_sub(self.seen);
+        self.seen = count;
+        n
+    }
+}
+
+/// A responder that was `on`, after `n` toggles.
+fn toggled(on: bool, n: u32) -> bool {
+    on ^ (n % 2 == 1)
+}
+
+/// One log line per signal, each with the state it left (the last is the state now in force);
+/// a burst beyond a few is summarised.
+fn log_toggles(sig: &str, what: &str, was: bool, n: u32) {
+    const EACH: u32 = 8;
+    for i in 1..=n.min(EACH) {
+        eprintln!(
+            "ringside: {sig}: {what} responder now {}",
+            on_off(toggled(was, i))
+        );
+    }
+    if n > EACH {
+        eprintln!(
+            "ringside: {sig}: {} more; {what} responder now {}",
+            n - EACH,
+            on_off(toggled(was, n))
+        );
+    }
 }
 
 /// Wait (briefly) until the capture thread's published status shows a control took effect, so
@@ -533,14 +531,19 @@ mod tests {
     }
 
     #[test]
-    fn cidr_parsing() {
-        assert_eq!(
-            parse_cidr("198.51.100.2/24"),
-            Some((Ipv4Addr::new(198, 51, 100, 2), 24))
-        );
-        assert_eq!(parse_cidr("198.51.100.2"), None);
-        assert_eq!(parse_cidr("198.51.100.2/33"), None);
-        assert_eq!(parse_cidr("198.51.100/24"), None);
+    fn every_signal_toggles_even_when_two_arrive_between_checks() {
+        let mut t = SignalToggle::default();
+        assert_eq!(t.take(0), 0, "no signal, no toggle");
+        assert_eq!(t.take(1), 1);
+        assert!(!toggled(true, 1), "one SIGUSR1: on -> off");
+        // Two signals before the loop looks again: off -> on -> off, i.e. unchanged.
+        assert_eq!(t.take(3), 2);
+        assert!(!toggled(false, 2), "two signals are two toggles, not one");
+        assert!(toggled(false, 3));
+        assert_eq!(t.take(3), 0);
+        // The handler's counter wraps; the difference is still right.
+        let mut t = SignalToggle { seen: u32::MAX };
+        assert_eq!(t.take(1), 2);
     }
 
     #[test]
@@ -548,15 +551,19 @@ mod tests {
         let t = T::parse_from(["t", "-i", "rs0", "--ip", "198.51.100.2/24"]);
         assert_eq!(t.live.backend, Backend::Afpacket);
         assert_eq!(t.live.ring, RingVersion::V2, "the responder ring is V2");
-        assert!(!t.live.headless && !t.live.no_arp && !t.live.no_icmp);
+        assert!(!t.live.headless && !t.live.stack.no_arp && !t.live.stack.no_icmp);
     }
 
     #[test]
     fn usage_errors_exit_2_before_touching_the_system() {
-        let t = T::parse_from(["t", "-i", "rs0", "--ip", "198.51.100.2"]);
+        assert!(
+            T::try_parse_from(["t", "-i", "rs0"]).is_err(),
+            "live needs --ip"
+        );
+        let t = T::parse_from(["t", "-i", "rs0", "--ip", "224.0.0.1/24"]);
         let e = plan(&t.live).err().unwrap();
         assert!(e.downcast_ref::<UsageError>().is_some(), "{e}");
-        assert!(e.to_string().contains("ADDRESS/PREFIX"), "{e}");
+        assert!(e.to_string().contains("not a usable host address"), "{e}");
         let t = T::parse_from([
             "t",
             "-i",

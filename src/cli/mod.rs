@@ -1,5 +1,9 @@
-//! The command line. One file per subcommand, each with its own clap `Args` and `run`.
-use clap::{Parser, Subcommand};
+//! The command line. One file per subcommand, each with its own clap `Args` and `run`; the stack's
+//! own settings ([`StackArgs`]) are shared by every command that runs the stack on frames.
+use crate::stack::StackConfig;
+use clap::{Args, Parser, Subcommand};
+use std::net::Ipv4Addr;
+use std::time::Duration;
 
 pub mod demo;
 pub mod dump;
@@ -51,8 +55,132 @@ impl std::fmt::Display for UsageError {
 }
 impl std::error::Error for UsageError {}
 
+/// The stack's address, MAC and responders: the same flags, parsed the same way, wherever the
+/// stack answers frames (`respond`, `replay`, `live`).
+#[derive(Args, Debug, Clone, PartialEq)]
+pub struct StackArgs {
+    /// ringside's own IPv4 address and prefix length (a bare address means /24). Default for
+    /// `respond` and `replay`: 198.51.100.2/24 (the lessons' address); `live` needs it given,
+    /// and the kernel must not own it on the interface.
+    #[arg(long, value_name = "A/P", value_parser = parse_ipv4_prefix)]
+    pub ip: Option<(Ipv4Addr, u8)>,
+
+    /// ringside's MAC address. Default for `respond` and `replay`: 02:52:53:00:00:02; for `live`,
+    /// the interface's own (afpacket, netmap), or a random locally administered 02:... one (tap:
+    /// the kernel end already uses the interface's).
+    #[arg(long, value_name = "MAC", value_parser = parse_mac_arg)]
+    pub mac: Option<[u8; 6]>,
+
+    /// Seconds a learned ARP entry lives in ringside's cache (fractions allowed, e.g. 0.5).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds)]
+    pub arp_timeout: Duration,
+
+    /// Start with the ARP responder off (nobody learns ringside's MAC).
+    #[arg(long)]
+    pub no_arp: bool,
+
+    /// Start with the ICMP echo responder off.
+    #[arg(long)]
+    pub no_icmp: bool,
+
+    /// Answer echo requests sent to a broadcast address (Linux ignores them by default).
+    #[arg(long)]
+    pub broadcast_echo: bool,
+}
+
+impl Default for StackArgs {
+    fn default() -> Self {
+        StackArgs {
+            ip: None,
+            mac: None,
+            arp_timeout: StackConfig::default().arp_timeout,
+            no_arp: false,
+            no_icmp: false,
+            broadcast_echo: false,
+        }
+    }
+}
+
+impl StackArgs {
+    /// The stack configuration these flags describe; what was not given comes from `base`
+    /// (whose `ip`, `prefix` and `mac` are the command's defaults). Usage errors for an address
+    /// the stack cannot be (0.0.0.0, broadcast, multicast, /0) or a multicast MAC.
+    pub fn config(&self, base: StackConfig) -> Result<StackConfig, UsageError> {
+        let (ip, prefix) = self.ip.unwrap_or((base.ip, base.prefix));
+        if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || prefix == 0 {
+            return Err(UsageError(format!(
+                "--ip {ip}/{prefix}: not a usable host address"
+            )));
+        }
+        let mac = self.mac.unwrap_or(base.mac);
+        if mac[0] & 1 != 0 || mac == [0; 6] {
+            return Err(UsageError(format!(
+                "--mac {}: must be a unicast address",
+                crate::wire::mac_to_string(&mac)
+            )));
+        }
+        Ok(StackConfig {
+            ip,
+            prefix,
+            mac,
+            arp_timeout: self.arp_timeout,
+            arp_responder: !self.no_arp,
+            icmp_responder: !self.no_icmp,
+            answer_broadcast_echo: self.broadcast_echo,
+            ..base
+        })
+    }
+}
+
+/// Open the capture a command reads (`dump`, `respond`, `replay`, `lesson`). Whatever is wrong
+/// with it (missing, unreadable, a directory, not a pcap/pcapng, not Ethernet) is the user's to
+/// fix, so it is a [`UsageError`] (exit 2) whose message says what to give instead.
+pub fn open_capture(path: &std::path::Path) -> anyhow::Result<crate::pcap::CaptureReader> {
+    use std::io::ErrorKind;
+    const GIVE: &str = "give the path to a pcap or pcapng file";
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        UsageError(match e.kind() {
+            ErrorKind::NotFound => format!("{shown}: no such file ({GIVE})"),
+            ErrorKind::PermissionDenied => {
+                format!("{shown}: permission denied ({GIVE} you may read)")
+            }
+            _ => format!("{shown}: cannot open: {e} ({GIVE})"),
+        })
+    })?;
+    if meta.is_dir() {
+        return Err(UsageError(format!("{shown}: is a directory ({GIVE})")).into());
+    }
+    crate::pcap::CaptureReader::open(path).map_err(|e| {
+        let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>());
+        UsageError(match io.map(|io| io.kind()) {
+            Some(ErrorKind::PermissionDenied) => {
+                format!("{shown}: permission denied ({GIVE} you may read)")
+            }
+            Some(_) => format!("{e:#} ({GIVE})"),
+            // The reader's own verdicts (not a capture, bad header, not Ethernet) say it already.
+            None => format!("{e:#}"),
+        })
+        .into()
+    })
+}
+
+/// Seconds, fractions allowed: `60`, `0.5`. Positive and at most a day.
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds (e.g. 60 or 0.5)"))?;
+    if !(v > 0.0 && v <= 86_400.0) {
+        return Err(format!(
+            "{s} seconds is out of range: use more than 0, at most 86400"
+        ));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
 /// `198.51.100.2/24` (a bare address means /24, the lab's prefix).
-pub fn parse_ipv4_prefix(s: &str) -> Result<(std::net::Ipv4Addr, u8), String> {
+pub fn parse_ipv4_prefix(s: &str) -> Result<(Ipv4Addr, u8), String> {
     let (addr, prefix) = match s.split_once('/') {
         Some((a, p)) => (
             a,
@@ -76,9 +204,31 @@ pub fn parse_mac_arg(s: &str) -> Result<[u8; 6], String> {
         .ok_or_else(|| format!("{s:?} is not a MAC address (expected e.g. 02:52:53:00:00:02)"))
 }
 
+/// A clap error on one line, like every other error: its message, without the usage block and
+/// the hints after it (`--help` has them).
+fn clap_error_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let head = text.split("\n\n").next().unwrap_or_default();
+    let msg = head
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let msg = msg.strip_prefix("error: ").unwrap_or(&msg).to_string();
+    format!("{msg} (see --help)")
+}
+
 /// Parse the command line and run it. Returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            eprintln!("ringside: error: {}", clap_error_line(&e));
+            return 2;
+        }
+    };
     let result = match cli.command {
         None => demo::run(demo::DemoArgs::default()),
         Some(Command::Demo(a)) => demo::run(a),
@@ -101,5 +251,155 @@ pub fn main() -> i32 {
                 1
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        Cli::try_parse_from(std::iter::once("ringside").chain(args.iter().copied()))
+            .map(|c| c.command.unwrap())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The stack flags of `respond`, `replay` and `live`, whatever the command.
+    fn stack_of(cmd: Command) -> StackArgs {
+        match cmd {
+            Command::Respond(a) => a.stack,
+            Command::Replay(a) => a.stack,
+            Command::Live(a) => a.stack,
+            c => panic!("no stack flags in {c:?}"),
+        }
+    }
+
+    const FLAGS: &[&str] = &[
+        "--ip",
+        "192.0.2.10",
+        "--mac",
+        "02-00-5E-10-00-01",
+        "--arp-timeout",
+        "0.5",
+        "--no-arp",
+        "--no-icmp",
+        "--broadcast-echo",
+    ];
+
+    fn with(cmd: &[&str]) -> Vec<String> {
+        cmd.iter().chain(FLAGS).map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn respond_replay_and_live_take_the_same_stack_flags_the_same_way() {
+        let cmds: [&[&str]; 3] = [
+            &["respond", "in.pcap", "-w", "out.pcap"],
+            &["replay", "in.pcap"],
+            &["live", "-i", "rs0"],
+        ];
+        let want = StackConfig {
+            ip: Ipv4Addr::new(192, 0, 2, 10),
+            prefix: 24,
+            mac: [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01],
+            arp_timeout: Duration::from_millis(500),
+            arp_responder: false,
+            icmp_responder: false,
+            answer_broadcast_echo: true,
+            ..StackConfig::default()
+        };
+        for c in cmds {
+            let args = with(c);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let stack = stack_of(parse(&args).unwrap_or_else(|e| panic!("{c:?}: {e}")));
+            assert_eq!(stack.config(StackConfig::default()).unwrap(), want, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn offline_commands_default_to_the_lesson_address_and_live_requires_one() {
+        let s = stack_of(parse(&["replay", "x.pcap"]).unwrap());
+        let cfg = s.config(StackConfig::default()).unwrap();
+        assert_eq!(
+            (cfg.ip, cfg.prefix, cfg.mac),
+            (Ipv4Addr::new(198, 51, 100, 2), 24, [2, 0x52, 0x53, 0, 0, 2])
+        );
+        assert_eq!(cfg.arp_timeout, Duration::from_secs(60));
+        let e = parse(&["live", "-i", "rs0"]).unwrap_err();
+        assert!(e.contains("--ip"), "{e}");
+    }
+
+    #[test]
+    fn bad_stack_flags_are_refused_with_what_was_expected() {
+        for (flag, value, says) in [
+            ("--ip", "198.51.100.2/33", "over 32"),
+            ("--ip", "198.51.100/24", "not an IPv4 address"),
+            ("--mac", "02:52:53:00:00", "not a MAC address"),
+            ("--arp-timeout", "0", "out of range"),
+            ("--arp-timeout", "-1", "out of range"),
+            ("--arp-timeout", "1e30", "out of range"),
+            ("--arp-timeout", "soon", "not a number of seconds"),
+        ] {
+            for c in [
+                &["respond", "x", "-w", "y"][..],
+                &["replay", "x"],
+                &["live", "-i", "rs0"],
+            ] {
+                let joined = format!("{flag}={value}");
+                let mut args = c.to_vec();
+                args.push(&joined);
+                if c[0] == "live" && flag != "--ip" {
+                    args.extend(["--ip", "192.0.2.1/24"]);
+                }
+                let e = parse(&args)
+                    .err()
+                    .unwrap_or_else(|| panic!("{args:?} accepted"));
+                assert!(e.contains(says), "{args:?}: {e}");
+            }
+        }
+        let s = stack_of(parse(&["replay", "x", "--mac", "01:00:5e:00:00:01"]).unwrap());
+        let e = s.config(StackConfig::default()).unwrap_err();
+        assert!(e.0.contains("must be a unicast address"), "{e}");
+        let s = stack_of(parse(&["replay", "x", "--ip", "255.255.255.255/24"]).unwrap());
+        assert!(s.config(StackConfig::default()).is_err());
+    }
+
+    #[test]
+    fn argument_errors_are_one_line_naming_the_problem() {
+        let line = |args: &[&str]| {
+            let e = Cli::try_parse_from(std::iter::once("ringside").chain(args.iter().copied()))
+                .unwrap_err();
+            clap_error_line(&e)
+        };
+        assert_eq!(
+            line(&["live", "-i", "rs0", "--ip", "1.2.3.4/33"]),
+            "invalid value '1.2.3.4/33' for '--ip <A/P>': prefix length 33 is over 32 (see --help)"
+        );
+        assert_eq!(
+            line(&["live", "-i", "rs0"]),
+            "the following required arguments were not provided: --ip <A/P> (see --help)"
+        );
+    }
+
+    #[test]
+    fn history_mb_is_one_flag_everywhere() {
+        let mb = |args: &[&str]| match parse(args).unwrap() {
+            Command::Demo(a) => a.history_mb,
+            Command::Replay(a) => a.history_mb,
+            Command::Live(a) => a.history_mb,
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(mb(&["demo", "--history-mb", "8"]), 8);
+        assert_eq!(mb(&["replay", "x", "--history-mb", "8"]), 8);
+        let live = ["live", "-i", "rs0", "--ip", "192.0.2.1/24"];
+        assert_eq!(mb(&[&live[..], &["--history-mb", "8"]].concat()), 8);
+        // The old spelling still works for live, and is not advertised.
+        assert_eq!(mb(&[&live[..], &["--history-mib", "8"]].concat()), 8);
+        let help = Cli::try_parse_from(["ringside", "live", "--help"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            help.contains("--history-mb") && !help.contains("history-mib"),
+            "{help}"
+        );
     }
 }

@@ -19,18 +19,29 @@ pub struct ReplayArgs {
     /// Memory for the frame history, in MiB (the oldest frames are dropped beyond it).
     #[arg(long, value_name = "MB", default_value_t = 256)]
     pub history_mb: usize,
+    /// Who ringside is in this capture: with your own capture, give the address and MAC the
+    /// frames were sent to, and the verdicts show what ringside would have answered there.
+    #[command(flatten)]
+    pub stack: super::StackArgs,
 }
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    open(&args.file, args.history_mb, None)
+    let cfg = args.stack.config(StackConfig::default())?;
+    open(&args.file, args.history_mb, cfg, None)
 }
 
-/// Browse `file` with an optional caption line (lessons use it).
-pub fn open(file: &Path, history_mb: usize, caption: Option<String>) -> anyhow::Result<()> {
+/// Browse `file` through a stack configured as `cfg`, with an optional caption line (lessons use
+/// it).
+pub fn open(
+    file: &Path,
+    history_mb: usize,
+    cfg: StackConfig,
+    caption: Option<String>,
+) -> anyhow::Result<()> {
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let link = PcapLink::open(file).map_err(|e| UsageError(format!("{e:#}")))?;
+    let link = PcapLink::new(super::open_capture(file)?);
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"
@@ -40,7 +51,7 @@ pub fn open(file: &Path, history_mb: usize, caption: Option<String>) -> anyhow::
     }
     let handle = capture::spawn(
         Box::new(link),
-        Stack::new(StackConfig::default()),
+        Stack::new(cfg),
         CaptureOptions {
             // A file can wait for the screen: every frame is shown (the history budget bounds
             // memory after that), and the stack's own answers are not added as extra rows.

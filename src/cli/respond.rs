@@ -5,47 +5,21 @@ use crate::pcap::{CaptureReader, PcapRecorder};
 use crate::stack::{Counters, Outbox, Stack, StackConfig};
 use clap::Args;
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct RespondArgs {
     /// A pcap or pcapng capture (Ethernet link type).
     pub file: PathBuf,
-    /// The stack's address and prefix.
-    #[arg(long, default_value = "198.51.100.2/24", value_parser = super::parse_ipv4_prefix)]
-    pub ip: (std::net::Ipv4Addr, u8),
-    /// The stack's MAC address.
-    #[arg(long, default_value = "02:52:53:00:00:02", value_parser = super::parse_mac_arg)]
-    pub mac: [u8; 6],
     /// Where to write the frames the stack sends (pcap).
     #[arg(short = 'w', long = "write")]
     pub out: PathBuf,
-    /// ARP cache entry lifetime, seconds.
-    #[arg(long, default_value_t = 60)]
-    pub arp_timeout: u64,
-    /// Start with the ARP responder off.
-    #[arg(long)]
-    pub no_arp: bool,
-    /// Start with the ICMP echo responder off.
-    #[arg(long)]
-    pub no_icmp: bool,
-    /// Answer echo requests sent to a broadcast address.
-    #[arg(long)]
-    pub broadcast_echo: bool,
+    #[command(flatten)]
+    pub stack: super::StackArgs,
 }
 
 pub fn run(args: RespondArgs) -> anyhow::Result<()> {
-    let cfg = StackConfig {
-        ip: args.ip.0,
-        prefix: args.ip.1,
-        mac: args.mac,
-        arp_timeout: Duration::from_secs(args.arp_timeout),
-        arp_responder: !args.no_arp,
-        icmp_responder: !args.no_icmp,
-        answer_broadcast_echo: args.broadcast_echo,
-        ..StackConfig::default()
-    };
-    let mut reader = CaptureReader::open(&args.file)?;
+    let cfg = args.stack.config(StackConfig::default())?;
+    let mut reader = super::open_capture(&args.file)?;
     let mut out = PcapRecorder::create(&args.out)?;
     let counters = respond(&mut reader, cfg, &mut out)?;
     out.close()?;

@@ -184,27 +184,6 @@ pub fn kernel_ipv4(name: &str) -> io::Result<Vec<(Ipv4Addr, u8)>> {
     Ok(out)
 }
 
-/// Parse "02:00:5e:10:00:01" (or with '-').
-pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let mut m = [0u8; 6];
-    let mut parts = s.split([':', '-']);
-    for o in m.iter_mut() {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 2 {
-            return None;
-        }
-        *o = u8::from_str_radix(p, 16).ok()?;
-    }
-    parts.next().is_none().then_some(m)
-}
-
-pub fn format_mac(m: &[u8; 6]) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
-}
-
 /// A random locally administered unicast MAC, 02:xx:xx:xx:xx:xx.
 pub fn random_local_mac() -> [u8; 6] {
     let mut m = [0u8; 6];
@@ -226,18 +205,6 @@ pub fn random_local_mac() -> [u8; 6] {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mac_parsing_round_trips_and_rejects_junk() {
-        let m = parse_mac("02:52:53:0a:FF:01").unwrap();
-        assert_eq!(m, [0x02, 0x52, 0x53, 0x0a, 0xff, 0x01]);
-        assert_eq!(format_mac(&m), "02:52:53:0a:ff:01");
-        assert_eq!(parse_mac("02-52-53-0a-ff-01"), Some(m));
-        assert_eq!(parse_mac("02:52:53:0a:ff"), None);
-        assert_eq!(parse_mac("02:52:53:0a:ff:01:07"), None);
-        assert_eq!(parse_mac("02:52:53:0a:ff:1g"), None);
-        assert_eq!(parse_mac("02::53:0a:ff:01"), None);
-    }
 
     #[test]
     fn random_mac_is_locally_administered_unicast() {

@@ -131,22 +131,39 @@ impl Region {
         Some(unsafe { std::ptr::read_volatile(self.base.as_ptr().add(off).cast::<i64>()) })
     }
 
-    fn bytes(&self, off: usize, n: usize) -> Option<&[u8]> {
+    /// A view of `n` bytes at `off` (None if out of the region).
+    ///
+    /// # Safety
+    ///
+    /// The kernel writes into the region concurrently. The bytes must be the buffer of an RX slot
+    /// between head and tail (user space owns those: the kernel does not write them until head
+    /// moves past), and the view must be dropped before head is advanced past that slot.
+    unsafe fn bytes(&self, off: usize, n: usize) -> Option<&[u8]> {
         if !self.fits(off, n) {
             return None;
         }
-        // SAFETY: in bounds (checked). Called only for buffers of slots user space owns.
+        // SAFETY: in bounds (checked); nobody writes the bytes while the view lives (contract).
         Some(unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(off), n) })
     }
 
-    #[allow(clippy::mut_from_ref)]
-    fn bytes_mut(&self, off: usize, n: usize) -> Option<&mut [u8]> {
-        if !self.fits(off, n) {
+    /// Copy `src` into the region at `off` (None, nothing written, if it does not fit). No
+    /// `&mut` into the shared memory is ever handed out, so two writes cannot alias a reference.
+    ///
+    /// # Safety
+    ///
+    /// The bytes must be the buffer of a TX slot between head and tail (user space owns those:
+    /// the kernel does not read them until head moves past), and no view from [`Region::bytes`]
+    /// of them may be alive.
+    unsafe fn copy_in(&self, off: usize, src: &[u8]) -> Option<()> {
+        if !self.fits(off, src.len()) {
             return None;
         }
-        // SAFETY: in bounds (checked). Called only for the buffer of a TX slot user space owns,
-        // and the slice does not outlive the call that fills it.
-        Some(unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr().add(off), n) })
+        // SAFETY: in bounds (checked); `src` is ordinary memory, never inside the region while
+        // a slot we own is being written (contract), so the ranges do not overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), self.base.as_ptr().add(off), src.len())
+        };
+        Some(())
     }
 }
 
@@ -272,9 +289,12 @@ impl RingView {
             } else {
                 len_flags >> 16
             } as usize;
+            // SAFETY: slot i lies in [head, tail): user space owns its buffer until head moves
+            // past it, which `set_head_cur` below does only after `frame` is dropped (on_frame
+            // cannot keep it: it gets the slice for the call only).
             match self
                 .buf_off(region, idx, len)
-                .and_then(|o| region.bytes(o, len))
+                .and_then(|o| unsafe { region.bytes(o, len) })
             {
                 Some(frame) => {
                     on_frame(frame);
@@ -299,13 +319,14 @@ impl RingView {
         let idx = region
             .load(s + offset_of!(NmSlot, buf_idx))
             .unwrap_or(u32::MAX);
-        let Some(buf) = self
+        // SAFETY: the slot at head is in [head, tail) (checked above: head != tail), so user
+        // space owns its buffer until head advances below; nothing views TX buffers.
+        let written = self
             .buf_off(region, idx, frame.len())
-            .and_then(|o| region.bytes_mut(o, frame.len()))
-        else {
+            .and_then(|o| unsafe { region.copy_in(o, frame) });
+        if written.is_none() {
             return Ok(false);
-        };
-        buf.copy_from_slice(frame);
+        }
         let len = frame.len() as u32;
         // len in its half of the (len, flags) word; flags cleared.
         let word = if cfg!(target_endian = "little") {

@@ -18,11 +18,16 @@ pub struct PcapLink {
 
 impl PcapLink {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        Ok(PcapLink {
-            reader: CaptureReader::open(path)?,
+        Ok(Self::new(CaptureReader::open(path)?))
+    }
+
+    /// A link over a capture already opened.
+    pub fn new(reader: CaptureReader) -> Self {
+        PcapLink {
+            reader,
             now: Duration::ZERO,
             stats: LinkStats::default(),
-        })
+        }
     }
 }
 

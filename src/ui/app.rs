@@ -8,6 +8,7 @@ use crate::capture::{Captured, Control, Status};
 use crate::wire::{Dissection, Summary};
 use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
 
 /// The pane keyboard focus is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +135,12 @@ pub struct App {
     controls_sent: u64,
     /// Set by `w`; the run loop writes the file and reports back.
     pub write_requested: bool,
+    /// Added to every timestamp written by `w`. The demo's simulated clock starts at 0, which a
+    /// pcap would date 1 January 1970, so for the demo this is the wall-clock time (since the
+    /// Unix epoch) it started: its pcaps carry real dates, frames as far apart as on screen.
+    /// Zero for live and replay, whose timestamps are real dates already. The screen's `t=`
+    /// stays the simulated clock.
+    pub pcap_epoch: Duration,
     pub quit: bool,
     /// Rows the list showed last frame (for PgUp/PgDn).
     pub page: usize,
@@ -143,6 +150,12 @@ impl App {
     pub fn new(mode: Mode, history_bytes: usize) -> Self {
         // A capture file opens at its first frame (like Wireshark); live sources follow the tail.
         let follow = !matches!(mode, Mode::Replay { .. });
+        let pcap_epoch = match mode {
+            Mode::Demo => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
+            _ => Duration::ZERO,
+        };
         App {
             mode,
             caption: None,
@@ -173,6 +186,7 @@ impl App {
             controls: Vec::new(),
             controls_sent: 0,
             write_requested: false,
+            pcap_epoch,
             quit: false,
             page: 10,
         }

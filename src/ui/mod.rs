@@ -19,7 +19,7 @@ pub mod status;
 pub mod structview;
 pub mod text;
 
-use crate::capture::CaptureHandle;
+use crate::capture::{CaptureHandle, Status};
 use crate::pcap::PcapRecorder;
 use app::{App, SideView};
 use ratatui::layout::{Constraint, Layout};
@@ -170,11 +170,12 @@ pub fn default_pcap_name() -> String {
     )
 }
 
-/// Write every frame in the history to a pcap file; returns how many.
+/// Write every frame in the history to a pcap file; returns how many. Timestamps are shifted by
+/// [`App::pcap_epoch`] (the demo's start), so a demo's pcap is dated today, not 1970.
 pub fn write_history(app: &App, path: &Path) -> anyhow::Result<u64> {
     let mut rec = PcapRecorder::create(path)?;
     for fr in app.history.iter() {
-        rec.write(fr.entry.ts, fr.data, fr.entry.orig_len)?;
+        rec.write(app.pcap_epoch + fr.entry.ts, fr.data, fr.entry.orig_len)?;
     }
     rec.close()?;
     Ok(rec.frames())
@@ -275,5 +276,53 @@ pub fn run(mut capture: CaptureHandle, opts: UiOptions) -> anyhow::Result<()> {
     })();
     drop(guard);
     drop(terminal);
-    result
+    result?;
+    drop(frames);
+    let st = capture.stop();
+    exit_result(&app.mode, &st)
+}
+
+/// How the UI ends once the user quit: a live capture that failed (the interface went down, the
+/// socket broke) is an error, as it is headless, so scripts see exit 1 and the reason, in one line,
+/// after the screen is restored. A capture file that ends early is only a warning (the frames
+/// before the damage were shown), as in `dump`.
+pub fn exit_result(mode: &Mode, st: &Status) -> anyhow::Result<()> {
+    match (mode, &st.error) {
+        (Mode::Live { interface }, Some(e)) => Err(anyhow::anyhow!(
+            "the capture on {interface} failed: {}",
+            e.replace('\n', " ")
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quitting_after_a_failed_live_capture_is_an_error() {
+        let failed = Status {
+            finished: true,
+            error: Some("receiving from rs0: Network is down (os error 100)".into()),
+            ..Status::default()
+        };
+        let live = Mode::Live {
+            interface: "rs0".into(),
+        };
+        let e = exit_result(&live, &failed).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "the capture on rs0 failed: receiving from rs0: Network is down (os error 100)"
+        );
+        assert!(
+            exit_result(&live, &Status::default()).is_ok(),
+            "q on a healthy capture"
+        );
+        // A capture file that ends early was shown up to the damage: a warning, not a failure.
+        let replay = Mode::Replay {
+            file: "x.pcap".into(),
+        };
+        assert!(exit_result(&replay, &failed).is_ok());
+    }
 }

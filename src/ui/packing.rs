@@ -5,9 +5,18 @@
 //! Computed from the field map, never hard-coded. Member types follow the field widths:
 //! 8/16/32/64 bits -> `uintN_t` (aligned to its size); other whole-byte widths (a 48-bit MAC) ->
 //! `uint8_t[n]` (alignment 1); consecutive fields that are not whole bytes (IPv4's 4-bit version and
-//! IHL, 3-bit flags + 13-bit fragment offset) -> bit-fields in the smallest unsigned type that holds
-//! the group; variable runs (options, data) -> `uint8_t[n]`, and the payload at the end -> a
-//! flexible array member, which adds nothing to `sizeof`.
+//! IHL, 3-bit flags + 13-bit fragment offset) -> ONE plain integer of the smallest unsigned type
+//! that holds the group, its sub-fields listed most significant bits first (see
+//! [`CType::Subfields`]); variable runs (options, data) -> `uint8_t[n]`, and the payload at the end
+//! -> a flexible array member, which adds nothing to `sizeof`.
+//!
+//! Why not C bit-fields: their order inside the storage unit is implementation-defined, and GCC and
+//! Clang on little-endian targets allocate from the least significant bit, so
+//! `uint8_t version:4, ihl:4;` puts `version` in the LOW nibble, the wrong one. Linux's
+//! `struct iphdr` therefore declares `ihl:4, version:4` under `__LITTLE_ENDIAN_BITFIELD`, and gives
+//! up on bit-fields for flags + fragment offset (`__be16 frag_off`): 3 + 13 bits split across a
+//! big-endian 16-bit word cannot be written portably. A whole integer plus shifts and masks is
+//! correct everywhere, so that is what the panel teaches.
 use crate::wire::{Dissection, LayerKind, Value};
 use std::ops::Range;
 
@@ -20,28 +29,30 @@ pub enum CType {
     Bytes(usize),
     /// `uint8_t name[]` (flexible array member), with the bytes that follow in this frame.
     Flexible(usize),
-    /// Bit-fields sharing one `uintN_t` storage unit: (name, bits, field index).
-    Bitfields(u32, Vec<(String, u32, Option<usize>)>),
+    /// Fields narrower than a byte sharing one plain `uintN_t` (declared as one member, not as C
+    /// bit-fields): (name, bits, field index), most significant bits first as on the wire. An
+    /// empty name is unused bits.
+    Subfields(u32, Vec<(String, u32, Option<usize>)>),
 }
 
 impl CType {
     pub fn size(&self) -> usize {
         match self {
-            CType::Uint(b) | CType::Bitfields(b, _) => *b as usize / 8,
+            CType::Uint(b) | CType::Subfields(b, _) => *b as usize / 8,
             CType::Bytes(n) => *n,
             CType::Flexible(_) => 0,
         }
     }
     pub fn align(&self) -> usize {
         match self {
-            CType::Uint(b) | CType::Bitfields(b, _) => *b as usize / 8,
+            CType::Uint(b) | CType::Subfields(b, _) => *b as usize / 8,
             CType::Bytes(_) | CType::Flexible(_) => 1,
         }
     }
     /// The declaration's type, e.g. `uint16_t`.
     pub fn type_name(&self) -> &'static str {
         let bits = match self {
-            CType::Uint(b) | CType::Bitfields(b, _) => *b,
+            CType::Uint(b) | CType::Subfields(b, _) => *b,
             _ => 8,
         };
         match bits {
@@ -192,7 +203,8 @@ impl Builder {
         }
     }
 
-    /// Close a bit-field group: the smallest unsigned type that holds it (or bytes if > 64 bits).
+    /// Close a group of sub-byte fields: the smallest unsigned type that holds it (or bytes if it
+    /// fills none exactly).
     fn flush_bits(&mut self, layer: LayerKind) {
         if self.bits.is_empty() {
             return;
@@ -201,15 +213,15 @@ impl Builder {
         let total: u32 = bits.iter().map(|b| b.1).sum();
         let fields: Vec<usize> = bits.iter().filter_map(|b| b.2).collect();
         let unit = [8, 16, 32, 64].into_iter().find(|&u| u >= total);
-        let name = bits
+        let names: Vec<&str> = bits
             .iter()
             .filter(|b| !b.0.is_empty())
             .map(|b| b.0.as_str())
-            .collect::<Vec<_>>()
-            .join("_");
+            .collect();
+        let name = group_name(&names);
         match unit {
             Some(u) if total.is_multiple_of(8) && total == u => {
-                self.push(name, CType::Bitfields(u, bits), layer, fields)
+                self.push(name, CType::Subfields(u, bits), layer, fields)
             }
             _ => self.push(
                 name,
@@ -268,6 +280,40 @@ impl Builder {
             align,
         }
     }
+}
+
+/// One member name for a group of fields: their common prefix once, then what differs:
+/// `ipv4_version` + `ipv4_ihl` -> `ipv4_version_ihl`.
+fn group_name(names: &[&str]) -> String {
+    let p = common_prefix(names);
+    match names.split_first() {
+        None => String::new(),
+        Some((first, rest)) => {
+            let mut s = first.to_string();
+            for n in rest {
+                s.push('_');
+                s.push_str(&n[p..]);
+            }
+            s
+        }
+    }
+}
+
+/// Length of the prefix (up to and including a `_`) that all `names` share, when there are two
+/// or more: `ipv4_flags`, `ipv4_frag_offset` -> 5.
+pub fn common_prefix(names: &[&str]) -> usize {
+    let Some((first, rest)) = names.split_first() else {
+        return 0;
+    };
+    if rest.is_empty() {
+        return 0;
+    }
+    first
+        .match_indices('_')
+        .map(|(i, _)| i + 1)
+        .take_while(|&i| rest.iter().all(|n| n.len() > i && n[..i] == first[..i]))
+        .last()
+        .unwrap_or(0)
 }
 
 /// `ipv4.src` -> `ipv4_src`: a C identifier from a field key.

@@ -2,7 +2,7 @@
 //! offset under natural alignment and packed, and the padding holes a compiler would insert drawn
 //! where they fall.
 use super::app::App;
-use super::packing::{CType, Layout};
+use super::packing::{common_prefix, CType, Layout};
 use super::text::{fit, layer_color, pad};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -10,25 +10,45 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-/// The declaration of one member, e.g. `uint8_t  eth_dst[6];` or `uint8_t  ipv4_version:4, ipv4_ihl:4;`.
+/// Said under the panel: what every multi-byte member needs before use on a little-endian CPU.
+pub const BYTE_ORDER_NOTE: &str = "multi-byte members are big-endian on the wire: ntohs()/ntohl()";
+
+/// The declaration of one member, e.g. `uint8_t  eth_dst[6];`, or for fields narrower than a
+/// byte, one plain integer with its parts listed high bits first:
+/// `uint8_t  ipv4_version_ihl; /* version:4 | ihl:4 */`; a multi-byte one says to convert it
+/// from big-endian first: `uint16_t ipv4_flags_frag_offset; /* flags:3 | frag_offset:13, ntohs() */`. Not C bit-fields: GCC and Clang on
+/// little-endian CPUs fill those from the low bit, so `version:4, ihl:4` would read the wrong
+/// nibbles (see [`super::packing`]).
 pub fn declaration(ty: &CType, name: &str) -> String {
     let t = ty.type_name();
     match ty {
         CType::Uint(_) => format!("{t:<9}{name};"),
         CType::Bytes(n) => format!("{t:<9}{name}[{n}];"),
         CType::Flexible(_) => format!("{t:<9}{name}[];"),
-        CType::Bitfields(_, parts) => {
+        CType::Subfields(bits, parts) => {
+            let names: Vec<&str> = parts
+                .iter()
+                .map(|(n, _, _)| n.as_str())
+                .filter(|n| !n.is_empty())
+                .collect();
+            let p = common_prefix(&names);
             let list: Vec<String> = parts
                 .iter()
                 .map(|(n, bits, _)| {
                     if n.is_empty() {
-                        format!(":{bits}")
+                        format!("unused:{bits}")
                     } else {
-                        format!("{n}:{bits}")
+                        format!("{}:{bits}", &n[p..])
                     }
                 })
                 .collect();
-            format!("{t:<9}{};", list.join(", "))
+            let order = match bits {
+                8 => "",
+                16 => ", ntohs()",
+                32 => ", ntohl()",
+                _ => ", be64toh()",
+            };
+            format!("{t:<9}{name}; /* {}{order} */", list.join(" | "))
         }
     }
 }
@@ -133,6 +153,7 @@ pub fn lines(
 pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     let block = Block::bordered()
         .title(" Packed vs padded: these headers as a C struct ")
+        .title_bottom(format!(" {BYTE_ORDER_NOTE} "))
         .border_style(super::pane_border(false));
     let inner = block.inner(area);
     f.render_widget(block, area);

@@ -14,20 +14,42 @@ pub const RINGSIDE_IP: &str = "198.51.100.2";
 pub const PEER_IP: &str = "198.51.100.1";
 pub const BIN: &str = env!("CARGO_BIN_EXE_ringside");
 
-/// True when the live tests can run here (root, `ip netns` works). Otherwise says why.
+/// True when the live tests can run here (root, `ip netns` works). Otherwise says why and returns
+/// false (the test is skipped), except under CI (`CI` set), where a missing prerequisite fails the
+/// test: CI runs as root with iproute2 installed, so a skip there would hide a broken setup.
 pub fn can_run(test: &str) -> bool {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("{test}: skipped: needs root (CAP_NET_ADMIN, CAP_NET_RAW) for namespaces");
-        return false;
+        return missing(
+            test,
+            "needs root (CAP_NET_ADMIN, CAP_NET_RAW) for network namespaces",
+        );
     }
     match Command::new("ip").args(["netns", "list"]).output() {
         Ok(o) if o.status.success() => true,
-        _ => {
-            eprintln!("{test}: skipped: `ip netns` is unavailable (install iproute2)");
-            false
-        }
+        _ => missing(test, "`ip netns` is unavailable (install iproute2)"),
     }
+}
+
+/// [`can_run`], and tmux to drive the terminal UI.
+pub fn can_run_with_tmux(test: &str) -> bool {
+    if !can_run(test) {
+        return false;
+    }
+    match Command::new("tmux").arg("-V").output() {
+        Ok(o) if o.status.success() => true,
+        _ => missing(test, "tmux is not installed (apt-get install tmux)"),
+    }
+}
+
+/// A prerequisite is missing: fail under CI, else say the test is skipped and why.
+pub fn missing(test: &str, why: &str) -> bool {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: {why}; CI must run this test (.ci/run runs as root and installs its packages)"
+    );
+    eprintln!("{test}: SKIPPED: {why}");
+    false
 }
 
 fn run(cmd: &mut Command) -> Output {

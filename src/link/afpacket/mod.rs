@@ -455,7 +455,10 @@ impl AfPacket {
             }
             let off = self.v2_offset(self.cursor);
             {
-                let slot = self.ring.user_owned(off..off + self.frame_size);
+                // SAFETY: `cursor_ready` saw TP_STATUS_USER in this frame's tp_status, so the
+                // kernel leaves it alone; `slot` is dropped at the end of this block, before
+                // `release` below hands the frame back.
+                let slot = unsafe { self.ring.user_owned(off..off + self.frame_size) };
                 match ring::v2_frame(slot) {
                     Ok(f) => {
                         if Self::deliver(
@@ -498,7 +501,10 @@ impl AfPacket {
             }
             let off = self.cursor * self.cfg.block_size;
             {
-                let block = self.ring.user_owned(off..off + self.cfg.block_size);
+                // SAFETY: `cursor_ready` saw TP_STATUS_USER in this block's block_status, so the
+                // kernel leaves the block alone; `block` (and every frame parsed from it) is
+                // dropped at the end of this scope, before `release` below hands it back.
+                let block = unsafe { self.ring.user_owned(off..off + self.cfg.block_size) };
                 match ring::v3_block(block) {
                     Ok(hdr) => {
                         for f in V3Frames::new(block, hdr) {

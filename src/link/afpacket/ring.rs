@@ -5,7 +5,8 @@
 //! - [`Mmap`]: the only `unsafe` here. It owns the mapping, reads and writes the ownership word of a
 //!   frame (V2) or block (V3) atomically, and lends a `&[u8]` view of a frame or block *only while
 //!   user space owns it* (the kernel does not write into a frame/block whose status has
-//!   TP_STATUS_USER until we hand it back with TP_STATUS_KERNEL).
+//!   TP_STATUS_USER until we hand it back with TP_STATUS_KERNEL). That precondition is the
+//!   caller's, so [`Mmap::user_owned`] is an `unsafe fn`.
 //! - Pure, safe parsers ([`v2_frame`], [`v3_block`], [`V3Frames`]) over that `&[u8]`. Every offset and
 //!   length the kernel wrote is checked against the bounds of the frame or block before anything is
 //!   sliced, so a buggy or hostile value gives a [`RingError`], never an out-of-bounds read. They are
@@ -73,18 +74,23 @@ impl Mmap {
             .store(libc::TP_STATUS_KERNEL, Ordering::Release);
     }
 
-    /// A view of `range` of the ring.
+    /// A view of `range` of the ring. Panics if `range` is not inside the mapping.
     ///
-    /// Call only for a frame or block whose status shows TP_STATUS_USER (seen through
-    /// [`Mmap::status`]), and drop the view before [`Mmap::release`]: in that window the kernel
-    /// does not write there, so the shared bytes behave like ordinary memory.
-    pub fn user_owned(&self, range: Range<usize>) -> &[u8] {
+    /// # Safety
+    ///
+    /// The kernel writes into the ring concurrently; a `&[u8]` over bytes it is writing is a data
+    /// race. So `range` must lie inside one frame (V2) or block (V3) whose ownership word, read
+    /// through [`Mmap::status`], showed TP_STATUS_USER, and the view must be dropped before that
+    /// frame or block is handed back with [`Mmap::release`]: in that window the kernel does not
+    /// write there, so the shared bytes behave like ordinary memory. (The borrow checker cannot
+    /// see this: `release` takes `&self` too.)
+    pub unsafe fn user_owned(&self, range: Range<usize>) -> &[u8] {
         assert!(
             range.start <= range.end && range.end <= self.len,
             "view out of the ring"
         );
-        // SAFETY: in bounds (checked); the caller holds the frame/block (see above), so nothing
-        // writes to these bytes while the shared borrow of `self` lives.
+        // SAFETY: in bounds (checked); the caller holds the frame/block (the contract above), so
+        // nothing writes to these bytes while the view lives.
         unsafe {
             std::slice::from_raw_parts(self.ptr.as_ptr().add(range.start), range.end - range.start)
         }
