@@ -317,6 +317,52 @@ fn vlan_tagged_ping_answered_with_the_same_tags() {
     check_reply(&out[0], 1500);
 }
 
+/// `plain` with `n` VLAN tags (802.1ad, 802.1Q, old QinQ in turn) after the MAC addresses.
+fn with_tags(plain: &[u8], n: usize) -> Vec<u8> {
+    let tpids = [0x88a8u16, 0x8100, 0x9100];
+    let mut f = plain[..12].to_vec();
+    for i in 0..n {
+        f.extend_from_slice(&tpids[i % 3].to_be_bytes());
+        f.extend_from_slice(&(100 + i as u16).to_be_bytes());
+    }
+    f.extend_from_slice(&plain[12..]);
+    f
+}
+
+#[test]
+fn stack_and_dissector_agree_on_vlan_depth() {
+    use ringside::wire::{dissect, Malformation, MAX_VLAN_TAGS};
+    let plain = ping(&to_us(), 3, 4, b"deep");
+    // Three tags: answered, and the dissection shows nothing wrong.
+    let three = with_tags(&plain, 3);
+    let mut s = Stack::new(cfg());
+    let (v, out) = feed(&mut s, T0, &three);
+    assert_eq!(v, Verdict::Answered(Answer::EchoReply));
+    assert_eq!(
+        &out[0][12..24],
+        &three[12..24],
+        "reply carries the three tags"
+    );
+    assert_eq!(dissect(&three).problems, vec![]);
+    // Four tags: the dissector flags too_many_vlan_tags and the stack does not answer.
+    let four = with_tags(&plain, 4);
+    let (v, out) = feed(&mut s, T0, &four);
+    assert_eq!((v, out.len()), (no(DropReason::Malformed), 0));
+    assert_eq!(dissect(&four).problems, vec![Malformation::TooManyVlanTags]);
+    // And at every depth: answered exactly when the dissection is clean.
+    for n in 0..=MAX_VLAN_TAGS + 2 {
+        let f = with_tags(&plain, n);
+        let (v, _) = feed(&mut s, T0, &f);
+        let clean = dissect(&f).problems.is_empty();
+        assert_eq!(
+            v == Verdict::Answered(Answer::EchoReply),
+            clean,
+            "{n} tags: {v:?}"
+        );
+        assert_eq!(clean, n <= 3, "{n} tags");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // IPv4 and Ethernet filtering
 // ---------------------------------------------------------------------------------------------

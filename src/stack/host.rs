@@ -2,9 +2,10 @@
 //! one place replies are written.
 //!
 //! Order of checks for one frame (the first that fails names the verdict):
-//! 1. Ethernet: ≥ 14 bytes and whole VLAN tags (Malformed); destination our MAC or broadcast, not
-//!    multicast: we join no group (NotForUs); source a unicast MAC other than ours (BadSource);
-//!    EtherType ARP or IPv4 (UnsupportedEthertype).
+//! 1. Ethernet: ≥ 14 bytes, whole VLAN tags and at most [`MAX_VLAN_TAGS`] of them, the limit
+//!    the dissector flags as `too_many_vlan_tags` (Malformed); destination our MAC or broadcast,
+//!    not multicast: we join no group (NotForUs); source a unicast MAC other than ours
+//!    (BadSource); EtherType ARP or IPv4 (UnsupportedEthertype).
 //! 2. ARP: see [`Stack::arp`].
 //! 3. IPv4: version, IHL, lengths (Malformed); header checksum (BadChecksum); destination ours
 //!    or broadcast (NotForUs); source unicast and not ours (BadSource); TTL > 0 (TtlExpired);
@@ -22,9 +23,8 @@ use super::icmp::TokenBucket;
 use super::reassembly::{Fragment, Key, Outcome, Reassembler};
 use super::*;
 use crate::wire::build::{self, EthIp, Ipv4Datagram};
+use crate::wire::{is_vlan_tpid, MAX_VLAN_TAGS};
 
-/// VLAN tags (802.1Q, 802.1ad, and the old 0x9100 QinQ) accepted in front of the EtherType.
-const MAX_VLAN_TAGS: usize = 4;
 /// TTL of everything we send (Linux's default).
 const REPLY_TTL: u8 = 64;
 
@@ -176,12 +176,10 @@ impl Stack {
         }
         let mut at = 12;
         let mut ethertype = be16(frame, at);
-        while matches!(
-            ethertype,
-            build::ETHERTYPE_VLAN | build::ETHERTYPE_QINQ | 0x9100
-        ) {
+        while is_vlan_tpid(ethertype) {
             if (at - 12) / 4 == MAX_VLAN_TAGS {
-                return Verdict::NoReply(DropReason::UnsupportedEthertype);
+                // A tag more than the dissector follows: it flags the frame malformed, so do we.
+                return Verdict::NoReply(DropReason::Malformed);
             }
             at += 4;
             if frame.len() < at + 2 {
