@@ -236,7 +236,7 @@ fn reassembly_times_out() {
 }
 
 #[test]
-fn fragments_of_ttl0_or_not_for_us_are_not_held() {
+fn fragments_of_ttl0_not_for_us_or_in_link_broadcasts_are_not_held() {
     let data = pattern(3000);
     let mut s = Stack::new(cfg());
     let h = EthIp { ttl: 0, ..to_us() };
@@ -254,6 +254,16 @@ fn fragments_of_ttl0_or_not_for_us_are_not_held() {
         feed(&mut s, T0, &f[0]).0,
         Verdict::NoReply(DropReason::NotForUs)
     );
+    // To our unicast IP in link-layer broadcasts (RFC 1122 §3.3.6): discarded, never held, so
+    // a closed port gets no unreachable once the datagram would be complete.
+    let h = EthIp {
+        dst_mac: BROADCAST_MAC,
+        ..to_us()
+    };
+    for f in udp_fragments(&h, 5555, 4321, &data, 1500) {
+        let (v, out) = feed(&mut s, T0, &f);
+        assert_eq!((v, out.len()), (Verdict::NoReply(DropReason::NotForUs), 0));
+    }
     assert_eq!(s.reassembly_bytes(), 0);
 }
 

@@ -652,6 +652,55 @@ fn no_icmp_error_about_broadcast() {
 }
 
 #[test]
+fn no_icmp_error_about_link_layer_broadcast() {
+    // To our unicast IP but in a frame to ff:ff:ff:ff:ff:ff: RFC 1122 §3.2.2 forbids an ICMP
+    // error about it, and §3.3.6 says to discard it, which we do whatever it carries.
+    let mut s = Stack::new(cfg());
+    let h = EthIp {
+        dst_mac: BROADCAST_MAC,
+        ..to_us()
+    };
+    let (v, out) = feed(&mut s, T0, &udp(&h, 40000, 5000, b"closed port"));
+    assert_eq!(
+        (v, out.len()),
+        (no(DropReason::NotForUs), 0),
+        "no port unreachable"
+    );
+    let mut syn = [0u8; 20];
+    syn[0..4].copy_from_slice(&[0xc3, 0x50, 0, 80]);
+    let d = build::Ipv4Datagram {
+        eth_ip: &h,
+        vlan_tags: &[],
+        protocol: build::IP_PROTO_TCP,
+        dont_fragment: true,
+        l4: [&syn, &[]],
+    };
+    let mut f = Vec::new();
+    d.write_fragment(&mut f, 1500, 0);
+    let (v, out) = feed(&mut s, T0, &f);
+    assert_eq!(
+        (v, out.len()),
+        (no(DropReason::NotForUs), 0),
+        "no protocol unreachable"
+    );
+    let (v, out) = feed(&mut s, T0, &ping(&h, 1, 1, b"everyone sees this"));
+    assert_eq!(
+        (v, out.len()),
+        (no(DropReason::NotForUs), 0),
+        "ping discarded"
+    );
+    assert_eq!(
+        feed(&mut s, T0, &udp(&h, 40000, 9, b"x")).0,
+        no(DropReason::NotForUs)
+    );
+    assert!(s.take_printed().is_empty(), "print sink got nothing");
+    assert_eq!(s.counters().frames_out, 0);
+    // The same datagrams in a frame to our MAC are answered as usual.
+    let (v, _) = feed(&mut s, T0, &udp(&to_us(), 40000, 5000, b"closed port"));
+    assert_eq!(v, Verdict::Answered(Answer::PortUnreachable));
+}
+
+#[test]
 fn udp_checksum_zero_accepted_and_bad_rejected() {
     let mut s = Stack::new(cfg());
     let mut f = udp(&to_us(), 1234, 7, b"no checksum");

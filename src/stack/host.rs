@@ -8,7 +8,9 @@
 //!    (BadSource); EtherType ARP or IPv4 (UnsupportedEthertype).
 //! 2. ARP: see [`Stack::arp`].
 //! 3. IPv4: version, IHL, lengths (Malformed); header checksum (BadChecksum); destination ours
-//!    or broadcast (NotForUs); source unicast and not ours (BadSource); TTL > 0 (TtlExpired);
+//!    or broadcast, and a broadcast one if the frame went to the broadcast MAC (NotForUs, RFC
+//!    1122 §3.3.6, see [`Stack::ipv4`]); source unicast and not ours (BadSource); TTL > 0
+//!    (TtlExpired);
 //!    fragments go to reassembly (FragmentHeld/FragmentRejected or, when complete, on).
 //! 4. ICMP (`icmp.rs`), UDP (`udp.rs`); any other protocol, TCP included (this host has no
 //!    TCP), gets protocol unreachable.
@@ -32,6 +34,9 @@ const REPLY_TTL: u8 = 64;
 pub(super) struct Peer<'a> {
     pub mac: [u8; 6],
     pub tags: &'a [u8],
+    /// The frame went to the link-layer broadcast address (multicast MACs never get this far).
+    /// No ICMP error is ever sent about such a frame (RFC 1122 §3.2.2).
+    pub link_broadcast: bool,
 }
 
 /// A whole IPv4 datagram for us (unfragmented, or reassembled).
@@ -198,6 +203,7 @@ impl Stack {
         let peer = Peer {
             mac: src,
             tags: &frame[12..at],
+            link_broadcast: dst == build::BROADCAST_MAC,
         };
         let payload = &frame[at + 2..];
         match ethertype {
@@ -277,6 +283,13 @@ impl Stack {
         u32::from(ip) == net | host_mask
     }
 
+    /// IPv4 input, up to delivery or reassembly. A unicast datagram that arrived in a link-layer
+    /// broadcast is discarded as NotForUs: RFC 1122 §3.3.6 says a host SHOULD silently discard
+    /// it. Linux only does so with `net.ipv4.conf.*.drop_unicast_in_l2_multicast=1` (by
+    /// default it delivers it, though it never sends an ICMP error about it); we take the RFC's
+    /// side: such a frame is misaddressed or crafted (every host on the link sees it, e.g. the
+    /// Wi-Fi "hole 196" attack), and discarding it keeps one simple rule for the lessons: a
+    /// frame to ff:ff:ff:ff:ff:ff must carry a broadcast IP destination.
     fn ipv4(
         &mut self,
         now: Duration,
@@ -300,7 +313,7 @@ impl Stack {
         let flags_frag = be16(p, 6);
         let (src, dst) = (ip_at(p, 12), ip_at(p, 16));
         let broadcast = self.is_broadcast(dst);
-        if dst != self.cfg.ip && !broadcast {
+        if (dst != self.cfg.ip || peer.link_broadcast) && !broadcast {
             return Verdict::NoReply(DropReason::NotForUs);
         }
         if src.is_unspecified()

@@ -83,8 +83,9 @@ pub enum DropReason {
     /// IPv4 header, ICMP or UDP checksum wrong.
     BadChecksum,
     /// Addressed to another host (MAC or IP), to a multicast MAC (we join no group), an ARP
-    /// request for another address, or a broadcast datagram for a port/protocol we do not serve
-    /// (no ICMP error is ever sent about a broadcast, RFC 1122 §3.2.2).
+    /// request for another address, a unicast IP datagram in a link-layer broadcast frame
+    /// (discarded, RFC 1122 §3.3.6), or a broadcast datagram for a port/protocol we do not serve
+    /// (no ICMP error is ever sent about a broadcast, IP or link-layer, RFC 1122 §3.2.2).
     NotForUs,
     /// Neither IPv4 nor ARP (IPv6, LLDP, ...).
     UnsupportedEthertype,
