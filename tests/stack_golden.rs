@@ -127,18 +127,100 @@ fn arp_cache_ages_out() {
     assert!(s.arp_cache(secs(160)).is_empty());
 }
 
+fn cached(s: &Stack, now: std::time::Duration) -> Vec<(Ipv4Addr, [u8; 6])> {
+    s.arp_cache(now).iter().map(|e| (e.ip, e.mac)).collect()
+}
+
 #[test]
-fn gratuitous_arp_and_replies_are_learned_without_answer() {
+fn arp_replies_and_gratuitous_arps_not_for_us_create_no_entry() {
+    // RFC 826's merge rule: a new entry only when we are the target (Linux, arp_accept=0, too).
+    let mut s = Stack::new(cfg());
+    let ip = |n| Ipv4Addr::new(198, 51, 100, n);
+    let mac = |n| [0x02, 0, 0, 0, 0, n];
+    // ".77 is-at" broadcast, answering ".55".
+    let reply = frame(|f| {
+        build::arp(
+            f,
+            BROADCAST_MAC,
+            build::ARP_REPLY,
+            mac(77),
+            ip(77),
+            mac(55),
+            ip(55),
+        )
+    });
+    assert_eq!(feed(&mut s, T0, &reply).0, no(DropReason::ArpNoReplyNeeded));
+    // Gratuitous ARP from .78, as a request and as a reply.
+    let garp = arp_request(BROADCAST_MAC, mac(78), ip(78), ip(78));
+    assert_eq!(feed(&mut s, T0, &garp).0, no(DropReason::ArpNoReplyNeeded));
+    let garp = frame(|f| {
+        build::arp(
+            f,
+            BROADCAST_MAC,
+            build::ARP_REPLY,
+            mac(78),
+            ip(78),
+            BROADCAST_MAC,
+            ip(78),
+        )
+    });
+    assert_eq!(feed(&mut s, T0, &garp).0, no(DropReason::ArpNoReplyNeeded));
+    assert_eq!(cached(&s, T0), vec![], "nothing learned");
+    assert_eq!(s.counters().frames_out, 0);
+}
+
+#[test]
+fn gratuitous_arp_refreshes_an_existing_entry() {
+    let mut s = Stack::new(cfg());
+    feed(
+        &mut s,
+        T0,
+        &arp_request(BROADCAST_MAC, PEER_MAC, PEER_IP, US_IP),
+    );
+    assert_eq!(cached(&s, T0), vec![(PEER_IP, PEER_MAC)]);
+    // 30 s later the peer announces a new MAC (failover): the entry follows it, age back to 0.
+    let moved = [0x02, 0, 0, 0, 0, 0x99];
+    let garp = arp_request(BROADCAST_MAC, moved, PEER_IP, PEER_IP);
+    assert_eq!(
+        feed(&mut s, secs(30), &garp).0,
+        no(DropReason::ArpNoReplyNeeded)
+    );
+    let e = s.arp_cache(secs(30));
+    assert_eq!(
+        (e.len(), e[0].ip, e[0].mac, e[0].age),
+        (1, PEER_IP, moved, 0.0)
+    );
+    // And a reply about it to someone else refreshes it as well.
+    let reply = frame(|f| {
+        build::arp(
+            f,
+            BROADCAST_MAC,
+            build::ARP_REPLY,
+            PEER_MAC,
+            PEER_IP,
+            [2; 6],
+            Ipv4Addr::new(198, 51, 100, 55),
+        )
+    });
+    assert_eq!(
+        feed(&mut s, secs(40), &reply).0,
+        no(DropReason::ArpNoReplyNeeded)
+    );
+    assert_eq!(s.arp_cache(secs(40))[0].mac, PEER_MAC);
+}
+
+#[test]
+fn arp_to_us_from_a_new_sender_creates_an_entry() {
     let mut s = Stack::new(cfg());
     let a = Ipv4Addr::new(198, 51, 100, 10);
-    let garp = arp_request(BROADCAST_MAC, PEER_MAC, a, a);
-    assert_eq!(feed(&mut s, T0, &garp).0, no(DropReason::ArpNoReplyNeeded));
+    let mac_a = [0x02, 0, 0, 0, 0, 0x0a];
+    let (v, _) = feed(&mut s, T0, &arp_request(BROADCAST_MAC, mac_a, a, US_IP));
+    assert_eq!(v, Verdict::Answered(Answer::ArpReply));
     let b = Ipv4Addr::new(198, 51, 100, 11);
     let mac_b = [0x02, 0, 0, 0, 0, 0x0b];
     let reply = frame(|f| build::arp(f, US_MAC, build::ARP_REPLY, mac_b, b, US_MAC, US_IP));
     assert_eq!(feed(&mut s, T0, &reply).0, no(DropReason::ArpNoReplyNeeded));
-    let c: Vec<_> = s.arp_cache(T0).iter().map(|e| (e.ip, e.mac)).collect();
-    assert_eq!(c, vec![(a, PEER_MAC), (b, mac_b)]);
+    assert_eq!(cached(&s, T0), vec![(a, mac_a), (b, mac_b)]);
 }
 
 #[test]

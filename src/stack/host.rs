@@ -216,8 +216,14 @@ impl Stack {
     /// ARP (RFC 826, RFC 5227 probes):
     /// - a request for our address is answered (also a probe with sender IP 0.0.0.0: the reply
     ///   tells the prober the address is taken) and its sender learned;
-    /// - a reply, or a gratuitous ARP (sender IP = target IP), is learned; nothing to answer;
-    /// - any other request only refreshes an entry we already have (RFC 826's merge step).
+    /// - a reply to our address: its sender is learned; nothing to answer;
+    /// - a gratuitous ARP (sender IP = target IP, request or reply), a reply to another address,
+    ///   and any other request only refresh an entry we already have.
+    ///
+    /// That is RFC 826's merge rule: an entry for the sender is updated if there is one, and a
+    /// new one is added only if we are the target. Linux (with the default `arp_accept=0`)
+    /// creates no entry from a gratuitous ARP either. So no host on the link can fill our cache
+    /// by announcing itself or by broadcasting replies meant for someone else.
     ///
     /// Never learned: sender IP 0.0.0.0 or our own. Unusable sender MAC (broadcast, multicast,
     /// zero) or sender IP (broadcast, multicast): BadSource, nothing learned or sent.
@@ -260,8 +266,10 @@ impl Stack {
                 Verdict::NoReply(DropReason::NotForUs)
             }
             build::ARP_REQUEST | build::ARP_REPLY => {
+                // A gratuitous request, or any reply: a new entry only for a reply to us.
                 if learnable {
-                    self.arp.learn(now, spa, sha, true);
+                    let for_us = op == build::ARP_REPLY && tpa == self.cfg.ip;
+                    self.arp.learn(now, spa, sha, for_us);
                 }
                 Verdict::NoReply(DropReason::ArpNoReplyNeeded)
             }

@@ -89,7 +89,8 @@ pub enum DropReason {
     NotForUs,
     /// Neither IPv4 nor ARP (IPv6, LLDP, ...).
     UnsupportedEthertype,
-    /// ARP reply or gratuitous ARP: learned (if valid) but nothing to answer.
+    /// ARP reply or gratuitous ARP: nothing to answer. The sender's entry is refreshed if we
+    /// have one; a new entry is made only from a reply to our address (RFC 826's merge rule).
     ArpNoReplyNeeded,
     /// ARP request for us while the ARP responder is switched off.
     ArpResponderOff,
