@@ -323,12 +323,18 @@ fn bad_ip_checksum_dropped() {
 
 #[test]
 fn ttl_zero_dropped() {
+    // Deliberately not RFC 1122 §3.2.1.7 (Linux answers TTL 0): the spec says not answered.
     let mut s = Stack::new(cfg());
     let h = EthIp { ttl: 0, ..to_us() };
     assert_eq!(
         feed(&mut s, T0, &ping(&h, 1, 1, b"x")).0,
         no(DropReason::TtlExpired)
     );
+    // TTL 1 is a datagram that crossed no router: answered, with our own TTL.
+    let h = EthIp { ttl: 1, ..to_us() };
+    let (v, out) = feed(&mut s, T0, &ping(&h, 1, 2, b"x"));
+    assert_eq!(v, Verdict::Answered(Answer::EchoReply));
+    assert_eq!(out[0][14 + 8], 64);
 }
 
 #[test]

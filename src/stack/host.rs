@@ -10,7 +10,7 @@
 //! 3. IPv4: version, IHL, lengths (Malformed); header checksum (BadChecksum); destination ours
 //!    or broadcast, and a broadcast one if the frame went to the broadcast MAC (NotForUs, RFC
 //!    1122 §3.3.6, see [`Stack::ipv4`]); source unicast and not ours (BadSource); TTL > 0
-//!    (TtlExpired);
+//!    (TtlExpired: deliberately against RFC 1122 §3.2.1.7, see [`Stack::ipv4`]);
 //!    fragments go to reassembly (FragmentHeld/FragmentRejected or, when complete, on).
 //! 4. ICMP (`icmp.rs`), UDP (`udp.rs`); any other protocol, TCP included (this host has no
 //!    TCP), gets protocol unreachable.
@@ -298,6 +298,12 @@ impl Stack {
     /// side: such a frame is misaddressed or crafted (every host on the link sees it, e.g. the
     /// Wi-Fi "hole 196" attack), and discarding it keeps one simple rule for the lessons: a
     /// frame to ff:ff:ff:ff:ff:ff must carry a broadcast IP destination.
+    ///
+    /// A datagram with TTL 0 is dropped as TtlExpired. This deliberately deviates from RFC 1122
+    /// §3.2.1.7, which says a host MUST NOT discard a datagram just because its TTL is below 2
+    /// (TTL limits forwarding, not delivery); Linux delivers a TTL-0 datagram addressed to it
+    /// and answers the ping. ringside's spec says TTL 0 is not answered, for teaching: the
+    /// lessons show TTL 0 as "expired" next to TTL 1, which is answered.
     fn ipv4(
         &mut self,
         now: Duration,
@@ -334,6 +340,7 @@ impl Stack {
             return Verdict::NoReply(DropReason::BadSource);
         }
         if p[8] == 0 {
+            // Not RFC 1122 §3.2.1.7 (Linux would deliver it): see above, the spec wins.
             return Verdict::NoReply(DropReason::TtlExpired);
         }
         let more = flags_frag & 0x2000 != 0;

@@ -100,7 +100,10 @@ pub enum DropReason {
     BroadcastEcho,
     /// ICMP types we do not answer (echo reply, errors, ...).
     IcmpNotEcho,
-    /// TTL 0 on arrival.
+    /// TTL 0 on arrival. A deliberate deviation for teaching, shown as "expired": RFC 1122
+    /// §3.2.1.7 says a host MUST NOT discard a datagram addressed to it just because its TTL is
+    /// below 2, and Linux delivers (and answers) it; ringside's spec does not answer TTL 0.
+    /// TTL 1 is answered.
     TtlExpired,
     /// A fragment held for reassembly (not a drop: counted so frames in == sum of verdicts).
     FragmentHeld,
