@@ -215,6 +215,52 @@ fn ping_of_death_refused() {
     assert_eq!(s.reassembly_bytes(), 0);
 }
 
+/// `f` (an untagged IPv4 frame) with `n` bytes of NOP options added to its header.
+fn with_ip_options(f: &[u8], n: usize) -> Vec<u8> {
+    assert!(n.is_multiple_of(4) && n <= 40);
+    let mut g = f[..34].to_vec();
+    g.extend(std::iter::repeat_n(1u8, n)); // NOP
+    g.extend_from_slice(&f[34..]);
+    g[14] = 0x45 + (n / 4) as u8;
+    let total = u16::from_be_bytes([g[16], g[17]]) + n as u16;
+    g[16..18].copy_from_slice(&total.to_be_bytes());
+    fix_ip_checksum(&mut g);
+    g
+}
+
+#[test]
+fn options_in_the_first_fragment_count_towards_65535() {
+    // 65,515 bytes of ICMP: with a 20-byte header exactly 65,535, with the first fragment's
+    // 60-byte header (40 bytes of options) 65,575. Such a datagram must not be answered, in
+    // whatever order the fragments come; 40 bytes less is fine.
+    for (data_len, answered) in [(65_507, false), (65_467, true)] {
+        let data = pattern(data_len);
+        let mut frames = ping_fragments(&to_us(), 0xabcd, 1, &data, 1460);
+        frames[0] = with_ip_options(&frames[0], 40);
+        let n = frames.len();
+        let mut reversed: Vec<usize> = (0..n).rev().collect();
+        reversed.swap(n / 2, n - 1); // first fragment in the middle: rest refused
+        for order in [(0..n).collect::<Vec<_>>(), reversed] {
+            let mut s = Stack::new(cfg());
+            let mut replies = Vec::new();
+            for &i in &order {
+                let (v, out) = feed(&mut s, T0, &frames[i]);
+                if !answered {
+                    assert!(v == held() || v == rejected(), "fragment {i}: {v:?}");
+                }
+                replies.extend(out);
+            }
+            if answered {
+                check_big_echo_reply(&replies, &data, 1500);
+            } else {
+                assert!(replies.is_empty(), "{} reply frames", replies.len());
+                assert!(s.counters().no_reply(DropReason::FragmentRejected) >= 1);
+            }
+            assert_eq!(s.reassembly_bytes(), 0, "nothing left held");
+        }
+    }
+}
+
 #[test]
 fn reassembly_times_out() {
     let data = pattern(3000);
@@ -236,7 +282,7 @@ fn reassembly_times_out() {
 }
 
 #[test]
-fn fragments_of_ttl0_or_not_for_us_are_not_held() {
+fn fragments_of_ttl0_not_for_us_or_in_link_broadcasts_are_not_held() {
     let data = pattern(3000);
     let mut s = Stack::new(cfg());
     let h = EthIp { ttl: 0, ..to_us() };
@@ -254,6 +300,16 @@ fn fragments_of_ttl0_or_not_for_us_are_not_held() {
         feed(&mut s, T0, &f[0]).0,
         Verdict::NoReply(DropReason::NotForUs)
     );
+    // To our unicast IP in link-layer broadcasts (RFC 1122 §3.3.6): discarded, never held, so
+    // a closed port gets no unreachable once the datagram would be complete.
+    let h = EthIp {
+        dst_mac: BROADCAST_MAC,
+        ..to_us()
+    };
+    for f in udp_fragments(&h, 5555, 4321, &data, 1500) {
+        let (v, out) = feed(&mut s, T0, &f);
+        assert_eq!((v, out.len()), (Verdict::NoReply(DropReason::NotForUs), 0));
+    }
     assert_eq!(s.reassembly_bytes(), 0);
 }
 

@@ -127,18 +127,100 @@ fn arp_cache_ages_out() {
     assert!(s.arp_cache(secs(160)).is_empty());
 }
 
+fn cached(s: &Stack, now: std::time::Duration) -> Vec<(Ipv4Addr, [u8; 6])> {
+    s.arp_cache(now).iter().map(|e| (e.ip, e.mac)).collect()
+}
+
 #[test]
-fn gratuitous_arp_and_replies_are_learned_without_answer() {
+fn arp_replies_and_gratuitous_arps_not_for_us_create_no_entry() {
+    // RFC 826's merge rule: a new entry only when we are the target (Linux, arp_accept=0, too).
+    let mut s = Stack::new(cfg());
+    let ip = |n| Ipv4Addr::new(198, 51, 100, n);
+    let mac = |n| [0x02, 0, 0, 0, 0, n];
+    // ".77 is-at" broadcast, answering ".55".
+    let reply = frame(|f| {
+        build::arp(
+            f,
+            BROADCAST_MAC,
+            build::ARP_REPLY,
+            mac(77),
+            ip(77),
+            mac(55),
+            ip(55),
+        )
+    });
+    assert_eq!(feed(&mut s, T0, &reply).0, no(DropReason::ArpNoReplyNeeded));
+    // Gratuitous ARP from .78, as a request and as a reply.
+    let garp = arp_request(BROADCAST_MAC, mac(78), ip(78), ip(78));
+    assert_eq!(feed(&mut s, T0, &garp).0, no(DropReason::ArpNoReplyNeeded));
+    let garp = frame(|f| {
+        build::arp(
+            f,
+            BROADCAST_MAC,
+            build::ARP_REPLY,
+            mac(78),
+            ip(78),
+            BROADCAST_MAC,
+            ip(78),
+        )
+    });
+    assert_eq!(feed(&mut s, T0, &garp).0, no(DropReason::ArpNoReplyNeeded));
+    assert_eq!(cached(&s, T0), vec![], "nothing learned");
+    assert_eq!(s.counters().frames_out, 0);
+}
+
+#[test]
+fn gratuitous_arp_refreshes_an_existing_entry() {
+    let mut s = Stack::new(cfg());
+    feed(
+        &mut s,
+        T0,
+        &arp_request(BROADCAST_MAC, PEER_MAC, PEER_IP, US_IP),
+    );
+    assert_eq!(cached(&s, T0), vec![(PEER_IP, PEER_MAC)]);
+    // 30 s later the peer announces a new MAC (failover): the entry follows it, age back to 0.
+    let moved = [0x02, 0, 0, 0, 0, 0x99];
+    let garp = arp_request(BROADCAST_MAC, moved, PEER_IP, PEER_IP);
+    assert_eq!(
+        feed(&mut s, secs(30), &garp).0,
+        no(DropReason::ArpNoReplyNeeded)
+    );
+    let e = s.arp_cache(secs(30));
+    assert_eq!(
+        (e.len(), e[0].ip, e[0].mac, e[0].age),
+        (1, PEER_IP, moved, 0.0)
+    );
+    // And a reply about it to someone else refreshes it as well.
+    let reply = frame(|f| {
+        build::arp(
+            f,
+            BROADCAST_MAC,
+            build::ARP_REPLY,
+            PEER_MAC,
+            PEER_IP,
+            [2; 6],
+            Ipv4Addr::new(198, 51, 100, 55),
+        )
+    });
+    assert_eq!(
+        feed(&mut s, secs(40), &reply).0,
+        no(DropReason::ArpNoReplyNeeded)
+    );
+    assert_eq!(s.arp_cache(secs(40))[0].mac, PEER_MAC);
+}
+
+#[test]
+fn arp_to_us_from_a_new_sender_creates_an_entry() {
     let mut s = Stack::new(cfg());
     let a = Ipv4Addr::new(198, 51, 100, 10);
-    let garp = arp_request(BROADCAST_MAC, PEER_MAC, a, a);
-    assert_eq!(feed(&mut s, T0, &garp).0, no(DropReason::ArpNoReplyNeeded));
+    let mac_a = [0x02, 0, 0, 0, 0, 0x0a];
+    let (v, _) = feed(&mut s, T0, &arp_request(BROADCAST_MAC, mac_a, a, US_IP));
+    assert_eq!(v, Verdict::Answered(Answer::ArpReply));
     let b = Ipv4Addr::new(198, 51, 100, 11);
     let mac_b = [0x02, 0, 0, 0, 0, 0x0b];
     let reply = frame(|f| build::arp(f, US_MAC, build::ARP_REPLY, mac_b, b, US_MAC, US_IP));
     assert_eq!(feed(&mut s, T0, &reply).0, no(DropReason::ArpNoReplyNeeded));
-    let c: Vec<_> = s.arp_cache(T0).iter().map(|e| (e.ip, e.mac)).collect();
-    assert_eq!(c, vec![(a, PEER_MAC), (b, mac_b)]);
+    assert_eq!(cached(&s, T0), vec![(a, mac_a), (b, mac_b)]);
 }
 
 #[test]
@@ -241,12 +323,18 @@ fn bad_ip_checksum_dropped() {
 
 #[test]
 fn ttl_zero_dropped() {
+    // Deliberately not RFC 1122 §3.2.1.7 (Linux answers TTL 0): the spec says not answered.
     let mut s = Stack::new(cfg());
     let h = EthIp { ttl: 0, ..to_us() };
     assert_eq!(
         feed(&mut s, T0, &ping(&h, 1, 1, b"x")).0,
         no(DropReason::TtlExpired)
     );
+    // TTL 1 is a datagram that crossed no router: answered, with our own TTL.
+    let h = EthIp { ttl: 1, ..to_us() };
+    let (v, out) = feed(&mut s, T0, &ping(&h, 1, 2, b"x"));
+    assert_eq!(v, Verdict::Answered(Answer::EchoReply));
+    assert_eq!(out[0][14 + 8], 64);
 }
 
 #[test]
@@ -315,6 +403,52 @@ fn vlan_tagged_ping_answered_with_the_same_tags() {
     let (_, out) = feed(&mut s, T0, &f);
     assert_eq!(&out[0][12..16], &tags[4..]);
     check_reply(&out[0], 1500);
+}
+
+/// `plain` with `n` VLAN tags (802.1ad, 802.1Q, old QinQ in turn) after the MAC addresses.
+fn with_tags(plain: &[u8], n: usize) -> Vec<u8> {
+    let tpids = [0x88a8u16, 0x8100, 0x9100];
+    let mut f = plain[..12].to_vec();
+    for i in 0..n {
+        f.extend_from_slice(&tpids[i % 3].to_be_bytes());
+        f.extend_from_slice(&(100 + i as u16).to_be_bytes());
+    }
+    f.extend_from_slice(&plain[12..]);
+    f
+}
+
+#[test]
+fn stack_and_dissector_agree_on_vlan_depth() {
+    use ringside::wire::{dissect, Malformation, MAX_VLAN_TAGS};
+    let plain = ping(&to_us(), 3, 4, b"deep");
+    // Three tags: answered, and the dissection shows nothing wrong.
+    let three = with_tags(&plain, 3);
+    let mut s = Stack::new(cfg());
+    let (v, out) = feed(&mut s, T0, &three);
+    assert_eq!(v, Verdict::Answered(Answer::EchoReply));
+    assert_eq!(
+        &out[0][12..24],
+        &three[12..24],
+        "reply carries the three tags"
+    );
+    assert_eq!(dissect(&three).problems, vec![]);
+    // Four tags: the dissector flags too_many_vlan_tags and the stack does not answer.
+    let four = with_tags(&plain, 4);
+    let (v, out) = feed(&mut s, T0, &four);
+    assert_eq!((v, out.len()), (no(DropReason::Malformed), 0));
+    assert_eq!(dissect(&four).problems, vec![Malformation::TooManyVlanTags]);
+    // And at every depth: answered exactly when the dissection is clean.
+    for n in 0..=MAX_VLAN_TAGS + 2 {
+        let f = with_tags(&plain, n);
+        let (v, _) = feed(&mut s, T0, &f);
+        let clean = dissect(&f).problems.is_empty();
+        assert_eq!(
+            v == Verdict::Answered(Answer::EchoReply),
+            clean,
+            "{n} tags: {v:?}"
+        );
+        assert_eq!(clean, n <= 3, "{n} tags");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -603,6 +737,55 @@ fn no_icmp_error_about_broadcast() {
         feed(&mut s, T0, &udp(&h, 5, 9, b"hi all")).0,
         no(DropReason::UdpDelivered)
     );
+}
+
+#[test]
+fn no_icmp_error_about_link_layer_broadcast() {
+    // To our unicast IP but in a frame to ff:ff:ff:ff:ff:ff: RFC 1122 §3.2.2 forbids an ICMP
+    // error about it, and §3.3.6 says to discard it, which we do whatever it carries.
+    let mut s = Stack::new(cfg());
+    let h = EthIp {
+        dst_mac: BROADCAST_MAC,
+        ..to_us()
+    };
+    let (v, out) = feed(&mut s, T0, &udp(&h, 40000, 5000, b"closed port"));
+    assert_eq!(
+        (v, out.len()),
+        (no(DropReason::NotForUs), 0),
+        "no port unreachable"
+    );
+    let mut syn = [0u8; 20];
+    syn[0..4].copy_from_slice(&[0xc3, 0x50, 0, 80]);
+    let d = build::Ipv4Datagram {
+        eth_ip: &h,
+        vlan_tags: &[],
+        protocol: build::IP_PROTO_TCP,
+        dont_fragment: true,
+        l4: [&syn, &[]],
+    };
+    let mut f = Vec::new();
+    d.write_fragment(&mut f, 1500, 0);
+    let (v, out) = feed(&mut s, T0, &f);
+    assert_eq!(
+        (v, out.len()),
+        (no(DropReason::NotForUs), 0),
+        "no protocol unreachable"
+    );
+    let (v, out) = feed(&mut s, T0, &ping(&h, 1, 1, b"everyone sees this"));
+    assert_eq!(
+        (v, out.len()),
+        (no(DropReason::NotForUs), 0),
+        "ping discarded"
+    );
+    assert_eq!(
+        feed(&mut s, T0, &udp(&h, 40000, 9, b"x")).0,
+        no(DropReason::NotForUs)
+    );
+    assert!(s.take_printed().is_empty(), "print sink got nothing");
+    assert_eq!(s.counters().frames_out, 0);
+    // The same datagrams in a frame to our MAC are answered as usual.
+    let (v, _) = feed(&mut s, T0, &udp(&to_us(), 40000, 5000, b"closed port"));
+    assert_eq!(v, Verdict::Answered(Answer::PortUnreachable));
 }
 
 #[test]

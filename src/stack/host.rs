@@ -2,12 +2,15 @@
 //! one place replies are written.
 //!
 //! Order of checks for one frame (the first that fails names the verdict):
-//! 1. Ethernet: ≥ 14 bytes and whole VLAN tags (Malformed); destination our MAC or broadcast, not
-//!    multicast: we join no group (NotForUs); source a unicast MAC other than ours (BadSource);
-//!    EtherType ARP or IPv4 (UnsupportedEthertype).
+//! 1. Ethernet: ≥ 14 bytes, whole VLAN tags and at most [`MAX_VLAN_TAGS`] of them, the limit
+//!    the dissector flags as `too_many_vlan_tags` (Malformed); destination our MAC or broadcast,
+//!    not multicast: we join no group (NotForUs); source a unicast MAC other than ours
+//!    (BadSource); EtherType ARP or IPv4 (UnsupportedEthertype).
 //! 2. ARP: see [`Stack::arp`].
 //! 3. IPv4: version, IHL, lengths (Malformed); header checksum (BadChecksum); destination ours
-//!    or broadcast (NotForUs); source unicast and not ours (BadSource); TTL > 0 (TtlExpired);
+//!    or broadcast, and a broadcast one if the frame went to the broadcast MAC (NotForUs, RFC
+//!    1122 §3.3.6, see [`Stack::ipv4`]); source unicast and not ours (BadSource); TTL > 0
+//!    (TtlExpired: deliberately against RFC 1122 §3.2.1.7, see [`Stack::ipv4`]);
 //!    fragments go to reassembly (FragmentHeld/FragmentRejected or, when complete, on).
 //! 4. ICMP (`icmp.rs`), UDP (`udp.rs`); any other protocol, TCP included (this host has no
 //!    TCP), gets protocol unreachable.
@@ -22,9 +25,8 @@ use super::icmp::TokenBucket;
 use super::reassembly::{Fragment, Key, Outcome, Reassembler};
 use super::*;
 use crate::wire::build::{self, EthIp, Ipv4Datagram};
+use crate::wire::{is_vlan_tpid, MAX_VLAN_TAGS};
 
-/// VLAN tags (802.1Q, 802.1ad, and the old 0x9100 QinQ) accepted in front of the EtherType.
-const MAX_VLAN_TAGS: usize = 4;
 /// TTL of everything we send (Linux's default).
 const REPLY_TTL: u8 = 64;
 
@@ -32,6 +34,9 @@ const REPLY_TTL: u8 = 64;
 pub(super) struct Peer<'a> {
     pub mac: [u8; 6],
     pub tags: &'a [u8],
+    /// The frame went to the link-layer broadcast address (multicast MACs never get this far).
+    /// No ICMP error is ever sent about such a frame (RFC 1122 §3.2.2).
+    pub link_broadcast: bool,
 }
 
 /// A whole IPv4 datagram for us (unfragmented, or reassembled).
@@ -176,12 +181,10 @@ impl Stack {
         }
         let mut at = 12;
         let mut ethertype = be16(frame, at);
-        while matches!(
-            ethertype,
-            build::ETHERTYPE_VLAN | build::ETHERTYPE_QINQ | 0x9100
-        ) {
+        while is_vlan_tpid(ethertype) {
             if (at - 12) / 4 == MAX_VLAN_TAGS {
-                return Verdict::NoReply(DropReason::UnsupportedEthertype);
+                // A tag more than the dissector follows: it flags the frame malformed, so do we.
+                return Verdict::NoReply(DropReason::Malformed);
             }
             at += 4;
             if frame.len() < at + 2 {
@@ -200,6 +203,7 @@ impl Stack {
         let peer = Peer {
             mac: src,
             tags: &frame[12..at],
+            link_broadcast: dst == build::BROADCAST_MAC,
         };
         let payload = &frame[at + 2..];
         match ethertype {
@@ -212,8 +216,14 @@ impl Stack {
     /// ARP (RFC 826, RFC 5227 probes):
     /// - a request for our address is answered (also a probe with sender IP 0.0.0.0: the reply
     ///   tells the prober the address is taken) and its sender learned;
-    /// - a reply, or a gratuitous ARP (sender IP = target IP), is learned; nothing to answer;
-    /// - any other request only refreshes an entry we already have (RFC 826's merge step).
+    /// - a reply to our address: its sender is learned; nothing to answer;
+    /// - a gratuitous ARP (sender IP = target IP, request or reply), a reply to another address,
+    ///   and any other request only refresh an entry we already have.
+    ///
+    /// That is RFC 826's merge rule: an entry for the sender is updated if there is one, and a
+    /// new one is added only if we are the target. Linux (with the default `arp_accept=0`)
+    /// creates no entry from a gratuitous ARP either. So no host on the link can fill our cache
+    /// by announcing itself or by broadcasting replies meant for someone else.
     ///
     /// Never learned: sender IP 0.0.0.0 or our own. Unusable sender MAC (broadcast, multicast,
     /// zero) or sender IP (broadcast, multicast): BadSource, nothing learned or sent.
@@ -256,8 +266,10 @@ impl Stack {
                 Verdict::NoReply(DropReason::NotForUs)
             }
             build::ARP_REQUEST | build::ARP_REPLY => {
+                // A gratuitous request, or any reply: a new entry only for a reply to us.
                 if learnable {
-                    self.arp.learn(now, spa, sha, true);
+                    let for_us = op == build::ARP_REPLY && tpa == self.cfg.ip;
+                    self.arp.learn(now, spa, sha, for_us);
                 }
                 Verdict::NoReply(DropReason::ArpNoReplyNeeded)
             }
@@ -279,6 +291,19 @@ impl Stack {
         u32::from(ip) == net | host_mask
     }
 
+    /// IPv4 input, up to delivery or reassembly. A unicast datagram that arrived in a link-layer
+    /// broadcast is discarded as NotForUs: RFC 1122 §3.3.6 says a host SHOULD silently discard
+    /// it. Linux only does so with `net.ipv4.conf.*.drop_unicast_in_l2_multicast=1` (by
+    /// default it delivers it, though it never sends an ICMP error about it); we take the RFC's
+    /// side: such a frame is misaddressed or crafted (every host on the link sees it, e.g. the
+    /// Wi-Fi "hole 196" attack), and discarding it keeps one simple rule for the lessons: a
+    /// frame to ff:ff:ff:ff:ff:ff must carry a broadcast IP destination.
+    ///
+    /// A datagram with TTL 0 is dropped as TtlExpired. This deliberately deviates from RFC 1122
+    /// §3.2.1.7, which says a host MUST NOT discard a datagram just because its TTL is below 2
+    /// (TTL limits forwarding, not delivery); Linux delivers a TTL-0 datagram addressed to it
+    /// and answers the ping. ringside's spec says TTL 0 is not answered, for teaching: the
+    /// lessons show TTL 0 as "expired" next to TTL 1, which is answered.
     fn ipv4(
         &mut self,
         now: Duration,
@@ -302,7 +327,7 @@ impl Stack {
         let flags_frag = be16(p, 6);
         let (src, dst) = (ip_at(p, 12), ip_at(p, 16));
         let broadcast = self.is_broadcast(dst);
-        if dst != self.cfg.ip && !broadcast {
+        if (dst != self.cfg.ip || peer.link_broadcast) && !broadcast {
             return Verdict::NoReply(DropReason::NotForUs);
         }
         if src.is_unspecified()
@@ -315,6 +340,7 @@ impl Stack {
             return Verdict::NoReply(DropReason::BadSource);
         }
         if p[8] == 0 {
+            // Not RFC 1122 §3.2.1.7 (Linux would deliver it): see above, the spec wins.
             return Verdict::NoReply(DropReason::TtlExpired);
         }
         let more = flags_frag & 0x2000 != 0;

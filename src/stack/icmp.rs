@@ -104,7 +104,9 @@ impl Stack {
     }
 
     /// Send destination unreachable `code` about datagram `d`, if the rules allow it: never about
-    /// a broadcast/multicast destination (RFC 1122 §3.2.2; sources were vetted on arrival, and
+    /// a broadcast/multicast destination, IP or link-layer (RFC 1122 §3.2.2; `ipv4` already
+    /// discards unicast datagrams in link-layer broadcasts, checked here again so the MUST NOT
+    /// holds on its own; sources were vetted on arrival, and
     /// only whole datagrams get here, so never about a non-first fragment; and ICMP itself is
     /// always handled, so never about an ICMP error). Rate-limited.
     pub(super) fn unreachable(
@@ -116,7 +118,7 @@ impl Stack {
         answer: Answer,
         out: &mut Outbox,
     ) -> Verdict {
-        if d.broadcast {
+        if d.broadcast || peer.link_broadcast {
             return Verdict::NoReply(DropReason::NotForUs);
         }
         if !self.icmp_errors.take(now) {
@@ -133,6 +135,44 @@ impl Stack {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stack::StackConfig;
+    use crate::wire::build::IP_PROTO_UDP;
+
+    #[test]
+    fn no_unreachable_about_a_link_layer_broadcast_whatever_the_ip_destination() {
+        // `ipv4` discards these before delivery; the MUST NOT (RFC 1122 §3.2.2) holds here too.
+        let mut s = Stack::new(StackConfig::default());
+        let mut bytes = [0u8; 28];
+        bytes[0] = 0x45;
+        let d = Datagram {
+            bytes: &bytes,
+            ihl: 20,
+            src: std::net::Ipv4Addr::new(198, 51, 100, 1),
+            dst: s.config().ip,
+            protocol: IP_PROTO_UDP,
+            dont_fragment: false,
+            broadcast: false,
+        };
+        let mut out = Outbox::new();
+        for (link_broadcast, sent) in [(true, 0), (false, 1)] {
+            let peer = Peer {
+                mac: [2, 0, 0, 0, 0, 1],
+                tags: &[],
+                link_broadcast,
+            };
+            out.clear();
+            let code = build::ICMP_CODE_PORT_UNREACHABLE;
+            s.unreachable(
+                Duration::ZERO,
+                &peer,
+                &d,
+                code,
+                Answer::PortUnreachable,
+                &mut out,
+            );
+            assert_eq!(out.len(), sent, "link_broadcast {link_broadcast}");
+        }
+    }
 
     #[test]
     fn bucket_bursts_then_refills_at_rate() {

@@ -83,12 +83,14 @@ pub enum DropReason {
     /// IPv4 header, ICMP or UDP checksum wrong.
     BadChecksum,
     /// Addressed to another host (MAC or IP), to a multicast MAC (we join no group), an ARP
-    /// request for another address, or a broadcast datagram for a port/protocol we do not serve
-    /// (no ICMP error is ever sent about a broadcast, RFC 1122 §3.2.2).
+    /// request for another address, a unicast IP datagram in a link-layer broadcast frame
+    /// (discarded, RFC 1122 §3.3.6), or a broadcast datagram for a port/protocol we do not serve
+    /// (no ICMP error is ever sent about a broadcast, IP or link-layer, RFC 1122 §3.2.2).
     NotForUs,
     /// Neither IPv4 nor ARP (IPv6, LLDP, ...).
     UnsupportedEthertype,
-    /// ARP reply or gratuitous ARP: learned (if valid) but nothing to answer.
+    /// ARP reply or gratuitous ARP: nothing to answer. The sender's entry is refreshed if we
+    /// have one; a new entry is made only from a reply to our address (RFC 826's merge rule).
     ArpNoReplyNeeded,
     /// ARP request for us while the ARP responder is switched off.
     ArpResponderOff,
@@ -98,7 +100,10 @@ pub enum DropReason {
     BroadcastEcho,
     /// ICMP types we do not answer (echo reply, errors, ...).
     IcmpNotEcho,
-    /// TTL 0 on arrival.
+    /// TTL 0 on arrival. A deliberate deviation for teaching, shown as "expired": RFC 1122
+    /// §3.2.1.7 says a host MUST NOT discard a datagram addressed to it just because its TTL is
+    /// below 2, and Linux delivers (and answers) it; ringside's spec does not answer TTL 0.
+    /// TTL 1 is answered.
     TtlExpired,
     /// A fragment held for reassembly (not a drop: counted so frames in == sum of verdicts).
     FragmentHeld,

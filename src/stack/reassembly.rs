@@ -8,7 +8,11 @@
 //!   push the total over;
 //! - at most [`MAX_REASSEMBLIES`] datagrams in progress: the oldest is dropped for a new one;
 //! - a reassembly lives `timeout` from its first fragment's arrival (not refreshed, like Linux);
-//! - a datagram may not exceed 65,535 bytes (the "ping of death" fragment is refused).
+//! - a datagram may not exceed 65,535 bytes, header included (the "ping of death" fragment is
+//!   refused). The header counted is the first fragment's as received (options included, up to
+//!   60 bytes), which is what the reassembled datagram starts with; until the first fragment is
+//!   here, the 20-byte minimum. A datagram found too big, as soon as its first fragment and its
+//!   furthest byte are both known, is killed (like Linux's `ip_frag_reasm` "oversized").
 //!
 //! Overlap policy (RFC 5722's rule, which Linux also applies to IPv4 since 4.19): a fragment that
 //! overlaps one already held kills the whole datagram. An exact duplicate (same offset, same
@@ -23,6 +27,8 @@ pub const MAX_REASSEMBLIES: usize = 64;
 /// Bytes charged per held fragment on top of its payload.
 pub const FRAGMENT_OVERHEAD: usize = 64;
 const MAX_DATAGRAM: usize = 65_535;
+/// An IPv4 header without options.
+const MIN_HEADER: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Key {
@@ -153,7 +159,7 @@ impl Reassembler {
         let header_len = if frag.offset == 0 {
             frag.header.len()
         } else {
-            20
+            MIN_HEADER
         };
         let cost = len + FRAGMENT_OVERHEAD + if frag.offset == 0 { header_len } else { 0 };
         let invalid = len == 0
@@ -212,7 +218,22 @@ impl Reassembler {
             (None, false) => e.runs.last().is_some_and(|r| r.offset + r.data.len() > end),
             (None, true) => false,
         };
-        if overlaps_prev || overlaps_next || inconsistent_end {
+        // Header plus furthest payload byte known so far: the datagram is at least this long.
+        // The check above assumed a 20-byte header for non-first fragments; the first
+        // fragment's may be longer (options), so judge again with what is known now.
+        let first_header = if frag.offset == 0 {
+            frag.header.len()
+        } else {
+            e.header.len().max(MIN_HEADER)
+        };
+        let furthest = e
+            .runs
+            .last()
+            .map_or(0, |r| r.offset + r.data.len())
+            .max(e.end.unwrap_or(0))
+            .max(end);
+        let oversized = first_header + furthest > MAX_DATAGRAM;
+        if overlaps_prev || overlaps_next || inconsistent_end || oversized {
             self.kill(i);
             return Outcome::Rejected;
         }
@@ -253,6 +274,8 @@ impl Reassembler {
 
         match e.end {
             Some(total) if e.received == total => {
+                // Checked on every fragment above: the first one's header and the end are known.
+                debug_assert!(e.header.len() + total <= MAX_DATAGRAM);
                 // Runs do not overlap and cover `total` bytes below `total`: contiguous from 0.
                 out.clear();
                 out.reserve(e.header.len() + total);
@@ -382,6 +405,52 @@ mod tests {
             r.insert(z, key(3), frag(16, true, &d[..8]), &mut out),
             Outcome::Rejected
         );
+    }
+
+    #[test]
+    fn long_first_header_counts_against_the_65535_limit() {
+        // 60-byte header (40 bytes of options) + 65,480 bytes = 65,540: too big, though the
+        // last fragment alone (20 + 65,480) looks fine. Refused in either order.
+        let hdr60 = [0x4f; 60];
+        let d = [0u8; 1024];
+        let z = Duration::ZERO;
+        let first = |p| Fragment {
+            header: &hdr60,
+            offset: 0,
+            more: true,
+            payload: p,
+        };
+        let mut out = Vec::new();
+        let mut r = Reassembler::new(1 << 20, T);
+        assert_eq!(r.insert(z, key(1), first(&d), &mut out), Outcome::Held);
+        assert_eq!(
+            r.insert(z, key(1), frag(65_480 - 8, false, &d[..8]), &mut out),
+            Outcome::Rejected
+        );
+        assert_eq!(r.held_bytes(), 0);
+        assert_eq!(
+            r.insert(z, key(2), frag(65_480 - 8, false, &d[..8]), &mut out),
+            Outcome::Held
+        );
+        assert_eq!(r.insert(z, key(2), first(&d), &mut out), Outcome::Rejected);
+        assert_eq!(r.held_bytes(), 0);
+        // Exactly 65,535 with the long header is fine.
+        let mut r = Reassembler::new(1 << 20, T);
+        let end = 65_535 - 60;
+        r.insert(z, key(3), first(&d), &mut out);
+        let mut off = d.len();
+        while off + d.len() < end {
+            assert_eq!(
+                r.insert(z, key(3), frag(off, true, &d), &mut out),
+                Outcome::Held
+            );
+            off += d.len();
+        }
+        assert_eq!(
+            r.insert(z, key(3), frag(off, false, &d[..end - off]), &mut out),
+            Outcome::Complete { header_len: 60 }
+        );
+        assert_eq!(out.len(), 65_535);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! layouts (the RFC diagrams) at the offset etherparse found, one bounds-checked read at a time, so a
 //! header cut short still shows every field whose bytes are there.
 use super::field::*;
+use super::{is_vlan_tpid, MAX_VLAN_TAGS};
 
 /// The one-line view of a frame for packet lists (Wireshark's columns).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,8 +36,8 @@ pub fn dissect(frame: &[u8]) -> Dissection {
     d
 }
 
-/// VLAN tags followed at most (etherparse's lax slicer follows three).
-pub const MAX_VLAN_TAGS: usize = etherparse::LaxSlicedPacket::LINK_EXTS_CAP;
+// The shared VLAN depth is etherparse's: its lax slicer agrees on where the tags end.
+const _: () = assert!(MAX_VLAN_TAGS == etherparse::LaxSlicedPacket::LINK_EXTS_CAP);
 
 const ETH_LEN: usize = 14;
 const ARP_LEN: usize = 28;
@@ -688,10 +689,6 @@ impl Walker<'_, '_> {
 /// Byte offset of `inner` within `frame` (both from the same allocation).
 fn offset(frame: &[u8], inner: &[u8]) -> usize {
     (inner.as_ptr() as usize).saturating_sub(frame.as_ptr() as usize)
-}
-
-fn is_vlan_tpid(t: u16) -> bool {
-    matches!(t, 0x8100 | 0x88a8 | 0x9100)
 }
 
 fn read_u16(b: &[u8], at: usize) -> Option<u16> {

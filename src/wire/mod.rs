@@ -8,6 +8,24 @@ pub mod field;
 pub use dissect::{dissect, Dissection, Summary};
 pub use field::{Check, Field, Layer, LayerKind, Malformation, Value};
 
+/// VLAN tags followed in front of the EtherType, by the dissector and the stack alike: a frame
+/// with more is malformed to both (`too_many_vlan_tags` in the dissection, dropped as
+/// `malformed` by the stack), so what the UI flags is never answered. Three, like etherparse's
+/// lax slicer (`LINK_EXTS_CAP`).
+pub const MAX_VLAN_TAGS: usize = 3;
+
+/// TPID of the old pre-802.1ad QinQ tag, still seen on some switches.
+pub const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+
+/// Whether an EtherType field holds a VLAN tag's TPID: 802.1Q (0x8100), 802.1ad (0x88a8) or the
+/// old QinQ 0x9100.
+pub fn is_vlan_tpid(t: u16) -> bool {
+    matches!(
+        t,
+        build::ETHERTYPE_VLAN | build::ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+    )
+}
+
 /// Format a MAC address the usual way.
 pub fn mac_to_string(m: &[u8; 6]) -> String {
     Value::Mac(*m).to_string()

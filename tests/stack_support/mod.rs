@@ -107,11 +107,7 @@ pub fn assert_invariant(c: &Counters) {
 /// The Ethernet header length of `f` including VLAN tags.
 pub fn l2_len(f: &[u8]) -> usize {
     let mut at = 12;
-    while f.len() >= at + 2
-        && matches!(
-            u16::from_be_bytes([f[at], f[at + 1]]),
-            0x8100 | 0x88a8 | 0x9100
-        )
+    while f.len() >= at + 2 && ringside::wire::is_vlan_tpid(u16::from_be_bytes([f[at], f[at + 1]]))
     {
         at += 4;
     }
