@@ -11,10 +11,7 @@ struct Tmux {
 
 impl Tmux {
     fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("running tmux")
+        tmux().args(args).output().expect("running tmux")
     }
     fn screen(&self) -> String {
         let o = self.cmd(&["capture-pane", "-p", "-t", &self.session]);
@@ -41,9 +38,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .output();
+        let _ = tmux().args(["kill-session", "-t", &self.session]).output();
     }
 }
 
@@ -145,4 +140,16 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(rc.trim(), "0", "exit status");
+}
+
+/// A tmux server of this test process's own: concurrent tests (and other tmux users on the
+/// machine) never share, start or stop each other's server.
+fn tmux_socket() -> String {
+    format!("ringside-e2e_demo-{}", std::process::id())
+}
+
+fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", &tmux_socket()]);
+    c
 }

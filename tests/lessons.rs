@@ -196,9 +196,7 @@ struct Tmux(String);
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .output();
+        let _ = tmux().args(["kill-session", "-t", &self.0]).output();
     }
 }
 
@@ -221,7 +219,7 @@ fn tui_commands_open_with_their_caption() {
             root().display(),
             w[1..].join(" ")
         );
-        let st = Command::new("tmux")
+        let st = tmux()
             .args([
                 "new-session",
                 "-d",
@@ -245,7 +243,7 @@ fn tui_commands_open_with_their_caption() {
         let deadline = Instant::now() + Duration::from_secs(15);
         let screen = loop {
             std::thread::sleep(Duration::from_millis(200));
-            let out = Command::new("tmux")
+            let out = tmux()
                 .args(["capture-pane", "-p", "-t", &name])
                 .output()
                 .unwrap();
@@ -259,8 +257,18 @@ fn tui_commands_open_with_their_caption() {
             "lesson {n}: `{cmd}` did not show {expect:?}:\n{screen}"
         );
         assert!(!screen.contains("error"), "lesson {n}: `{cmd}`:\n{screen}");
-        let _ = Command::new("tmux")
-            .args(["send-keys", "-t", &name, "q"])
-            .status();
+        let _ = tmux().args(["send-keys", "-t", &name, "q"]).status();
     }
+}
+
+/// A tmux server of this test process's own: concurrent tests (and other tmux users on the
+/// machine) never share, start or stop each other's server.
+fn tmux_socket() -> String {
+    format!("ringside-lessons-{}", std::process::id())
+}
+
+fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", &tmux_socket()]);
+    c
 }

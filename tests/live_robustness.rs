@@ -608,7 +608,8 @@ fn arp_requests_from_random_senders_are_bounded_and_the_peer_still_resolves() {
     }
     // Random sender MAC and address (198.51.100.0/24 but the peer and ringside, 192.0.2.0/24):
     // half ask for ringside (answered, sender learned: the 256-entry cache turns over), a
-    // quarter ask for another host (not for us), a quarter are gratuitous (learned, no reply).
+    // quarter ask for another host (not for us), a quarter are gratuitous (no reply; they only
+    // refresh entries that already exist, RFC 826).
     let run = flood(
         "arp",
         "ARP flood",

@@ -11,7 +11,7 @@ struct Tmux(String);
 
 impl Tmux {
     fn screen(&self) -> String {
-        let o = Command::new("tmux")
+        let o = tmux()
             .args(["capture-pane", "-p", "-t", &self.0])
             .output()
             .expect("tmux capture-pane");
@@ -35,9 +35,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
-            .output();
+        let _ = tmux().args(["kill-session", "-t", &self.0]).output();
     }
 }
 
@@ -56,7 +54,7 @@ fn tui_quit_after_the_interface_went_down_exits_1_with_the_reason() {
         rc.display()
     );
     let t = Tmux(format!("ringside-live-tui-{}", unique()));
-    let o = Command::new("tmux")
+    let o = tmux()
         .args(["new-session", "-d", "-s", &t.0, "-x", "160", "-y", "48"])
         .args(["sh", "-c", &shell])
         .output()
@@ -70,7 +68,7 @@ fn tui_quit_after_the_interface_went_down_exits_1_with_the_reason() {
     });
     assert!(s.contains("rs0 is down"), "{s}");
 
-    sh(&["tmux", "send-keys", "-t", &t.0, "q"]);
+    sh(&["tmux", "-L", &tmux_socket(), "send-keys", "-t", &t.0, "q"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     let code = loop {
         if let Ok(c) = std::fs::read_to_string(&rc) {
@@ -89,4 +87,16 @@ fn tui_quit_after_the_interface_went_down_exits_1_with_the_reason() {
             && last.contains("interface rs0 is down"),
         "one line with the reason: {err:?}"
     );
+}
+
+/// A tmux server of this test process's own: concurrent tests (and other tmux users on the
+/// machine) never share, start or stop each other's server.
+fn tmux_socket() -> String {
+    format!("ringside-live_tui-{}", std::process::id())
+}
+
+fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", &tmux_socket()]);
+    c
 }
