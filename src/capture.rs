@@ -90,6 +90,9 @@ pub struct CaptureOptions {
     /// Hand the stack's replies to the UI too. Off for replay: a capture usually holds the
     /// original replies already, and the verdict column says what ringside would have done.
     pub show_replies: bool,
+    /// The source is a recording that already holds what the host sent: frames from the
+    /// stack's own MAC are shown as sent (→) instead of being judged again as incoming.
+    pub recorded: bool,
 }
 
 impl Default for CaptureOptions {
@@ -102,6 +105,7 @@ impl Default for CaptureOptions {
             status_interval: Duration::from_millis(100),
             lossless: false,
             show_replies: true,
+            recorded: false,
         }
     }
 }
@@ -224,6 +228,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         status_interval: opts.status_interval,
         lossless: opts.lossless,
         show_replies: opts.show_replies,
+        recorded: opts.recorded,
         control: ctl_rx,
         status: status.clone(),
         stop: stop.clone(),
@@ -262,6 +267,7 @@ struct Worker {
     controls_applied: u64,
     lossless: bool,
     show_replies: bool,
+    recorded: bool,
     record_errors: u64,
     printed: Vec<PrintedDatagram>,
 }
@@ -288,6 +294,10 @@ impl Worker {
                 break;
             }
             let poll_timeout = self.poll_timeout;
+            let mode = PumpMode {
+                recorded: self.recorded,
+                show_replies: self.show_replies,
+            };
             let Worker {
                 link,
                 stack,
@@ -299,7 +309,6 @@ impl Worker {
                 handoff_dropped,
                 record_errors,
                 lossless,
-                show_replies,
                 ..
             } = &mut self;
             // Record and hand over one frame; allocates only when there is a UI to hand it to.
@@ -310,30 +319,35 @@ impl Worker {
                     }
                 }
                 if let Some(h) = handoff {
-                    if dir == Direction::In || *show_replies {
-                        let c = Captured {
-                            ts: meta.ts,
-                            dir,
-                            data: data.to_vec(),
-                            orig_len: meta.orig_len,
-                            csum_not_ready: meta.csum_not_ready,
-                            verdict,
-                        };
-                        offer(
-                            h,
-                            c,
-                            Room {
-                                lossless: *lossless,
-                                max_bytes: *handoff_bytes,
-                                stop,
-                            },
-                            in_flight,
-                            handoff_dropped,
-                        );
-                    }
+                    let c = Captured {
+                        ts: meta.ts,
+                        dir,
+                        data: data.to_vec(),
+                        orig_len: meta.orig_len,
+                        csum_not_ready: meta.csum_not_ready,
+                        verdict,
+                    };
+                    offer(
+                        h,
+                        c,
+                        Room {
+                            lossless: *lossless,
+                            max_bytes: *handoff_bytes,
+                            stop,
+                        },
+                        in_flight,
+                        handoff_dropped,
+                    );
                 }
             };
-            if let Err(e) = pump(&mut **link, stack, &mut outbox, poll_timeout, &mut keep) {
+            if let Err(e) = pump(
+                &mut **link,
+                stack,
+                &mut outbox,
+                poll_timeout,
+                mode,
+                &mut keep,
+            ) {
                 error = Some(e.to_string());
             }
             if error.is_some() {
@@ -404,6 +418,25 @@ impl std::fmt::Display for PumpError {
 
 impl std::error::Error for PumpError {}
 
+/// What [`pump`] hands to its visitor besides received frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PumpMode {
+    /// See [`CaptureOptions::recorded`].
+    pub recorded: bool,
+    /// See [`CaptureOptions::show_replies`].
+    pub show_replies: bool,
+}
+
+impl Default for PumpMode {
+    /// A live source: every reply shown, every frame judged.
+    fn default() -> Self {
+        PumpMode {
+            recorded: false,
+            show_replies: true,
+        }
+    }
+}
+
 /// Receives each frame of a [`pump`]: its metadata, direction, bytes and (received frames only)
 /// the stack's verdict.
 pub type FrameVisitor<'a> = dyn FnMut(RxMeta, Direction, &[u8], Option<Verdict>) + 'a;
@@ -417,13 +450,22 @@ pub fn pump(
     stack: &mut Stack,
     outbox: &mut Outbox,
     timeout: Duration,
+    mode: PumpMode,
     keep: &mut FrameVisitor<'_>,
 ) -> Result<usize, PumpError> {
     outbox.clear();
+    let own_mac = stack.config().mac;
     let got = link.recv_batch(timeout, &mut |frame, meta| {
+        if mode.recorded && frame.get(6..12) == Some(&own_mac[..]) {
+            keep(meta, Direction::Out, frame, None);
+            return;
+        }
         let before = outbox.len();
         let verdict = stack.handle_frame(meta.clock, frame, meta.csum_not_ready, outbox);
         keep(meta, Direction::In, frame, Some(verdict));
+        if !mode.show_replies {
+            return;
+        }
         for reply in outbox.iter().skip(before) {
             let out = RxMeta {
                 ts: meta.ts,

@@ -126,3 +126,32 @@ fn the_channel_is_bounded_in_bytes_too() {
     assert!(bytes <= 3_000, "{bytes} bytes waited in the channel");
     assert!(st.handoff_dropped > 0, "{st:?}");
 }
+
+#[test]
+fn a_recording_shows_what_ringside_sent_as_sent_not_as_input() {
+    // udp-exchange.pcap holds 4 frames from the peer and 3 that ringside sent (its MAC).
+    let opts = CaptureOptions {
+        handoff_capacity: Some(1024),
+        lossless: true,
+        show_replies: false,
+        recorded: true,
+        poll_timeout: Duration::from_millis(5),
+        ..CaptureOptions::default()
+    };
+    let (got, st) = drain_all(opts, "udp-exchange.pcap");
+    let dirs: Vec<Direction> = got.iter().map(|c| c.dir).collect();
+    use Direction::{In, Out};
+    assert_eq!(dirs, [In, Out, In, In, Out, In, Out]);
+    assert!(got
+        .iter()
+        .filter(|c| c.dir == Out)
+        .all(|c| c.verdict.is_none()));
+    assert_eq!(
+        st.counters.frames_in, 4,
+        "only the peer's frames are judged"
+    );
+    assert_eq!(
+        st.counters.no_reply(ringside::stack::DropReason::NotForUs),
+        0
+    );
+}

@@ -54,11 +54,14 @@ pub fn open(
         Stack::new(cfg),
         CaptureOptions {
             // A file can wait for the screen: every frame is shown (the history budget bounds
-            // memory after that), and the stack's own answers are not added as extra rows.
+            // memory after that). The file already holds what the host sent: those frames show
+            // as sent, and the stack's fresh answers are not added as extra rows (the verdict
+            // column says what ringside would have done).
             handoff_capacity: Some(65_536),
             poll_timeout: Duration::from_millis(20),
             lossless: true,
             show_replies: false,
+            recorded: true,
             ..CaptureOptions::default()
         },
     );

@@ -27,7 +27,7 @@
 use super::{Link, LinkStats, PeerView, RxMeta};
 #[cfg(test)]
 use crate::capture::Direction;
-use crate::capture::{pump, Captured};
+use crate::capture::{pump, Captured, PumpMode};
 use crate::stack::{Outbox, Stack};
 use crate::wire::build::{arp, icmp_echo, pad_to_min, udp, EthIp};
 use std::collections::VecDeque;
@@ -644,6 +644,7 @@ pub fn run_lockstep(
             stack,
             &mut outbox,
             timeout,
+            PumpMode::default(),
             &mut |meta, dir, data, verdict| {
                 sink(Captured {
                     ts: meta.ts,
