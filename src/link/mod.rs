@@ -106,6 +106,9 @@ pub struct PeerView {
     pub ip: std::net::Ipv4Addr,
     /// The peer's ARP entry for the stack: (MAC, seconds left before it expires), None when absent.
     pub arp_entry: Option<([u8; 6], f64)>,
+    /// That entry's state as Linux's `ip neigh` names it (REACHABLE, STALE, PROBE, INCOMPLETE,
+    /// NONE), so the demo and the real-kernel lab tell the same story.
+    pub neigh_state: &'static str,
     /// Echo requests sent, replies seen, and requests that timed out.
     pub pings_sent: u64,
     pub pings_answered: u64,

@@ -520,6 +520,7 @@ impl SimLan {
             mac: self.cfg.peer_mac,
             ip: self.cfg.peer_ip,
             arp_entry,
+            neigh_state: self.neigh_state(),
             pings_sent: self.pings_sent,
             pings_answered: self.pings_answered,
             pings_lost: self.pings_lost,

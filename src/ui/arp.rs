@@ -41,7 +41,10 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             fit(&format!("{} {}", clean(&p.name), p.ip), width),
             bold,
         ));
-        out.push(Line::raw(fit("  its ARP cache entry for ringside:", width)));
+        out.push(Line::raw(fit(
+            &format!("  its ARP cache entry for ringside: {}", p.neigh_state),
+            width,
+        )));
         match p.arp_entry {
             Some((mac, left)) => {
                 let color = if left > 5.0 {
