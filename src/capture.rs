@@ -52,6 +52,8 @@ pub struct Status {
     pub link: LinkStats,
     pub link_desc: String,
     pub arp_cache: Vec<ArpEntry>,
+    /// Bytes the stack holds for IPv4 reassembly (bounded by its memory cap).
+    pub reassembly_bytes: usize,
     pub arp_responder: bool,
     pub icmp_responder: bool,
     pub peer: Option<PeerView>,
@@ -380,6 +382,7 @@ impl Worker {
             link: self.link.stats(),
             link_desc: self.link.describe(),
             arp_cache: self.stack.arp_cache(now),
+            reassembly_bytes: self.stack.reassembly_bytes(),
             arp_responder: self.stack.arp_responder(),
             icmp_responder: self.stack.icmp_responder(),
             peer: self.link.peer(),

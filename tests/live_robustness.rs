@@ -588,6 +588,13 @@ fn fragments_that_never_complete_are_bounded_and_reassembly_still_works() {
     );
     // Half the flood starts new datagrams: room is always made for them (oldest dropped).
     assert!(held >= run.sent / 2, "new fragments refused\n{}", s.stdout);
+    // ...within the 1 MiB reassembly cap, however many were held.
+    let kept = s.get("reassembly_bytes");
+    assert!(
+        kept > 0 && kept <= 1 << 20,
+        "reassembly_bytes {kept}\n{}",
+        s.stdout
+    );
     // A quarter reaches past 65,535 bytes.
     assert!(
         rejected >= run.sent / 4,
@@ -656,6 +663,13 @@ fn arp_requests_from_random_senders_are_bounded_and_the_peer_still_resolves() {
     // A random "other host" may, rarely, be the sender itself (then it is gratuitous).
     assert!(s.get("not_for_us") >= run.sent / 5, "{}", s.stdout);
     assert!(s.get("arp_no_reply_needed") >= run.sent / 4, "{}", s.stdout);
+    // ~500 distinct senders asked for ringside: the cache holds at most its cap of 256.
+    let entries = s.get("arp_entries");
+    assert!(
+        entries > 0 && entries <= 256,
+        "arp_entries {entries}\n{}",
+        s.stdout
+    );
     assert_eq!(s.get("malformed"), 0, "{}", s.stdout);
     assert_eq!(s.get("bad_source"), 0, "{}", s.stdout);
 }

@@ -461,6 +461,9 @@ fn print_summary(st: &Status, ran: Duration, recorded: bool) {
     line("link_tx_frames", st.link.tx_frames);
     line("link_tx_errors", st.link.tx_errors);
     line("kernel_drops", st.link.kernel_drops);
+    // The stack's bounded state: what the ARP cache and reassembly caps hold at the end.
+    line("arp_entries", st.arp_cache.len() as u64);
+    line("reassembly_bytes", st.reassembly_bytes as u64);
     if recorded {
         line("recorded_frames", c.frames_in + c.frames_out);
         line("record_errors", st.record_errors);
