@@ -421,6 +421,16 @@ impl std::fmt::Display for PumpError {
 
 impl std::error::Error for PumpError {}
 
+/// In a recording, was `frame` sent by the host whose MAC is `mac`? Its source is that MAC and
+/// its destination another unicast MAC: the stack never sends to itself or to a broadcast, so
+/// a frame from "us" to us or to everyone is a forgery, judged like any incoming frame.
+pub fn sent_by(mac: [u8; 6], frame: &[u8]) -> bool {
+    match (frame.get(0..6), frame.get(6..12)) {
+        (Some(dst), Some(src)) => src == mac && dst != mac && dst[0] & 1 == 0,
+        _ => false,
+    }
+}
+
 /// What [`pump`] hands to its visitor besides received frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PumpMode {
@@ -459,7 +469,7 @@ pub fn pump(
     outbox.clear();
     let own_mac = stack.config().mac;
     let got = link.recv_batch(timeout, &mut |frame, meta| {
-        if mode.recorded && frame.get(6..12) == Some(&own_mac[..]) {
+        if mode.recorded && sent_by(own_mac, frame) {
             keep(meta, Direction::Out, frame, None);
             return;
         }

@@ -155,3 +155,53 @@ fn a_recording_shows_what_ringside_sent_as_sent_not_as_input() {
         0
     );
 }
+
+#[test]
+fn a_forged_frame_from_our_mac_is_judged_not_shown_as_sent() {
+    use ringside::wire::build::{icmp_echo, EthIp};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("forged.pcap");
+    let us = StackConfig::default();
+    let mut rec = ringside::pcap::PcapRecorder::create(&path).unwrap();
+    // From our MAC to our MAC, and from our MAC to everyone: the stack never sends either.
+    for dst in [us.mac, [0xff; 6]] {
+        let h = EthIp {
+            src_mac: us.mac,
+            dst_mac: dst,
+            src_ip: [198, 51, 100, 7].into(),
+            dst_ip: us.ip,
+            ttl: 64,
+            ip_id: 1,
+        };
+        let mut f = Vec::new();
+        icmp_echo(&mut f, &h, false, 1, 1, b"forged");
+        rec.write(Duration::from_secs(1), &f, f.len() as u32)
+            .unwrap();
+    }
+    rec.close().unwrap();
+    let link = PcapLink::open(&path).unwrap();
+    let opts = CaptureOptions {
+        lossless: true,
+        show_replies: false,
+        recorded: true,
+        poll_timeout: Duration::from_millis(5),
+        ..CaptureOptions::default()
+    };
+    let mut h = capture::spawn(Box::new(link), Stack::new(us), opts);
+    let rx = h.frames.take().unwrap();
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.len() < 2 && Instant::now() < deadline {
+        if let Some(c) = rx.recv_timeout(Duration::from_millis(20)) {
+            got.push(c);
+        }
+    }
+    drop(rx);
+    let st = h.stop();
+    assert!(
+        got.iter()
+            .all(|c| c.dir == Direction::In && c.verdict.is_some()),
+        "{got:?}"
+    );
+    assert_eq!(st.counters.frames_in, 2);
+}

@@ -161,6 +161,12 @@ fn offline_commands_run_and_print_what_the_text_says() {
                     (1, 1),
                     "{stdout}"
                 );
+                // The capture holds ringside's own 6 replies: skipped, not judged as not_for_us.
+                assert_eq!(
+                    (counter("own_frames"), counter("not_for_us")),
+                    (6, 0),
+                    "{stdout}"
+                );
             }
             (6, "dump") => {
                 let col = stdout

@@ -353,3 +353,23 @@ fn quick_presses_act_on_what_was_pressed_not_on_a_stale_snapshot() {
         "applied snapshot (ARP on before the keys)"
     );
 }
+
+#[test]
+fn responder_keys_in_replay_say_why_they_do_nothing() {
+    let mut app = App::new(
+        Mode::Replay {
+            file: "x.pcap".into(),
+        },
+        1 << 20,
+    );
+    let before = app.status.arp_responder;
+    app.handle(Action::ToggleArp);
+    app.handle(Action::ToggleIcmp);
+    assert_eq!(app.status.arp_responder, before);
+    assert!(
+        app.controls.is_empty(),
+        "no control sent to a finished replay"
+    );
+    let msg = format!("{:?}", app.message);
+    assert!(msg.contains("--no-arp"), "{msg}");
+}

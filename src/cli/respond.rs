@@ -1,6 +1,8 @@
 //! `ringside respond FILE -w OUT.pcap`: the stack, offline. Every frame of a capture goes through
 //! the same `Stack` the live backends use, with the capture's timestamps as the clock; what the
-//! stack would have sent is written to OUT, and the verdict counters are printed.
+//! stack would have sent is written to OUT, and the verdict counters are printed. Frames the host
+//! itself sent (its MAC to another unicast MAC: a capture recorded by `live -w` holds them) are
+//! skipped and counted as `own_frames`, as a live stack never sees its own frames.
 use crate::pcap::{CaptureReader, PcapRecorder};
 use crate::stack::{Counters, Outbox, Stack, StackConfig};
 use clap::Args;
@@ -21,11 +23,11 @@ pub fn run(args: RespondArgs) -> anyhow::Result<()> {
     let cfg = args.stack.config(StackConfig::default())?;
     let mut reader = super::open_capture(&args.file)?;
     let mut out = PcapRecorder::create(&args.out)?;
-    let counters = respond(&mut reader, cfg, &mut out)?;
+    let responded = respond(&mut reader, cfg, &mut out)?;
     out.close()?;
     print!(
         "{}",
-        report(&counters, out.frames(), &args.out.display().to_string())
+        report(&responded, out.frames(), &args.out.display().to_string())
     );
     if let Some(stopped) = reader.stopped() {
         eprintln!("ringside: warning: {}: {stopped}", args.file.display());
@@ -38,26 +40,48 @@ pub fn respond(
     reader: &mut CaptureReader,
     cfg: StackConfig,
     out: &mut PcapRecorder,
-) -> anyhow::Result<Counters> {
+) -> anyhow::Result<Responded> {
+    let own_mac = cfg.mac;
     let mut stack = Stack::new(cfg);
     let mut outbox = Outbox::new();
+    let mut own_frames = 0;
+    // The stack's clock never steps back, even where a merged capture's timestamps do.
+    let mut clock = std::time::Duration::ZERO;
     while let Some(f) = reader.next_frame()? {
-        stack.poll(f.ts);
+        // What the host itself sent is already an answer: a live stack never sees its own
+        // frames (the ring skips outgoing ones), so neither does this one.
+        if crate::capture::sent_by(own_mac, f.data) {
+            own_frames += 1;
+            continue;
+        }
+        clock = clock.max(f.ts);
+        stack.poll(clock);
         outbox.clear();
-        stack.handle_frame(f.ts, f.data, false, &mut outbox);
+        stack.handle_frame(clock, f.data, false, &mut outbox);
         for reply in outbox.iter() {
             out.write(f.ts, reply, reply.len() as u32)?;
         }
     }
-    Ok(stack.counters().clone())
+    Ok(Responded {
+        counters: stack.counters().clone(),
+        own_frames,
+    })
 }
 
-/// The counters as `name<TAB>count` lines: frames in, answered, frames written, then every
-/// no-reply reason that occurred.
-pub fn report(c: &Counters, written: u64, path: &str) -> String {
+/// What `respond` did with a capture.
+pub struct Responded {
+    pub counters: Counters,
+    /// Frames the host itself had sent (its MAC to another unicast MAC), not fed to the stack.
+    pub own_frames: u64,
+}
+
+/// The counters as `name<TAB>count` lines: frames the host itself had sent (skipped), frames
+/// in, answered, frames out, then every no-reply reason that occurred, then frames written.
+pub fn report(r: &Responded, written: u64, path: &str) -> String {
+    let c = &r.counters;
     let mut s = format!(
-        "frames_in\t{}\nanswered\t{}\nframes_out\t{}\n",
-        c.frames_in, c.answered, c.frames_out
+        "own_frames\t{}\nframes_in\t{}\nanswered\t{}\nframes_out\t{}\n",
+        r.own_frames, c.frames_in, c.answered, c.frames_out
     );
     for (reason, n) in c.nonzero() {
         s.push_str(&format!("{}\t{n}\n", reason.name()));

@@ -57,7 +57,8 @@ impl Link for PcapLink {
                 f.data,
                 RxMeta {
                     ts: f.ts,
-                    clock: f.ts,
+                    // The file's time, but never backwards (merged captures can step back).
+                    clock: self.now,
                     orig_len: f.orig_len,
                     csum_not_ready: false,
                 },

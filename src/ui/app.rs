@@ -549,6 +549,13 @@ impl App {
                     self.focus = Pane::List;
                 }
             }
+            Action::ToggleArp | Action::ToggleIcmp if matches!(self.mode, Mode::Replay { .. }) => {
+                // The file is judged as it is read: switching later would change nothing.
+                self.say(
+                    "replay: verdicts are fixed as the file is read; start it with --no-arp / --no-icmp",
+                    true,
+                );
+            }
             Action::ToggleArp => {
                 let on = !self.status.arp_responder;
                 self.send(Control::ArpResponder(on));

@@ -42,7 +42,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             bold,
         ));
         out.push(Line::raw(fit(
-            &format!("  its ARP cache entry for ringside: {}", p.neigh_state),
+            &format!("  its ARP entry for ringside: {}", p.neigh_state),
             width,
         )));
         match p.arp_entry {

@@ -129,8 +129,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     spans.extend(switch("ICMP", s.icmp_responder, "i"));
     if let Some(p) = &s.peer {
         let (text, color) = match p.arp_entry {
-            Some((_, left)) => (format!("peer's entry {left:.0}s"), Color::LightGreen),
-            None => ("peer's entry EXPIRED".to_string(), Color::LightRed),
+            // The state word is the one `ip neigh` prints, as in the ARP panel.
+            Some((_, left)) => (
+                format!("peer's entry {} {left:.0}s", p.neigh_state),
+                Color::LightGreen,
+            ),
+            None => (
+                format!("peer's entry gone ({})", p.neigh_state),
+                Color::LightRed,
+            ),
         };
         spans.push(Span::styled(text, Style::default().fg(color)));
         spans.push(Span::raw(format!(" lost {}  ", p.pings_lost)));

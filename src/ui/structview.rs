@@ -61,10 +61,17 @@ pub fn lines(
 ) -> (Vec<Line<'static>>, Option<usize>) {
     let mut out = Vec::new();
     let holes: usize = l.padding();
-    let summary = format!(
+    let mut summary = format!(
         "natural {} B (align {}) · packed {} B · {} B of padding",
         l.natural_size, l.align, l.packed_size, holes
     );
+    if summary.chars().count() > width {
+        // Small screens: the same three numbers, shorter words.
+        summary = format!(
+            "natural {} B · packed {} B · {} B pad",
+            l.natural_size, l.packed_size, holes
+        );
+    }
     out.push(Line::styled(
         fit(&summary, width),
         Style::default().add_modifier(Modifier::BOLD),
@@ -113,6 +120,12 @@ pub fn lines(
                 .add_modifier(Modifier::BOLD);
             sel_line = Some(out.len());
         }
+        // A declaration too long for the column keeps its comment on a line of its own, so
+        // small screens still show what the sub-fields are.
+        let (decl, comment) = match decl.split_once(" /* ") {
+            Some((d, c)) if decl.chars().count() > decl_w => (d.to_string(), Some(c.to_string())),
+            _ => (decl, None),
+        };
         let mut text = format!(
             "  {}{:>col$}{:>col$}",
             pad(&decl, decl_w),
@@ -123,6 +136,9 @@ pub fn lines(
             text.push_str(&format!("  ({n} bytes follow)"));
         }
         out.push(Line::styled(fit(&text, width), st));
+        if let Some(c) = comment {
+            out.push(Line::styled(fit(&format!("      /* {c}"), width), st));
+        }
     }
     for h in l.holes.iter().filter(|h| h.before == l.members.len()) {
         out.push(Line::from(vec![
