@@ -513,19 +513,8 @@ mod device {
                 .iter()
                 .any(|r| r.space(&self.region).map(|s| s > 0).unwrap_or(false));
             if !ready {
-                let mut pfd = libc::pollfd {
-                    fd: self.fd.0,
-                    events: libc::POLLIN,
-                    revents: 0,
-                };
-                let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
-                // SAFETY: one valid pollfd. poll() also runs RXSYNC, returning consumed slots.
-                if unsafe { libc::poll(&mut pfd, 1, ms) } < 0 {
-                    let e = io::Error::last_os_error();
-                    if e.kind() != io::ErrorKind::Interrupted {
-                        return Err(e);
-                    }
-                }
+                // poll() also runs RXSYNC, returning consumed slots to the kernel.
+                crate::link::poll_in(self.fd.0, timeout)?;
             }
             let ts = crate::link::wall_clock();
             let clock = crate::link::monotonic_clock();

@@ -104,23 +104,7 @@ impl Link for Tap {
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
     ) -> io::Result<usize> {
-        let mut pfd = libc::pollfd {
-            fd: self.fd.0,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
-        // SAFETY: one valid pollfd.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted {
-                Ok(0)
-            } else {
-                Err(e)
-            };
-        }
-        if r == 0 {
+        if super::poll_in(self.fd.0, timeout)? == 0 {
             return Ok(0);
         }
         let mut handed = 0;

@@ -360,24 +360,8 @@ impl AfPacket {
             }
             return Ok(());
         }
-        let mut pfd = libc::pollfd {
-            fd: self.fd.0,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
-        // SAFETY: one valid pollfd.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            // A signal (SIGINT to stop, SIGUSR1 to toggle) interrupting the wait is not an error.
-            return if e.kind() == io::ErrorKind::Interrupted {
-                Ok(())
-            } else {
-                Err(e)
-            };
-        }
-        if pfd.revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
+        let revents = super::poll_in(self.fd.0, timeout)?;
+        if revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
             self.take_socket_error()?;
         }
         Ok(())
