@@ -295,32 +295,27 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         on_off(!args.stack.no_arp),
         on_off(!args.stack.no_icmp)
     );
-    let mut arp_on = !args.stack.no_arp;
-    let mut icmp_on = !args.stack.no_icmp;
-    let (mut usr1, mut usr2) = (SignalToggle::default(), SignalToggle::default());
+    let mut arp = SignalSwitch {
+        sig: "SIGUSR1",
+        what: "ARP",
+        on: !args.stack.no_arp,
+        seen: SignalToggle::default(),
+        control: Control::ArpResponder,
+        state: |s| s.arp_responder,
+    };
+    let mut icmp = SignalSwitch {
+        sig: "SIGUSR2",
+        what: "ICMP",
+        on: !args.stack.no_icmp,
+        seen: SignalToggle::default(),
+        control: Control::IcmpResponder,
+        state: |s| s.icmp_responder,
+    };
     let mut printed = PrintCursor::default();
     while !STOP.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(10));
-        let n = usr1.take(USR1.load(Ordering::Relaxed));
-        if n > 0 {
-            let was = arp_on;
-            arp_on = toggled(arp_on, n);
-            if arp_on != was {
-                handle.control(Control::ArpResponder(arp_on));
-                wait_applied(&handle, |s| s.arp_responder == arp_on);
-            }
-            log_toggles("SIGUSR1", "ARP", was, n);
-        }
-        let n = usr2.take(USR2.load(Ordering::Relaxed));
-        if n > 0 {
-            let was = icmp_on;
-            icmp_on = toggled(icmp_on, n);
-            if icmp_on != was {
-                handle.control(Control::IcmpResponder(icmp_on));
-                wait_applied(&handle, |s| s.icmp_responder == icmp_on);
-            }
-            log_toggles("SIGUSR2", "ICMP", was, n);
-        }
+        arp.apply(USR1.load(Ordering::Relaxed), &handle);
+        icmp.apply(USR2.load(Ordering::Relaxed), &handle);
         let st = handle.status();
         printed.print_new(&st);
         if st.finished {
@@ -351,6 +346,35 @@ impl SignalToggle {
         let n = count.wrapping_sub(self.seen);
         self.seen = count;
         n
+    }
+}
+
+/// One responder switched by a signal (SIGUSR1: ARP, SIGUSR2: ICMP).
+struct SignalSwitch {
+    sig: &'static str,
+    what: &'static str,
+    on: bool,
+    seen: SignalToggle,
+    control: fn(bool) -> Control,
+    state: fn(&Status) -> bool,
+}
+
+impl SignalSwitch {
+    /// Apply the signals counted since the last call (`count`: the handler's counter now): an
+    /// odd number flips the responder, once the capture thread has it the change is logged.
+    fn apply(&mut self, count: u32, handle: &capture::CaptureHandle) {
+        let n = self.seen.take(count);
+        if n == 0 {
+            return;
+        }
+        let was = self.on;
+        self.on = toggled(was, n);
+        if self.on != was {
+            handle.control((self.control)(self.on));
+            let (state, on) = (self.state, self.on);
+            wait_applied(handle, |s| state(s) == on);
+        }
+        log_toggles(self.sig, self.what, was, n);
     }
 }
 

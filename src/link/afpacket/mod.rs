@@ -386,14 +386,19 @@ impl AfPacket {
         }
     }
 
-    /// Hand one ring frame to `on_frame` (VLAN tag re-inserted), updating the counters.
+    /// Hand one parsed ring frame to `on_frame` (VLAN tag re-inserted), updating the counters
+    /// (rx frames, rx bytes, headers the kernel should never have written). True if handed on.
     fn deliver(
-        f: &RxFrame,
+        parsed: Result<RxFrame, ring::RingError>,
         bytes: &[u8],
         scratch: &mut Vec<u8>,
-        counters: (&mut u64, &mut u64),
+        counters: (&mut u64, &mut u64, &mut u64),
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
     ) -> bool {
+        let Ok(f) = parsed else {
+            *counters.2 += 1;
+            return false;
+        };
         if f.pkttype == libc::PACKET_OUTGOING {
             return false;
         }
@@ -443,19 +448,14 @@ impl AfPacket {
                 // kernel leaves it alone; `slot` is dropped at the end of this block, before
                 // `release` below hands the frame back.
                 let slot = unsafe { self.ring.user_owned(off..off + self.frame_size) };
-                match ring::v2_frame(slot) {
-                    Ok(f) => {
-                        if Self::deliver(
-                            &f,
-                            slot,
-                            &mut self.vlan_scratch,
-                            (&mut self.rx_frames, &mut self.rx_bytes),
-                            on_frame,
-                        ) {
-                            handed += 1;
-                        }
-                    }
-                    Err(_) => self.bad_headers += 1,
+                let counters = (
+                    &mut self.rx_frames,
+                    &mut self.rx_bytes,
+                    &mut self.bad_headers,
+                );
+                let parsed = ring::v2_frame(slot);
+                if Self::deliver(parsed, slot, &mut self.vlan_scratch, counters, on_frame) {
+                    handed += 1;
                 }
             }
             self.ring.release(off);
@@ -491,20 +491,20 @@ impl AfPacket {
                 let block = unsafe { self.ring.user_owned(off..off + self.cfg.block_size) };
                 match ring::v3_block(block) {
                     Ok(hdr) => {
-                        for f in V3Frames::new(block, hdr) {
-                            match f {
-                                Ok(f) => {
-                                    if Self::deliver(
-                                        &f,
-                                        block,
-                                        &mut self.vlan_scratch,
-                                        (&mut self.rx_frames, &mut self.rx_bytes),
-                                        on_frame,
-                                    ) {
-                                        handed += 1;
-                                    }
-                                }
-                                Err(_) => self.bad_headers += 1,
+                        for parsed in V3Frames::new(block, hdr) {
+                            let counters = (
+                                &mut self.rx_frames,
+                                &mut self.rx_bytes,
+                                &mut self.bad_headers,
+                            );
+                            if Self::deliver(
+                                parsed,
+                                block,
+                                &mut self.vlan_scratch,
+                                counters,
+                                on_frame,
+                            ) {
+                                handed += 1;
                             }
                         }
                     }
