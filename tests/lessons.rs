@@ -206,6 +206,15 @@ impl Drop for Tmux {
     }
 }
 
+/// Stops this test's tmux server, whatever happened.
+struct TmuxServer;
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = tmux().arg("kill-server").output();
+    }
+}
+
 #[test]
 fn tui_commands_open_with_their_caption() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -213,12 +222,24 @@ fn tui_commands_open_with_their_caption() {
         eprintln!("skipped: tmux not installed");
         return;
     }
-    for (n, cmd) in commands() {
+    // One server for the whole test, kept up by an idle session: otherwise killing one
+    // command's session stops the server while the next command's session is starting.
+    let keep = tmux()
+        .args(["new-session", "-d", "-s", "keep", "sleep 600"])
+        .output()
+        .unwrap();
+    assert!(
+        keep.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&keep.stderr)
+    );
+    let _server = TmuxServer;
+    for (i, (n, cmd)) in commands().into_iter().enumerate() {
         let w = words(&cmd);
         if w[0] != "ringside" || !matches!(w[1], "lesson" | "replay" | "demo") {
             continue;
         }
-        let name = format!("rs-lesson-{}-{n}-{}", std::process::id(), w.len());
+        let name = format!("lesson-{n}-cmd-{i}");
         let bin = env!("CARGO_BIN_EXE_ringside");
         let line = format!(
             "cd {} && {bin} {}; sleep 30",
@@ -237,9 +258,13 @@ fn tui_commands_open_with_their_caption() {
                 "48",
                 &line,
             ])
-            .status()
+            .output()
             .unwrap();
-        assert!(st.success());
+        assert!(
+            st.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
         let _guard = Tmux(name.clone());
         let expect = match w[1] {
             "lesson" => ringside::lessons::lesson(n).unwrap().caption[..30].to_string(),
