@@ -2,7 +2,8 @@
 //! handed to the UI through a bounded channel. It never waits on the UI: when the channel is full the
 //! frame is counted in `Status::handoff_dropped` and capture goes on.
 use crate::link::{Link, LinkStats, PeerView, RxMeta};
-use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, Verdict};
+use crate::recorded::{FrameNote, Responders};
+use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, StackConfig, Verdict};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -25,13 +26,24 @@ pub struct Captured {
     pub data: Vec<u8>,
     pub orig_len: u32,
     pub csum_not_ready: bool,
-    /// What the stack did with a received frame (None for frames it sent).
+    /// What the stack did with a received frame (None for frames it sent); in a replay of a
+    /// capture ringside recorded, what it did then.
     pub verdict: Option<Verdict>,
+    /// The responder switches when the frame was handled (what `w` records beside it).
+    pub responders: Responders,
 }
 
 /// Where recorded frames go (`-w FILE`). Runs on the capture thread: keep it buffered.
 pub trait FrameSink: Send {
-    fn write_frame(&mut self, ts: Duration, data: &[u8], orig_len: u32) -> std::io::Result<()>;
+    /// One frame and what ringside did with it (a pcapng writer keeps `note` as its comment;
+    /// None where nothing judged the frame, as in `--capture-only`).
+    fn write_frame(
+        &mut self,
+        ts: Duration,
+        data: &[u8],
+        orig_len: u32,
+        note: Option<&FrameNote>,
+    ) -> std::io::Result<()>;
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
     }
@@ -49,6 +61,8 @@ pub enum Control {
 #[derive(Clone, Debug, Default)]
 pub struct Status {
     pub counters: Counters,
+    /// Who ringside is (its address goes into the captures `w` writes).
+    pub host: StackConfig,
     pub link: LinkStats,
     pub link_desc: String,
     pub arp_cache: Vec<ArpEntry>,
@@ -71,6 +85,11 @@ pub struct Status {
     /// Controls applied so far, in the order sent: a UI that sent more than this knows the
     /// snapshot predates its latest change and keeps its own value for what it changed.
     pub controls_applied: u64,
+    /// Frames whose source carried ringside's recorded note (a capture ringside wrote).
+    pub notes_seen: u64,
+    /// Shown verdicts are the recorded ones where a note has them ([`CaptureOptions::recorded_verdicts`]);
+    /// false when the user asked to judge the frames again.
+    pub recorded_verdicts: bool,
     /// Set when the thread ended (source exhausted or error); the error, if any.
     pub finished: bool,
     pub error: Option<String>,
@@ -95,6 +114,11 @@ pub struct CaptureOptions {
     /// The source is a recording that already holds what the host sent: frames from the
     /// stack's own MAC are shown as sent (→) instead of being judged again as incoming.
     pub recorded: bool,
+    /// Where a frame carries ringside's recorded note (a pcapng ringside wrote), show the
+    /// recorded direction, verdict and responder switches instead of judging it again, and count
+    /// the status bar's verdicts from them. False: judge every frame with the current settings
+    /// (recorded directions still say which frames ringside sent).
+    pub recorded_verdicts: bool,
 }
 
 impl Default for CaptureOptions {
@@ -108,6 +132,7 @@ impl Default for CaptureOptions {
             lossless: false,
             show_replies: true,
             recorded: false,
+            recorded_verdicts: true,
         }
     }
 }
@@ -231,6 +256,9 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         lossless: opts.lossless,
         show_replies: opts.show_replies,
         recorded: opts.recorded,
+        recorded_verdicts: opts.recorded_verdicts,
+        notes_seen: 0,
+        shown: Counters::default(),
         control: ctl_rx,
         status: status.clone(),
         stop: stop.clone(),
@@ -270,6 +298,12 @@ struct Worker {
     lossless: bool,
     show_replies: bool,
     recorded: bool,
+    recorded_verdicts: bool,
+    /// Frames that carried a recorded note.
+    notes_seen: u64,
+    /// Verdicts as shown (recorded ones where the source had them): the status bar's counters
+    /// once a recorded note was seen.
+    shown: Counters,
     record_errors: u64,
     printed: Vec<PrintedDatagram>,
 }
@@ -299,6 +333,7 @@ impl Worker {
             let mode = PumpMode {
                 recorded: self.recorded,
                 show_replies: self.show_replies,
+                recorded_verdicts: self.recorded_verdicts,
             };
             let Worker {
                 link,
@@ -311,23 +346,36 @@ impl Worker {
                 handoff_dropped,
                 record_errors,
                 lossless,
+                notes_seen,
+                shown,
                 ..
             } = &mut self;
             // Record and hand over one frame; allocates only when there is a UI to hand it to.
-            let mut keep = |meta: RxMeta, dir: Direction, data: &[u8], verdict: Option<Verdict>| {
+            let mut keep = |meta: RxMeta, note: FrameNote, data: &[u8]| {
+                if meta.note.is_some() {
+                    *notes_seen += 1;
+                }
+                match (note.dir, note.verdict) {
+                    (Direction::In, Some(v)) => shown.record(v, 0),
+                    (Direction::In, None) => {}
+                    (Direction::Out, _) => shown.frames_out += 1,
+                }
                 if let Some(r) = record.as_mut() {
-                    if r.write_frame(meta.ts, data, meta.orig_len).is_err() {
+                    if r.write_frame(meta.ts, data, meta.orig_len, Some(&note))
+                        .is_err()
+                    {
                         *record_errors += 1;
                     }
                 }
                 if let Some(h) = handoff {
                     let c = Captured {
                         ts: meta.ts,
-                        dir,
+                        dir: note.dir,
                         data: data.to_vec(),
                         orig_len: meta.orig_len,
                         csum_not_ready: meta.csum_not_ready,
-                        verdict,
+                        verdict: note.verdict,
+                        responders: note.responders,
                     };
                     offer(
                         h,
@@ -377,8 +425,16 @@ impl Worker {
 
     fn publish(&mut self, finished: bool, error: Option<String>) {
         let now = self.link.now();
+        // A recording's verdicts, once it has shown some: the status bar then agrees with the
+        // list (the stack's own counters judge the frames again).
+        let counters = if self.recorded_verdicts && self.notes_seen > 0 {
+            self.shown.clone()
+        } else {
+            self.stack.counters().clone()
+        };
         let s = Status {
-            counters: self.stack.counters().clone(),
+            counters,
+            host: self.stack.config().clone(),
             link: self.link.stats(),
             link_desc: self.link.describe(),
             arp_cache: self.stack.arp_cache(now),
@@ -392,6 +448,8 @@ impl Worker {
             printed: self.printed.clone(),
             record_errors: self.record_errors,
             controls_applied: self.controls_applied,
+            notes_seen: self.notes_seen,
+            recorded_verdicts: self.recorded_verdicts,
             now,
             progress: self.link.progress(),
             finished,
@@ -438,6 +496,8 @@ pub struct PumpMode {
     pub recorded: bool,
     /// See [`CaptureOptions::show_replies`].
     pub show_replies: bool,
+    /// See [`CaptureOptions::recorded_verdicts`].
+    pub recorded_verdicts: bool,
 }
 
 impl Default for PumpMode {
@@ -446,18 +506,25 @@ impl Default for PumpMode {
         PumpMode {
             recorded: false,
             show_replies: true,
+            recorded_verdicts: true,
         }
     }
 }
 
-/// Receives each frame of a [`pump`]: its metadata, direction, bytes and (received frames only)
-/// the stack's verdict.
-pub type FrameVisitor<'a> = dyn FnMut(RxMeta, Direction, &[u8], Option<Verdict>) + 'a;
+/// Receives each frame of a [`pump`]: its metadata, bytes and what happened to it (direction,
+/// the stack's verdict for received frames, the responder switches at that moment).
+pub type FrameVisitor<'a> = dyn FnMut(RxMeta, FrameNote, &[u8]) + 'a;
 
 /// One wake-up of the capture loop, shared by the capture thread and lockstep runs (tests, the
 /// lesson recorder): wait up to `timeout` for a batch, run each frame through the stack, give
 /// `keep` each received frame and then the replies it caused (wire order), then send the
 /// replies. Returns the number of frames received.
+///
+/// A frame that carries ringside's recorded note (`meta.note`, from a pcapng ringside wrote)
+/// keeps its recorded direction: one ringside sent is shown as sent, never judged. With
+/// `mode.recorded_verdicts` the stack takes the recorded responder switches before judging a
+/// received one (so its ARP cache and timers follow what happened), and the recorded verdict is
+/// the one shown.
 pub fn pump(
     link: &mut dyn Link,
     stack: &mut Stack,
@@ -469,13 +536,41 @@ pub fn pump(
     outbox.clear();
     let own_mac = stack.config().mac;
     let got = link.recv_batch(timeout, &mut |frame, meta| {
-        if mode.recorded && sent_by(own_mac, frame) {
-            keep(meta, Direction::Out, frame, None);
+        let switches = |stack: &Stack| Responders {
+            arp: stack.arp_responder(),
+            icmp: stack.icmp_responder(),
+        };
+        let sent = match meta.note {
+            Some(n) => n.dir == Direction::Out,
+            None => mode.recorded && sent_by(own_mac, frame),
+        };
+        if sent {
+            let responders = match meta.note {
+                Some(n) if mode.recorded_verdicts => n.responders,
+                _ => switches(stack),
+            };
+            let note = FrameNote {
+                dir: Direction::Out,
+                verdict: None,
+                responders,
+            };
+            keep(meta, note, frame);
             return;
         }
+        let recorded = meta.note.filter(|_| mode.recorded_verdicts);
+        if let Some(n) = recorded {
+            stack.set_arp_responder(n.responders.arp);
+            stack.set_icmp_responder(n.responders.icmp);
+        }
         let before = outbox.len();
-        let verdict = stack.handle_frame(meta.clock, frame, meta.csum_not_ready, outbox);
-        keep(meta, Direction::In, frame, Some(verdict));
+        let judged = stack.handle_frame(meta.clock, frame, meta.csum_not_ready, outbox);
+        let note = FrameNote {
+            dir: Direction::In,
+            // A note from a newer ringside may name a verdict this one does not know.
+            verdict: Some(recorded.and_then(|n| n.verdict).unwrap_or(judged)),
+            responders: switches(stack),
+        };
+        keep(meta, note, frame);
         if !mode.show_replies {
             return;
         }
@@ -485,8 +580,14 @@ pub fn pump(
                 clock: meta.clock,
                 orig_len: reply.len() as u32,
                 csum_not_ready: false,
+                note: None,
             };
-            keep(out, Direction::Out, reply, None);
+            let note = FrameNote {
+                dir: Direction::Out,
+                verdict: None,
+                responders: note.responders,
+            };
+            keep(out, note, reply);
         }
     });
     let got = got.map_err(|e| PumpError::Receive(link.describe(), e))?;

@@ -11,6 +11,8 @@ pub mod cli;
 pub mod lessons;
 pub mod link;
 pub mod pcap;
+pub mod pcapng_write;
+pub mod recorded;
 pub mod stack;
 pub mod ui;
 pub mod wire;

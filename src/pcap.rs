@@ -1,12 +1,15 @@
-//! Capture files: read pcap and pcapng (streaming, a frame at a time), write pcap.
+//! Capture files: read pcap and pcapng (streaming, a frame at a time), write pcap
+//! ([`crate::pcapng_write`] writes pcapng with ringside's recorded verdicts).
 //!
 //! Reading never loads the file: pcap-file parses through a fixed 8 MB buffer, so a length field
 //! that lies cannot make it allocate more. Only Ethernet captures are accepted (ringside's stack
 //! speaks Ethernet); a file cut short is read up to its last whole frame and the reader says where
 //! it stopped.
 use crate::capture::FrameSink;
+use crate::recorded::FrameNote;
 use anyhow::{bail, Context};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapReader, PcapWriter};
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketOption;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use pcap_file::{DataLink, TsResolution};
@@ -23,6 +26,8 @@ pub struct FileFrame<'a> {
     pub ts: Duration,
     pub data: &'a [u8],
     pub orig_len: u32,
+    /// ringside's recorded note from the frame's pcapng comment, if it has one.
+    pub note: Option<FrameNote>,
 }
 
 /// Why reading ended before the end of the file.
@@ -158,6 +163,7 @@ impl CaptureReader {
                     ts: timestamp,
                     orig_len,
                     data: borrowed(data),
+                    note: None,
                 })),
                 Some(Err(e)) => Err(describe_error(&e)),
             },
@@ -189,25 +195,36 @@ impl CaptureReader {
                         let raw = epb.timestamp.as_nanos() as u64;
                         frame.clear();
                         frame.extend_from_slice(&epb.data);
-                        Some((unit.to_duration(raw), epb.original_len))
+                        // Only ringside's own note is kept, parsed: a comment can be huge or
+                        // hold control bytes, and none of its text reaches the screen.
+                        let note = epb.options.iter().find_map(|o| match o {
+                            EnhancedPacketOption::Comment(c) => FrameNote::parse(c),
+                            _ => None,
+                        });
+                        Some((unit.to_duration(raw), epb.original_len, note))
                     }
                     Some(Ok(Block::SimplePacket(spb))) => {
                         frame.clear();
                         frame.extend_from_slice(&spb.data);
-                        Some((Duration::ZERO, spb.original_len))
+                        Some((Duration::ZERO, spb.original_len, None))
                     }
                     Some(Ok(Block::Packet(pb))) => {
                         frame.clear();
                         frame.extend_from_slice(&pb.data);
-                        Some((TsUnit::MICRO.to_duration(pb.timestamp), pb.original_len))
+                        Some((
+                            TsUnit::MICRO.to_duration(pb.timestamp),
+                            pb.original_len,
+                            None,
+                        ))
                     }
                     Some(Ok(_)) => None, // statistics, name resolution, sections: nothing to show
                 };
-                if let Some((ts, orig_len)) = found {
+                if let Some((ts, orig_len, note)) = found {
                     break Ok(Some(FileFrame {
                         ts,
                         orig_len,
                         data: frame,
+                        note,
                     }));
                 }
             },
@@ -402,8 +419,15 @@ impl PcapRecorder {
     }
 }
 
+/// Classic pcap has no room for the note: the frame alone is written.
 impl FrameSink for PcapRecorder {
-    fn write_frame(&mut self, ts: Duration, data: &[u8], orig_len: u32) -> std::io::Result<()> {
+    fn write_frame(
+        &mut self,
+        ts: Duration,
+        data: &[u8],
+        orig_len: u32,
+        _note: Option<&FrameNote>,
+    ) -> std::io::Result<()> {
         self.write(ts, data, orig_len)
     }
     fn finish(&mut self) -> std::io::Result<()> {

@@ -47,8 +47,8 @@ fn a_file_waits_for_a_slow_reader_and_nothing_is_lost() {
         poll_timeout: Duration::from_millis(5),
         ..CaptureOptions::default()
     };
-    let (got, st) = drain_all(opts, "udp-messages.pcap");
-    // udp-messages.pcap holds 7 frames; replies are not shown in replay.
+    let (got, st) = drain_all(opts, "udp-messages.pcapng");
+    // udp-messages.pcapng holds 7 frames; replies are not shown in replay.
     assert_eq!(got.len(), 7, "{got:?}");
     assert!(got.iter().all(|c| c.dir == Direction::In));
     assert_eq!(st.handoff_dropped, 0);
@@ -62,8 +62,8 @@ fn replies_follow_their_trigger_in_wire_order() {
         poll_timeout: Duration::from_millis(5),
         ..CaptureOptions::default()
     };
-    let (got, _) = drain_all(opts, "ping.pcap");
-    // ping.pcap: the stack answers the ARP request and pings; each answer comes right after its
+    let (got, _) = drain_all(opts, "ping.pcapng");
+    // ping.pcapng: the stack answers the ARP request and pings; each answer comes right after its
     // request, before the next received frame.
     for (i, c) in got.iter().enumerate() {
         if c.dir == Direction::Out {
@@ -84,7 +84,7 @@ fn replies_follow_their_trigger_in_wire_order() {
 
 #[test]
 fn a_full_channel_is_counted_not_waited_for() {
-    let link = PcapLink::open(&asset("fragments.pcap")).unwrap();
+    let link = PcapLink::open(&asset("fragments.pcapng")).unwrap();
     let opts = CaptureOptions {
         handoff_capacity: Some(1),
         poll_timeout: Duration::from_millis(5),
@@ -105,7 +105,7 @@ fn a_full_channel_is_counted_not_waited_for() {
 #[test]
 fn the_channel_is_bounded_in_bytes_too() {
     // Room for 10,000 frames but only 3,000 bytes: two 1514-byte fragments would not fit.
-    let link = PcapLink::open(&asset("fragments.pcap")).unwrap();
+    let link = PcapLink::open(&asset("fragments.pcapng")).unwrap();
     let opts = CaptureOptions {
         handoff_capacity: Some(10_000),
         handoff_bytes: 3_000,
@@ -129,7 +129,7 @@ fn the_channel_is_bounded_in_bytes_too() {
 
 #[test]
 fn a_recording_shows_what_ringside_sent_as_sent_not_as_input() {
-    // udp-exchange.pcap holds 4 frames from the peer and 3 that ringside sent (its MAC).
+    // udp-exchange.pcapng holds 4 frames from the peer and 3 that ringside sent (its MAC).
     let opts = CaptureOptions {
         handoff_capacity: Some(1024),
         lossless: true,
@@ -138,7 +138,7 @@ fn a_recording_shows_what_ringside_sent_as_sent_not_as_input() {
         poll_timeout: Duration::from_millis(5),
         ..CaptureOptions::default()
     };
-    let (got, st) = drain_all(opts, "udp-exchange.pcap");
+    let (got, st) = drain_all(opts, "udp-exchange.pcapng");
     let dirs: Vec<Direction> = got.iter().map(|c| c.dir).collect();
     use Direction::{In, Out};
     assert_eq!(dirs, [In, Out, In, In, Out, In, Out]);

@@ -111,7 +111,7 @@ fn bad_flags_are_one_line_and_exit_2() {
 
 #[test]
 fn a_good_capture_still_works() {
-    let asset = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/udp-exchange.pcap");
+    let asset = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/udp-exchange.pcapng");
     let o = Command::new(BIN)
         .args(["dump", asset.to_str().unwrap()])
         .output()

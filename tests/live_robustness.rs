@@ -342,7 +342,7 @@ fn corpora_replayed_live_leave_ringside_up_flat_and_answering() {
     let _serial = serial();
     let corpus = load_corpus();
     assert!(
-        corpus.files.iter().any(|(f, _)| f == "malformed.pcap"),
+        corpus.files.iter().any(|(f, _)| f == "malformed.pcapng"),
         "lesson captures missing: {:?}",
         corpus.files
     );

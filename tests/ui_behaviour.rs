@@ -213,6 +213,7 @@ fn frame(i: u32) -> Captured {
         data,
         csum_not_ready: false,
         verdict: None,
+        responders: Default::default(),
     }
 }
 

@@ -66,8 +66,9 @@ pub struct LiveArgs {
     #[arg(long, value_name = "US", default_value_t = 50)]
     pub linger_us: u64,
 
-    /// Record every frame received and sent to a pcap file (Ethernet).
-    #[arg(short = 'w', long = "write", value_name = "OUT.pcap")]
+    /// Record every frame received and sent (Ethernet): pcapng with ringside's verdict as each
+    /// frame's comment, or classic pcap without them when the name ends in .pcap.
+    #[arg(short = 'w', long = "write", value_name = "OUT.pcapng")]
     pub write: Option<PathBuf>,
 
     /// No terminal UI: log to stderr, print counters on Ctrl-C / SIGTERM.
@@ -237,17 +238,25 @@ fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
     Ok(Plan { cfg, link })
 }
 
-fn open_recorder(args: &LiveArgs) -> anyhow::Result<Option<Box<dyn FrameSink>>> {
+/// The `-w` file, in the format its name asks for (see [`crate::pcapng_write::CaptureFormat`]);
+/// a classic pcap gets a one-line note that it cannot hold the verdicts.
+fn open_recorder(
+    args: &LiveArgs,
+    host: &StackConfig,
+) -> anyhow::Result<Option<Box<dyn FrameSink>>> {
     let Some(path) = &args.write else {
         return Ok(None);
     };
-    let r = crate::pcap::PcapRecorder::create(path)?;
+    let r = crate::pcapng_write::Recorder::create(path, host)?;
+    if let Some(note) = r.format_note() {
+        eprintln!("ringside: note: {note}");
+    }
     Ok(Some(Box::new(r)))
 }
 
 pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     let Plan { cfg, link } = plan(&args)?;
-    let record = open_recorder(&args)?;
+    let record = open_recorder(&args, &cfg)?;
     if args.capture_only {
         return capture_only(link, record);
     }
@@ -518,7 +527,7 @@ fn capture_only(
             frames += 1;
             bytes += f.len() as u64;
             if let Some(r) = record.as_mut() {
-                if r.write_frame(meta.ts, f, meta.orig_len).is_err() {
+                if r.write_frame(meta.ts, f, meta.orig_len, None).is_err() {
                     record_errors += 1;
                 }
             }

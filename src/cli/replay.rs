@@ -1,9 +1,13 @@
 //! `ringside replay FILE`: browse a pcap/pcapng capture in the TUI. Frames go through the capture
 //! thread and a real stack, as fast as the file reads, so each frame's verdict is what ringside
-//! would have answered. The file is streamed, never read whole; the title shows loading progress.
+//! would have answered. A capture ringside wrote (pcapng with its notes, see [`crate::recorded`])
+//! shows the verdicts it recorded instead, as they happened; `J` reads the file again and judges
+//! every frame with the current settings (and back). The file is streamed, never read whole; the
+//! title shows loading progress and which verdicts are shown.
 use super::UsageError;
-use crate::capture::{self, CaptureOptions};
+use crate::capture::{self, CaptureHandle, CaptureOptions};
 use crate::link::pcap::PcapLink;
+use crate::pcap::CaptureReader;
 use crate::stack::{Stack, StackConfig};
 use crate::ui::{self, Mode, UiOptions};
 use clap::Args;
@@ -41,7 +45,7 @@ pub fn open(
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let link = PcapLink::new(super::open_capture(file)?);
+    let first = super::open_capture(file)?;
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"
@@ -49,23 +53,15 @@ pub fn open(
         )
         .into());
     }
-    let handle = capture::spawn(
-        Box::new(link),
-        Stack::new(cfg),
-        CaptureOptions {
-            // A file can wait for the screen: every frame is shown (the history budget bounds
-            // memory after that). The file already holds what the host sent: those frames show
-            // as sent, and the stack's fresh answers are not added as extra rows (the verdict
-            // column says what ringside would have done).
-            handoff_capacity: Some(65_536),
-            poll_timeout: Duration::from_millis(20),
-            lossless: true,
-            show_replies: false,
-            recorded: true,
-            ..CaptureOptions::default()
-        },
-    );
-    ui::run(
+    let handle = spawn(first, cfg.clone(), true);
+    let mut restart = |recorded_verdicts: bool| {
+        Ok(spawn(
+            super::open_capture(file)?,
+            cfg.clone(),
+            recorded_verdicts,
+        ))
+    };
+    ui::run_with_restart(
         handle,
         UiOptions {
             mode: Mode::Replay {
@@ -74,5 +70,33 @@ pub fn open(
             history_bytes: history_mb << 20,
             caption,
         },
+        Some(&mut restart),
     )
+}
+
+/// The capture thread over `reader` as `replay` runs it. `recorded_verdicts`: show the verdicts
+/// a capture ringside wrote carries (where it has them); false judges every frame again.
+pub fn spawn(reader: CaptureReader, cfg: StackConfig, recorded_verdicts: bool) -> CaptureHandle {
+    capture::spawn(
+        Box::new(PcapLink::new(reader)),
+        Stack::new(cfg),
+        replay_options(recorded_verdicts),
+    )
+}
+
+/// How `replay` runs the capture thread.
+pub fn replay_options(recorded_verdicts: bool) -> CaptureOptions {
+    CaptureOptions {
+        // A file can wait for the screen: every frame is shown (the history budget bounds
+        // memory after that). The file already holds what the host sent: those frames show
+        // as sent, and the stack's fresh answers are not added as extra rows (the verdict
+        // column says what ringside did, or would have done).
+        handoff_capacity: Some(65_536),
+        poll_timeout: Duration::from_millis(20),
+        lossless: true,
+        show_replies: false,
+        recorded: true,
+        recorded_verdicts,
+        ..CaptureOptions::default()
+    }
 }

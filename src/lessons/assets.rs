@@ -2,8 +2,12 @@
 //! `wire::build`, and every frame "ringside" sends in them is what the real `Stack` answered. So
 //! the captures show the stack's actual behaviour, and regenerate byte for byte
 //! (`ringside lesson --write-assets assets/`; a test checks the checked-in files are current).
+//! They are pcapng: each frame's comment records what ringside did with it (direction, verdict,
+//! responder switches), so `replay` shows what happened, not a fresh judgement.
+use crate::capture::Direction;
 use crate::link::sim::{run_lockstep, SimConfig, SimLan};
-use crate::pcap::PcapRecorder;
+use crate::pcapng_write::PcapNgRecorder;
+use crate::recorded::{FrameNote, Responders};
 use crate::stack::{Outbox, Stack, StackConfig};
 use crate::wire::build::{self, EthIp, Ipv4Datagram};
 use std::net::Ipv4Addr;
@@ -20,7 +24,7 @@ const EPOCH: u64 = 1_767_603_600;
 /// A capture being made: the peer's frames and what the stack answered, in time order.
 struct Scene {
     stack: Stack,
-    frames: Vec<(Duration, Vec<u8>)>,
+    frames: Vec<Frame>,
     now: Duration,
     ip_id: u16,
     outbox: Outbox,
@@ -51,12 +55,24 @@ impl Scene {
     /// The peer puts `frame` on the wire; the stack's answers follow 50 us later.
     fn peer_sends(&mut self, frame: Vec<u8>) {
         self.outbox.clear();
-        self.stack
+        let verdict = self
+            .stack
             .handle_frame(self.now, &frame, false, &mut self.outbox);
-        self.frames.push((self.now, frame));
+        let responders = Responders {
+            arp: self.stack.arp_responder(),
+            icmp: self.stack.icmp_responder(),
+        };
+        let note = |dir, verdict| FrameNote {
+            dir,
+            verdict,
+            responders,
+        };
+        self.frames
+            .push((self.now, frame, note(Direction::In, Some(verdict))));
         let reply_at = self.now + Duration::from_micros(50);
         for reply in self.outbox.iter() {
-            self.frames.push((reply_at, reply.to_vec()));
+            self.frames
+                .push((reply_at, reply.to_vec(), note(Direction::Out, None)));
         }
     }
 
@@ -280,7 +296,12 @@ fn arp_silent() -> Vec<Frame> {
     let epoch = Duration::from_secs(EPOCH);
     for (until, arp_on_after) in [(8, false), (32, true), (40, true)] {
         run_lockstep(&mut sim, &mut stack, Duration::from_secs(until), &mut |c| {
-            frames.push((epoch + c.ts, c.data))
+            let note = FrameNote {
+                dir: c.dir,
+                verdict: c.verdict,
+                responders: c.responders,
+            };
+            frames.push((epoch + c.ts, c.data, note))
         })
         .expect("the simulated LAN does not fail");
         stack.set_arp_responder(arp_on_after);
@@ -288,7 +309,8 @@ fn arp_silent() -> Vec<Frame> {
     frames
 }
 
-type Frame = (Duration, Vec<u8>);
+/// A frame of a capture: when, its bytes, and what ringside did with it.
+type Frame = (Duration, Vec<u8>, FrameNote);
 
 /// One lesson capture: its file name, what it shows, and how it is made.
 pub struct Asset {
@@ -300,38 +322,38 @@ pub struct Asset {
 /// Every generated capture.
 pub const ASSETS: &[Asset] = &[
     Asset {
-        name: "udp-exchange.pcap",
+        name: "udp-exchange.pcapng",
         shows: "ARP, then UDP to the print sink, the echo service and a closed port",
         make: || udp_exchange().frames,
     },
     Asset {
-        name: "udp-lengths.pcap",
+        name: "udp-lengths.pcapng",
         shows: "UDP length fields that tell the truth and that lie",
         make: || udp_lengths().frames,
     },
     Asset {
-        name: "arp-silent.pcap",
+        name: "arp-silent.pcapng",
         shows:
             "pings answered, ARP responder off, the peer's entry expiring, pings failing, recovery",
         make: arp_silent,
     },
     Asset {
-        name: "ping.pcap",
+        name: "ping.pcapng",
         shows: "ICMP echo: sizes, odd length, TTL 1, a bad checksum, a broadcast ping",
         make: || ping_variety().frames,
     },
     Asset {
-        name: "fragments.pcap",
+        name: "fragments.pcapng",
         shows: "a 4000-byte ping in three fragments, and the fragmented reply",
         make: || fragments().frames,
     },
     Asset {
-        name: "udp-messages.pcap",
+        name: "udp-messages.pcapng",
         shows: "UDP datagrams of 1 to 1400 bytes: each arrives whole",
         make: || udp_messages().frames,
     },
     Asset {
-        name: "malformed.pcap",
+        name: "malformed.pcapng",
         shows: "truncated, lying and wrong frames, each dropped with a reason",
         make: || malformed().frames,
     },
@@ -343,9 +365,9 @@ pub fn write_all(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for asset in ASSETS {
         let path = dir.join(asset.name);
-        let mut w = PcapRecorder::create(&path)?;
-        for (ts, f) in (asset.make)() {
-            w.write(ts, &f, f.len() as u32)?;
+        let mut w = PcapNgRecorder::create(&path, &StackConfig::default())?;
+        for (ts, f, note) in (asset.make)() {
+            w.write(ts, &f, f.len() as u32, Some(&note))?;
         }
         w.close()?;
         written.push(path);
@@ -360,7 +382,7 @@ mod tests {
     use crate::wire::dissect;
 
     fn frames_of(scene: Scene) -> Vec<Vec<u8>> {
-        scene.frames.into_iter().map(|(_, f)| f).collect()
+        scene.frames.into_iter().map(|(_, f, _)| f).collect()
     }
 
     #[test]
@@ -394,7 +416,7 @@ mod tests {
         let f = arp_silent();
         let info: Vec<(f64, String)> = f
             .iter()
-            .map(|(ts, d)| {
+            .map(|(ts, d, _)| {
                 (
                     (*ts - Duration::from_secs(EPOCH)).as_secs_f64(),
                     dissect(d).summary().info,

@@ -24,19 +24,19 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         number: 1,
         title: "Anatomy of a UDP datagram",
-        opens: Opens::Capture("udp-exchange.pcap"),
+        opens: Opens::Capture("udp-exchange.pcapng"),
         caption: "Lesson 1 · select frame 3 (j), Tab to the layers: MAC = link, IP = network, port = transport",
     },
     Lesson {
         number: 2,
         title: "Packed vs padded",
-        opens: Opens::Capture("udp-exchange.pcap"),
+        opens: Opens::Capture("udp-exchange.pcapng"),
         caption: "Lesson 2 · frame 3, v for the C struct: 42 bytes on the wire, 44 with natural alignment",
     },
     Lesson {
         number: 3,
         title: "Flexible payloads and lying lengths",
-        opens: Opens::Capture("udp-lengths.pcap"),
+        opens: Opens::Capture("udp-lengths.pcapng"),
         caption: "Lesson 3 · the UDP length says where the payload ends: n steps through truth, then lies",
     },
     Lesson {
@@ -48,13 +48,13 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         number: 5,
         title: "ICMP echo, checksums and TTL",
-        opens: Opens::Capture("ping.pcap"),
+        opens: Opens::Capture("ping.pcapng"),
         caption: "Lesson 5 · n steps: odd length (seq 3), TTL 1 (seq 5), bad checksum (seq 6), broadcast (7)",
     },
     Lesson {
         number: 6,
         title: "MTU 1500 vs IPv4's 65,535: fragments",
-        opens: Opens::Capture("fragments.pcap"),
+        opens: Opens::Capture("fragments.pcapng"),
         caption: "Lesson 6 · a 4000-byte ping in 3 fragments: watch offset, MF, and the reply fragmented back",
     },
     Lesson {
@@ -66,7 +66,7 @@ pub const LESSONS: &[Lesson] = &[
     Lesson {
         number: 8,
         title: "UDP keeps message boundaries, and nothing else",
-        opens: Opens::Capture("udp-messages.pcap"),
+        opens: Opens::Capture("udp-messages.pcapng"),
         caption: "Lesson 8 · each datagram arrives whole (1, 21, 1400 bytes); the two \"same\" are indistinguishable",
     },
 ];

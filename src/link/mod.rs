@@ -22,6 +22,9 @@ pub struct RxMeta {
     /// The sender's kernel left the L4 checksum to "hardware" (veth CHECKSUM_PARTIAL,
     /// TP_STATUS_CSUMNOTREADY): the checksum field is not computed yet, so it is neither good nor bad.
     pub csum_not_ready: bool,
+    /// What ringside recorded about this frame when it wrote the capture (pcapng comments);
+    /// None for live links and foreign captures.
+    pub note: Option<crate::recorded::FrameNote>,
 }
 
 /// Counters and gauges a backend keeps about itself (the kernel's, where it has them).

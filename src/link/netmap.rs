@@ -534,6 +534,7 @@ mod device {
                                 clock,
                                 orig_len: f.len() as u32,
                                 csum_not_ready: false,
+                                note: None,
                             },
                         );
                     })

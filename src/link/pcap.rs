@@ -61,6 +61,7 @@ impl Link for PcapLink {
                     clock: self.now,
                     orig_len: f.orig_len,
                     csum_not_ready: false,
+                    note: f.note,
                 },
             );
             n += 1;

@@ -579,6 +579,7 @@ impl Link for SimLan {
                     clock: ts,
                     orig_len: f.len() as u32,
                     csum_not_ready: false,
+                    note: None,
                 },
             );
             n += 1;
@@ -646,14 +647,15 @@ pub fn run_lockstep(
             &mut outbox,
             timeout,
             PumpMode::default(),
-            &mut |meta, dir, data, verdict| {
+            &mut |meta, note, data| {
                 sink(Captured {
                     ts: meta.ts,
-                    dir,
+                    dir: note.dir,
                     data: data.to_vec(),
                     orig_len: meta.orig_len,
                     csum_not_ready: meta.csum_not_ready,
-                    verdict,
+                    verdict: note.verdict,
+                    responders: note.responders,
                 })
             },
         )

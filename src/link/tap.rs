@@ -117,6 +117,7 @@ impl Link for Tap {
                 clock: super::monotonic_clock(),
                 orig_len: n as u32,
                 csum_not_ready: false,
+                note: None,
             };
             on_frame(&self.buf[..n], meta);
             handed += 1;

@@ -48,6 +48,8 @@ pub enum Action {
     Faster,
     Slower,
     WritePcap,
+    /// Replay: switch between the recorded verdicts and judging the frames again.
+    Rejudge,
     ToggleHelp,
     CycleSide,
     /// Typing into the filter prompt.
@@ -135,6 +137,8 @@ pub struct App {
     controls_sent: u64,
     /// Set by `w`; the run loop writes the file and reports back.
     pub write_requested: bool,
+    /// Set by `J` in a replay; the run loop reads the file again (see [`App::restart`]).
+    pub rejudge_requested: bool,
     /// Added to every timestamp written by `w`. The demo's simulated clock starts at 0, which a
     /// pcap would date 1 January 1970, so for the demo this is the wall-clock time (since the
     /// Unix epoch) it started: its pcaps carry real dates, frames as far apart as on screen.
@@ -186,6 +190,7 @@ impl App {
             controls: Vec::new(),
             controls_sent: 0,
             write_requested: false,
+            rejudge_requested: false,
             pcap_epoch,
             quit: false,
             page: 10,
@@ -230,6 +235,22 @@ impl App {
         } else if self.selected.is_none() {
             self.selected = self.view_no(0);
         }
+    }
+
+    /// Start over with an empty history, for a capture read again from its start (`J`): frame
+    /// numbers restart at 1; the filter, panes and side view stay.
+    pub fn restart(&mut self) {
+        self.history = History::new(self.history.budget());
+        self.rows.clear();
+        self.matches.clear();
+        self.pps.clear();
+        self.selected = None;
+        self.sel_no = None;
+        self.frozen = None;
+        self.list_top = 0;
+        self.field = 0;
+        self.status = Status::default();
+        self.controls_sent = 0;
     }
 
     /// Take the capture thread's snapshot. While controls this UI sent are not applied yet, the
@@ -600,6 +621,19 @@ impl App {
                 None => self.say("speed applies to the simulated LAN (ringside demo)", true),
             },
             Action::WritePcap => self.write_requested = true,
+            Action::Rejudge => match self.mode {
+                Mode::Replay { .. } if self.status.notes_seen > 0 || !self.status.recorded_verdicts => {
+                    self.rejudge_requested = true
+                }
+                Mode::Replay { .. } => self.say(
+                    "this capture has no recorded verdicts: they are judged with the current settings already",
+                    true,
+                ),
+                _ => self.say(
+                    "J applies to a replay: recorded verdicts or judged again",
+                    true,
+                ),
+            },
             Action::CycleSide => {
                 self.side = match self.side {
                     SideView::Hex => SideView::Struct,

@@ -3,6 +3,7 @@
 //! budget is exceeded the oldest frames (and then their chunks) are evicted. Frame numbers never
 //! change and never repeat, so a selection survives eviction of older frames.
 use crate::capture::{Captured, Direction};
+use crate::recorded::Responders;
 use crate::stack::Verdict;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -13,6 +14,8 @@ pub struct Entry {
     pub ts: Duration,
     pub dir: Direction,
     pub verdict: Option<Verdict>,
+    /// The responder switches when the frame was handled (written by `w` as its comment).
+    pub responders: Responders,
     pub orig_len: u32,
     pub csum_not_ready: bool,
     chunk: u64,
@@ -62,14 +65,19 @@ impl History {
 
     /// Store a frame; returns its number.
     pub fn push(&mut self, c: &Captured) -> u64 {
-        self.push_parts(
+        let no = self.push_parts(
             c.ts,
             c.dir,
             c.verdict,
             c.orig_len,
             c.csum_not_ready,
             &c.data,
-        )
+        );
+        // The newest frame is never evicted.
+        if let Some(e) = self.entries.back_mut() {
+            e.responders = c.responders;
+        }
+        no
     }
 
     pub fn push_parts(
@@ -100,6 +108,7 @@ impl History {
             ts,
             dir,
             verdict,
+            responders: Responders::default(),
             orig_len,
             csum_not_ready,
             chunk: self.first_chunk + chunk_idx as u64,

@@ -20,7 +20,8 @@ pub mod structview;
 pub mod text;
 
 use crate::capture::{CaptureHandle, Status};
-use crate::pcap::PcapRecorder;
+use crate::pcapng_write::Recorder;
+use crate::recorded::FrameNote;
 use app::{App, SideView};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Color, Style};
@@ -145,7 +146,8 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
 }
 
-/// `ringside-YYYYmmdd-HHMMSS.pcap` in local time (UTC when the zone is unknown).
+/// `ringside-YYYYmmdd-HHMMSS.pcapng` in local time (UTC when the zone is unknown): pcapng, so
+/// each frame keeps ringside's verdict as its comment.
 pub fn default_pcap_name() -> String {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -157,10 +159,10 @@ pub fn default_pcap_name() -> String {
     // SAFETY: both pointers are to valid, owned values; localtime_r writes only `tm`.
     let ok = unsafe { !libc::localtime_r(&tt, &mut tm).is_null() };
     if !ok {
-        return format!("ringside-{t}.pcap");
+        return format!("ringside-{t}.pcapng");
     }
     format!(
-        "ringside-{:04}{:02}{:02}-{:02}{:02}{:02}.pcap",
+        "ringside-{:04}{:02}{:02}-{:02}{:02}{:02}.pcapng",
         tm.tm_year + 1900,
         tm.tm_mon + 1,
         tm.tm_mday,
@@ -170,12 +172,32 @@ pub fn default_pcap_name() -> String {
     )
 }
 
-/// Write every frame in the history to a pcap file; returns how many. Timestamps are shifted by
-/// [`App::pcap_epoch`] (the demo's start), so a demo's pcap is dated today, not 1970.
+/// Write every frame in the history to a capture file; returns how many. The name picks the
+/// format ([`crate::pcapng_write::CaptureFormat`]): pcapng keeps each frame's direction, verdict
+/// and responder switches as its comment, classic `.pcap` only the frames. Timestamps are
+/// shifted by [`App::pcap_epoch`] (the demo's start), so a demo's capture is dated today, not
+/// 1970.
 pub fn write_history(app: &App, path: &Path) -> anyhow::Result<u64> {
-    let mut rec = PcapRecorder::create(path)?;
+    let mut rec = Recorder::create(path, &app.status.host)?;
+    // A replay judged again says what ringside would have done, not what happened: its frames
+    // are written without notes (a replay showing recorded verdicts passes them on).
+    let notes = match app.mode {
+        Mode::Replay { .. } => app.status.recorded_verdicts && app.status.notes_seen > 0,
+        _ => true,
+    };
     for fr in app.history.iter() {
-        rec.write(app.pcap_epoch + fr.entry.ts, fr.data, fr.entry.orig_len)?;
+        let note = FrameNote {
+            dir: fr.entry.dir,
+            verdict: fr.entry.verdict,
+            responders: fr.entry.responders,
+        };
+        let note = notes.then_some(&note);
+        rec.write(
+            app.pcap_epoch + fr.entry.ts,
+            fr.data,
+            fr.entry.orig_len,
+            note,
+        )?;
     }
     rec.close()?;
     Ok(rec.frames())
@@ -214,12 +236,29 @@ impl Drop for TerminalGuard {
 }
 
 /// Run the TUI until the user quits. Consumes frames from `capture` and sends it controls.
-pub fn run(mut capture: CaptureHandle, opts: UiOptions) -> anyhow::Result<()> {
+pub fn run(capture: CaptureHandle, opts: UiOptions) -> anyhow::Result<()> {
+    run_with_restart(capture, opts, None)
+}
+
+/// Starts a replay's capture again from the file's start: `true` shows the recorded verdicts,
+/// `false` judges every frame with the current settings (`J`).
+pub type Restart<'a> = &'a mut dyn FnMut(bool) -> anyhow::Result<CaptureHandle>;
+
+/// [`run`], with a way to read the source again for `J` (a replay).
+pub fn run_with_restart(
+    mut capture: CaptureHandle,
+    opts: UiOptions,
+    mut restart: Option<Restart<'_>>,
+) -> anyhow::Result<()> {
     use ratatui::crossterm::event;
-    let frames = capture
-        .frames
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("the capture was started without a UI channel"))?;
+    let take_frames = |c: &mut CaptureHandle| {
+        c.frames
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("the capture was started without a UI channel"))
+    };
+    let mut frames = take_frames(&mut capture)?;
+    // What the replay shows now: recorded verdicts (where the capture has them) or judged again.
+    let mut recorded_view = true;
     let mut app = App::new(opts.mode, opts.history_bytes);
     app.caption = opts.caption;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -264,6 +303,27 @@ pub fn run(mut capture: CaptureHandle, opts: UiOptions) -> anyhow::Result<()> {
                     capture.control(c);
                 }
                 handle_write(&mut app, &cwd);
+                if std::mem::take(&mut app.rejudge_requested) {
+                    if let Some(r) = restart.as_mut() {
+                        recorded_view = !recorded_view;
+                        let recorded = recorded_view;
+                        let mut fresh = r(recorded)?;
+                        let fresh_frames = take_frames(&mut fresh)?;
+                        // The old thread may wait for room in its channel: drop our end first.
+                        drop(std::mem::replace(&mut frames, fresh_frames));
+                        std::mem::replace(&mut capture, fresh).stop();
+                        app.restart();
+                        app.message = Some(app::Message {
+                            text: if recorded {
+                                "showing the verdicts recorded in the capture".into()
+                            } else {
+                                "judging every frame again with the current settings".into()
+                            },
+                            error: false,
+                        });
+                        break;
+                    }
+                }
                 if app.quit {
                     return Ok(());
                 }

@@ -38,10 +38,20 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
         }
         Mode::Live { interface } => format!("ringside live · {}", clean(interface)),
         Mode::Replay { file } => {
-            let mut t = format!(
-                "ringside replay {} · verdicts show what ringside would have answered",
-                clean(file)
-            );
+            // A capture ringside wrote carries its verdicts (see crate::recorded).
+            let on_off = |on: bool| if on { "on" } else { "off" };
+            let verdicts = if !s.recorded_verdicts && s.notes_seen > 0 {
+                format!(
+                    "judged again: ARP {} ICMP {} (J: recorded verdicts)",
+                    on_off(s.arp_responder),
+                    on_off(s.icmp_responder)
+                )
+            } else if s.notes_seen > 0 {
+                "recorded verdicts: what ringside did (J: judge again)".to_string()
+            } else {
+                "verdicts show what ringside would have answered".to_string()
+            };
+            let mut t = format!("ringside replay {} · {verdicts}", clean(file));
             if let Some((done, total)) = s.progress {
                 if !s.finished && total > 0 {
                     t.push_str(&format!(" · loading {}%", (done.min(total) * 100) / total));

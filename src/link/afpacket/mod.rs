@@ -408,6 +408,7 @@ impl AfPacket {
             clock: super::monotonic_clock(),
             orig_len: f.len,
             csum_not_ready: f.csum_not_ready(),
+            note: None,
         };
         *counters.0 += 1;
         if let Some(tag) = f.vlan {
