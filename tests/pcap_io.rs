@@ -1,6 +1,10 @@
 //! Capture files in and out: what tshark writes we read, what we write tshark reads, and files
 //! that are cut short, lie about lengths, or carry another link type are handled with a message.
+use ringside::capture::Direction;
 use ringside::pcap::{CaptureReader, PcapRecorder};
+use ringside::pcapng_write::{CaptureFormat, Recorder};
+use ringside::recorded::{FrameNote, Responders};
+use ringside::stack::StackConfig;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -163,4 +167,123 @@ fn tshark_opens_what_we_write_and_we_read_its_pcapng() {
     assert_eq!(stopped, None);
     assert_eq!(got.len(), frames().len());
     assert_eq!(got[2].0, Duration::new(1_700_000_002, 123_456_000));
+}
+
+/// A note for frame `i` of [`frames`]: in/out alternating, with a verdict on received ones.
+fn note(i: usize) -> FrameNote {
+    use ringside::stack::{Answer, DropReason, Verdict};
+    let dir = if i.is_multiple_of(2) {
+        Direction::In
+    } else {
+        Direction::Out
+    };
+    let verdict = match (dir, i % 4) {
+        (Direction::Out, _) => None,
+        (_, 0) => Some(Verdict::Answered(Answer::ArpReply)),
+        _ => Some(Verdict::NoReply(DropReason::ArpResponderOff)),
+    };
+    FrameNote {
+        dir,
+        verdict,
+        responders: Responders {
+            arp: i.is_multiple_of(4),
+            icmp: true,
+        },
+    }
+}
+
+#[test]
+fn the_file_name_picks_the_format_and_pcapng_keeps_times_lengths_and_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = StackConfig::default();
+    for (name, format) in [
+        ("a.pcapng", CaptureFormat::PcapNg),
+        ("a.PCAP", CaptureFormat::Pcap),
+        ("a.pcap", CaptureFormat::Pcap),
+        ("capture", CaptureFormat::PcapNg),
+    ] {
+        assert_eq!(CaptureFormat::for_path(Path::new(name)), format, "{name}");
+    }
+    let p = dir.path().join("a.pcapng");
+    let mut w = Recorder::create(&p, &host).unwrap();
+    assert_eq!(w.format_note(), None);
+    for (i, f) in frames().iter().enumerate() {
+        // Nanoseconds survive (if_tsresol 9); orig_len may exceed what was kept.
+        let ts = Duration::new(1_700_000_000 + i as u64, 123_456_789);
+        w.write(ts, f, f.len() as u32 + 100, Some(&note(i)))
+            .unwrap();
+    }
+    w.close().unwrap();
+    assert_eq!(&std::fs::read(&p).unwrap()[..4], &[0x0a, 0x0d, 0x0d, 0x0a]);
+    let mut r = CaptureReader::open(&p).unwrap();
+    let mut i = 0;
+    while let Some(f) = r.next_frame().unwrap() {
+        assert_eq!(f.data, &frames()[i][..]);
+        assert_eq!(f.ts, Duration::new(1_700_000_000 + i as u64, 123_456_789));
+        assert_eq!(f.orig_len, f.data.len() as u32 + 100);
+        assert_eq!(f.note, Some(note(i)), "frame {i}");
+        i += 1;
+    }
+    assert_eq!(i, frames().len());
+}
+
+/// A pcapng with one frame per comment, written by pcap-file directly (any tool could).
+fn pcapng_with_comments(path: &Path, comments: &[String]) {
+    use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+    use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
+    use pcap_file::pcapng::PcapNgWriter;
+    use std::borrow::Cow;
+    let mut w = PcapNgWriter::new(std::fs::File::create(path).unwrap()).unwrap();
+    w.write_pcapng_block(InterfaceDescriptionBlock {
+        linktype: pcap_file::DataLink::ETHERNET,
+        snaplen: 0,
+        options: vec![],
+    })
+    .unwrap();
+    let data = frames()[0].clone();
+    for c in comments {
+        w.write_pcapng_block(EnhancedPacketBlock {
+            interface_id: 0,
+            timestamp: Duration::from_secs(1),
+            original_len: data.len() as u32,
+            data: Cow::Borrowed(&data),
+            options: vec![EnhancedPacketOption::Comment(Cow::Borrowed(c))],
+        })
+        .unwrap();
+    }
+}
+
+#[test]
+fn huge_hostile_and_foreign_comments_are_frames_without_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.pcapng");
+    let comments = vec![
+        // An option is at most 65,535 bytes (its length is 16 bits).
+        format!("ringside: dir=in verdict=arp_reply {}", "x".repeat(65_000)),
+        "ringside: dir=\u{1b}[2J verdict=arp_reply".to_string(),
+        "\u{7}\u{1b}]0;pwned\u{7}".to_string(),
+        "taken at the lab bench".to_string(),
+        "ringside: dir=out arp=off icmp=on".to_string(),
+    ];
+    pcapng_with_comments(&p, &comments);
+    let mut r = CaptureReader::open(&p).unwrap();
+    let mut notes = Vec::new();
+    while let Some(f) = r.next_frame().unwrap() {
+        assert_eq!(f.data, &frames()[0][..]);
+        notes.push(f.note);
+    }
+    assert!(r.stopped().is_none(), "{:?}", r.stopped());
+    assert_eq!(notes.len(), comments.len());
+    assert_eq!(&notes[..4], &[None, None, None, None]);
+    assert_eq!(
+        notes[4],
+        Some(FrameNote {
+            dir: Direction::Out,
+            verdict: None,
+            responders: Responders {
+                arp: false,
+                icmp: true
+            }
+        })
+    );
 }
