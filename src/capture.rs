@@ -352,7 +352,7 @@ impl Worker {
             } = &mut self;
             // Record and hand over one frame; allocates only when there is a UI to hand it to.
             let mut keep = |meta: RxMeta, note: FrameNote, data: &[u8]| {
-                if meta.note.is_some() {
+                if meta.note.is_some() && mode.recorded {
                     *notes_seen += 1;
                 }
                 match (note.dir, note.verdict) {
@@ -520,8 +520,8 @@ pub type FrameVisitor<'a> = dyn FnMut(RxMeta, FrameNote, &[u8]) + 'a;
 /// `keep` each received frame and then the replies it caused (wire order), then send the
 /// replies. Returns the number of frames received.
 ///
-/// A frame that carries ringside's recorded note (`meta.note`, from a pcapng ringside wrote)
-/// keeps its recorded direction: one ringside sent is shown as sent, never judged. With
+/// In a recording (`mode.recorded`), a frame that carries ringside's note (`meta.note`, from a
+/// pcapng ringside wrote) keeps its recorded direction: one ringside sent is shown as sent, never judged. With
 /// `mode.recorded_verdicts` the stack takes the recorded responder switches before judging a
 /// received one (so its ARP cache and timers follow what happened), and the recorded verdict is
 /// the one shown.
@@ -540,12 +540,14 @@ pub fn pump(
             arp: stack.arp_responder(),
             icmp: stack.icmp_responder(),
         };
-        let sent = match meta.note {
+        // Notes count only where the source is a recording (`mode.recorded`).
+        let note = meta.note.filter(|_| mode.recorded);
+        let sent = match note {
             Some(n) => n.dir == Direction::Out,
             None => mode.recorded && sent_by(own_mac, frame),
         };
         if sent {
-            let responders = match meta.note {
+            let responders = match note {
                 Some(n) if mode.recorded_verdicts => n.responders,
                 _ => switches(stack),
             };
@@ -557,7 +559,7 @@ pub fn pump(
             keep(meta, note, frame);
             return;
         }
-        let recorded = meta.note.filter(|_| mode.recorded_verdicts);
+        let recorded = note.filter(|_| mode.recorded_verdicts);
         if let Some(n) = recorded {
             stack.set_arp_responder(n.responders.arp);
             stack.set_icmp_responder(n.responders.icmp);
