@@ -1,6 +1,7 @@
 //! A capture ringside wrote carries what ringside did: tshark shows the per-frame comments, and
 //! `replay` shows the recorded verdicts (lesson 4's ARP failure as it happened) until `J` judges
 //! the frames again. Plain pcap files are judged as before.
+mod ui_support;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use ringside::capture::{Captured, Status};
@@ -363,4 +364,42 @@ fn the_replay_screen_says_which_verdicts_it_shows_and_j_switches() {
     let s = wait_for("recorded verdicts");
     assert!(s.contains("recorded verdicts"), "{s}");
     tmux(&["send-keys", "-t", "v", "q"]);
+}
+
+/// `w` in the demo records what happened on screen: ARP switched off, requests unanswered.
+#[test]
+fn w_in_the_demo_records_each_frames_verdict_and_the_switches() {
+    let mut l = ui_support::Lesson::with(ringside::link::sim::SimConfig {
+        arp_timeout: Duration::from_secs(10),
+        ..Default::default()
+    });
+    l.run_until(5.0);
+    l.press(Action::ToggleArp);
+    l.run_until(40.0);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo.pcapng");
+    write_history(&l.app, &out).unwrap();
+    let file = frames_with_notes(&out);
+    assert_eq!(file.len(), l.app.history.len());
+    for (i, (data, note)) in file.iter().enumerate() {
+        let fr = l
+            .app
+            .history
+            .get(l.app.history.first_no() + i as u64)
+            .unwrap();
+        let note = note.expect("every frame has a note");
+        assert_eq!(data, fr.data);
+        assert_eq!((note.dir, note.verdict), (fr.entry.dir, fr.entry.verdict));
+    }
+    let off: Vec<_> = file
+        .iter()
+        .filter_map(|(_, n)| *n)
+        .filter(|n| n.verdict == Some(OFF))
+        .collect();
+    assert!(!off.is_empty(), "the unanswered requests are recorded");
+    assert!(off.iter().all(|n| !n.responders.arp && n.responders.icmp));
+    assert!(
+        file.iter().any(|(_, n)| n.unwrap().responders.arp),
+        "before `a`"
+    );
 }

@@ -238,25 +238,30 @@ fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
     Ok(Plan { cfg, link })
 }
 
-/// The `-w` file, in the format its name asks for (see [`crate::pcapng_write::CaptureFormat`]);
-/// a classic pcap gets a one-line note that it cannot hold the verdicts.
+/// Where `-w` frames go.
+type Recording = Box<dyn FrameSink>;
+
+/// The `-w` file, in the format its name asks for (see [`crate::pcapng_write::CaptureFormat`]),
+/// and for a classic pcap the one-line note that it cannot hold the verdicts (printed now, and
+/// again after the screen closes, which would hide it).
 fn open_recorder(
     args: &LiveArgs,
     host: &StackConfig,
-) -> anyhow::Result<Option<Box<dyn FrameSink>>> {
+) -> anyhow::Result<(Option<Recording>, Option<String>)> {
     let Some(path) = &args.write else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let r = crate::pcapng_write::Recorder::create(path, host)?;
-    if let Some(note) = r.format_note() {
-        eprintln!("ringside: note: {note}");
+    let note = r.format_note().map(|n| format!("ringside: note: {n}"));
+    if let Some(n) = &note {
+        eprintln!("{n}");
     }
-    Ok(Some(Box::new(r)))
+    Ok((Some(Box::new(r)), note))
 }
 
 pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     let Plan { cfg, link } = plan(&args)?;
-    let record = open_recorder(&args, &cfg)?;
+    let (record, format_note) = open_recorder(&args, &cfg)?;
     if args.capture_only {
         return capture_only(link, record);
     }
@@ -273,7 +278,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
                 ..CaptureOptions::default()
             },
         );
-        return crate::ui::run(
+        let ran = crate::ui::run(
             handle,
             crate::ui::UiOptions {
                 mode: crate::ui::Mode::Live {
@@ -283,6 +288,10 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
                 caption: None,
             },
         );
+        if let Some(n) = format_note {
+            eprintln!("{n}");
+        }
+        return ran;
     }
 
     install_signal_handlers();

@@ -216,7 +216,7 @@ pub fn handle_write(app: &mut App, dir: &Path) {
             error: false,
         },
         Err(e) => app::Message {
-            text: format!("could not write the pcap: {e:#}"),
+            text: format!("could not write the capture: {e:#}"),
             error: true,
         },
     });
