@@ -305,10 +305,20 @@ pub fn run_with_restart(
                 handle_write(&mut app, &cwd);
                 if std::mem::take(&mut app.rejudge_requested) {
                     if let Some(r) = restart.as_mut() {
-                        recorded_view = !recorded_view;
-                        let recorded = recorded_view;
-                        let mut fresh = r(recorded)?;
-                        let fresh_frames = take_frames(&mut fresh)?;
+                        let recorded = !recorded_view;
+                        // The file may be gone since: say so and keep what is on screen.
+                        let fresh = r(recorded).and_then(|mut c| Ok((take_frames(&mut c)?, c)));
+                        let (fresh_frames, fresh) = match fresh {
+                            Ok(f) => f,
+                            Err(e) => {
+                                app.message = Some(app::Message {
+                                    text: format!("cannot read the capture again: {e:#}"),
+                                    error: true,
+                                });
+                                continue;
+                            }
+                        };
+                        recorded_view = recorded;
                         // The old thread may wait for room in its channel: drop our end first.
                         drop(std::mem::replace(&mut frames, fresh_frames));
                         std::mem::replace(&mut capture, fresh).stop();
