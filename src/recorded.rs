@@ -163,7 +163,7 @@ pub fn section_comment(host: &StackConfig) -> String {
     let m = host.mac;
     format!(
         "Recorded by ringside {} (a user-space network stack) as {}/{} {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}. \
-         Each packet comment says what ringside did: \
+         A frame's comment starting \"ringside:\" says what ringside did with it: \
          \"ringside: dir=in|out [verdict=NAME] arp=on|off icmp=on|off\".",
         env!("CARGO_PKG_VERSION"),
         host.ip,
