@@ -353,16 +353,24 @@ fn the_replay_screen_says_which_verdicts_it_shows_and_j_switches() {
     };
     let s = wait_for("loaded");
     assert!(
-        s.contains("recorded verdicts") && s.contains("loaded"),
+        s.contains("recorded verdicts: what ringside did") && s.contains("loaded"),
         "{s}"
     );
-    assert!(no_reply_on_status_bar(&s) > 0, "{s}");
+    let recorded_no_reply = no_reply_on_status_bar(&s);
+    assert!(recorded_no_reply > 0, "{s}");
     tmux(&["send-keys", "-t", "v", "J"]);
     let s = wait_for("judged again");
     assert!(s.contains("judged again: ARP on ICMP on"), "{s}");
+    let s = wait_for("loaded");
+    assert!(s.contains("judged again") && s.contains("loaded"), "{s}");
+    // With ARP on, the requests the recording left unanswered are answered now.
+    assert!(no_reply_on_status_bar(&s) < recorded_no_reply, "{s}");
+    // ("recorded verdicts" alone is in the judged-again title too: "J: recorded verdicts".)
     tmux(&["send-keys", "-t", "v", "J"]);
-    let s = wait_for("recorded verdicts");
-    assert!(s.contains("recorded verdicts"), "{s}");
+    let s = wait_for("recorded verdicts: what ringside did");
+    assert!(s.contains("recorded verdicts: what ringside did"), "{s}");
+    let s = wait_for("loaded");
+    assert!(no_reply_on_status_bar(&s) > 0, "{s}");
     tmux(&["send-keys", "-t", "v", "q"]);
 }
 
