@@ -123,7 +123,7 @@ fn every_ringside_command_parses_and_lab_names_match_the_lab() {
 fn offline_commands_run_and_print_what_the_text_says() {
     for (n, cmd) in commands() {
         let w = words(&cmd);
-        if !matches!(w.get(1), Some(&"dump") | Some(&"respond")) || w[0] != "ringside" {
+        if !matches!(w.get(1), Some(&"dump" | &"respond" | &"struct")) || w[0] != "ringside" {
             continue;
         }
         let out = ringside(&w[1..]);
@@ -186,6 +186,27 @@ fn offline_commands_run_and_print_what_the_text_says() {
                     offs,
                     ["0", "185", "370"],
                     "lesson 6 says offsets 0, 185, 370 (x8 bytes)"
+                );
+            }
+            (2, "struct") => {
+                // The course's struct as C, with the numbers lesson 2 states.
+                assert!(stdout.contains("struct udppkt {"), "{stdout}");
+                assert!(
+                    stdout.contains("_Static_assert(sizeof(struct udppkt) == 44,")
+                        && stdout.contains("_Static_assert(offsetof(struct udppkt, ip) == 16,"),
+                    "{stdout}"
+                );
+            }
+            (8, "dump") => {
+                // The 1473-byte datagram in 2 fragments: frames 4 and 5 share an identification.
+                let rows: Vec<&str> = stdout.lines().collect();
+                let head: Vec<&str> = rows[0].split('\t').collect();
+                let col = |k: &str| head.iter().position(|c| *c == k).unwrap();
+                let cell = |r: usize, k: &str| rows[r].split('\t').nth(col(k)).unwrap();
+                assert_eq!(cell(4, "ipv4.id"), cell(5, "ipv4.id"));
+                assert_eq!(
+                    (cell(4, "udp.length"), cell(5, "ipv4.frag_offset")),
+                    ("1481", "185")
                 );
             }
             (1, "dump") => {
