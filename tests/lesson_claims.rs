@@ -79,6 +79,19 @@ const CLAIMS: &[(u32, &str, &str)] = &[
     (8, "fragments of the 1473-byte datagram", "2"),
     (8, "largest UDP payload in one 1500-byte frame", "1472"),
     (8, "datagrams the print sink receives", "4"),
+    (
+        9,
+        "frame 3, bytes a switch reads (destination and source MAC)",
+        "0-11",
+    ),
+    (
+        9,
+        "frame 3, IPv4 destination a router looks up, bytes",
+        "30-33",
+    ),
+    (9, "frame 3, TTL a router decrements, byte", "22"),
+    (9, "frame 3, ports a NAT rewrites, bytes", "34-37"),
+    (9, "frame 3, first byte an L7 load balancer reads", "42"),
 ];
 
 fn root() -> &'static Path {
@@ -421,6 +434,24 @@ fn actual(n: u32, claim: &str) -> String {
                         .to_string()
                 }
                 "datagrams the print sink receives" => print_sink(&timed).len().to_string(),
+                _ => panic!("{claim}"),
+            }
+        }
+        9 => {
+            let f = &lesson_capture(9)[2];
+            let d = dissect(f);
+            let r = |k: &str| d.field(k).unwrap().byte_range();
+            let span = |a: &str, b: &str| format!("{}-{}", r(a).start, r(b).end - 1);
+            match claim {
+                "frame 3, bytes a switch reads (destination and source MAC)" => {
+                    span("eth.dst", "eth.src")
+                }
+                "frame 3, IPv4 destination a router looks up, bytes" => {
+                    span("ipv4.dst", "ipv4.dst")
+                }
+                "frame 3, TTL a router decrements, byte" => r("ipv4.ttl").start.to_string(),
+                "frame 3, ports a NAT rewrites, bytes" => span("udp.srcport", "udp.dstport"),
+                "frame 3, first byte an L7 load balancer reads" => r("data").start.to_string(),
                 _ => panic!("{claim}"),
             }
         }

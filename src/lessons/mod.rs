@@ -69,6 +69,12 @@ pub const LESSONS: &[Lesson] = &[
         opens: Opens::Capture("udp-messages.pcap"),
         caption: "Lesson 8 · each datagram arrives whole (1, 1473 in 2 fragments, 4, 4); the two \"same\" look alike",
     },
+    Lesson {
+        number: 9,
+        title: "Layers and devices: which headers a box reads",
+        opens: Opens::Capture("udp-exchange.pcap"),
+        caption: "Lesson 9 · frame 3, Tab, j: switch reads Ethernet, router + IPv4, NAT/L4 + ports, L7 the payload",
+    },
 ];
 
 /// Lesson `n`, if there is one.
