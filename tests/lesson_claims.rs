@@ -14,6 +14,9 @@ use std::time::Duration;
 
 /// (lesson, claim, value) exactly as in LESSONS.md.
 const CLAIMS: &[(u32, &str, &str)] = &[
+    (1, "frame 3, header bytes: Ethernet, IPv4, UDP", "14, 20, 8"),
+    (1, "frame 3, destination MAC, bytes", "0-5"),
+    (1, "frame 3, IPv4 source address, bytes", "26-29"),
     (1, "frame 3, Ethernet type (bytes 12-13)", "0x0800"),
     (1, "frame 3, IPv4 protocol (byte 23)", "17"),
     (1, "frame 3, UDP destination port (bytes 36-37)", "9"),
@@ -170,7 +173,19 @@ fn actual(n: u32, claim: &str) -> String {
             let f = &lesson_capture(1)[2];
             let d = dissect(f);
             let data = d.field("data").unwrap().byte_range();
+            let span = |k: &str| {
+                let r = d.field(k).unwrap().byte_range();
+                format!("{}-{}", r.start, r.end - 1)
+            };
             match claim {
+                "frame 3, header bytes: Ethernet, IPv4, UDP" => list(
+                    d.layers
+                        .iter()
+                        .filter(|l| l.kind != ringside::wire::LayerKind::Payload)
+                        .map(|l| l.bytes.len()),
+                ),
+                "frame 3, destination MAC, bytes" => span("eth.dst"),
+                "frame 3, IPv4 source address, bytes" => span("ipv4.src"),
                 "frame 3, Ethernet type (bytes 12-13)" => format!("{:#06x}", num(&d, "eth.type")),
                 "frame 3, IPv4 protocol (byte 23)" => f[23].to_string(),
                 "frame 3, UDP destination port (bytes 36-37)" => {

@@ -718,7 +718,7 @@ pub fn arphdr() -> CStruct {
 fn packet(name: &'static str, parts: Vec<CField>, payload: bool) -> CStruct {
     let mut fields = parts;
     if payload {
-        fields.push(m("payload", bytes(0), ""));
+        fields.push(m("payload", bytes(0), "data"));
     }
     CStruct { name, fields }
 }

@@ -239,11 +239,18 @@ fn payload_read(leaf: &Leaf, d: &Dissection, packed: bool) -> (bool, String) {
 /// The "reads" column for one member: `✓ 0x11 (17)` or `✗ byte 25: Header Checksum, low byte`.
 fn reads(leaf: &Leaf, frame: &[u8], d: &Dissection, packed: bool) -> (bool, String) {
     if leaf.size == 0 {
-        return payload_read(leaf, d, packed);
+        let (ok, t) = payload_read(leaf, d, packed);
+        return (ok, format!("{} {t}", if ok { "✓" } else { "✗" }));
     }
     let r = leaf.read(frame, d, packed);
     if r.right {
-        (true, format!("✓ {}", shown(&r, frame, leaf.size)))
+        // What the CPU loaded, and the number after the byte-order fix the program must apply.
+        let fixed = match (r.value, leaf.size, leaf.field.bits) {
+            (Some(v), 2, None) => format!(", ntohs() {:#06x}", (v as u16).swap_bytes()),
+            (Some(v), 4, None) => format!(", ntohl() {:#010x}", (v as u32).swap_bytes()),
+            _ => String::new(),
+        };
+        (true, format!("✓ {}{fixed}", shown(&r, frame, leaf.size)))
     } else {
         let what = match (leaf.bit_natural, leaf.field.bits) {
             (Some((_, b)), Some(w)) => format!("{} bits {b}-{}", bytes_of(&r), b + w - 1),
@@ -426,7 +433,8 @@ fn foot_lines(l: &Leaf, frame: &[u8], d: &Dissection, width: usize) -> Vec<Line<
     for (packed, name) in [(false, "unpacked"), (true, "packed")] {
         let text = if l.size == 0 {
             let (ok, t) = payload_read(l, d, packed);
-            (ok, format!(" {name}: payload at {t}"))
+            let mark = if ok { "✓" } else { "✗" };
+            (ok, format!(" {name}: pkt->payload is {t} {mark}"))
         } else {
             let r = l.read(frame, d, packed);
             let bits = match (packed, l.bit_natural, l.bit_packed, l.field.bits) {
