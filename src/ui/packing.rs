@@ -1,22 +1,32 @@
-//! "Packed vs padded": a frame's headers written as one C struct, laid out twice: with the natural
-//! alignment a C compiler uses (each member at a multiple of its alignment, the struct's size a
-//! multiple of its largest member's alignment) and `__attribute__((packed))` as on the wire.
+//! C struct layouts for the struct panel and `ringside struct`, computed with C's alignment rules.
 //!
-//! Computed from the field map, never hard-coded. Member types follow the field widths:
-//! 8/16/32/64 bits -> `uintN_t` (aligned to its size); other whole-byte widths (a 48-bit MAC) ->
-//! `uint8_t[n]` (alignment 1); consecutive fields that are not whole bytes (IPv4's 4-bit version and
-//! IHL, 3-bit flags + 13-bit fragment offset) -> ONE plain integer of the smallest unsigned type
-//! that holds the group, its sub-fields listed most significant bits first (see
-//! [`CType::Subfields`]); variable runs (options, data) -> `uint8_t[n]`, and the payload at the end
-//! -> a flexible array member, which adds nothing to `sizeof`.
+//! Two views, both computed, never hard-coded:
+//! - **The course's own structs** ([`CourseFrame`], [`CStruct`]), the default wherever one fits
+//!   the frame: `struct udppkt { struct etherhdr eth; struct iphdr ip; struct udphdr udp;
+//!   unsigned char payload[0]; }` from the course's blog post, and `icmppkt`/`arppkt` in its style,
+//!   declared as tables of (name, C type, bit-field width) and laid out by the System V ABI rules,
+//!   the course's bit-fields included, exactly as gcc does (checked by `tests/struct_gcc.rs`).
+//! - **The frame's headers flattened into one struct** ([`Layout::of`]), for frames the course
+//!   has no struct for (VLAN tags, IPv4 options, later fragments, ICMP errors): every field as a
+//!   member, with natural alignment (each member at a multiple of its alignment, the size a
+//!   multiple of the largest) and `__attribute__((packed))` as on the wire.
 //!
-//! Why not C bit-fields: their order inside the storage unit is implementation-defined, and GCC and
-//! Clang on little-endian targets allocate from the least significant bit, so
-//! `uint8_t version:4, ihl:4;` puts `version` in the LOW nibble, the wrong one. Linux's
-//! `struct iphdr` therefore declares `ihl:4, version:4` under `__LITTLE_ENDIAN_BITFIELD`, and gives
-//! up on bit-fields for flags + fragment offset (`__be16 frag_off`): 3 + 13 bits split across a
+//! In the flattened view member types follow the field widths: 8/16/32/64 bits -> `uintN_t`
+//! (aligned to its size); other whole-byte widths (a 48-bit MAC) -> `uint8_t[n]` (alignment 1);
+//! consecutive fields that are not whole bytes (IPv4's 4-bit version and IHL, 3-bit flags +
+//! 13-bit fragment offset) -> ONE plain integer of the smallest unsigned type that holds the group,
+//! its sub-fields listed most significant bits first (see [`CType::Subfields`]); variable runs
+//! (options, data) -> `uint8_t[n]`, and the payload at the end -> a flexible array member, which
+//! adds nothing to `sizeof`.
+//!
+//! Why the flattened view uses no C bit-fields: their order inside the storage unit is
+//! implementation-defined, and GCC and Clang on little-endian targets allocate from the least
+//! significant bit, so `uint8_t version:4, ihl:4;` puts `version` in the LOW nibble, the wrong one.
+//! That is exactly the course's mistake, which its own view shows as written. Linux's
+//! `struct iphdr` declares `ihl:4, version:4` under `__LITTLE_ENDIAN_BITFIELD`, and gives up on
+//! bit-fields for flags + fragment offset (`__be16 frag_off`): 3 + 13 bits split across a
 //! big-endian 16-bit word cannot be written portably. A whole integer plus shifts and masks is
-//! correct everywhere, so that is what the panel teaches.
+//! correct everywhere.
 use crate::wire::{Dissection, LayerKind, Value};
 use std::ops::Range;
 

@@ -283,7 +283,7 @@ pub fn course_lines(
             _ => None,
         })
         .collect();
-    let summary = format!(
+    let mut summary = format!(
         "sizeof(struct {}) {} (align {}) · packed {} = the wire · holes at {}",
         st.name,
         nat.size,
@@ -291,6 +291,16 @@ pub fn course_lines(
         pak.size,
         holes.join(", ")
     );
+    if summary.chars().count() > width {
+        // Small screens: the same numbers, fewer words.
+        summary = format!(
+            "{} {} B · packed {} · hole {}",
+            st.name,
+            nat.size,
+            pak.size,
+            holes.join(", ")
+        );
+    }
     out.push(Line::styled(
         fit(&summary, width),
         Style::default().add_modifier(Modifier::BOLD),
