@@ -315,7 +315,13 @@ fn tui_commands_open_with_their_caption() {
 
 /// What LESSONS.md tells the student to look at, found on screen after the keys it names, at a
 /// projector size and at 80x24: (lesson, terminal size, keys, text that must appear).
-const LOOK_AT: &[(u32, (u16, u16), &[&str], &[&str])] = &[
+type LookAt = (
+    u32,
+    (u16, u16),
+    &'static [&'static str],
+    &'static [&'static str],
+);
+const LOOK_AT: &[LookAt] = &[
     // Lesson 2: frame 3 (`j j`); the struct panel is on screen at 160x48, `v` brings it at 80x24.
     // Then Tab to the layers and down to the IPv4 protocol field: the panel follows it.
     (
