@@ -320,3 +320,60 @@ fn the_panel_marks_the_selected_member_and_explains_it_at_the_foot() {
         "{foot:?}"
     );
 }
+
+/// Bad input is normal input: every cut of a UDP, ICMP and ARP frame, and a UDP length that lies,
+/// with every field selected and at widths 1, 43 and 90, draws without panicking; members
+/// past the end of a cut frame say so.
+#[test]
+fn cut_and_lying_frames_never_panic_the_course_view() {
+    use ringside::ui::structview::course_lines;
+    let mut frames = vec![udp_frame()];
+    let mut f = Vec::new();
+    icmp_echo(&mut f, &eth_ip(), false, 1, 1, &[]);
+    frames.push(f);
+    let mut f = Vec::new();
+    arp(
+        &mut f,
+        [0xff; 6],
+        1,
+        [2, 0, 0, 0, 0, 1],
+        Ipv4Addr::new(198, 51, 100, 1),
+        [0; 6],
+        Ipv4Addr::new(198, 51, 100, 2),
+    );
+    frames.push(f);
+    let mut lie = udp_frame();
+    lie[38..40].copy_from_slice(&65535u16.to_be_bytes());
+    frames.push(lie);
+    let mut past_end = 0;
+    for full in &frames {
+        for cut in 0..=full.len() {
+            let f = &full[..cut];
+            let d = dissect(f);
+            let Some(which) = CourseFrame::of(&d) else {
+                continue;
+            };
+            for sel in (0..d.fields.len()).map(Some).chain([None]) {
+                for width in [1, 43, 90] {
+                    let (lines, _, _) = course_lines(which, f, &d, sel, width);
+                    assert!(!lines.is_empty());
+                }
+            }
+            past_end += which
+                .c_struct()
+                .leaves()
+                .iter()
+                .filter(|l| l.size > 0)
+                .filter(|l| {
+                    l.read(f, &d, false)
+                        .actually
+                        .starts_with("past the frame's end")
+                })
+                .count();
+        }
+    }
+    assert!(
+        past_end > 0,
+        "cut frames must be read past their end somewhere"
+    );
+}
