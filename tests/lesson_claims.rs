@@ -51,6 +51,8 @@ const CLAIMS: &[(u32, &str, &str)] = &[
     (3, "frame 3, UDP length claimed", "12"),
     (3, "frame 3, payload bytes the print sink keeps", "4"),
     (3, "frame 4, UDP length claimed", "4"),
+    (3, "offsetof(struct udppkt, payload), unpacked", "44"),
+    (3, "data bytes pkt->payload skips, unpacked", "2"),
     (4, "the demo PC's ARP entry lifetime, seconds", "10"),
     (4, "recorded capture, ARP requests nobody answered", "23"),
     (
@@ -241,6 +243,16 @@ fn actual(n: u32, claim: &str) -> String {
                 "sizeof(struct arppkt)" => {
                     CourseFrame::Arp.c_struct().layout(false).size.to_string()
                 }
+                _ => panic!("{claim}"),
+            }
+        }
+        3 if claim.contains("payload),") || claim.contains("skips") => {
+            let p = leaf(CourseFrame::Udp, "payload");
+            let f = &lesson_capture(3)[0];
+            let data = dissect(f).field("data").unwrap().byte_range().start;
+            match claim {
+                "offsetof(struct udppkt, payload), unpacked" => p.natural.to_string(),
+                "data bytes pkt->payload skips, unpacked" => (p.natural - data).to_string(),
                 _ => panic!("{claim}"),
             }
         }
