@@ -17,6 +17,10 @@ use ratatui::Frame;
 /// Said under the panel: what every multi-byte member needs before use on a little-endian CPU.
 pub const BYTE_ORDER_NOTE: &str = "multi-byte members are big-endian on the wire: ntohs()/ntohl()";
 
+/// Said under the course's structs: what gcc does with the course's bit-fields, and byte order.
+pub const COURSE_NOTE: &str =
+    "gcc gives version:4 the LOW nibble: ip.version reads the IHL · ntohs()/ntohl() multi-byte";
+
 /// The declaration of one member, e.g. `uint8_t  eth_dst[6];`, or for fields narrower than a
 /// byte, one plain integer with its parts listed high bits first:
 /// `uint8_t  ipv4_version_ihl; /* version:4 | ihl:4 */`; a multi-byte one says to convert it
@@ -497,9 +501,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         ),
         None => " No course struct for this frame: its headers flattened into one C struct ".into(),
     };
+    let note = if matches!(course, Some(CourseFrame::Udp | CourseFrame::Icmp)) {
+        COURSE_NOTE
+    } else {
+        BYTE_ORDER_NOTE
+    };
     let block = Block::bordered()
         .title(title)
-        .title_bottom(format!(" {BYTE_ORDER_NOTE} "))
+        .title_bottom(format!(" {note} "))
         .border_style(super::pane_border(false));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -518,11 +527,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     // room); the struct scrolls between them to keep the selected member in view.
     let summary = ls.remove(0);
     f.render_widget(Paragraph::new(summary), Rect { height: 1, ..inner });
-    let foot_h = if inner.height as usize >= foot.len() + 6 {
-        foot.len() as u16
-    } else {
-        0
-    };
+    // The foot gets what is left after 6 rows of struct (its first lines, the selected member's,
+    // matter most).
+    let foot_h = foot.len().min((inner.height as usize).saturating_sub(7)) as u16;
     let body = Rect {
         y: inner.y + 1,
         height: inner.height - 1 - foot_h,
