@@ -2,7 +2,8 @@
 //! offsets, the lessons' sizes) is the one the system C compiler really uses: every `sizeof`,
 //! `_Alignof`, `offsetof` and bit-field position of the course's structs, natural and packed.
 //! Needs a C compiler (`cc` or `gcc`): under CI a missing one fails; elsewhere the test skips.
-use ringside::ui::packing::{CDecl, CStruct, CourseFrame};
+use ringside::cli::cstruct::declarations;
+use ringside::ui::packing::{CDecl, CField, CStruct, CourseFrame};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
@@ -158,4 +159,80 @@ fn the_course_struct_is_44_bytes_with_the_hole_after_the_ethernet_header() {
     let ip = CourseFrame::Udp.c_struct().fields[1].ty.clone();
     assert!(matches!(&ip, CDecl::Struct(s) if s.name == "iphdr"));
     assert_eq!(ip.size_align(false), (20, 4));
+}
+
+fn field(name: &'static str, ty: CDecl, bits: Option<u32>) -> CField {
+    CField {
+        name,
+        ty,
+        bits,
+        wire: None,
+    }
+}
+
+/// The layout rules themselves, beyond the course's structs: bit-fields that cannot share a unit
+/// and move to the next one, a bit-field after a whole member, tail padding, an array of structs,
+/// nesting two deep. Compiled by the system C compiler and compared member by member.
+#[test]
+fn the_layout_rules_match_the_c_compiler_on_harder_structs() {
+    let Some(cc) = compiler() else {
+        assert!(std::env::var("CI").is_err(), "CI must have a C compiler");
+        eprintln!("skipped: no C compiler (install gcc and libc6-dev)");
+        return;
+    };
+    use CDecl::*;
+    let inner = CStruct {
+        name: "inner",
+        fields: vec![
+            field("a", UChar, Some(5)),
+            field("b", UChar, Some(4)), // does not fit the 3 bits left: next byte
+            field("c", UShort, Some(12)),
+            field("d", UShort, Some(6)), // 12 + 6 > 16: next unit
+            field("e", UInt, None),
+            field("f", UChar, None), // then 3 bytes of tail padding
+        ],
+    };
+    let outer = CStruct {
+        name: "outer",
+        fields: vec![
+            field("x", UChar, None),
+            field("two", Array(Box::new(Struct(inner.clone())), 2), None),
+            field("y", UShort, Some(3)),
+            field("z", Array(Box::new(UShort), 3), None),
+            field("tail", Array(Box::new(UChar), 0), None),
+        ],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for packed in [false, true] {
+        let (main, want) = probe(&outer, packed);
+        let src = format!(
+            "#include <stddef.h>\n{}\n{main}",
+            declarations(&outer, packed)
+        );
+        let name = format!("rules_{packed}");
+        let exe = compile(cc, dir.path(), &name, &src, true);
+        let out = Command::new(&exe).output().unwrap();
+        let got: BTreeMap<String, usize> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let (k, v) = l.rsplit_once(' ').unwrap();
+                (k.to_string(), v.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(got, want, "packed={packed}: the C compiler vs ringside");
+    }
+    // The numbers themselves, so a reader sees what the rules gave.
+    let l = inner.layout(false);
+    assert_eq!(
+        (l.size, l.align),
+        (16, 4),
+        "e at 8, f at 12, 3 bytes of tail padding"
+    );
+    assert_eq!(l.members[1].bit, Some((1, 0)), "b moved to the next byte");
+    assert_eq!(
+        l.members[3].bit,
+        Some((4, 0)),
+        "d moved to the next unsigned short"
+    );
 }

@@ -40,14 +40,7 @@ pub fn c_source(frame: CourseFrame, packed: bool) -> String {
         if packed { " --packed" } else { "" }
     );
     s.push_str("#include <stddef.h>\n");
-    for st in outer.with_dependencies() {
-        s.push('\n');
-        declare(&mut s, st, packed);
-    }
-    s.push('\n');
-    for st in outer.with_dependencies() {
-        asserts(&mut s, st, packed);
-    }
+    s.push_str(&declarations(&outer, packed));
     // The outermost struct's nested members, by their full path: `pkt->ip.protocol` is here.
     for leaf in outer.leaves() {
         if leaf.depth > 0 && leaf.field.bits.is_none() {
@@ -58,6 +51,22 @@ pub fn c_source(frame: CourseFrame, packed: bool) -> String {
                 outer.name, leaf.path, leaf.path
             );
         }
+    }
+    s
+}
+
+/// `outer` and every struct it uses, declared in dependency order, each followed by nothing but
+/// comments, then the `_Static_assert`s of every struct's size, alignment and member offsets.
+/// Needs `<stddef.h>` (for `offsetof`) before it.
+pub fn declarations(outer: &CStruct, packed: bool) -> String {
+    let mut s = String::new();
+    for st in outer.with_dependencies() {
+        s.push('\n');
+        declare(&mut s, st, packed);
+    }
+    s.push('\n');
+    for st in outer.with_dependencies() {
+        asserts(&mut s, st, packed);
     }
     s
 }

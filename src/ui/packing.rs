@@ -580,7 +580,11 @@ impl CStruct {
     pub fn with_dependencies(&self) -> Vec<&CStruct> {
         let mut out: Vec<&CStruct> = Vec::new();
         for f in &self.fields {
-            if let CDecl::Struct(s) = &f.ty {
+            let mut ty = &f.ty;
+            while let CDecl::Array(inner, _) = ty {
+                ty = inner; // an array of structs needs the struct declared first, too
+            }
+            if let CDecl::Struct(s) = ty {
                 for d in s.with_dependencies() {
                     if !out.iter().any(|o| o.name == d.name) {
                         out.push(d);
