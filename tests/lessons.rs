@@ -123,7 +123,7 @@ fn every_ringside_command_parses_and_lab_names_match_the_lab() {
 fn offline_commands_run_and_print_what_the_text_says() {
     for (n, cmd) in commands() {
         let w = words(&cmd);
-        if !matches!(w.get(1), Some(&"dump") | Some(&"respond")) || w[0] != "ringside" {
+        if !matches!(w.get(1), Some(&"dump" | &"respond" | &"struct")) || w[0] != "ringside" {
             continue;
         }
         let out = ringside(&w[1..]);
@@ -186,6 +186,27 @@ fn offline_commands_run_and_print_what_the_text_says() {
                     offs,
                     ["0", "185", "370"],
                     "lesson 6 says offsets 0, 185, 370 (x8 bytes)"
+                );
+            }
+            (2, "struct") => {
+                // The course's struct as C, with the numbers lesson 2 states.
+                assert!(stdout.contains("struct udppkt {"), "{stdout}");
+                assert!(
+                    stdout.contains("_Static_assert(sizeof(struct udppkt) == 44,")
+                        && stdout.contains("_Static_assert(offsetof(struct udppkt, ip) == 16,"),
+                    "{stdout}"
+                );
+            }
+            (8, "dump") => {
+                // The 1473-byte datagram in 2 fragments: frames 4 and 5 share an identification.
+                let rows: Vec<&str> = stdout.lines().collect();
+                let head: Vec<&str> = rows[0].split('\t').collect();
+                let col = |k: &str| head.iter().position(|c| *c == k).unwrap();
+                let cell = |r: usize, k: &str| rows[r].split('\t').nth(col(k)).unwrap();
+                assert_eq!(cell(4, "ipv4.id"), cell(5, "ipv4.id"));
+                assert_eq!(
+                    (cell(4, "udp.length"), cell(5, "ipv4.frag_offset")),
+                    ("1481", "185")
                 );
             }
             (1, "dump") => {
@@ -290,6 +311,146 @@ fn tui_commands_open_with_their_caption() {
         );
         assert!(!screen.contains("error"), "lesson {n}: `{cmd}`:\n{screen}");
         let _ = tmux().args(["send-keys", "-t", &name, "q"]).status();
+    }
+}
+
+/// What LESSONS.md tells the student to look at, found on screen after the keys it names, at a
+/// projector size and at 80x24: (lesson, terminal size, keys, text that must appear).
+type LookAt = (
+    u32,
+    (u16, u16),
+    &'static [&'static str],
+    &'static [&'static str],
+);
+const LOOK_AT: &[LookAt] = &[
+    // Lesson 2: frame 3 (`j j`); the struct panel is on screen at 160x48, `v` brings it at 80x24.
+    // Then Tab to the layers and down to the IPv4 protocol field: the panel follows it.
+    (
+        2,
+        (160, 48),
+        &[
+            "j", "j", "Tab", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j",
+        ],
+        &[
+            "sizeof(struct udppkt) 44 (align 4) · packed 42 = the wire · holes at 14-15",
+            "/* 2 bytes of padding */",
+            "✗ byte 25: Header Checksum, low byte",
+            "pkt->ip.protocol: the wire has Protocol in byte 23",
+        ],
+    ),
+    (
+        2,
+        (80, 24),
+        &[
+            "j", "j", "v", "Tab", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j",
+        ],
+        &[
+            "udppkt 44 B · packed 42 · hole 14-15",
+            "unsigned char protocol;        25   23",
+            "pkt->ip.protocol: the wire has",
+        ],
+    ),
+    // Lesson 9: frame 3's layers: what a switch reads, then what a router reads.
+    (
+        9,
+        (160, 48),
+        &["j", "j"],
+        &[
+            "Ethernet II · 14 bytes · offset 0",
+            "TTL: 64",
+            "Destination Address: 198.51.100.2",
+        ],
+    ),
+];
+
+#[test]
+fn what_each_lesson_says_to_look_at_is_on_screen() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "CI must have tmux");
+        eprintln!("skipped: tmux not installed");
+        return;
+    }
+    let keep = look()
+        .args(["new-session", "-d", "-s", "keep-look", "sleep 600"])
+        .output()
+        .unwrap();
+    assert!(keep.status.success());
+    let _server = LookServer;
+    for (i, (n, (w, h), keys, want)) in LOOK_AT.iter().enumerate() {
+        let name = format!("look-{n}-{i}");
+        let line = format!(
+            "cd {} && {} lesson {n}; sleep 30",
+            root().display(),
+            env!("CARGO_BIN_EXE_ringside")
+        );
+        let st = look()
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                &line,
+            ])
+            .output()
+            .unwrap();
+        assert!(st.status.success());
+        let _guard = LookSession(name.clone());
+        let screen = |name: &str| {
+            let out = look()
+                .args(["capture-pane", "-p", "-t", name])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).to_string()
+        };
+        let caption = &ringside::lessons::lesson(*n).unwrap().caption[..20];
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !screen(&name).contains(caption) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        for k in *keys {
+            let _ = look().args(["send-keys", "-t", &name, k]).status();
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut shown = screen(&name);
+        while !want.iter().all(|t| shown.contains(t)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+            shown = screen(&name);
+        }
+        for t in *want {
+            assert!(
+                shown.contains(t),
+                "lesson {n} at {w}x{h} after {keys:?}: no {t:?} on screen:\n{shown}"
+            );
+        }
+        let _ = look().args(["send-keys", "-t", &name, "q"]).status();
+    }
+}
+
+/// This test's own tmux server (the caption test runs beside it and stops its own).
+fn look() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", &format!("ringside-look-{}", std::process::id())]);
+    c
+}
+
+struct LookSession(String);
+
+impl Drop for LookSession {
+    fn drop(&mut self) {
+        let _ = look().args(["kill-session", "-t", &self.0]).output();
+    }
+}
+
+struct LookServer;
+
+impl Drop for LookServer {
+    fn drop(&mut self) {
+        let _ = look().arg("kill-server").output();
     }
 }
 

@@ -155,3 +155,225 @@ fn vlan_tag_control_is_one_big_endian_uint16() {
     );
     assert_eq!((tci.natural, tci.packed), (14, 14));
 }
+
+// ---- The course's own structs (blog post 2.1-2.4) and what its program reads ----
+
+use ringside::ui::packing::{CourseFrame, Leaf};
+
+fn leaf(frame: CourseFrame, path: &str) -> Leaf {
+    frame
+        .c_struct()
+        .leaves()
+        .into_iter()
+        .find(|l| l.path == path)
+        .unwrap_or_else(|| panic!("no {path}"))
+}
+
+fn udp_frame() -> Vec<u8> {
+    let mut f = Vec::new();
+    udp(&mut f, &eth_ip(), 40000, 9, b"hello, class");
+    f
+}
+
+#[test]
+fn the_course_udppkt_has_its_hole_after_the_ethernet_header() {
+    let st = CourseFrame::Udp.c_struct();
+    let (nat, pak) = (st.layout(false), st.layout(true));
+    assert_eq!((nat.size, nat.align, pak.size), (44, 4, 42));
+    assert_eq!(nat.holes, vec![(14..16, 1)], "one hole, before `ip`");
+    for (path, natural, packed) in [
+        ("eth.protocol", 12, 12),
+        ("ip.totlen", 18, 16),
+        ("ip.protocol", 25, 23),
+        ("ip.sip", 28, 26),
+        ("udp.length", 40, 38),
+        ("payload", 44, 42),
+    ] {
+        let l = leaf(CourseFrame::Udp, path);
+        assert_eq!((l.natural, l.packed), (natural, packed), "{path}");
+    }
+}
+
+#[test]
+fn the_unpacked_program_reads_the_checksums_low_byte_as_the_protocol() {
+    let f = udp_frame();
+    let d = dissect(&f);
+    assert_eq!(CourseFrame::of(&d), Some(CourseFrame::Udp));
+    let proto = leaf(CourseFrame::Udp, "ip.protocol");
+    let r = proto.read(&f, &d, false);
+    assert_eq!(r.bytes, 25..26);
+    assert!(!r.right);
+    assert_eq!(r.actually, "Header Checksum, low byte");
+    assert_eq!(r.value, Some(f[25] as u64));
+    let r = proto.read(&f, &d, true);
+    assert!(r.right, "packed, the struct matches the wire");
+    assert_eq!(r.value, Some(17));
+    // The UDP length, 2 bytes late: the checksum.
+    let r = leaf(CourseFrame::Udp, "udp.length").read(&f, &d, false);
+    assert_eq!((r.bytes, r.actually.as_str()), (40..42, "Checksum"));
+}
+
+/// The course's `unsigned char version:4, hdrlen:4;`: little-endian gcc puts `version` in the
+/// LOW nibble, so even the packed struct reads the header length as the version.
+#[test]
+fn the_course_bitfields_read_the_swapped_nibbles() {
+    let f = udp_frame();
+    let d = dissect(&f);
+    let v = leaf(CourseFrame::Udp, "ip.version").read(&f, &d, true);
+    assert_eq!(
+        (v.value, v.right, v.actually.as_str()),
+        (Some(5), false, "IHL")
+    );
+    let h = leaf(CourseFrame::Udp, "ip.hdrlen").read(&f, &d, true);
+    assert_eq!(
+        (h.value, h.right, h.actually.as_str()),
+        (Some(4), false, "Version")
+    );
+    // `unsigned short flag:3, offset:13` takes the low 3 bits of the first byte.
+    let fl = leaf(CourseFrame::Udp, "ip.flag").read(&f, &d, true);
+    assert_eq!(fl.actually, "part of Fragment Offset");
+    assert!(!leaf(CourseFrame::Udp, "ip.offset").read(&f, &d, true).right);
+}
+
+#[test]
+fn icmp_and_arp_have_structs_in_the_course_style() {
+    let mut f = Vec::new();
+    icmp_echo(&mut f, &eth_ip(), false, 0x1234, 1, &[0x10; 56]);
+    let d = dissect(&f);
+    assert_eq!(CourseFrame::of(&d), Some(CourseFrame::Icmp));
+    let id = leaf(CourseFrame::Icmp, "icmp.identifier");
+    assert_eq!((id.natural, id.packed), (40, 38));
+    assert!(id.read(&f, &d, true).right);
+    assert_eq!(id.read(&f, &d, false).actually, "Sequence Number");
+
+    let mut a = Vec::new();
+    arp(
+        &mut a,
+        [0xff; 6],
+        1,
+        [2, 0, 0, 0, 0, 1],
+        Ipv4Addr::new(198, 51, 100, 1),
+        [0; 6],
+        Ipv4Addr::new(198, 51, 100, 2),
+    );
+    let d = dissect(&a);
+    assert_eq!(CourseFrame::of(&d), Some(CourseFrame::Arp));
+    let st = CourseFrame::Arp.c_struct().layout(false);
+    assert_eq!(
+        (st.size, CourseFrame::Arp.c_struct().layout(true).size),
+        (48, 42)
+    );
+    let dip = leaf(CourseFrame::Arp, "arp.dip");
+    assert_eq!((dip.natural, dip.packed), (44, 38));
+    // Unpadded (42 bytes), the unpacked program reads the target IP past the frame's end.
+    assert!(dip
+        .read(&a, &d, false)
+        .actually
+        .starts_with("past the frame's end"));
+    assert!(dip.read(&a, &d, true).right);
+}
+
+#[test]
+fn frames_without_a_course_struct_get_none() {
+    let mut f = udp_frame();
+    f.splice(12..12, [0x81, 0x00, 0x00, 0x64]); // a VLAN tag
+    assert_eq!(CourseFrame::of(&dissect(&f)), None);
+    let mut f = udp_frame();
+    f[20..22].copy_from_slice(&185u16.to_be_bytes()); // a later fragment: no UDP header in it
+    assert_eq!(CourseFrame::of(&dissect(&f)), None);
+    let mut f = udp_frame();
+    f.splice(34..34, [1u8, 1, 1, 1]); // IPv4 options: the course's iphdr has none
+    f[14] = 0x46;
+    assert_eq!(CourseFrame::of(&dissect(&f)), None);
+}
+
+#[test]
+fn the_panel_marks_the_selected_member_and_explains_it_at_the_foot() {
+    use ringside::ui::structview::course_lines;
+    let f = udp_frame();
+    let d = dissect(&f);
+    let proto = d
+        .fields
+        .iter()
+        .position(|x| x.key == "ipv4.protocol")
+        .unwrap();
+    let (lines, sel, foot) = course_lines(CourseFrame::Udp, &f, &d, Some(proto), 90);
+    let text = |l: &ratatui::text::Line| {
+        l.spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect::<String>()
+    };
+    assert!(text(&lines[sel.unwrap()]).contains("unsigned char protocol;"));
+    let foot: Vec<String> = foot.iter().map(text).collect();
+    assert!(
+        foot[0].contains("pkt->ip.protocol: the wire has Protocol in byte 23"),
+        "{foot:?}"
+    );
+    assert!(foot[1].contains("unpacked: reads byte 25"), "{foot:?}");
+    assert!(
+        foot[1].contains("that is Header Checksum, low byte"),
+        "{foot:?}"
+    );
+    assert!(
+        foot[2].contains("packed: reads byte 23 = 0x11 (17) ✓"),
+        "{foot:?}"
+    );
+}
+
+/// Bad input is normal input: every cut of a UDP, ICMP and ARP frame, and a UDP length that lies,
+/// with every field selected and at widths 1, 43 and 90, draws without panicking; members
+/// past the end of a cut frame say so.
+#[test]
+fn cut_and_lying_frames_never_panic_the_course_view() {
+    use ringside::ui::structview::course_lines;
+    let mut frames = vec![udp_frame()];
+    let mut f = Vec::new();
+    icmp_echo(&mut f, &eth_ip(), false, 1, 1, &[]);
+    frames.push(f);
+    let mut f = Vec::new();
+    arp(
+        &mut f,
+        [0xff; 6],
+        1,
+        [2, 0, 0, 0, 0, 1],
+        Ipv4Addr::new(198, 51, 100, 1),
+        [0; 6],
+        Ipv4Addr::new(198, 51, 100, 2),
+    );
+    frames.push(f);
+    let mut lie = udp_frame();
+    lie[38..40].copy_from_slice(&65535u16.to_be_bytes());
+    frames.push(lie);
+    let mut past_end = 0;
+    for full in &frames {
+        for cut in 0..=full.len() {
+            let f = &full[..cut];
+            let d = dissect(f);
+            let Some(which) = CourseFrame::of(&d) else {
+                continue;
+            };
+            for sel in (0..d.fields.len()).map(Some).chain([None]) {
+                for width in [1, 43, 90] {
+                    let (lines, _, _) = course_lines(which, f, &d, sel, width);
+                    assert!(!lines.is_empty());
+                }
+            }
+            past_end += which
+                .c_struct()
+                .leaves()
+                .iter()
+                .filter(|l| l.size > 0)
+                .filter(|l| {
+                    l.read(f, &d, false)
+                        .actually
+                        .starts_with("past the frame's end")
+                })
+                .count();
+        }
+    }
+    assert!(
+        past_end > 0,
+        "cut frames must be read past their end somewhere"
+    );
+}

@@ -87,23 +87,41 @@ fn packed_vs_padded_on_a_udp_frame() {
     }
     l.press(Action::CycleSide); // small screens: the struct instead of the hex view
     let (small, big) = both(&mut l, "packed_udp");
-    assert!(big.contains("natural 44 B (align 4) · packed 42 B · 2 B of padding"));
-    assert!(big.contains("/* 2 bytes of padding */"));
-    assert!(big.contains("Source Address"));
-    assert!(small.contains("natural 44 B"));
-    // Sub-byte fields as one integer, parts high bits first (never wire-order C bit-fields, which
-    // GCC/Clang lay out from the low bit on x86), and the byte-order note under the panel.
+    // The course's own nested struct: the hole after the Ethernet header, every IPv4 member read
+    // 2 bytes late by the unpacked program, and what it reads instead.
     assert!(
-        big.contains("uint8_t  ipv4_version_ihl; /* version:4 | ihl:4 */"),
+        big.contains("sizeof(struct udppkt) 44 (align 4) · packed 42 = the wire · holes at 14-15"),
+        "{big}"
+    );
+    assert!(big.contains("/* 2 bytes of padding */    14-15"), "{big}");
+    assert!(
+        big.contains("struct iphdr ip;               16   14"),
         "{big}"
     );
     assert!(
-        big.contains("/* flags:3 | frag_offset:13, ntohs() */"),
+        big.contains("unsigned char protocol;      25   23  ✗ byte 25: Header Checksum, low byte"),
         "{big}"
     );
-    assert!(!big.contains("ipv4_version:4"), "{big}");
+    // The course's bit-fields as it wrote them, and what gcc does with them.
     assert!(
-        big.contains("big-endian on the wire: ntohs()/ntohl()"),
+        big.contains("unsigned char version:4;   16.0 14.0"),
+        "{big}"
+    );
+    // The selected member (the source address) at the foot: wrong unpacked, right packed.
+    assert!(
+        big.contains("pkt->ip.sip: the wire has Source Address at 26-29"),
+        "{big}"
+    );
+    assert!(
+        big.contains("packed: reads bytes 26-29 = 0x016433c6 ✓"),
+        "{big}"
+    );
+    assert!(
+        small.contains("udppkt 44 B · packed 42 · hole 14-15"),
+        "{small}"
+    );
+    assert!(
+        big.contains("gcc gives version:4 the LOW nibble: ip.version reads the IHL"),
         "{big}"
     );
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug, Default)]
 pub struct LessonArgs {
-    /// The lesson number (1-8); see `--list`.
+    /// The lesson number; see `--list`.
     pub number: Option<u32>,
     /// List the lessons.
     #[arg(long)]

@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+pub mod cstruct;
 pub mod demo;
 pub mod dump;
 pub mod lab;
@@ -42,6 +43,8 @@ pub enum Command {
     Live(live::LiveArgs),
     /// Build or remove the two-namespace veth lab for `live`. Needs root.
     Lab(lab::LabArgs),
+    /// Print the course's C structs (udp, icmp, arp) with offsets, sizes and compiler checks.
+    Struct(cstruct::StructArgs),
 }
 
 /// A failure the user caused (bad arguments, missing file): exit code 2 instead of 1.
@@ -238,6 +241,7 @@ pub fn main() -> i32 {
         Some(Command::Respond(a)) => respond::run(a),
         Some(Command::Live(a)) => live::run(a),
         Some(Command::Lab(a)) => lab::run(a),
+        Some(Command::Struct(a)) => cstruct::run(a),
     };
     match result {
         Ok(()) => 0,

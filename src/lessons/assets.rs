@@ -103,6 +103,26 @@ impl Scene {
         self.peer_sends(f);
     }
 
+    /// A UDP datagram as the peer's IP layer sends it: in fragments when it does not fit one
+    /// 1500-byte frame (more than 1472 bytes of payload; the NIC never fragments).
+    fn udp_fragmented(&mut self, src_port: u16, dst_port: u16, payload: &[u8]) {
+        let h = self.peer_to_us(64);
+        let hdr = build::udp_header(h.src_ip, h.dst_ip, src_port, dst_port, payload);
+        let d = Ipv4Datagram {
+            eth_ip: &h,
+            vlan_tags: &[],
+            protocol: 17,
+            dont_fragment: false,
+            l4: [&hdr, payload],
+        };
+        let mut frags = Vec::new();
+        d.for_each_frame(1500, &mut Vec::new(), &mut |f| frags.push(f.to_vec()));
+        for f in frags {
+            self.peer_sends(f);
+            self.now += Duration::from_micros(20);
+        }
+    }
+
     fn udp(&mut self, src_port: u16, dst_port: u16, payload: &[u8]) {
         let h = self.peer_to_us(64);
         let mut f = Vec::new();
@@ -133,9 +153,10 @@ fn udp_exchange() -> Scene {
 /// Lesson 3: the UDP length field says where the payload ends; here it tells the truth, then lies.
 fn udp_lengths() -> Scene {
     let mut s = Scene::new();
-    s.udp(40000, 9, b"honest: 8 + 12 bytes");
+    // Each text is exactly as long as it says (LESSONS.md and tests/lesson_claims.rs count it).
+    s.udp(40000, 9, b"honest: 8 + 20 bytes");
     let lies: [(u16, &str); 3] = [
-        (200, "claims 200 bytes, carries 20"),
+        (200, "says 200, carries 20"),
         (12, "claims 12: 4 of payload"),
         (4, "claims 4: less than its own header"),
     ];
@@ -211,15 +232,17 @@ fn fragments() -> Scene {
     s
 }
 
-/// Lesson 8: each datagram arrives whole or not at all, and carries no sequence number.
+/// Lesson 8: each datagram arrives whole or not at all, and carries no sequence number. The
+/// 1473-byte one is one byte more than a 1500-byte MTU carries (20 + 8 + 1472), so the peer's IP
+/// layer sends it in two fragments, and it still arrives as one message.
 fn udp_messages() -> Scene {
     let mut s = Scene::new();
     s.arp_who_has_us();
-    let big = vec![b'x'; 1400];
-    let msgs: [&[u8]; 5] = [b"A", b"message two is longer", &big, b"same", b"same"];
+    let big = vec![b'x'; 1473];
+    let msgs: [&[u8]; 4] = [b"A", &big, b"same", b"same"];
     for m in msgs {
         s.wait(200);
-        s.udp(40000, 9, m);
+        s.udp_fragmented(40000, 9, m);
     }
     s
 }
@@ -349,7 +372,7 @@ pub const ASSETS: &[Asset] = &[
     },
     Asset {
         name: "udp-messages.pcapng",
-        shows: "UDP datagrams of 1 to 1400 bytes: each arrives whole",
+        shows: "UDP datagrams of 1, 1473 (in two fragments) and 4 bytes: each arrives whole",
         make: || udp_messages().frames,
     },
     Asset {

@@ -29,9 +29,9 @@ pub const LESSONS: &[Lesson] = &[
     },
     Lesson {
         number: 2,
-        title: "Packed vs padded",
+        title: "Packed vs padded: the course's struct udppkt",
         opens: Opens::Capture("udp-exchange.pcapng"),
-        caption: "Lesson 2 · frame 3, v for the C struct: 42 bytes on the wire, 44 with natural alignment",
+        caption: "Lesson 2 · frame 3, v for the C struct: the course's udppkt is 44 bytes, the wire 42; hole at 14-15",
     },
     Lesson {
         number: 3,
@@ -61,13 +61,19 @@ pub const LESSONS: &[Lesson] = &[
         number: 7,
         title: "Where the copies go",
         opens: Opens::Demo { arp_timeout: 15.0 },
-        caption: "Lesson 7 · bottom line: ring occupancy and drops; + speeds time up until the UI falls behind",
+        caption: "Lesson 7 · DMA is no CPU copy: recv copies once, a TPACKET ring once, netmap none",
     },
     Lesson {
         number: 8,
         title: "UDP keeps message boundaries, and nothing else",
         opens: Opens::Capture("udp-messages.pcapng"),
-        caption: "Lesson 8 · each datagram arrives whole (1, 21, 1400 bytes); the two \"same\" are indistinguishable",
+        caption: "Lesson 8 · each datagram arrives whole (1, 1473 in 2 fragments, 4, 4); the two \"same\" look alike",
+    },
+    Lesson {
+        number: 9,
+        title: "Layers and devices: which headers a box reads",
+        opens: Opens::Capture("udp-exchange.pcapng"),
+        caption: "Lesson 9 · frame 3, Tab, j: switch reads Ethernet, router + IPv4, NAT/L4 + ports, L7 the payload",
     },
 ];
 
