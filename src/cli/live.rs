@@ -253,6 +253,9 @@ fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
     if args.backend == Backend::Netmap && !netmap::AVAILABLE {
         return Err(UsageError(netmap::NOT_BUILT.into()).into());
     }
+    if args.backend != Backend::Xdp && (args.xdp_mode.is_some() || args.zero_copy) {
+        return Err(UsageError("--xdp-mode and --zero-copy need --backend xdp".into()).into());
+    }
     let name = &args.interface;
     if args.backend != Backend::Tap {
         iface::ifindex(name)?;
@@ -264,9 +267,6 @@ fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
         } else {
             kernel_owns_check(name, ip)?;
         }
-    }
-    if args.backend != Backend::Xdp && (args.xdp_mode.is_some() || args.zero_copy) {
-        return Err(UsageError("--xdp-mode and --zero-copy need --backend xdp".into()).into());
     }
     let link = open_link(args)?;
     if args.backend == Backend::Tap {

@@ -71,12 +71,29 @@ const fn insn(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
     }
 }
 
-// Opcode parts (instruction-set.rst): class | size/operation | mode/source.
-const BPF_LDX_MEM_W: u8 = 0x01 | 0x60 | 0x00; // LDX class, MEM mode, 32-bit word
-const BPF_LD_IMM_DW: u8 = 0x00 | 0x00 | 0x18; // LD class, IMM mode, 64-bit (two slots)
-const BPF_ALU64_MOV_K: u8 = 0x07 | 0xb0 | 0x00; // ALU64 class, MOV, immediate source
-const BPF_JMP_CALL: u8 = 0x05 | 0x80; // JMP class, CALL
-const BPF_JMP_EXIT: u8 = 0x05 | 0x90; // JMP class, EXIT
+// Opcode = class | size or operation | mode or source (instruction-set.rst). Zero parts are
+// written out too, so each opcode reads as the spec spells it.
+const BPF_LD: u8 = 0x00;
+const BPF_LDX: u8 = 0x01;
+const BPF_JMP: u8 = 0x05;
+const BPF_ALU64: u8 = 0x07;
+const BPF_W: u8 = 0x00; // 32-bit word
+const BPF_DW: u8 = 0x18; // 64-bit double word
+const BPF_IMM: u8 = 0x00;
+const BPF_MEM: u8 = 0x60;
+const BPF_MOV: u8 = 0xb0;
+const BPF_K: u8 = 0x00; // source: the immediate
+const BPF_CALL: u8 = 0x80;
+const BPF_EXIT: u8 = 0x90;
+
+#[allow(clippy::identity_op, clippy::eq_op)]
+const BPF_LDX_MEM_W: u8 = BPF_LDX | BPF_MEM | BPF_W; // 0x61
+#[allow(clippy::identity_op, clippy::eq_op)]
+const BPF_LD_IMM_DW: u8 = BPF_LD | BPF_IMM | BPF_DW; // 0x18, takes two slots
+#[allow(clippy::identity_op, clippy::eq_op)]
+const BPF_ALU64_MOV_K: u8 = BPF_ALU64 | BPF_MOV | BPF_K; // 0xb7
+const BPF_JMP_CALL: u8 = BPF_JMP | BPF_CALL; // 0x85
+const BPF_JMP_EXIT: u8 = BPF_JMP | BPF_EXIT; // 0x95
 
 /// The program, for the XSKMAP `map_fd`. On entry r1 points at the `struct xdp_md` context;
 /// a helper takes its arguments in r1..r3 and returns in r0, which `exit` returns to the kernel.
@@ -258,7 +275,7 @@ mod tests {
     /// The program's bytes, as instruction-set.rst encodes each instruction: opcode, registers
     /// (src << 4 | dst), offset and immediate, little-endian.
     #[test]
-    fn program_encodes_as_the_compiler_would() {
+    fn program_bytes_follow_the_instruction_set_encoding() {
         let p = program(7);
         let bytes: Vec<u8> = p
             .iter()

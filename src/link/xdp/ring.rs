@@ -72,7 +72,7 @@ impl Mapping {
         Ok(Mapping { ptr, len })
     }
 
-    pub fn len(&self) -> usize {
+    pub fn byte_len(&self) -> usize {
         self.len
     }
 
@@ -106,7 +106,7 @@ impl Umem {
     pub fn registration(&self) -> libc::xdp_umem_reg {
         libc::xdp_umem_reg {
             addr: self.map.as_ptr() as u64,
-            len: self.map.len() as u64,
+            len: self.map.byte_len() as u64,
             chunk_size: self.chunk,
             headroom: 0,
             flags: 0,
@@ -148,7 +148,8 @@ impl Umem {
     fn span(&self, addr: u64, len: u32) -> Option<(usize, usize)> {
         let end = addr.checked_add(len as u64)?;
         let chunk_end = self.chunk_of(addr) + self.chunk as u64;
-        if addr >= self.map.len() as u64 || end > chunk_end || end > self.map.len() as u64 {
+        if addr >= self.map.byte_len() as u64 || end > chunk_end || end > self.map.byte_len() as u64
+        {
             return None;
         }
         Some((addr as usize, end as usize))
