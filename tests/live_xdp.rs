@@ -532,3 +532,101 @@ fn zero_copy_falls_back_to_copy_with_one_line() {
     assert_eq!(ping_ip(&lab, RINGSIDE_IP, 2), 2);
     rs.stop();
 }
+
+/// Frames the XDP program redirected per RX queue of rs0 (veth's `ethtool -S` counters).
+fn redirects_per_queue(lab: &Lab) -> Vec<u64> {
+    let out = sh(&["ip", "netns", "exec", &lab.rs_ns, "ethtool", "-S", "rs0"]);
+    out.lines()
+        .filter(|l| l.contains("rx_queue_") && l.contains("_xdp_redirect:"))
+        .map(|l| l.rsplit(':').next().unwrap().trim().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn one_socket_per_rx_queue_on_a_four_queue_veth() {
+    if !can_run("one_socket_per_rx_queue_on_a_four_queue_veth") {
+        return;
+    }
+    let lab = Lab::namespaces("xmq");
+    sh(&[
+        "ip",
+        "-n",
+        &lab.rs_ns,
+        "link",
+        "add",
+        "rs0",
+        "numtxqueues",
+        "4",
+        "numrxqueues",
+        "4",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "peer0",
+        "numtxqueues",
+        "4",
+        "numrxqueues",
+        "4",
+        "netns",
+        &lab.peer_ns,
+    ]);
+    sh(&[
+        "ip",
+        "-n",
+        &lab.peer_ns,
+        "addr",
+        "add",
+        "198.51.100.1/24",
+        "dev",
+        "peer0",
+    ]);
+    sh(&["ip", "-n", &lab.rs_ns, "link", "set", "rs0", "up"]);
+    sh(&["ip", "-n", &lab.peer_ns, "link", "set", "peer0", "up"]);
+    let rs = xdp(&lab, &[]);
+    assert!(rs.stderr().contains("4 queues"), "{}", rs.stderr());
+    // The peer picks its TX queue (= our RX queue) per socket and CPU: ping from both CPUs,
+    // a new socket each time, until frames have come in on a queue other than 0. A queue
+    // without a socket would pass its frames to the kernel, which does not own .2: no reply.
+    let mut tries = 0;
+    while tries < 40 {
+        let cpu = (tries % 2).to_string();
+        let o = lab.in_peer(&[
+            "taskset",
+            "-c",
+            &cpu,
+            "ping",
+            "-n",
+            "-c",
+            "1",
+            "-W",
+            "1",
+            RINGSIDE_IP,
+        ]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains("1 received"),
+            "try {tries}: {out}\n{}",
+            rs.stderr()
+        );
+        tries += 1;
+        let q = redirects_per_queue(&lab);
+        if q.len() == 4 && q[1..].iter().sum::<u64>() > 0 && tries >= 4 {
+            break;
+        }
+    }
+    let q = redirects_per_queue(&lab);
+    assert_eq!(q.len(), 4, "{q:?}");
+    assert!(
+        q[1..].iter().sum::<u64>() > 0,
+        "every frame came in on queue 0: {q:?}"
+    );
+    let s = rs.stop();
+    assert_eq!(
+        s.get("frames_in"),
+        q.iter().sum::<u64>(),
+        "{q:?}\n{}",
+        s.stdout
+    );
+    counters_add_up(&s);
+}
