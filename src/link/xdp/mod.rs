@@ -127,7 +127,7 @@ pub struct Xdp {
 /// Turn the kernel's errno into one line that says what to do.
 fn explain(step: &str, ifname: &str, e: io::Error) -> io::Error {
     let msg = match e.raw_os_error() {
-        Some(libc::EPERM) | Some(libc::EACCES) if step != "prog" => format!(
+        Some(libc::EPERM) | Some(libc::EACCES) => format!(
             "AF_XDP needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (root in the first user \
              namespace): run with sudo, or use --backend afpacket ({step}: {e})"
         ),
@@ -312,7 +312,6 @@ impl Queue {
         if n == 0 {
             return (0, 0, 0);
         }
-        let (ts, clock) = (super::wall_clock(), super::monotonic_clock());
         let (mut frames, mut bytes, mut bad) = (0, 0, 0);
         for i in 0..n {
             let d = self.rx.peek(i);
@@ -321,8 +320,8 @@ impl Queue {
             match unsafe { self.umem.frame(d.addr, d.len) } {
                 Some(f) => {
                     let meta = RxMeta {
-                        ts,
-                        clock,
+                        ts: super::wall_clock(),
+                        clock: super::monotonic_clock(),
                         orig_len: d.len,
                         // XDP hands over no checksum state: a frame whose sender left the L4
                         // checksum to offload looks wrong here (see the README's AF_XDP notes).
@@ -657,7 +656,7 @@ impl Link for Xdp {
 
     fn describe(&self) -> String {
         let mut s = format!(
-            "xdp {} (AF_XDP {}, {} XDP, {} queue{}, {} frames x {} B, {})",
+            "xdp {} (AF_XDP {}, {} XDP, {} queue{}, {} frames x {} B each, {})",
             self.ifname,
             if self.zero_copy { "zero-copy" } else { "copy" },
             self.mode.name(),
