@@ -630,3 +630,23 @@ fn one_socket_per_rx_queue_on_a_four_queue_veth() {
     );
     counters_add_up(&s);
 }
+
+#[test]
+fn restarting_at_once_gets_the_queue_back() {
+    if !can_run("restarting_at_once_gets_the_queue_back") {
+        return;
+    }
+    // The kernel tears a closed AF_XDP socket down a moment later (deferred work), so a restart
+    // finds the queue still bound for a while: ringside waits for it rather than failing.
+    let lab = Lab::veth("xrestart");
+    for round in 0..3 {
+        let rs = xdp(&lab, &[]);
+        assert_eq!(
+            ping_ip(&lab, RINGSIDE_IP, 1),
+            1,
+            "round {round}: {}",
+            rs.stderr()
+        );
+        rs.stop();
+    }
+}

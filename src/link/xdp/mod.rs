@@ -11,12 +11,13 @@
 //!    stack never sees it (its addresses on the interface stop answering). When ringside exits,
 //!    or is killed, the link's descriptor closes and the program is gone: the kernel answers again.
 //!
-//! Why written on `libc` here: the maintained Rust crates for AF_XDP either wrap libbpf/libxdp (C
-//! libraries to build and ship: `xsk-rs`, `xdpsock`) or, like the pure-Rust `xdp` crate (Quilkin's,
-//! "early days, focused on the needs of Quilkin"), do the rings but not the BPF program, which
-//! would need `aya` and an ELF object on top. The rings and the program are the lesson; they fit
-//! in three small files. (`cargo search` cannot reach crates.io from these machines; the crates
-//! were checked on docs.rs.)
+//! Why written on `libc` here: the Rust AF_XDP crates either wrap libbpf/libxdp, C libraries to
+//! build and ship (`xsk-rs` 0.9, `xdpsock`), or, like the pure-Rust `xdp` crate (0.7, MIT/Apache,
+//! Quilkin's: "early days, focused on the needs of Quilkin"), cover the UMEM and rings but not
+//! loading and attaching the BPF program, which would need `aya` and a compiled ELF object on
+//! top. The rings and the program are the lesson, and they fit in three small files.
+//! (`cargo search` cannot reach crates.io's search API from these machines; the crates were
+//! checked on docs.rs and lib.rs.)
 //!
 //! On veth (the lab) only copy mode exists: the kernel copies each frame into the UMEM. The point
 //! there is the lesson, not speed (see the README's backend table).
@@ -446,26 +447,10 @@ impl Xdp {
                 Err(e) => return Err(explain("attach", ifname, e)),
             },
         };
-        let copy = libc::XDP_USE_NEED_WAKEUP | libc::XDP_COPY;
-        let zc = libc::XDP_USE_NEED_WAKEUP | libc::XDP_ZEROCOPY;
         let mut zero_copy = cfg.zero_copy;
         let mut queues = Vec::with_capacity(nq as usize);
         for q in 0..nq {
-            let opened = if zero_copy {
-                match Queue::open(ifindex, q, chunk, zc) {
-                    // The driver cannot do zero-copy (EOPNOTSUPP on veth): say so once, copy.
-                    Err(("bind", e)) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => {
-                        eprintln!(
-                            "ringside: {ifname} refused zero-copy AF_XDP ({e}); using copy mode"
-                        );
-                        zero_copy = false;
-                        Queue::open(ifindex, q, chunk, copy)
-                    }
-                    other => other,
-                }
-            } else {
-                Queue::open(ifindex, q, chunk, copy)
-            };
+            let opened = Self::open_queue(ifname, ifindex, q, chunk, &mut zero_copy);
             let queue = opened.map_err(|(step, e)| explain(step, ifname, e))?;
             bpf::xskmap_set(&map, q, &queue.fd)
                 .map_err(|e| explain("BPF map update", ifname, e))?;
@@ -496,6 +481,46 @@ impl Xdp {
             _prog: prog,
             _map: map,
         })
+    }
+
+    /// Open queue `q`, in zero-copy mode first if asked (falling back to copy, once, with one
+    /// line). A socket closed moments ago (ringside restarted) keeps its queue busy until the
+    /// kernel's deferred teardown has run: EBUSY is retried for up to a second before it counts.
+    fn open_queue(
+        ifname: &str,
+        ifindex: u32,
+        q: u32,
+        chunk: u32,
+        zero_copy: &mut bool,
+    ) -> Result<Queue, Step> {
+        let copy = libc::XDP_USE_NEED_WAKEUP | libc::XDP_COPY;
+        let zc = libc::XDP_USE_NEED_WAKEUP | libc::XDP_ZEROCOPY;
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            let opened = if *zero_copy {
+                match Queue::open(ifindex, q, chunk, zc) {
+                    // The driver cannot do zero-copy (EOPNOTSUPP on veth): say so once, copy.
+                    Err(("bind", e)) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => {
+                        eprintln!(
+                            "ringside: {ifname} refused zero-copy AF_XDP ({e}); using copy mode"
+                        );
+                        *zero_copy = false;
+                        Queue::open(ifindex, q, chunk, copy)
+                    }
+                    other => other,
+                }
+            } else {
+                Queue::open(ifindex, q, chunk, copy)
+            };
+            match opened {
+                Err(("bind", e))
+                    if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
     }
 
     fn rx_ready(&self) -> bool {
