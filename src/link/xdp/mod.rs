@@ -148,7 +148,7 @@ fn explain(step: &str, ifname: &str, e: io::Error) -> io::Error {
         Some(libc::EOPNOTSUPP) if step == "attach" => {
             format!("{ifname}'s driver has no native XDP: use --xdp-mode skb ({e})")
         }
-        Some(libc::ENOBUFS) | Some(libc::ENOMEM) if step == "umem" => format!(
+        Some(libc::ENOBUFS) if step == "umem" => format!(
             "the kernel refused to lock the UMEM in memory: raise `ulimit -l` or run as root ({e})"
         ),
         _ => format!("AF_XDP {step} on {ifname}: {e}"),
@@ -699,5 +699,41 @@ impl Link for Xdp {
             s.push_str(&format!(", {} bad descriptors", self.bad_descs));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(step: &str, errno: i32) -> String {
+        explain(step, "rs0", io::Error::from_raw_os_error(errno)).to_string()
+    }
+
+    /// Each failure the kernel can report is one line that says what to do.
+    #[test]
+    fn every_setup_error_is_one_line_that_says_what_to_do() {
+        let cases = [
+            ("socket", libc::EAFNOSUPPORT, "CONFIG_XDP_SOCKETS"),
+            ("socket", libc::EAFNOSUPPORT, "--backend afpacket"),
+            ("BPF map", libc::EPERM, "CAP_BPF"),
+            ("BPF program load", libc::EPERM, "sudo"),
+            ("attach", libc::EBUSY, "ip link set rs0 xdp off"),
+            ("attach", libc::EEXIST, "already has an XDP program"),
+            ("attach", libc::EOPNOTSUPP, "--xdp-mode skb"),
+            (
+                "bind",
+                libc::EBUSY,
+                "already bound to another AF_XDP socket",
+            ),
+            ("umem", libc::ENOBUFS, "ulimit -l"),
+        ];
+        for (step, errno, want) in cases {
+            let l = line(step, errno);
+            assert!(l.contains(want), "{step} errno {errno}: {l}");
+            assert_eq!(l.lines().count(), 1, "{l}");
+        }
+        // Anything else still names the step and the interface.
+        assert!(line("ring mmap", libc::ENOMEM).starts_with("AF_XDP ring mmap on rs0: "));
     }
 }
