@@ -116,7 +116,11 @@ print-sink port (9) are logged to stderr, escaped.
 
 Latency: --ring v2 (default) wakes per frame. --ring v3 hands frames over per block, when full or
 after --retire-ms; a ping to a v3 ringside waits for that timer. --busy-poll spins instead of
-sleeping (lowest latency, one CPU core at 100%).";
+sleeping (lowest latency, one CPU core at 100%).
+
+AF_XDP: --backend xdp attaches a small XDP program that hands every frame of the interface to
+ringside before the kernel's stack sees it (the kernel's own addresses there stop answering). It
+is removed when ringside exits, even when killed.";
 
 // Signal flags: set from the handler (atomics are async-signal-safe), read by the main loop.
 static STOP: AtomicBool = AtomicBool::new(false);
