@@ -11,11 +11,13 @@ at full speed into a veth; the capturer on CPU1 reads the other end.
   ns/frame  = capturer CPU time (utime+stime from /proc/PID/stat, all threads) / captured
 Rows: tcpdump -w /dev/null (default 2 MiB buffer, and -B 8192 to match ringside's 8 MiB ring);
 ringside --capture-only (ring only, frames written to -w /dev/null like tcpdump), and ringside
-with its stack (every frame parsed and dropped as not_for_us).
+with its stack (every frame parsed and dropped as not_for_us); each for AF_PACKET (v2, v3) and
+AF_XDP (--backend xdp, native and generic XDP; drops = the socket's rx_dropped + rx_ring_full).
 
 RTT: ping from the peer namespace (pinned to CPU0) to ringside (pinned to CPU1), 1000 pings at
 1 ms, p50/p99 of ping's per-packet times; then `ping -f -c 20000`, loss and rate. The same
-against the peer-side kernel itself (an address the kernel owns on the same veth).
+against the peer-side kernel itself (an address the kernel owns on the same veth), and for
+ringside over AF_PACKET and over AF_XDP in the same run.
 
 Everything lives in namespaces named rsbench-*-PID, removed on exit (even on error/Ctrl-C).
 Addresses: 198.51.100.0/24 only.
@@ -169,6 +171,16 @@ def capture_bench(binary, seconds):
                 ("ringside stack v2 (not_for_us)",
                  [binary, "live", "--headless", "--ring", "v2", "-i", "vcap", "--ip",
                   "198.51.100.2/24"], "live on"),
+                ("ringside --capture-only xdp drv -w /dev/null",
+                 [binary, "live", "--headless", "--capture-only", "--backend", "xdp",
+                  "--xdp-mode", "drv", "-i", "vcap", "--ip", "198.51.100.2/24", "-w",
+                  "/dev/null"], "capturing only"),
+                ("ringside stack xdp drv (not_for_us)",
+                 [binary, "live", "--headless", "--backend", "xdp", "--xdp-mode", "drv", "-i",
+                  "vcap", "--ip", "198.51.100.2/24"], "live on"),
+                ("ringside stack xdp skb (not_for_us)",
+                 [binary, "live", "--headless", "--backend", "xdp", "--xdp-mode", "skb", "-i",
+                  "vcap", "--ip", "198.51.100.2/24"], "live on"),
             ]
             for name, cmd, ready in runs:
                 r = capture_run(name, cmd, ready, frame_len, seconds, cfg)
@@ -216,6 +228,12 @@ def rtt_bench(binary, pings, floods):
         ("ringside --ring v2 --linger-us 0", ["--ring", "v2", "--linger-us", "0"]),
         ("ringside --ring v2 --busy-poll", ["--ring", "v2", "--busy-poll"]),
         ("ringside --ring v3 --retire-ms 1", ["--ring", "v3", "--retire-ms", "1"]),
+        ("ringside --backend xdp --xdp-mode drv (linger 50 us)",
+         ["--backend", "xdp", "--xdp-mode", "drv"]),
+        ("ringside --backend xdp --xdp-mode skb (linger 50 us)",
+         ["--backend", "xdp", "--xdp-mode", "skb"]),
+        ("ringside --backend xdp --xdp-mode drv --busy-poll",
+         ["--backend", "xdp", "--xdp-mode", "drv", "--busy-poll"]),
     ]
     for name, extra in modes:
         proc = subprocess.Popen(

@@ -1,9 +1,10 @@
-//! `ringside live`: run the stack on a real interface (AF_PACKET ring, netmap or TAP).
+//! `ringside live`: run the stack on a real interface (AF_PACKET ring, AF_XDP, netmap or TAP).
 use crate::capture::{self, CaptureOptions, Control, FrameSink, Status};
 use crate::cli::UsageError;
 use crate::link::afpacket::{AfPacket, RingConfig, RingVersion};
 use crate::link::iface;
 use crate::link::tap::Tap;
+use crate::link::xdp::{Xdp, XdpConfig, XdpMode};
 use crate::link::{netmap, Link};
 use crate::stack::{DropReason, Stack, StackConfig};
 use anyhow::{anyhow, bail, Context};
@@ -21,6 +22,9 @@ pub enum Backend {
     Netmap,
     /// A TAP interface: ringside is the far end of a virtual cable from the kernel.
     Tap,
+    /// AF_XDP: an XDP program hands every frame of the interface to ringside, before the
+    /// kernel's stack sees it (needs CAP_BPF; see --xdp-mode, --zero-copy).
+    Xdp,
 }
 
 #[derive(Args, Debug)]
@@ -57,11 +61,22 @@ pub struct LiveArgs {
     #[arg(long, value_name = "MS", default_value_t = 1)]
     pub retire_ms: u32,
 
+    /// --backend xdp: where the XDP program runs. skb: generic XDP, after the kernel built an
+    /// skb (every driver); drv: native XDP, in the driver. Default: native if the driver has
+    /// it, else generic.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub xdp_mode: Option<XdpMode>,
+
+    /// --backend xdp: ask for zero-copy AF_XDP (frames DMA'd straight into ringside's memory).
+    /// Falls back to copy mode, with one line saying so, on drivers that refuse (veth does).
+    #[arg(long)]
+    pub zero_copy: bool,
+
     /// Spin on the ring instead of sleeping in poll(): lowest latency, burns a whole CPU core.
     #[arg(long)]
     pub busy_poll: bool,
 
-    /// V2: after a busy batch, check the ring this many microseconds before sleeping in poll()
+    /// V2 and xdp: after a busy batch, check the ring this many microseconds before sleeping in poll()
     /// (catches the next frame of a stream or ping flood without a wake-up). 0 disables.
     #[arg(long, value_name = "US", default_value_t = 50)]
     pub linger_us: u64,
@@ -102,7 +117,11 @@ print-sink port (9) are logged to stderr, escaped.
 
 Latency: --ring v2 (default) wakes per frame. --ring v3 hands frames over per block, when full or
 after --retire-ms; a ping to a v3 ringside waits for that timer. --busy-poll spins instead of
-sleeping (lowest latency, one CPU core at 100%).";
+sleeping (lowest latency, one CPU core at 100%).
+
+AF_XDP: --backend xdp attaches a small XDP program that hands every frame of the interface to
+ringside before the kernel's stack sees it (the kernel's own addresses there stop answering). It
+is removed when ringside exits, even when killed.";
 
 // Signal flags: set from the handler (atomics are async-signal-safe), read by the main loop.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -157,6 +176,20 @@ fn kernel_owns_check(ifname: &str, ip: Ipv4Addr) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// With AF_XDP the kernel cannot answer for its own address on the interface: the XDP program
+/// takes every frame before the stack sees it. So an address the kernel owns is allowed, and
+/// the lesson is said once.
+fn kernel_owns_note(ifname: &str, ip: Ipv4Addr) -> anyhow::Result<()> {
+    let owned = iface::kernel_ipv4(ifname).context("listing the interface's addresses")?;
+    if owned.iter().any(|(a, _)| *a == ip) {
+        eprintln!(
+            "ringside: the kernel owns {ip} on {ifname}, but it will not answer while ringside \
+             runs: the XDP program hands every frame to ringside first (it answers again after)"
+        );
+    }
+    Ok(())
+}
+
 fn open_link(args: &LiveArgs) -> anyhow::Result<Box<dyn Link>> {
     let name = &args.interface;
     match args.backend {
@@ -189,6 +222,15 @@ fn open_link(args: &LiveArgs) -> anyhow::Result<Box<dyn Link>> {
         }
         Backend::Tap => Ok(Box::new(Tap::open(name)?)),
         Backend::Netmap => open_netmap(name),
+        Backend::Xdp => {
+            let cfg = XdpConfig {
+                mode: args.xdp_mode,
+                zero_copy: args.zero_copy,
+                busy_poll: args.busy_poll,
+                linger: Duration::from_micros(args.linger_us),
+            };
+            Ok(Box::new(Xdp::open(name, cfg)?))
+        }
     }
 }
 
@@ -216,13 +258,20 @@ fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
     if args.backend == Backend::Netmap && !netmap::AVAILABLE {
         return Err(UsageError(netmap::NOT_BUILT.into()).into());
     }
+    if args.backend != Backend::Xdp && (args.xdp_mode.is_some() || args.zero_copy) {
+        return Err(UsageError("--xdp-mode and --zero-copy need --backend xdp".into()).into());
+    }
     let name = &args.interface;
     if args.backend != Backend::Tap {
         iface::ifindex(name)?;
         if !iface::is_up(name)? {
             bail!("interface {name} is down: bring it up with `ip link set {name} up`");
         }
-        kernel_owns_check(name, ip)?;
+        if args.backend == Backend::Xdp {
+            kernel_owns_note(name, ip)?;
+        } else {
+            kernel_owns_check(name, ip)?;
+        }
     }
     let link = open_link(args)?;
     if args.backend == Backend::Tap {

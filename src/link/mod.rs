@@ -1,4 +1,4 @@
-//! Where frames come from and go to. Every backend (AF_PACKET ring, netmap, TAP, pcap, the simulated
+//! Where frames come from and go to. Every backend (AF_PACKET ring, AF_XDP, netmap, TAP, pcap, the simulated
 //! LAN) implements [`Link`]; the capture thread drives any of them the same way.
 pub mod pcap;
 pub mod sim;
@@ -147,3 +147,4 @@ pub mod afpacket;
 pub mod iface;
 pub mod netmap;
 pub mod tap;
+pub mod xdp;

@@ -1,0 +1,739 @@
+//! The AF_XDP backend (`--backend xdp`): the stock-Linux way to take an interface's frames away
+//! from the kernel's stack, as netmap does with its own module.
+//!
+//! How it works (Documentation/networking/af_xdp.rst):
+//! 1. For every RX queue of the interface, an AF_XDP socket with its own UMEM and four rings
+//!    ([`ring`]), bound to that queue with XDP_USE_NEED_WAKEUP (and XDP_COPY, or XDP_ZEROCOPY
+//!    with `--zero-copy`).
+//! 2. An XSKMAP holding those sockets by queue index, and a five-instruction XDP program
+//!    ([`bpf::program`]) attached with a BPF link: `bpf_redirect_map(&xsks, rx_queue_index,
+//!    XDP_PASS)`. Every frame arriving on a queue with a socket goes to ringside; the kernel's
+//!    stack never sees it (its addresses on the interface stop answering). When ringside exits,
+//!    or is killed, the link's descriptor closes and the program is gone: the kernel answers again.
+//!
+//! Why written on `libc` here: the Rust AF_XDP crates either wrap libbpf/libxdp, C libraries to
+//! build and ship (`xsk-rs` 0.9, `xdpsock`), or, like the pure-Rust `xdp` crate (0.7, MIT/Apache,
+//! Quilkin's: "early days, focused on the needs of Quilkin"), cover the UMEM and rings but not
+//! loading and attaching the BPF program, which would need `aya` and a compiled ELF object on
+//! top. The rings and the program are the lesson, and they fit in three small files.
+//! (`cargo search` cannot reach crates.io's search API from these machines; the crates were
+//! checked on docs.rs and lib.rs.)
+//!
+//! On veth (the lab) only copy mode exists: the kernel copies each frame into the UMEM. The point
+//! there is the lesson, not speed (see the README's backend table).
+use super::{Link, LinkStats, RxMeta};
+use crate::link::iface::{self, Fd};
+use std::io;
+use std::mem::size_of;
+use std::time::{Duration, Instant};
+
+pub mod bpf;
+pub mod ring;
+use ring::{Consumer, Producer, Ring, Umem};
+
+/// Where the XDP program runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum XdpMode {
+    /// Generic XDP: after the driver has built an skb (works on every interface; slower).
+    Skb,
+    /// Native XDP: inside the driver, before any skb exists (needs driver support; veth has it).
+    Drv,
+}
+
+impl XdpMode {
+    fn flags(self) -> u32 {
+        match self {
+            XdpMode::Skb => bpf::XDP_FLAGS_SKB_MODE,
+            XdpMode::Drv => bpf::XDP_FLAGS_DRV_MODE,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            XdpMode::Skb => "generic (skb)",
+            XdpMode::Drv => "native (drv)",
+        }
+    }
+}
+
+/// How to open the interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XdpConfig {
+    /// None: native if the driver has it, else generic (said on stderr).
+    pub mode: Option<XdpMode>,
+    /// Ask for XDP_ZEROCOPY; fall back to copy mode (with one line on stderr) when refused.
+    pub zero_copy: bool,
+    /// Spin on the RX rings instead of sleeping in poll().
+    pub busy_poll: bool,
+    /// After a batch with frames, check the rings this long before sleeping (see afpacket).
+    pub linger: Duration,
+}
+
+impl Default for XdpConfig {
+    fn default() -> Self {
+        XdpConfig {
+            mode: None,
+            zero_copy: false,
+            busy_poll: false,
+            linger: Duration::from_micros(50),
+        }
+    }
+}
+
+/// Entries per ring, and UMEM frames per queue: half for receiving (all on the FILL ring at
+/// start), half for sending.
+const RING_SIZE: u32 = 2048;
+const FRAMES: u32 = 2 * RING_SIZE;
+/// The kernel keeps this much in front of each received frame (XDP_PACKET_HEADROOM).
+const XDP_PACKET_HEADROOM: u32 = 256;
+/// At most this many frames per queue per `recv_batch` (replies go out between batches).
+const RX_BATCH: u32 = 512;
+/// Frames queued by `send` before a kick is forced.
+const TX_BATCH: u32 = 64;
+
+/// One RX queue's socket, its UMEM and its rings.
+struct Queue {
+    fd: Fd,
+    umem: Umem,
+    fill: Ring<u64, Producer>,
+    comp: Ring<u64, Consumer>,
+    rx: Ring<libc::xdp_desc, Consumer>,
+    tx: Ring<libc::xdp_desc, Producer>,
+    /// TX chunks user space owns.
+    tx_free: Vec<u64>,
+}
+
+/// AF_XDP on every RX queue of one interface, with ringside's XDP program attached.
+pub struct Xdp {
+    // Fields drop in declaration order: the BPF link first, so the program is detached before
+    // the sockets it redirects to close.
+    _link: Fd,
+    _prog: Fd,
+    _map: Fd,
+    ifname: String,
+    queues: Vec<Queue>,
+    mode: XdpMode,
+    zero_copy: bool,
+    cfg: XdpConfig,
+    recently_active: bool,
+    pollfds: Vec<libc::pollfd>,
+    rx_frames: u64,
+    rx_bytes: u64,
+    tx_frames: u64,
+    tx_errors: u64,
+    /// Descriptors the kernel wrote that point outside the UMEM (should stay 0).
+    bad_descs: u64,
+}
+
+/// Turn the kernel's errno into one line that says what to do.
+fn explain(step: &str, ifname: &str, e: io::Error) -> io::Error {
+    let msg = match e.raw_os_error() {
+        Some(libc::EPERM) | Some(libc::EACCES) => format!(
+            "AF_XDP needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (root in the first user \
+             namespace): run with sudo, or use --backend afpacket ({step}: {e})"
+        ),
+        Some(libc::EAFNOSUPPORT) => format!(
+            "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS is off): use --backend \
+             afpacket, or a kernel built with CONFIG_XDP_SOCKETS=y ({e})"
+        ),
+        Some(libc::EBUSY) | Some(libc::EEXIST) if step == "attach" => format!(
+            "{ifname} already has an XDP program (another ringside, or see `ip link show \
+             {ifname}`): stop its owner or remove it with `ip link set {ifname} xdp off`, then \
+             retry ({e})"
+        ),
+        Some(libc::EBUSY) if step == "bind" => format!(
+            "a queue of {ifname} is already bound to another AF_XDP socket: stop the other \
+             program, then retry ({e})"
+        ),
+        Some(libc::EOPNOTSUPP) if step == "attach" => {
+            format!("{ifname}'s driver has no native XDP: use --xdp-mode skb ({e})")
+        }
+        Some(libc::ENOBUFS) if step == "umem" => format!(
+            "the kernel refused to lock the UMEM in memory: raise `ulimit -l` or run as root ({e})"
+        ),
+        _ => format!("AF_XDP {step} on {ifname}: {e}"),
+    };
+    io::Error::new(e.kind(), msg)
+}
+
+fn setsockopt<T>(fd: &Fd, name: libc::c_int, v: &T) -> io::Result<()> {
+    // SAFETY: `v` points at a live T of the size we pass.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.0,
+            libc::SOL_XDP,
+            name,
+            (v as *const T).cast(),
+            size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn getsockopt<T>(fd: &Fd, name: libc::c_int, v: &mut T) -> io::Result<()> {
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes into `v`, which is that large.
+    let r = unsafe { libc::getsockopt(fd.0, libc::SOL_XDP, name, (v as *mut T).cast(), &mut len) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The number of RX queues (ethtool's channels: rx + combined), 1 when the driver does not say.
+fn rx_queue_count(ifname: &str) -> u32 {
+    #[repr(C)]
+    #[derive(Default)]
+    struct EthtoolChannels {
+        cmd: u32,
+        max_rx: u32,
+        max_tx: u32,
+        max_other: u32,
+        max_combined: u32,
+        rx_count: u32,
+        tx_count: u32,
+        other_count: u32,
+        combined_count: u32,
+    }
+    const ETHTOOL_GCHANNELS: u32 = 0x3c;
+    const SIOCETHTOOL: libc::Ioctl = 0x8946;
+    let Ok(mut ifr) = iface::ifreq_for(ifname) else {
+        return 1;
+    };
+    let mut ch = EthtoolChannels {
+        cmd: ETHTOOL_GCHANNELS,
+        ..Default::default()
+    };
+    ifr.ifr_ifru.ifru_data = (&mut ch as *mut EthtoolChannels).cast();
+    // SAFETY: plain socket(2), closed by Fd.
+    let s = Fd(unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) });
+    if s.0 < 0 {
+        return 1;
+    }
+    // SAFETY: SIOCETHTOOL with ETHTOOL_GCHANNELS writes one ethtool_channels into `ch`, which
+    // `ifr` points at and which outlives the call.
+    let r = unsafe { libc::ioctl(s.0, SIOCETHTOOL, &mut ifr as *mut libc::ifreq) };
+    if r < 0 {
+        return 1;
+    }
+    (ch.rx_count + ch.combined_count).max(1)
+}
+
+/// The setup step that failed, and the kernel's answer.
+type Step = (&'static str, io::Error);
+
+impl Queue {
+    /// Socket, UMEM and rings for queue `id`, bound with `bind_flags` (af_xdp.rst, "Usage").
+    /// A failure names its step (for [`explain`]).
+    fn open(ifindex: u32, id: u32, chunk: u32, bind_flags: u16) -> Result<Queue, Step> {
+        // SAFETY: plain socket(2); checked.
+        let raw = unsafe { libc::socket(libc::AF_XDP, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
+        if raw < 0 {
+            return Err(("socket", io::Error::last_os_error()));
+        }
+        let fd = Fd(raw);
+        let umem = Umem::new(FRAMES, chunk).map_err(|e| ("umem", e))?;
+        setsockopt(&fd, libc::XDP_UMEM_REG, &umem.registration()).map_err(|e| ("umem", e))?;
+        for opt in [
+            libc::XDP_UMEM_FILL_RING,
+            libc::XDP_UMEM_COMPLETION_RING,
+            libc::XDP_RX_RING,
+            libc::XDP_TX_RING,
+        ] {
+            setsockopt(&fd, opt, &RING_SIZE).map_err(|e| ("ring setup", e))?;
+        }
+        // SAFETY: plain old data; the kernel fills it.
+        let mut off: libc::xdp_mmap_offsets = unsafe { std::mem::zeroed() };
+        getsockopt(&fd, libc::XDP_MMAP_OFFSETS, &mut off).map_err(|e| ("XDP_MMAP_OFFSETS", e))?;
+        let map = |e| ("ring mmap", e);
+        let mut fill =
+            Ring::map(fd.0, &off.fr, RING_SIZE, libc::XDP_UMEM_PGOFF_FILL_RING).map_err(map)?;
+        let comp = Ring::map(
+            fd.0,
+            &off.cr,
+            RING_SIZE,
+            libc::XDP_UMEM_PGOFF_COMPLETION_RING,
+        )
+        .map_err(map)?;
+        let rx =
+            Ring::map(fd.0, &off.rx, RING_SIZE, libc::XDP_PGOFF_RX_RING as u64).map_err(map)?;
+        let tx = Ring::map(
+            fd.0,
+            &off.tx,
+            RING_SIZE,
+            libc::XDP_PGOFF_TX_RING as u64 & 0xffff_ffff,
+        )
+        .map_err(map)?;
+        // The first half of the UMEM goes to the kernel for receiving, before bind, so the first
+        // frame has somewhere to land.
+        for i in 0..RING_SIZE {
+            fill.push(i as u64 * chunk as u64);
+        }
+        fill.submit();
+        let tx_free = (RING_SIZE..FRAMES)
+            .map(|i| i as u64 * chunk as u64)
+            .collect();
+
+        let sxdp = libc::sockaddr_xdp {
+            sxdp_family: libc::AF_XDP as u16,
+            sxdp_flags: bind_flags,
+            sxdp_ifindex: ifindex,
+            sxdp_queue_id: id,
+            sxdp_shared_umem_fd: 0,
+        };
+        // SAFETY: `sxdp` is a valid sockaddr_xdp of the size passed.
+        let r = unsafe {
+            libc::bind(
+                fd.0,
+                (&sxdp as *const libc::sockaddr_xdp).cast(),
+                size_of::<libc::sockaddr_xdp>() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            return Err(("bind", io::Error::last_os_error()));
+        }
+        Ok(Queue {
+            fd,
+            umem,
+            fill,
+            comp,
+            rx,
+            tx,
+            tx_free,
+        })
+    }
+
+    /// Hand every received frame (up to RX_BATCH) to `on_frame`, then give the chunks back to
+    /// the kernel on the FILL ring. Returns (frames handed, bytes, bad descriptors).
+    fn drain_rx(&mut self, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> (u64, u64, u64) {
+        let n = self.rx.available().min(RX_BATCH);
+        if n == 0 {
+            return (0, 0, 0);
+        }
+        let (mut frames, mut bytes, mut bad) = (0, 0, 0);
+        for i in 0..n {
+            let d = self.rx.peek(i);
+            // SAFETY: the chunk came to us on the RX ring and goes back on the FILL ring only
+            // below, after `on_frame` has returned and the slice is gone.
+            match unsafe { self.umem.frame(d.addr, d.len) } {
+                Some(f) => {
+                    let meta = RxMeta {
+                        ts: super::wall_clock(),
+                        clock: super::monotonic_clock(),
+                        orig_len: d.len,
+                        // XDP hands over no checksum state: a frame whose sender left the L4
+                        // checksum to offload looks wrong here (see the README's AF_XDP notes).
+                        csum_not_ready: false,
+                    };
+                    frames += 1;
+                    bytes += d.len as u64;
+                    on_frame(f, meta);
+                }
+                None => bad += 1,
+            }
+            // FILL has room: it holds at most RING_SIZE chunks and these were not among them.
+            self.fill.push(self.umem.chunk_of(d.addr));
+        }
+        self.rx.release(n);
+        self.fill.submit();
+        if self.fill.needs_wakeup() {
+            // af_xdp.rst, "XDP_USE_NEED_WAKEUP": the kernel wants a syscall to go on filling RX.
+            // SAFETY: a zero-length, non-blocking recvfrom on our socket; no buffer is written.
+            unsafe {
+                libc::recvfrom(
+                    self.fd.0,
+                    std::ptr::null_mut(),
+                    0,
+                    libc::MSG_DONTWAIT,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                )
+            };
+        }
+        (frames, bytes, bad)
+    }
+
+    /// Take sent chunks back from the COMPLETION ring. Returns how many.
+    fn reap(&mut self) -> u64 {
+        let n = self.comp.available();
+        for i in 0..n {
+            let addr = self.comp.peek(i);
+            self.tx_free.push(self.umem.chunk_of(addr));
+        }
+        self.comp.release(n);
+        n as u64
+    }
+
+    /// Publish the TX ring and, if the kernel asks for it, kick it with sendto (in copy mode this
+    /// call is where the kernel sends the frames). Errors that only mean "try again" are not fatal.
+    fn kick(&mut self) -> io::Result<()> {
+        self.tx.submit();
+        if self.tx.outstanding() == 0 || !self.tx.needs_wakeup() {
+            return Ok(());
+        }
+        // SAFETY: a zero-length, non-blocking sendto on our bound socket; no buffer is read.
+        let r = unsafe {
+            libc::sendto(
+                self.fd.0,
+                std::ptr::null(),
+                0,
+                libc::MSG_DONTWAIT,
+                std::ptr::null(),
+                0,
+            )
+        };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EAGAIN | libc::EBUSY | libc::ENOBUFS | libc::ENETDOWN | libc::EINTR) => {
+                    Ok(())
+                }
+                _ => Err(e),
+            };
+        }
+        Ok(())
+    }
+
+    fn statistics(&self) -> libc::xdp_statistics {
+        // SAFETY: plain old data.
+        let mut st: libc::xdp_statistics = unsafe { std::mem::zeroed() };
+        let _ = getsockopt(&self.fd, libc::XDP_STATISTICS, &mut st);
+        st
+    }
+}
+
+impl Xdp {
+    /// Take over every RX queue of `ifname` (which must exist and be up).
+    pub fn open(ifname: &str, cfg: XdpConfig) -> io::Result<Xdp> {
+        let ifindex = iface::ifindex(ifname)?;
+        let mtu = iface::mtu(ifname)?;
+        // A received frame must fit in one chunk after the kernel's headroom (no multi-buffer).
+        let need = mtu + 14 + 4 + XDP_PACKET_HEADROOM;
+        let chunk = if need <= 2048 {
+            2048
+        } else if need <= 4096 {
+            4096
+        } else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{ifname} has MTU {mtu}; ringside's AF_XDP frames hold at most 3818 bytes: \
+                     lower it with `ip link set {ifname} mtu 1500` or use --backend afpacket"
+                ),
+            ));
+        };
+        let nq = rx_queue_count(ifname);
+        // The program first: an interface that already has one is refused here, before any
+        // socket exists. Until the sockets are in the map, the program passes frames on.
+        let map = bpf::create_xskmap(nq).map_err(|e| explain("BPF map", ifname, e))?;
+        let prog = bpf::load_program(&map).map_err(|e| explain("BPF program load", ifname, e))?;
+        let (link, mode) = match cfg.mode {
+            Some(m) => (
+                bpf::attach_link(&prog, ifindex, m.flags())
+                    .map_err(|e| explain("attach", ifname, e))?,
+                m,
+            ),
+            None => match bpf::attach_link(&prog, ifindex, XdpMode::Drv.flags()) {
+                Ok(l) => (l, XdpMode::Drv),
+                Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => {
+                    eprintln!("ringside: {ifname} has no native XDP; using generic (skb) mode");
+                    let l = bpf::attach_link(&prog, ifindex, XdpMode::Skb.flags())
+                        .map_err(|e| explain("attach", ifname, e))?;
+                    (l, XdpMode::Skb)
+                }
+                Err(e) => return Err(explain("attach", ifname, e)),
+            },
+        };
+        let mut zero_copy = cfg.zero_copy;
+        let mut queues = Vec::with_capacity(nq as usize);
+        for q in 0..nq {
+            let opened = Self::open_queue(ifname, ifindex, q, chunk, &mut zero_copy);
+            let queue = opened.map_err(|(step, e)| explain(step, ifname, e))?;
+            bpf::xskmap_set(&map, q, &queue.fd)
+                .map_err(|e| explain("BPF map update", ifname, e))?;
+            queues.push(queue);
+        }
+        let pollfds = queues
+            .iter()
+            .map(|q| libc::pollfd {
+                fd: q.fd.0,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        Ok(Xdp {
+            ifname: ifname.to_string(),
+            queues,
+            mode,
+            zero_copy,
+            cfg,
+            recently_active: false,
+            pollfds,
+            rx_frames: 0,
+            rx_bytes: 0,
+            tx_frames: 0,
+            tx_errors: 0,
+            bad_descs: 0,
+            _link: link,
+            _prog: prog,
+            _map: map,
+        })
+    }
+
+    /// Open queue `q`, in zero-copy mode first if asked (falling back to copy, once, with one
+    /// line). A socket closed moments ago (ringside restarted) keeps its queue busy until the
+    /// kernel's deferred teardown has run: EBUSY is retried for up to a second before it counts.
+    fn open_queue(
+        ifname: &str,
+        ifindex: u32,
+        q: u32,
+        chunk: u32,
+        zero_copy: &mut bool,
+    ) -> Result<Queue, Step> {
+        let copy = libc::XDP_USE_NEED_WAKEUP | libc::XDP_COPY;
+        let zc = libc::XDP_USE_NEED_WAKEUP | libc::XDP_ZEROCOPY;
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            let opened = if *zero_copy {
+                match Queue::open(ifindex, q, chunk, zc) {
+                    // The driver cannot do zero-copy (EOPNOTSUPP on veth): say so once, copy.
+                    Err(("bind", e)) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => {
+                        eprintln!(
+                            "ringside: {ifname} refused zero-copy AF_XDP ({e}); using copy mode"
+                        );
+                        *zero_copy = false;
+                        Queue::open(ifindex, q, chunk, copy)
+                    }
+                    other => other,
+                }
+            } else {
+                Queue::open(ifindex, q, chunk, copy)
+            };
+            match opened {
+                Err(("bind", e))
+                    if e.raw_os_error() == Some(libc::EBUSY) && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn rx_ready(&self) -> bool {
+        self.queues.iter().any(|q| q.rx.available() > 0)
+    }
+
+    /// Sleep in poll() on every socket until one has frames or `timeout` passes.
+    fn wait(&mut self, timeout: Duration) -> io::Result<()> {
+        if self.cfg.busy_poll {
+            let deadline = Instant::now() + timeout;
+            let mut spins = 0u32;
+            while !self.rx_ready() {
+                std::hint::spin_loop();
+                spins = spins.wrapping_add(1);
+                if spins.is_multiple_of(1024) && Instant::now() >= deadline {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
+        // SAFETY: `pollfds` is a live array of that many pollfds.
+        let r = unsafe {
+            libc::poll(
+                self.pollfds.as_mut_ptr(),
+                self.pollfds.len() as libc::nfds_t,
+                ms,
+            )
+        };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Spin up to `cfg.linger` for the next frame; true when it arrived.
+    fn linger(&self) -> bool {
+        if self.cfg.linger.is_zero() {
+            return false;
+        }
+        let deadline = Instant::now() + self.cfg.linger;
+        loop {
+            for _ in 0..64 {
+                if self.rx_ready() {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
+    }
+
+    fn drain(&mut self, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> usize {
+        let mut handed = 0;
+        for q in &mut self.queues {
+            let (f, b, bad) = q.drain_rx(on_frame);
+            self.rx_frames += f;
+            self.rx_bytes += b;
+            self.bad_descs += bad;
+            handed += f as usize;
+        }
+        handed
+    }
+
+    fn reap_all(&mut self) {
+        for q in &mut self.queues {
+            self.tx_frames += q.reap();
+        }
+    }
+}
+
+impl Link for Xdp {
+    fn recv_batch(
+        &mut self,
+        timeout: Duration,
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> io::Result<usize> {
+        self.reap_all();
+        // Frames a refused kick left on a TX ring: try again now.
+        for q in &mut self.queues {
+            if q.tx.outstanding() > 0 {
+                q.kick()?;
+            }
+        }
+        let mut handed = self.drain(on_frame);
+        if handed == 0 {
+            if !(self.recently_active && self.linger()) {
+                self.wait(timeout)?;
+            }
+            handed = self.drain(on_frame);
+        }
+        self.recently_active = handed > 0;
+        Ok(handed)
+    }
+
+    /// Copy the frame into a free TX chunk of queue 0 and put it on the TX ring.
+    fn send(&mut self, frame: &[u8]) -> io::Result<()> {
+        let q = &mut self.queues[0];
+        if q.tx_free.is_empty() || q.tx.free() == 0 {
+            q.kick()?;
+            self.tx_frames += q.reap();
+        }
+        let Some(addr) = q.tx_free.pop() else {
+            self.tx_errors += 1;
+            return Ok(());
+        };
+        if !q.umem.write(addr, frame) || q.tx.free() == 0 {
+            q.tx_free.push(addr);
+            self.tx_errors += 1;
+            return Ok(());
+        }
+        q.tx.push(libc::xdp_desc {
+            addr,
+            len: frame.len() as u32,
+            options: 0,
+        });
+        if q.tx.unsubmitted() >= TX_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        for q in &mut self.queues {
+            q.kick()?;
+            self.tx_frames += q.reap();
+        }
+        Ok(())
+    }
+
+    fn now(&self) -> Duration {
+        super::monotonic_clock()
+    }
+
+    fn stats(&self) -> LinkStats {
+        let (mut drops, mut tx_invalid) = (0, 0);
+        for q in &self.queues {
+            let st = q.statistics();
+            drops += st.rx_dropped + st.rx_ring_full;
+            tx_invalid += st.tx_invalid_descs;
+        }
+        let used: u32 = self.queues.iter().map(|q| q.rx.available()).sum();
+        let total: u32 = self.queues.iter().map(|q| q.rx.size()).sum();
+        LinkStats {
+            rx_frames: self.rx_frames,
+            rx_bytes: self.rx_bytes,
+            tx_frames: self.tx_frames,
+            tx_errors: self.tx_errors + tx_invalid,
+            kernel_drops: drops,
+            ring_used: Some((used, total)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let mut s = format!(
+            "xdp {} (AF_XDP {}, {} XDP, {} queue{}, {} frames x {} B each, {})",
+            self.ifname,
+            if self.zero_copy { "zero-copy" } else { "copy" },
+            self.mode.name(),
+            self.queues.len(),
+            if self.queues.len() == 1 { "" } else { "s" },
+            FRAMES,
+            self.queues[0].umem.chunk,
+            if self.cfg.busy_poll {
+                "busy-poll"
+            } else {
+                "need_wakeup + poll"
+            }
+        );
+        if self.bad_descs > 0 {
+            s.push_str(&format!(", {} bad descriptors", self.bad_descs));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(step: &str, errno: i32) -> String {
+        explain(step, "rs0", io::Error::from_raw_os_error(errno)).to_string()
+    }
+
+    /// Each failure the kernel can report is one line that says what to do.
+    #[test]
+    fn every_setup_error_is_one_line_that_says_what_to_do() {
+        let cases = [
+            ("socket", libc::EAFNOSUPPORT, "CONFIG_XDP_SOCKETS"),
+            ("socket", libc::EAFNOSUPPORT, "--backend afpacket"),
+            ("BPF map", libc::EPERM, "CAP_BPF"),
+            ("BPF program load", libc::EPERM, "sudo"),
+            ("attach", libc::EBUSY, "ip link set rs0 xdp off"),
+            ("attach", libc::EEXIST, "already has an XDP program"),
+            ("attach", libc::EOPNOTSUPP, "--xdp-mode skb"),
+            (
+                "bind",
+                libc::EBUSY,
+                "already bound to another AF_XDP socket",
+            ),
+            ("umem", libc::ENOBUFS, "ulimit -l"),
+        ];
+        for (step, errno, want) in cases {
+            let l = line(step, errno);
+            assert!(l.contains(want), "{step} errno {errno}: {l}");
+            assert_eq!(l.lines().count(), 1, "{l}");
+        }
+        // Anything else still names the step and the interface.
+        assert!(line("ring mmap", libc::ENOMEM).starts_with("AF_XDP ring mmap on rs0: "));
+    }
+}
