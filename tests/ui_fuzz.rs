@@ -14,6 +14,7 @@ mod odd_captures;
 
 use corpus_gen::{hostile_corpus, scale, Rec, Rng};
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -28,7 +29,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Runs at scale 1 (CI). Each run draws several screens.
-const RUNS: usize = 1500;
+const RUNS: usize = 2000;
 const SEED: u64 = 0x5eed_0016_f022_0001;
 
 /// One frame to feed: its timestamp and record.
@@ -247,14 +248,16 @@ fn event(r: &mut Rng, w: u16, h: u16) -> Vec<Event> {
 fn size(r: &mut Rng) -> (u16, u16) {
     let w = match r.below(6) {
         0 => r.range(1, 12) as u16,
-        1 => r.pick(&[39, 40, 41, 79, 80, 119, 120, 121, 136, 137, 139, 140, 300]),
-        _ => r.range(1, 300) as u16,
+        1 | 2 => r.pick(&[39, 40, 41, 79, 80, 119, 120, 121, 136, 137, 139, 140, 300]),
+        3 => r.range(1, 300) as u16,
+        _ => r.range(1, 100) as u16,
     };
     let h = match r.below(6) {
         0 => 10,
         1 => r.range(1, 12) as u16,
         2 => r.pick(&[24, 29, 30, 31, 48, 100]),
-        _ => r.range(1, 100) as u16,
+        3 => r.range(1, 100) as u16,
+        _ => r.range(1, 40) as u16,
     };
     (w, h)
 }
@@ -314,8 +317,7 @@ fn status(r: &mut Rng, stack: &Stack, now: Duration, mode: &Mode) -> Status {
 }
 
 /// The first control character in the drawn screen, with where it is.
-fn control_cell(t: &Terminal<TestBackend>) -> Option<(u16, u16, String)> {
-    let buf = t.backend().buffer();
+fn control_cell(buf: &Buffer) -> Option<(u16, u16, String)> {
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
             let sym = buf[(x, y)].symbol();
@@ -343,7 +345,7 @@ fn one_run(run: usize, caps: &[(String, Vec<Frame>)], tally: &mut Tally) {
     let (name, all) = &caps[r.below(caps.len() as u64) as usize];
     // A window of the capture (a long one is cut: the point is variety, not volume).
     let start = r.below(all.len().max(1) as u64) as usize * usize::from(r.chance(50));
-    let n = r.range(0, 300).min(all.len() - start.min(all.len()));
+    let n = r.range(0, 150).min(all.len() - start.min(all.len()));
     let mut frames: Vec<Frame> = all[start.min(all.len())..][..n].to_vec();
     retime(&mut r, &mut frames);
     let mode = match r.below(3) {
@@ -371,7 +373,7 @@ fn one_run(run: usize, caps: &[(String, Vec<Frame>)], tally: &mut Tally) {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     let mut fed = 0;
     let mut now = Duration::ZERO;
-    let rounds = r.range(1, 6);
+    let rounds = r.range(1, 4);
     for round in 0..rounds {
         // Some frames arrive (as the capture thread hands them over), then keys, then a draw.
         let until = if round + 1 == rounds {
@@ -413,7 +415,7 @@ fn one_run(run: usize, caps: &[(String, Vec<Frame>)], tally: &mut Tally) {
                 app.write_requested = false; // the run loop would write a file: not here
                 app.quit = false;
             }
-            if r.chance(30) {
+            if r.chance(15) {
                 term.draw(|f| draw(f, &mut app)).unwrap();
                 tally.draws += 1;
                 check(run, name, &term);
@@ -431,7 +433,7 @@ fn one_run(run: usize, caps: &[(String, Vec<Frame>)], tally: &mut Tally) {
 }
 
 fn check(run: usize, name: &str, term: &Terminal<TestBackend>) {
-    if let Some((x, y, sym)) = control_cell(term) {
+    if let Some((x, y, sym)) = control_cell(term.backend().buffer()) {
         panic!(
             "run {run} ({name}): a control character reached the screen at ({x},{y}): \
              {sym:?}\n{}",
@@ -510,4 +512,23 @@ fn backwards_timestamps_draw_a_sparkline() {
         });
     }
     assert_eq!(app.pps_series(3), vec![1, 1, 2]);
+}
+
+/// The screen check itself can fail: a cell holding ESC, DEL or a C1 character is found.
+/// (ratatui's debug build also asserts when it measures such a cell, so a draw that let one
+/// through panics first; release builds would send it to the terminal.)
+#[test]
+fn control_cell_finds_c0_del_and_c1() {
+    for sym in ["\u{1b}", "\u{7f}", "\u{9b}", "a\u{85}", "\n"] {
+        let mut buf = Buffer::empty(ratatui::layout::Rect::new(0, 0, 4, 2));
+        buf[(2, 1)].set_symbol(sym);
+        assert_eq!(
+            control_cell(&buf).map(|(x, y, _)| (x, y)),
+            Some((2, 1)),
+            "{sym:?}"
+        );
+    }
+    let mut buf = Buffer::empty(ratatui::layout::Rect::new(0, 0, 4, 2));
+    buf[(0, 0)].set_symbol("界");
+    assert_eq!(control_cell(&buf), None);
 }
