@@ -499,6 +499,13 @@ fn backwards_timestamps_draw_a_sparkline() {
     }
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     term.draw(|f| draw(f, &mut app)).unwrap();
+    // The Time column counts from the first frame: earlier frames are negative, not 0.
+    let screen = format!("{}", term.backend());
+    for t in [
+        "-1.000", "-2.000", "-20.000", "100.000", "-95.000", "-100.000",
+    ] {
+        assert!(screen.contains(t), "Time column {t}:\n{screen}");
+    }
     // A clock step back within the window counts in its own second: 3 frames at 98..=100.
     let mut app = App::new(Mode::Replay { file: "x".into() }, 1 << 20);
     for s in [100u64, 99, 100, 98] {
