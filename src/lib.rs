@@ -8,6 +8,7 @@
 //! - [`ui`]: the ratatui front end.
 pub mod capture;
 pub mod cli;
+pub mod crash;
 pub mod lessons;
 pub mod link;
 pub mod pcap;

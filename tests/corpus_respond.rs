@@ -333,3 +333,135 @@ fn tshark_check_flags_bad_replies() {
     assert!(found[1].contains("bad ip checksum"), "{found:?}");
     assert!(found[2].contains("expert error"), "{found:?}");
 }
+
+/// The VLAN IDs of `f`'s tags, outermost first (None past three tags: malformed).
+fn vlan_ids(f: &[u8]) -> Option<Vec<u16>> {
+    let mut ids = Vec::new();
+    let mut at = 12;
+    while f.len() >= at + 4 && ringside::wire::is_vlan_tpid(u16::from_be_bytes([f[at], f[at + 1]]))
+    {
+        ids.push(u16::from_be_bytes([f[at + 2], f[at + 3]]) & 0x0fff);
+        at += 4;
+    }
+    (ids.len() <= ringside::wire::MAX_VLAN_TAGS).then_some(ids)
+}
+
+/// Untagged IPv4 frames of `recs` whose header has no options yet.
+fn plain_ipv4(recs: &[Rec]) -> Vec<Rec> {
+    recs.iter()
+        .filter(|r| r.data.len() >= 34 && r.data[12..14] == [8, 0] && r.data[14] == 0x45)
+        .cloned()
+        .collect()
+}
+
+/// The counters `respond` printed for `recs` (all the generic checks of `check_corpus` applied).
+fn respond_to(name: &str, recs: &[Rec], dir: &Path, extra: &[&str]) -> BTreeMap<String, u64> {
+    let p = dir.join(format!("{}.pcap", name.replace(' ', "_")));
+    write_pcap(&p, recs);
+    let o = check_corpus(name, &p, dir, extra, tshark_available());
+    eprintln!(
+        "  {name}: {} frames, {} replies, {:?}",
+        o.frames, o.replies, o.counters
+    );
+    o.counters
+}
+
+#[test]
+fn vlan_martian_and_option_drops_are_counted_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cfg = StackConfig::default();
+    let us = Some((cfg.mac, cfg.ip));
+    let valid = valid_corpus_to(31, 3000, us);
+    let n = |c: &BTreeMap<String, u64>, k: &str| c.get(k).copied().unwrap_or(0);
+
+    // VLAN: an untagged host drops every tagged frame (VID 0 alone is untagged), by name.
+    let tagged = valid
+        .iter()
+        .filter(|r| vlan_ids(&r.data).is_some_and(|ids| !ids.is_empty() && ids != [0]))
+        .count() as u64;
+    assert!(tagged >= 100, "the corpus has tagged frames ({tagged})");
+    let c = respond_to("valid to us, untagged host", &valid, dir, &[]);
+    assert_eq!(n(&c, "vlan_not_member"), tagged, "{c:?}");
+    // The same frames retagged to VLAN 100 (100.101, 100.101.102 when stacked): a member of
+    // those answers them, tagged, and drops none for VLAN.
+    let retagged: Vec<Rec> = valid
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let depth = vlan_ids(&r.data).map_or(0, |ids| ids.len());
+            for i in 0..depth {
+                let at = 14 + 4 * i;
+                let tci = u16::from_be_bytes([r.data[at], r.data[at + 1]]) & 0xf000;
+                r.data[at..at + 2].copy_from_slice(&(tci | (100 + i as u16)).to_be_bytes());
+            }
+            r
+        })
+        .collect();
+    let member = [
+        "--vlan",
+        "100",
+        "--vlan",
+        "100.101",
+        "--vlan",
+        "100.101.102",
+    ];
+    let c = respond_to("retagged, member", &retagged, dir, &member);
+    assert_eq!(n(&c, "vlan_not_member"), 0, "{c:?}");
+    let replies = read_all(&dir.join("retagged__member-replies.pcap"));
+    let tagged_replies = replies
+        .iter()
+        .filter(|(_, f)| vlan_ids(f).is_some_and(|ids| !ids.is_empty()))
+        .count();
+    assert!(tagged_replies >= 100, "tagged replies: {tagged_replies}");
+
+    // Martian sources: no answer at all, and most are named martian_source (the others were
+    // not for us before their source was looked at).
+    let martians = [
+        [0, 0, 0, 0],
+        [0, 9, 9, 9],
+        [127, 0, 0, 1],
+        [224, 0, 0, 251],
+        [240, 0, 0, 1],
+        [255, 255, 255, 255],
+    ];
+    let mut ipv4 = plain_ipv4(&valid);
+    for (i, r) in ipv4.iter_mut().enumerate() {
+        r.data[26..30].copy_from_slice(&martians[i % martians.len()]);
+        fix_ip_checksum(&mut r.data, 14);
+        if r.data[23] == 17 && r.data.len() >= 42 {
+            r.data[40..42].copy_from_slice(&[0, 0]); // UDP checksum "none": the source changed
+        }
+    }
+    let c = respond_to("martian sources", &ipv4, dir, &["--broadcast-echo"]);
+    assert_eq!(n(&c, "answered"), 0, "{c:?}");
+    assert!(
+        n(&c, "martian_source") * 4 >= ipv4.len() as u64 * 3,
+        "{c:?}"
+    );
+
+    // Malformed options (length 0, length 1, a length byte missing, running past the header):
+    // never answered, named bad_ipv4_options.
+    let bad_options: [&[u8]; 4] = [
+        &[7, 0, 0, 0],
+        &[1, 0x44, 1, 0],
+        &[1, 1, 1, 0x83],
+        &[0x83, 9, 0, 0, 0, 0, 0, 0],
+    ];
+    let mut ipv4 = plain_ipv4(&valid);
+    for (i, r) in ipv4.iter_mut().enumerate() {
+        let opts = bad_options[i % bad_options.len()];
+        r.data.splice(34..34, opts.iter().copied());
+        r.data[14] = 0x45 + (opts.len() / 4) as u8;
+        let total = u16::from_be_bytes([r.data[16], r.data[17]]) + opts.len() as u16;
+        r.data[16..18].copy_from_slice(&total.to_be_bytes());
+        r.orig_len = r.data.len() as u32;
+        fix_ip_checksum(&mut r.data, 14);
+    }
+    let c = respond_to("bad options", &ipv4, dir, &["--broadcast-echo"]);
+    assert_eq!(n(&c, "answered"), 0, "{c:?}");
+    assert!(
+        n(&c, "bad_ipv4_options") * 4 >= ipv4.len() as u64 * 3,
+        "{c:?}"
+    );
+}

@@ -282,14 +282,17 @@ fn reassembly_times_out() {
 }
 
 #[test]
-fn fragments_of_ttl0_not_for_us_or_in_link_broadcasts_are_not_held() {
+fn fragments_from_martians_not_for_us_or_in_link_broadcasts_are_not_held() {
     let data = pattern(3000);
     let mut s = Stack::new(cfg());
-    let h = EthIp { ttl: 0, ..to_us() };
+    let h = EthIp {
+        src_ip: Ipv4Addr::new(240, 0, 0, 1),
+        ..to_us()
+    };
     let f = ping_fragments(&h, 1, 1, &data, 1500);
     assert_eq!(
         feed(&mut s, T0, &f[0]).0,
-        Verdict::NoReply(DropReason::TtlExpired)
+        Verdict::NoReply(DropReason::MartianSource)
     );
     let h = EthIp {
         dst_ip: Ipv4Addr::new(203, 0, 113, 9),

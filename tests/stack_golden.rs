@@ -322,18 +322,22 @@ fn bad_ip_checksum_dropped() {
 }
 
 #[test]
-fn ttl_zero_dropped() {
-    // Deliberately not RFC 1122 §3.2.1.7 (Linux answers TTL 0): the spec says not answered.
+fn ttl_zero_and_one_are_answered_with_our_own_ttl() {
+    // RFC 1122 §3.2.1.7: a host MUST NOT discard a datagram just because its TTL is below 2;
+    // Linux answers both pings, with TTL 64. TTL limits forwarding, and nothing is forwarded.
     let mut s = Stack::new(cfg());
+    for ttl in [0, 1] {
+        let h = EthIp { ttl, ..to_us() };
+        let (v, out) = feed(&mut s, T0, &ping(&h, 1, u16::from(ttl), b"x"));
+        assert_eq!(v, Verdict::Answered(Answer::EchoReply), "TTL {ttl}");
+        assert_eq!(out[0][14 + 8], 64, "reply TTL for a TTL {ttl} request");
+        let (_, l4) = check_reply(&out[0], 1500).unwrap();
+        assert_eq!(&l4[8..], b"x");
+    }
+    // A TTL-0 UDP echo too: the rule is IP's, not ICMP's.
     let h = EthIp { ttl: 0, ..to_us() };
-    assert_eq!(
-        feed(&mut s, T0, &ping(&h, 1, 1, b"x")).0,
-        no(DropReason::TtlExpired)
-    );
-    // TTL 1 is a datagram that crossed no router: answered, with our own TTL.
-    let h = EthIp { ttl: 1, ..to_us() };
-    let (v, out) = feed(&mut s, T0, &ping(&h, 1, 2, b"x"));
-    assert_eq!(v, Verdict::Answered(Answer::EchoReply));
+    let (v, out) = feed(&mut s, T0, &udp(&h, 40000, 7, b"u"));
+    assert_eq!(v, Verdict::Answered(Answer::UdpEcho));
     assert_eq!(out[0][14 + 8], 64);
 }
 
@@ -382,9 +386,17 @@ fn echo_reply_is_not_answered() {
     assert_eq!(feed(&mut s, T0, &f).0, no(DropReason::IcmpNotEcho));
 }
 
+/// A stack that is a member of S-tag 100 / C-tag 10, VLAN 10, and the three-deep 100.101.102.
+fn vlan_member_cfg() -> StackConfig {
+    StackConfig {
+        vlans: vec![vec![100, 10], vec![10], vec![100, 101, 102]],
+        ..cfg()
+    }
+}
+
 #[test]
 fn vlan_tagged_ping_answered_with_the_same_tags() {
-    let mut s = Stack::new(cfg());
+    let mut s = Stack::new(vlan_member_cfg());
     let tags = [0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0x0a]; // S-tag 100, C-tag 10 prio 1
     let plain = ping(&to_us(), 3, 4, b"tagged");
     let mut f = plain[..12].to_vec();
@@ -423,7 +435,11 @@ fn stack_and_dissector_agree_on_vlan_depth() {
     let plain = ping(&to_us(), 3, 4, b"deep");
     // Three tags: answered, and the dissection shows nothing wrong.
     let three = with_tags(&plain, 3);
-    let mut s = Stack::new(cfg());
+    // A member of every depth `with_tags` makes (VLAN 100, 100.101, 100.101.102).
+    let mut s = Stack::new(StackConfig {
+        vlans: vec![vec![100], vec![100, 101], vec![100, 101, 102]],
+        ..cfg()
+    });
     let (v, out) = feed(&mut s, T0, &three);
     assert_eq!(v, Verdict::Answered(Answer::EchoReply));
     assert_eq!(
@@ -449,6 +465,133 @@ fn stack_and_dissector_agree_on_vlan_depth() {
         );
         assert_eq!(clean, n <= 3, "{n} tags");
     }
+}
+
+#[test]
+fn an_untagged_host_drops_tagged_frames_and_a_member_answers_only_its_vlans() {
+    let ping_plain = ping(&to_us(), 3, 4, b"v");
+    let arp_plain = arp_request(BROADCAST_MAC, PEER_MAC, PEER_IP, US_IP);
+    let tagged = |plain: &[u8], tags: &[(u16, u16)]| {
+        let mut f = plain[..12].to_vec();
+        for (tpid, tci) in tags {
+            f.extend_from_slice(&tpid.to_be_bytes());
+            f.extend_from_slice(&tci.to_be_bytes());
+        }
+        f.extend_from_slice(&plain[12..]);
+        f
+    };
+    // Default: no VLAN. Every tagged frame (802.1Q, 802.1ad, stacked) is vlan_not_member,
+    // ARP included; a lone priority tag (VID 0) is the untagged network and is answered.
+    let mut s = Stack::new(cfg());
+    for tags in [
+        &[(0x8100, 10)][..],
+        &[(0x88a8, 100), (0x8100, 10)],
+        &[(0x8100, 0x2000 | 10)],
+        &[(0x9100, 4094)],
+    ] {
+        for plain in [&ping_plain, &arp_plain] {
+            let (v, out) = feed(&mut s, T0, &tagged(plain, tags));
+            assert_eq!(
+                (v, out.len()),
+                (no(DropReason::VlanNotMember), 0),
+                "{tags:?}"
+            );
+        }
+    }
+    let (v, out) = feed(&mut s, T0, &tagged(&ping_plain, &[(0x8100, 0xa000)]));
+    assert_eq!(
+        v,
+        Verdict::Answered(Answer::EchoReply),
+        "priority tag, VID 0"
+    );
+    assert_eq!(&out[0][12..16], &[0x81, 0x00, 0xa0, 0x00]);
+    // A member of 10 and of 100.10: those answer (tags back as they came, priority bits
+    // included), any other VLAN or depth does not.
+    let mut s = Stack::new(vlan_member_cfg());
+    for tags in [
+        &[(0x8100, 10)][..],
+        &[(0x8100, 0x6000 | 10)],
+        &[(0x88a8, 100), (0x8100, 10)],
+    ] {
+        let f = tagged(&ping_plain, tags);
+        let (v, out) = feed(&mut s, T0, &f);
+        assert_eq!(v, Verdict::Answered(Answer::EchoReply), "{tags:?}");
+        let l2 = 12 + 4 * tags.len();
+        assert_eq!(&out[0][12..l2], &f[12..l2], "same tag stack back");
+        check_reply(&out[0], 1500).unwrap();
+    }
+    for tags in [
+        &[(0x8100, 11)][..],
+        &[(0x8100, 100)],
+        &[(0x88a8, 10), (0x8100, 100)],
+        &[(0x88a8, 100), (0x8100, 10), (0x8100, 1)],
+    ] {
+        let (v, out) = feed(&mut s, T0, &tagged(&ping_plain, tags));
+        assert_eq!(
+            (v, out.len()),
+            (no(DropReason::VlanNotMember), 0),
+            "{tags:?}"
+        );
+    }
+    // Untagged frames are still answered by a VLAN member (the untagged interface is there too).
+    assert_eq!(
+        feed(&mut s, T0, &ping_plain).0,
+        Verdict::Answered(Answer::EchoReply)
+    );
+    assert_invariant(s.counters());
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPv4 options
+// ---------------------------------------------------------------------------------------------
+
+/// `f` (an untagged IPv4 frame) with `opts` (a multiple of 4 bytes) as IPv4 options.
+fn with_options(f: &[u8], opts: &[u8]) -> Vec<u8> {
+    assert_eq!(opts.len() % 4, 0);
+    let mut g = f[..34].to_vec();
+    g.extend_from_slice(opts);
+    g.extend_from_slice(&f[34..]);
+    g[14] = 0x45 + (opts.len() / 4) as u8;
+    let total = u16::from_be_bytes([g[16], g[17]]) + opts.len() as u16;
+    g[16..18].copy_from_slice(&total.to_be_bytes());
+    fix_ip_checksum(&mut g);
+    g
+}
+
+#[test]
+fn malformed_ipv4_options_drop_the_datagram_and_good_ones_do_not() {
+    let mut s = Stack::new(cfg());
+    let req = ping(&to_us(), 9, 9, b"opts");
+    for good in [
+        &[1, 1, 1, 1][..],         // NOPs
+        &[0, 0xff, 0xff, 0xff],    // EOL, then padding that is never read
+        &[7, 7, 4, 0, 0, 0, 0, 0], // Record Route with room for one address, then EOL
+        &[0x44, 4, 5, 0],          // a whole 4-byte option (Timestamp header)
+    ] {
+        let (v, out) = feed(&mut s, T0, &with_options(&req, good));
+        assert_eq!(v, Verdict::Answered(Answer::EchoReply), "{good:?}");
+        assert_eq!(out.len(), 1);
+    }
+    for bad in [
+        &[7, 0, 0, 0][..],             // length 0
+        &[1, 0x44, 1, 0],              // length 1
+        &[1, 1, 1, 0x83],              // the last option has no length byte
+        &[0x83, 11, 4, 0, 0, 0, 0, 0], // 11 bytes long in an 8-byte options area
+        &[0x83, 255, 0, 0],            // length 255
+    ] {
+        let (v, out) = feed(&mut s, T0, &with_options(&req, bad));
+        assert_eq!(
+            (v, out.len()),
+            (no(DropReason::BadIpv4Options), 0),
+            "{bad:?}"
+        );
+    }
+    // The full 40 bytes of options, each walked to the end and none read beyond it.
+    let mut forty = vec![1u8; 39];
+    forty.push(0x94); // Router Alert type as the very last header byte: no length byte
+    let (v, _) = feed(&mut s, T0, &with_options(&req, &forty));
+    assert_eq!(v, no(DropReason::BadIpv4Options));
+    assert_invariant(s.counters());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,16 +636,74 @@ fn not_for_us_and_unsupported() {
 }
 
 #[test]
-fn bad_ip_sources_are_refused() {
+fn martian_ip_sources_are_dropped_by_name() {
+    // Linux's ip_route_input_slow: multicast, limited broadcast, 0.0.0.0/8, 127.0.0.0/8; and
+    // 240.0.0.0/4 (reserved). Echo and UDP echo alike; nothing is sent.
     let mut s = Stack::new(cfg());
-    for src in [
+    let martians = [
         Ipv4Addr::UNSPECIFIED,
-        Ipv4Addr::BROADCAST,
-        Ipv4Addr::new(224, 0, 0, 1),
+        Ipv4Addr::new(0, 1, 2, 3),
         Ipv4Addr::new(127, 0, 0, 1),
-        US_IP,
-        Ipv4Addr::new(198, 51, 100, 255),
+        Ipv4Addr::new(127, 255, 0, 9),
+        Ipv4Addr::new(224, 0, 0, 1),
+        Ipv4Addr::new(239, 255, 255, 250),
+        Ipv4Addr::new(240, 0, 0, 1),
+        Ipv4Addr::new(250, 1, 2, 3),
+        Ipv4Addr::BROADCAST,
+    ];
+    for src in martians {
+        let h = EthIp {
+            src_ip: src,
+            ..to_us()
+        };
+        for f in [ping(&h, 1, 1, b"m"), udp(&h, 40000, 7, b"m")] {
+            let (v, out) = feed(&mut s, T0, &f);
+            assert_eq!((v, out.len()), (no(DropReason::MartianSource), 0), "{src}");
+        }
+    }
+    // The edges are not martians: 1.0.0.1, 126.255.255.254, 223.255.255.254 are answered.
+    for src in [[1, 0, 0, 1], [126, 255, 255, 254], [223, 255, 255, 254]] {
+        let h = EthIp {
+            src_ip: Ipv4Addr::from(src),
+            ..to_us()
+        };
+        let (v, _) = feed(&mut s, T0, &ping(&h, 1, 1, b"ok"));
+        assert_eq!(v, Verdict::Answered(Answer::EchoReply), "{src:?}");
+    }
+    assert_invariant(s.counters());
+}
+
+#[test]
+fn arp_from_a_martian_sender_is_dropped_but_a_probe_is_answered() {
+    let mut s = Stack::new(cfg());
+    for spa in [
+        [127, 0, 0, 1],
+        [0, 0, 0, 5],
+        [224, 0, 0, 9],
+        [240, 1, 1, 1],
+        [255; 4],
     ] {
+        let f = arp_request(BROADCAST_MAC, PEER_MAC, Ipv4Addr::from(spa), US_IP);
+        let (v, out) = feed(&mut s, T0, &f);
+        assert_eq!(
+            (v, out.len()),
+            (no(DropReason::MartianSource), 0),
+            "{spa:?}"
+        );
+    }
+    assert!(s.arp_cache(T0).is_empty());
+    // Sender 0.0.0.0 is an RFC 5227 probe: answered, as before.
+    let probe = arp_request(BROADCAST_MAC, PEER_MAC, Ipv4Addr::UNSPECIFIED, US_IP);
+    assert_eq!(
+        feed(&mut s, T0, &probe).0,
+        Verdict::Answered(Answer::ArpReply)
+    );
+}
+
+#[test]
+fn own_address_and_subnet_broadcast_sources_are_bad_sources() {
+    let mut s = Stack::new(cfg());
+    for src in [US_IP, Ipv4Addr::new(198, 51, 100, 255)] {
         let h = EthIp {
             src_ip: src,
             ..to_us()

@@ -134,12 +134,47 @@ pub fn check_reply(cfg: &StackConfig, trigger: &[u8], reply: &[u8]) {
         "reply not sent to the trigger's sender"
     );
     assert_eq!(&reply[6..12], &cfg.mac, "reply not from our MAC");
+    // Back the way it came: the trigger's VLAN tags, which must be a VLAN we are a member of
+    // (or none, or a lone priority tag).
+    let tags = |f: &[u8]| {
+        let mut at = 12;
+        while f.len() >= at + 4
+            && ringside::wire::is_vlan_tpid(u16::from_be_bytes([f[at], f[at + 1]]))
+        {
+            at += 4;
+        }
+        f[12..at].to_vec()
+    };
+    let (tt, rt) = (tags(trigger), tags(reply));
+    assert_eq!(tt, rt, "reply tags differ from the trigger's");
+    let vids: Vec<u16> = tt
+        .chunks(4)
+        .map(|t| u16::from_be_bytes([t[2], t[3]]) & 0xfff)
+        .collect();
+    assert!(
+        vids.is_empty() || vids == [0] || cfg.vlans.contains(&vids),
+        "answered a frame of VLAN {vids:?}, not a member"
+    );
+    // Never to a martian source (Linux's ip_route_input_slow drops them).
+    if let Some(Value::Ipv4(src)) = t.field("ipv4.src").map(|f| f.value) {
+        let first = src[0];
+        assert!(
+            !(first == 0 || first == 127 || first >= 224),
+            "answered a martian source {src:?}"
+        );
+    }
 }
 
 /// Feed a frame sequence through a fresh stack, checking every reply and the counters.
 pub fn run_stack(data: &[u8]) {
     let cfg = StackConfig {
         answer_broadcast_echo: data.first().is_some_and(|b| b & 1 != 0),
+        // Sometimes a member of a few VLANs, so tagged frames reach IPv4 too.
+        vlans: if data.first().is_some_and(|b| b & 2 != 0) {
+            vec![vec![1], vec![42], vec![100, 101]]
+        } else {
+            Vec::new()
+        },
         ..StackConfig::default()
     };
     let mut stack = Stack::new(cfg.clone());

@@ -89,6 +89,38 @@ pub struct StackArgs {
     /// Answer echo requests sent to a broadcast address (Linux ignores them by default).
     #[arg(long)]
     pub broadcast_echo: bool,
+
+    /// Make ringside a member of VLAN ID (1-4094; repeat for more): frames tagged with it are
+    /// answered, tagged the same way. Stacked tags are OUTER.INNER (e.g. 100.200, like Linux's
+    /// eth0.100.200). Without it ringside is an untagged host: tagged frames are dropped
+    /// (vlan_not_member).
+    #[arg(long = "vlan", value_name = "ID", value_parser = parse_vlan)]
+    pub vlan: Vec<VlanPath>,
+}
+
+/// One `--vlan`: the VLAN IDs of a frame's tags, outermost first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VlanPath(pub Vec<u16>);
+
+/// `100` or `100.200` (at most as many tags as the stack follows), each ID 1 to 4094 (0 marks
+/// a priority-only tag and 4095 is reserved, IEEE 802.1Q).
+pub fn parse_vlan(s: &str) -> Result<VlanPath, String> {
+    let ids: Vec<&str> = s.split('.').collect();
+    if ids.len() > crate::wire::MAX_VLAN_TAGS {
+        return Err(format!(
+            "{s:?}: at most {} stacked VLAN IDs",
+            crate::wire::MAX_VLAN_TAGS
+        ));
+    }
+    ids.iter()
+        .map(|id| match id.parse::<u16>() {
+            Ok(n) if (1..=4094).contains(&n) && id.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+            _ => Err(format!(
+                "{s:?} is not a VLAN ID (expected 1 to 4094, or OUTER.INNER e.g. 100.200)"
+            )),
+        })
+        .collect::<Result<Vec<u16>, String>>()
+        .map(VlanPath)
 }
 
 impl Default for StackArgs {
@@ -100,6 +132,7 @@ impl Default for StackArgs {
             no_arp: false,
             no_icmp: false,
             broadcast_echo: false,
+            vlan: Vec::new(),
         }
     }
 }
@@ -130,6 +163,11 @@ impl StackArgs {
             arp_responder: !self.no_arp,
             icmp_responder: !self.no_icmp,
             answer_broadcast_echo: self.broadcast_echo,
+            vlans: if self.vlan.is_empty() {
+                base.vlans
+            } else {
+                self.vlan.iter().map(|v| v.0.clone()).collect()
+            },
             ..base
         })
     }
@@ -288,6 +326,10 @@ mod tests {
         "--no-arp",
         "--no-icmp",
         "--broadcast-echo",
+        "--vlan",
+        "100",
+        "--vlan",
+        "7.4094",
     ];
 
     fn with(cmd: &[&str]) -> Vec<String> {
@@ -309,6 +351,7 @@ mod tests {
             arp_responder: false,
             icmp_responder: false,
             answer_broadcast_echo: true,
+            vlans: vec![vec![100], vec![7, 4094]],
             ..StackConfig::default()
         };
         for c in cmds {
@@ -317,6 +360,15 @@ mod tests {
             let stack = stack_of(parse(&args).unwrap_or_else(|e| panic!("{c:?}: {e}")));
             assert_eq!(stack.config(StackConfig::default()).unwrap(), want, "{c:?}");
         }
+    }
+
+    #[test]
+    fn vlan_ids_outside_1_to_4094_or_too_deep_are_usage_errors() {
+        for bad in ["0", "4095", "x", "", "1.", "1.2.3.4", "+1"] {
+            let e = parse(&["replay", "x.pcap", "--vlan", bad]).unwrap_err();
+            assert!(e.contains("VLAN ID") || e.contains("stacked"), "{bad}: {e}");
+        }
+        assert_eq!(parse_vlan("1.2.3"), Ok(VlanPath(vec![1, 2, 3])));
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //!
 //! Order of checks for one frame (the first that fails names the verdict):
 //! 1. Ethernet: ≥ 14 bytes, whole VLAN tags and at most [`MAX_VLAN_TAGS`] of them, the limit
-//!    the dissector flags as `too_many_vlan_tags` (Malformed); destination our MAC or broadcast,
+//!    the dissector flags as `too_many_vlan_tags` (Malformed); the tags' VLAN one we are a
+//!    member of, or none (VlanNotMember, see [`Stack::vlan_member`]); destination our MAC or broadcast,
 //!    not multicast: we join no group (NotForUs); source a unicast MAC other than ours
 //!    (BadSource); EtherType ARP or IPv4 (UnsupportedEthertype).
 //! 2. ARP: see [`Stack::arp`].
 //! 3. IPv4: version, IHL, lengths (Malformed); header checksum (BadChecksum); destination ours
 //!    or broadcast, and a broadcast one if the frame went to the broadcast MAC (NotForUs, RFC
-//!    1122 §3.3.6, see [`Stack::ipv4`]); source unicast and not ours (BadSource); TTL > 0
-//!    (TtlExpired: deliberately against RFC 1122 §3.2.1.7, see [`Stack::ipv4`]);
+//!    1122 §3.3.6, see [`Stack::ipv4`]); source not a martian (MartianSource, see
+//!    [`is_martian`]) and not ours or our subnet's broadcast (BadSource); options well formed
+//!    (BadIpv4Options, see [`ipv4_options_ok`]); any TTL, 0 included (RFC 1122 §3.2.1.7);
 //!    fragments go to reassembly (FragmentHeld/FragmentRejected or, when complete, on).
 //! 4. ICMP (`icmp.rs`), UDP (`udp.rs`); any other protocol, TCP included (this host has no
 //!    TCP), gets protocol unreachable.
@@ -76,6 +78,48 @@ pub struct Stack {
 
 fn is_unicast_mac(m: &[u8; 6]) -> bool {
     m[0] & 1 == 0 && *m != [0; 6]
+}
+
+/// A source address no host on a wire can have: what Linux's `ip_route_input_slow` drops as a
+/// "martian source" (multicast, 255.255.255.255, 0.0.0.0/8, 127.0.0.0/8 without
+/// `route_localnet`), and 240.0.0.0/4, reserved (RFC 6890; RFC 1812 §5.3.7 lists it among the
+/// addresses a router must not forward from). Linux drops 240/4 too with rp_filter on (no route
+/// back, `fib_validate_source`); without it, it accepts the datagram but has no route to answer.
+/// An ARP probe's sender 0.0.0.0 is not judged here (RFC 5227; see [`Stack::arp`]).
+pub(super) fn is_martian(ip: Ipv4Addr) -> bool {
+    let first = ip.octets()[0];
+    first == 0 || first == 127 || first >= 224
+}
+
+/// Whether the IPv4 options (the header past its first 20 bytes) are well formed (RFC 791
+/// §3.1): End of Option List (0) ends them, No Operation (1) is one byte, every other option
+/// has a length byte counting its type and length bytes, so at least 2, and it must end inside
+/// the header. Each step moves forward at least one byte and reads only `opts`: no loop, no
+/// read past the header, whatever the bytes.
+///
+/// A malformed option makes the datagram malformed: we drop it as BadIpv4Options. RFC 1122
+/// §3.2.2.5 says a host SHOULD send a Parameter Problem pointing at the bad byte, and Linux
+/// does (`ip_options_compile` → `icmp_send(ICMP_PARAMETERPROB)`, pointer at the option's first
+/// byte); ringside stays silent (a SHOULD, not a MUST) and names the reason instead.
+pub(super) fn ipv4_options_ok(opts: &[u8]) -> bool {
+    let mut i = 0;
+    while i < opts.len() {
+        match opts[i] {
+            0 => return true,
+            1 => i += 1,
+            _ => {
+                let Some(&len) = opts.get(i + 1) else {
+                    return false;
+                };
+                let len = usize::from(len);
+                if len < 2 || len > opts.len() - i {
+                    return false;
+                }
+                i += len;
+            }
+        }
+    }
+    true
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
@@ -192,6 +236,9 @@ impl Stack {
             }
             ethertype = be16(frame, at);
         }
+        if !self.vlan_member(&frame[12..at]) {
+            return Verdict::NoReply(DropReason::VlanNotMember);
+        }
         let dst: [u8; 6] = frame[0..6].try_into().unwrap_or_default();
         let src: [u8; 6] = frame[6..12].try_into().unwrap_or_default();
         if dst != self.cfg.mac && dst != build::BROADCAST_MAC {
@@ -213,6 +260,25 @@ impl Stack {
         }
     }
 
+    /// Whether a frame with these VLAN tags (4 bytes each, outermost first) is for one of our
+    /// interfaces: no tag, or a lone priority tag (VID 0: IEEE 802.1Q's null VLAN, Linux hands
+    /// it to the untagged interface), or exactly the VLAN IDs of one of `cfg.vlans`. Any TPID
+    /// (802.1Q 0x8100, 802.1ad 0x88a8, the old 0x9100) counts; only the IDs are compared.
+    fn vlan_member(&self, tags: &[u8]) -> bool {
+        let vid = |t: &[u8]| be16(t, 2) & 0x0fff;
+        let n = tags.len() / 4;
+        if n == 0 || (n == 1 && vid(tags) == 0) {
+            return true;
+        }
+        self.cfg.vlans.iter().any(|ids| {
+            ids.len() == n
+                && ids
+                    .iter()
+                    .zip(tags.chunks_exact(4))
+                    .all(|(&id, t)| id == vid(t))
+        })
+    }
+
     /// ARP (RFC 826, RFC 5227 probes):
     /// - a request for our address is answered (also a probe with sender IP 0.0.0.0: the reply
     ///   tells the prober the address is taken) and its sender learned;
@@ -226,7 +292,9 @@ impl Stack {
     /// by announcing itself or by broadcasting replies meant for someone else.
     ///
     /// Never learned: sender IP 0.0.0.0 or our own. Unusable sender MAC (broadcast, multicast,
-    /// zero) or sender IP (broadcast, multicast): BadSource, nothing learned or sent.
+    /// zero): BadSource; a martian sender IP other than a probe's 0.0.0.0 (Linux checks a
+    /// request's sender with `ip_route_input`, the same martian rules as IP): MartianSource.
+    /// Nothing learned or sent.
     fn arp(&mut self, now: Duration, peer: &Peer<'_>, p: &[u8], out: &mut Outbox) -> Verdict {
         // Anything past 28 bytes is Ethernet padding.
         if p.len() < 28 {
@@ -240,8 +308,11 @@ impl Stack {
         let sha: [u8; 6] = p[8..14].try_into().unwrap_or_default();
         let spa = ip_at(p, 14);
         let tpa = ip_at(p, 24);
-        if !is_unicast_mac(&sha) || spa.is_broadcast() || spa.is_multicast() {
+        if !is_unicast_mac(&sha) {
             return Verdict::NoReply(DropReason::BadSource);
+        }
+        if is_martian(spa) && !spa.is_unspecified() {
+            return Verdict::NoReply(DropReason::MartianSource);
         }
         let learnable = !spa.is_unspecified() && spa != self.cfg.ip;
         match op {
@@ -299,11 +370,10 @@ impl Stack {
     /// Wi-Fi "hole 196" attack), and discarding it keeps one simple rule for the lessons: a
     /// frame to ff:ff:ff:ff:ff:ff must carry a broadcast IP destination.
     ///
-    /// A datagram with TTL 0 is dropped as TtlExpired. This deliberately deviates from RFC 1122
-    /// §3.2.1.7, which says a host MUST NOT discard a datagram just because its TTL is below 2
-    /// (TTL limits forwarding, not delivery); Linux delivers a TTL-0 datagram addressed to it
-    /// and answers the ping. ringside's spec says TTL 0 is not answered, for teaching: the
-    /// lessons show TTL 0 as "expired" next to TTL 1, which is answered.
+    /// The TTL is not checked: RFC 1122 §3.2.1.7 says a host MUST NOT discard a datagram just
+    /// because it arrived with TTL below 2 (TTL limits forwarding, not delivery; a host only
+    /// must not *send* TTL 0). Linux delivers TTL 0 and 1 alike and answers the ping, with its
+    /// own TTL (64), as we do.
     fn ipv4(
         &mut self,
         now: Duration,
@@ -330,18 +400,14 @@ impl Stack {
         if (dst != self.cfg.ip || peer.link_broadcast) && !broadcast {
             return Verdict::NoReply(DropReason::NotForUs);
         }
-        if src.is_unspecified()
-            || src.is_broadcast()
-            || src.is_multicast()
-            || src.is_loopback()
-            || src == self.cfg.ip
-            || self.is_broadcast(src)
-        {
+        if is_martian(src) {
+            return Verdict::NoReply(DropReason::MartianSource);
+        }
+        if src == self.cfg.ip || self.is_broadcast(src) {
             return Verdict::NoReply(DropReason::BadSource);
         }
-        if p[8] == 0 {
-            // Not RFC 1122 §3.2.1.7 (Linux would deliver it): see above, the spec wins.
-            return Verdict::NoReply(DropReason::TtlExpired);
+        if !ipv4_options_ok(&p[20..ihl]) {
+            return Verdict::NoReply(DropReason::BadIpv4Options);
         }
         let more = flags_frag & 0x2000 != 0;
         let offset = usize::from(flags_frag & 0x1fff) * 8;
@@ -459,6 +525,52 @@ impl Stack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_walk_stops_at_every_malformation() {
+        // Well formed: nothing, NOPs, EOL then junk (padding), a whole option.
+        for ok in [
+            &[][..],
+            &[1, 1, 1, 1],
+            &[0, 0xff, 0, 0],
+            &[7, 7, 4, 0, 0, 0, 0, 1],
+        ] {
+            assert!(ipv4_options_ok(ok), "{ok:?}");
+        }
+        // Length 0 or 1, a length byte missing, an option running past the header.
+        for bad in [
+            &[7, 0, 0, 0][..],
+            &[1, 1, 0x44, 1],
+            &[1, 1, 1, 0x83],
+            &[0x83, 40, 0, 0],
+        ] {
+            assert!(!ipv4_options_ok(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn martians() {
+        for m in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "127.0.0.1",
+            "224.0.0.1",
+            "239.1.1.1",
+            "240.0.0.1",
+            "255.255.255.255",
+        ] {
+            assert!(is_martian(m.parse().unwrap()), "{m}");
+        }
+        for ok in [
+            "1.0.0.1",
+            "126.255.255.255",
+            "128.0.0.1",
+            "198.51.100.1",
+            "223.255.255.254",
+        ] {
+            assert!(!is_martian(ok.parse().unwrap()), "{ok}");
+        }
+    }
 
     #[test]
     fn directed_broadcast_per_prefix() {

@@ -51,6 +51,10 @@ pub struct StackConfig {
     pub udp_print_port: u16,
     /// Payloads kept by the print sink at most (oldest dropped).
     pub print_keep: usize,
+    /// The VLANs ringside is a member of, each the frame's VLAN IDs outermost first (`[100]`,
+    /// or `[100, 200]` for C-tag 200 inside S-tag 100, Linux's `eth0.100.200`). Empty: an
+    /// untagged host, which answers only untagged (or priority-tagged, VID 0) frames.
+    pub vlans: Vec<Vec<u16>>,
 }
 
 impl Default for StackConfig {
@@ -71,6 +75,7 @@ impl Default for StackConfig {
             udp_echo_port: 7,
             udp_print_port: 9,
             print_keep: 64,
+            vlans: Vec::new(),
         }
     }
 }
@@ -100,11 +105,6 @@ pub enum DropReason {
     BroadcastEcho,
     /// ICMP types we do not answer (echo reply, errors, ...).
     IcmpNotEcho,
-    /// TTL 0 on arrival. A deliberate deviation for teaching, shown as "expired": RFC 1122
-    /// §3.2.1.7 says a host MUST NOT discard a datagram addressed to it just because its TTL is
-    /// below 2, and Linux delivers (and answers) it; ringside's spec does not answer TTL 0.
-    /// TTL 1 is answered.
-    TtlExpired,
     /// A fragment held for reassembly (not a drop: counted so frames in == sum of verdicts).
     FragmentHeld,
     /// A fragment that could not be kept: over the memory cap, overlapping (which discards the
@@ -115,13 +115,27 @@ pub enum DropReason {
     /// Closed port or unknown protocol, but the ICMP error rate limit was hit.
     IcmpErrorRateLimited,
     /// Sender's address is unusable: broadcast/multicast/zero source MAC (Ethernet or ARP sender)
-    /// or our own MAC; IP source 0.0.0.0, broadcast, multicast, loopback or our own address; UDP
-    /// echo from port 0 or from the echo port itself (echo loops).
+    /// or our own MAC; IP source our own address or our subnet's broadcast; UDP echo from port 0
+    /// or from the echo port itself (echo loops).
     BadSource,
+    /// A tagged frame (802.1Q / 802.1ad) of a VLAN ringside is not a member of (`--vlan`).
+    /// Linux does the same: with no VLAN device for the tag, `__netif_receive_skb_core` marks
+    /// the frame PACKET_OTHERHOST and IP drops it; VID 0 (priority tag only) counts as
+    /// untagged.
+    VlanNotMember,
+    /// An IP source no host can have (a "martian", Linux's `ip_route_input_slow`): 0.0.0.0/8
+    /// (RFC 1122 §3.2.1.3: "this network", only ever a source while a host learns its address;
+    /// ARP probes with sender 0.0.0.0 are fine, RFC 5227), 127.0.0.0/8 (loopback never reaches
+    /// a wire), 224.0.0.0/4 (multicast is a destination, RFC 1112 §4), 240.0.0.0/4 (reserved,
+    /// RFC 1112/6890; this includes 255.255.255.255, the limited broadcast).
+    MartianSource,
+    /// An IPv4 option whose length is 0 or 1 or runs past the header (RFC 791 §3.1): the
+    /// datagram is malformed and dropped, see `Stack::ipv4_options_ok`.
+    BadIpv4Options,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 15] = [
+    pub const ALL: [DropReason; 17] = [
         DropReason::Malformed,
         DropReason::BadChecksum,
         DropReason::NotForUs,
@@ -131,12 +145,14 @@ impl DropReason {
         DropReason::IcmpResponderOff,
         DropReason::BroadcastEcho,
         DropReason::IcmpNotEcho,
-        DropReason::TtlExpired,
         DropReason::FragmentHeld,
         DropReason::FragmentRejected,
         DropReason::UdpDelivered,
         DropReason::IcmpErrorRateLimited,
         DropReason::BadSource,
+        DropReason::VlanNotMember,
+        DropReason::MartianSource,
+        DropReason::BadIpv4Options,
     ];
 
     /// Stable snake_case name used by `dump`, `--headless` and the UI.
@@ -151,12 +167,14 @@ impl DropReason {
             DropReason::IcmpResponderOff => "icmp_responder_off",
             DropReason::BroadcastEcho => "broadcast_echo",
             DropReason::IcmpNotEcho => "icmp_not_echo",
-            DropReason::TtlExpired => "ttl_expired",
             DropReason::FragmentHeld => "fragment_held",
             DropReason::FragmentRejected => "fragment_rejected",
             DropReason::UdpDelivered => "udp_delivered",
             DropReason::IcmpErrorRateLimited => "icmp_error_rate_limited",
             DropReason::BadSource => "bad_source",
+            DropReason::VlanNotMember => "vlan_not_member",
+            DropReason::MartianSource => "martian_source",
+            DropReason::BadIpv4Options => "bad_ipv4_options",
         }
     }
 

@@ -200,16 +200,7 @@ impl App {
     /// Take one frame from the capture thread.
     pub fn ingest(&mut self, c: &Captured) {
         let no = self.history.push(c);
-        let sec = c.ts.as_secs();
-        match self.pps.back_mut() {
-            Some((s, n)) if *s == sec => *n += 1,
-            _ => {
-                self.pps.push_back((sec, 1));
-                if self.pps.len() > PPS_KEEP {
-                    self.pps.pop_front();
-                }
-            }
-        }
+        self.count_pps(c.ts.as_secs());
         if let Some(f) = &self.filter {
             self.scratch.parse(&c.data, c.csum_not_ready);
             let facts = FrameFacts {
@@ -251,6 +242,36 @@ impl App {
         self.field = 0;
         self.status = Status::default();
         self.controls_sent = 0;
+    }
+
+    /// Count one frame in second `sec` of the link clock. The series stays sorted by second
+    /// whatever order frames come in: a capture merged from two files, or a clock stepped back,
+    /// has timestamps that go backwards. A frame up to [`PPS_KEEP`] seconds in the past is
+    /// counted in its own second; a step back further than that starts the series afresh (the
+    /// clock was reset: what came before says nothing about the new rate).
+    fn count_pps(&mut self, sec: u64) {
+        let newest = self.pps.back().map(|&(s, _)| s);
+        match newest {
+            Some(s) if s == sec => {
+                if let Some((_, n)) = self.pps.back_mut() {
+                    *n += 1;
+                }
+            }
+            Some(s) if sec < s && s - sec < PPS_KEEP as u64 => {
+                match self.pps.binary_search_by_key(&sec, |&(s, _)| s) {
+                    Ok(i) => self.pps[i].1 += 1,
+                    Err(i) => self.pps.insert(i, (sec, 1)),
+                }
+            }
+            Some(s) if sec < s => {
+                self.pps.clear();
+                self.pps.push_back((sec, 1));
+            }
+            _ => self.pps.push_back((sec, 1)),
+        }
+        while self.pps.len() > PPS_KEEP {
+            self.pps.pop_front();
+        }
     }
 
     /// Take the capture thread's snapshot. While controls this UI sent are not applied yet, the
@@ -369,15 +390,19 @@ impl App {
     }
 
     /// Packets per second over the last `n` seconds of the link clock, oldest first.
+    /// (The series is sorted by second, see `count_pps`; the bounds are checked anyway.)
     pub fn pps_series(&self, n: usize) -> Vec<u64> {
         let Some(&(last, _)) = self.pps.back() else {
             return Vec::new();
         };
+        if n == 0 {
+            return Vec::new();
+        }
         let from = last.saturating_sub(n as u64 - 1);
         let mut out = vec![0; (last - from + 1) as usize];
         for &(s, c) in &self.pps {
-            if s >= from {
-                out[(s - from) as usize] = c;
+            if (from..=last).contains(&s) {
+                out[(s - from) as usize] += c;
             }
         }
         out

@@ -173,7 +173,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         let Some(fr) = app.frame(no) else { break };
         let e = *fr.entry;
         let (mark, vtext, vstyle) = verdict_cell(e.dir, e.verdict);
-        let time = e.ts.saturating_sub(t0).as_secs_f64();
+        // Earlier than the first frame (merged captures, a clock step): negative, as Wireshark.
+        let time = e.ts.as_secs_f64() - t0.as_secs_f64();
         let s = &row.summary;
         let mut info = clean(&s.info);
         if c.verdict == 0 && e.dir == Direction::In {

@@ -222,17 +222,39 @@ pub fn handle_write(app: &mut App, dir: &Path) {
     });
 }
 
-/// Restores the terminal on every exit path (also on panic, via ratatui's hook + ours).
-struct TerminalGuard;
+/// Owns the terminal while the TUI runs: raw mode, the alternate screen and mouse capture are
+/// undone when it drops (every return path), and a panic meanwhile restores them before its one
+/// line is printed (see [`crate::crash`]).
+struct TerminalGuard {
+    _tui: crate::crash::TuiActive,
+}
+
+impl TerminalGuard {
+    fn enter() -> anyhow::Result<Self> {
+        use ratatui::crossterm::{event, execute, terminal};
+        let guard = TerminalGuard {
+            _tui: crate::crash::TuiActive::enter(),
+        };
+        terminal::enable_raw_mode()?;
+        execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            event::EnableMouseCapture
+        )?;
+        Ok(guard)
+    }
+}
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = ratatui::crossterm::execute!(
-            std::io::stdout(),
-            ratatui::crossterm::event::DisableMouseCapture
-        );
-        ratatui::restore();
+        crate::crash::restore_terminal();
     }
+}
+
+/// A debug build only: `RINGSIDE_DEBUG_PANIC=1` panics inside the TUI after the first draw, so
+/// a test can see the terminal restored and the crash line printed. Release builds ignore it.
+fn debug_panic_requested() -> bool {
+    cfg!(debug_assertions) && std::env::var_os("RINGSIDE_DEBUG_PANIC").is_some_and(|v| v == "1")
 }
 
 /// Run the TUI until the user quits. Consumes frames from `capture` and sends it controls.
@@ -262,19 +284,12 @@ pub fn run_with_restart(
     let mut app = App::new(opts.mode, opts.history_bytes);
     app.caption = opts.caption;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let debug_panic = debug_panic_requested();
 
-    let mut terminal = ratatui::init();
-    let guard = TerminalGuard;
-    // ratatui::init's panic hook restores the screen; also switch the mouse off first.
-    let prev = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = ratatui::crossterm::execute!(
-            std::io::stdout(),
-            ratatui::crossterm::event::DisableMouseCapture
-        );
-        prev(info);
-    }));
-    ratatui::crossterm::execute!(std::io::stdout(), event::EnableMouseCapture)?;
+    let guard = TerminalGuard::enter()?;
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
+    terminal.clear()?;
 
     let result = (|| -> anyhow::Result<()> {
         loop {
@@ -292,6 +307,9 @@ pub fn run_with_restart(
             st.handoff_capacity = cap;
             app.set_status(st);
             terminal.draw(|f| draw(f, &mut app))?;
+            if debug_panic {
+                panic!("RINGSIDE_DEBUG_PANIC=1: a test panic inside the TUI");
+            }
             // Events until the next tick.
             let mut timeout = TICK.saturating_sub(tick_start.elapsed());
             while event::poll(timeout)? {
@@ -344,8 +362,8 @@ pub fn run_with_restart(
             }
         }
     })();
-    drop(guard);
     drop(terminal);
+    drop(guard);
     result?;
     drop(frames);
     let st = capture.stop();

@@ -54,7 +54,8 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             let mut t = format!("ringside replay {} · {verdicts}", clean(file));
             if let Some((done, total)) = s.progress {
                 if !s.finished && total > 0 {
-                    t.push_str(&format!(" · loading {}%", (done.min(total) * 100) / total));
+                    let pct = u128::from(done.min(total)) * 100 / u128::from(total);
+                    t.push_str(&format!(" · loading {pct}%"));
                 }
             }
             if s.finished {

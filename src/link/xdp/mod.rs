@@ -327,6 +327,7 @@ impl Queue {
                         // XDP hands over no checksum state: a frame whose sender left the L4
                         // checksum to offload looks wrong here (see the README's AF_XDP notes).
                         csum_not_ready: false,
+                        note: None,
                     };
                     frames += 1;
                     bytes += d.len as u64;
