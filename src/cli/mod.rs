@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+pub mod copies;
 pub mod demo;
 pub mod dump;
 pub mod lab;
@@ -42,6 +43,8 @@ pub enum Command {
     Live(live::LiveArgs),
     /// Build or remove the two-namespace veth lab for `live`. Needs root.
     Lab(lab::LabArgs),
+    /// Measure where a received frame's copies go: UDP socket vs AF_PACKET vs mmap ring. Needs root.
+    Copies(copies::CopiesArgs),
 }
 
 /// A failure the user caused (bad arguments, missing file): exit code 2 instead of 1.
@@ -238,6 +241,7 @@ pub fn main() -> i32 {
         Some(Command::Respond(a)) => respond::run(a),
         Some(Command::Live(a)) => live::run(a),
         Some(Command::Lab(a)) => lab::run(a),
+        Some(Command::Copies(a)) => copies::run(a),
     };
     match result {
         Ok(()) => 0,
