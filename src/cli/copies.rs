@@ -17,6 +17,7 @@ use clap::Args;
 use flood::Flood;
 use paths::{PathSpec, Tally, PATHS};
 use serde::Serialize;
+use std::io::IsTerminal;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -68,6 +69,8 @@ pub struct Run {
     pub syscalls_per_frame: f64,
     pub cpu_ns: u64,
     pub cpu_ns_per_frame: f64,
+    /// The sending thread's CPU per frame received: on veth it also runs the receive softirq.
+    pub sender_cpu_ns_per_frame: f64,
     pub sleeps: u64,
     pub sleeps_per_frame: f64,
     pub bytes_copied: u64,
@@ -83,7 +86,7 @@ struct Report {
     runs: Vec<Run>,
 }
 
-fn thread_cpu() -> Duration {
+pub(crate) fn thread_cpu() -> Duration {
     // SAFETY: clock_gettime writes one timespec.
     let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
@@ -147,7 +150,10 @@ fn measure(
                 .join()
                 .map_err(|_| anyhow::anyhow!("the sender thread panicked"))?
         }
-        Err(_) => Ok(0),
+        Err(_) => Ok(flood::Sent {
+            frames: 0,
+            cpu: Duration::ZERO,
+        }),
     };
     done.store(true, Ordering::Release);
     let (t, cpu, sleeps) = receiver
@@ -167,7 +173,7 @@ fn measure(
         name: spec.name,
         payload: flood.payload,
         frame_len: flood.payload + flood::HEADERS,
-        offered: sent,
+        offered: sent.frames,
         received: t.frames,
         other_frames: t.other,
         syscalls: t.syscalls,
@@ -175,6 +181,7 @@ fn measure(
         syscalls_per_frame: per(t.syscalls as f64),
         cpu_ns: cpu.as_nanos() as u64,
         cpu_ns_per_frame: per(cpu.as_nanos() as f64),
+        sender_cpu_ns_per_frame: per(sent.cpu.as_nanos() as f64),
         sleeps,
         sleeps_per_frame: per(sleeps as f64),
         bytes_copied: t.bytes_copied,
@@ -194,6 +201,8 @@ pub fn run(args: CopiesArgs) -> anyhow::Result<()> {
             "--paths: name at least one path".into()
         ));
     }
+    // Progress only for a person watching: not into a pipe, a log or the JSON's stderr.
+    let progress = !args.json && std::io::stderr().is_terminal();
     let pair = netns::Pair::build()?;
     let mut runs = Vec::new();
     for &size in &args.sizes {
@@ -203,7 +212,7 @@ pub fn run(args: CopiesArgs) -> anyhow::Result<()> {
             rate: args.rate,
         };
         for spec in &specs {
-            if !args.json {
+            if progress {
                 eprint!("\r{} payload {size} B ...        ", spec.name);
             }
             runs.push(measure(
@@ -215,7 +224,7 @@ pub fn run(args: CopiesArgs) -> anyhow::Result<()> {
             )?);
         }
     }
-    if !args.json {
+    if progress {
         eprint!("\r{:60}\r", "");
     }
     let report = Report {
@@ -237,7 +246,9 @@ const BAR: usize = 32;
 
 /// A horizontal bar for `v` on a scale where `max` fills [`BAR`] columns, in eighths of a column.
 fn bar(v: f64, max: f64) -> String {
-    if !(max > 0.0) || !(v > 0.0) {
+    // NaN and non-positive values draw nothing.
+    let drawable = |x: f64| x.is_finite() && x > 0.0;
+    if !drawable(max) || !drawable(v) {
         return String::new();
     }
     let eighths = ((v / max) * (BAR * 8) as f64).round().max(1.0) as usize;
@@ -305,6 +316,16 @@ fn render(r: &Report) -> String {
         );
         group(
             &mut out,
+            "sending thread's CPU per frame (on veth it also runs the kernel's receive side)",
+            &rows(&|x| {
+                (
+                    x.sender_cpu_ns_per_frame,
+                    format!("{:.0} ns", x.sender_cpu_ns_per_frame),
+                )
+            }),
+        );
+        group(
+            &mut out,
             "times the receiving thread slept per frame (getrusage: voluntary switches)",
             &rows(&|x| (x.sleeps_per_frame, format!("{:.3}", x.sleeps_per_frame))),
         );
@@ -330,6 +351,7 @@ fn render(r: &Report) -> String {
             out.push_str(&format!("  {:<22} {}\n", x.name, x.copy.cite));
         }
     }
+    out.push('\n');
     out.push_str(FOOTER);
     out
 }
@@ -339,9 +361,12 @@ How to read this:
   - recvfrom paths make at least one syscall per frame (each call returns one datagram or frame,
     and copies it). The ring path makes one poll() per block of frames handed over (<= counts
     every recv_batch call as one), and reads each frame where the kernel put it.
-  - The CPU figure is the receiving thread only. On veth the sender's kernel runs the receive
-    side too (veth_xmit -> __netif_rx, drivers/net/veth.c; the softirq runs on the sending CPU),
-    so the ring's copy (tpacket_rcv) is not in the ring's CPU figure: it moved, it did not vanish.
+  - The first CPU figure is the receiving thread only. On veth the sender's own send call runs
+    the receive side too (veth_xmit -> veth_forward_skb -> __netif_rx, drivers/net/veth.c: the
+    NET_RX softirq runs on the sending CPU as the send re-enables bottom halves), so the ring's
+    copy (tpacket_rcv) is in the sending thread's figure, not the ring's: it moved, it did not
+    vanish. On the raw paths no UDP socket listens, so the kernel also looks for one, finds none
+    and answers a few ICMP port unreachables (rate-limited: icmp_send, net/ipv4/icmp.c).
 DMA, the course's point 2: a real NIC writes each received frame into RAM by itself (DMA into
   buffers the driver gave it in its RX ring) and raises an interrupt; the CPU copies nothing for
   that, so it is not a CPU copy. This cable has no NIC and no DMA: veth hands the sender's sk_buff

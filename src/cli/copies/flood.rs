@@ -58,9 +58,16 @@ fn sockaddr(ip: [u8; 4], port: u16) -> libc::sockaddr_in {
     }
 }
 
-/// Send the flood from inside namespace `ns`; returns how many datagrams the kernel accepted.
-/// Sets `done` when finished (or failed), so the receiver knows to stop waiting.
-pub fn send(ns: RawFd, flood: Flood, done: Arc<AtomicBool>) -> io::Result<u64> {
+/// What the sender did: datagrams the kernel accepted, and the sending thread's CPU time. On veth
+/// that time includes the receive side's kernel work (see the footer of `ringside copies`).
+pub struct Sent {
+    pub frames: u64,
+    pub cpu: Duration,
+}
+
+/// Send the flood from inside namespace `ns`. Sets `done` when finished (or failed), so the
+/// receiver knows to stop waiting.
+pub fn send(ns: RawFd, flood: Flood, done: Arc<AtomicBool>) -> io::Result<Sent> {
     struct SetDone(Arc<AtomicBool>);
     impl Drop for SetDone {
         fn drop(&mut self) {
@@ -84,17 +91,12 @@ pub fn send(ns: RawFd, flood: Flood, done: Arc<AtomicBool>) -> io::Result<u64> {
         unsafe { libc::bind(fd, (&src as *const libc::sockaddr_in).cast(), len) },
         "bind",
     )?;
-    // SAFETY: as above.
-    check(
-        unsafe { libc::connect(fd, (&dst as *const libc::sockaddr_in).cast(), len) },
-        "connect",
-    )?;
-
     let mut bufs = vec![vec![0u8; flood.payload]; BATCH];
     for b in &mut bufs {
         b[..MAGIC.len()].copy_from_slice(MAGIC);
     }
     let start = Instant::now();
+    let cpu0 = super::thread_cpu();
     let mut sent: u64 = 0;
     let total = u64::from(flood.frames);
     while sent < total {
@@ -114,6 +116,10 @@ pub fn send(ns: RawFd, flood: Flood, done: Arc<AtomicBool>) -> io::Result<u64> {
             .iter_mut()
             .map(|v| {
                 let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
+                // Not connected: a connected UDP socket would fail on the ICMP port unreachable
+                // the receiving kernel sends while no UDP socket listens (the raw paths).
+                m.msg_hdr.msg_name = (&dst as *const libc::sockaddr_in).cast_mut().cast();
+                m.msg_hdr.msg_namelen = len;
                 m.msg_hdr.msg_iov = v;
                 m.msg_hdr.msg_iovlen = 1;
                 m
@@ -140,7 +146,10 @@ pub fn send(ns: RawFd, flood: Flood, done: Arc<AtomicBool>) -> io::Result<u64> {
             std::thread::sleep(due - now);
         }
     }
-    Ok(sent)
+    Ok(Sent {
+        frames: sent,
+        cpu: super::thread_cpu() - cpu0,
+    })
 }
 
 #[cfg(test)]
