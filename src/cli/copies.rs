@@ -363,8 +363,9 @@ How to read this:
     every recv_batch call as one), and reads each frame where the kernel put it.
   - The first CPU figure is the receiving thread only. On veth the sender's own send call runs
     the receive side too (veth_xmit -> veth_forward_skb -> __netif_rx, drivers/net/veth.c: the
-    NET_RX softirq runs on the sending CPU as the send re-enables bottom halves), so the ring's
-    copy (tpacket_rcv) is in the sending thread's figure, not the ring's: it moved, it did not
+    NET_RX softirq runs on the sending CPU as the send re-enables bottom halves, unless it is
+    deferred to ksoftirqd), so the ring's copy (tpacket_rcv) is counted in the sending thread's
+    figure with the rest of the kernel's receive work, not in the ring's: it moved, it did not
     vanish. On the raw paths no UDP socket listens, so the kernel also looks for one, finds none
     and answers a few ICMP port unreachables (rate-limited: icmp_send, net/ipv4/icmp.c).
 DMA, the course's point 2: a real NIC writes each received frame into RAM by itself (DMA into
