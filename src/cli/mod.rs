@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+pub mod copies;
 pub mod cstruct;
 pub mod demo;
 pub mod dump;
@@ -45,6 +46,8 @@ pub enum Command {
     Lab(lab::LabArgs),
     /// Print the course's C structs (udp, icmp, arp) with offsets, sizes and compiler checks.
     Struct(cstruct::StructArgs),
+    /// Measure where a received frame's copies go: UDP socket vs AF_PACKET vs mmap ring. Needs root.
+    Copies(copies::CopiesArgs),
 }
 
 /// A failure the user caused (bad arguments, missing file): exit code 2 instead of 1.
@@ -280,6 +283,7 @@ pub fn main() -> i32 {
         Some(Command::Live(a)) => live::run(a),
         Some(Command::Lab(a)) => lab::run(a),
         Some(Command::Struct(a)) => cstruct::run(a),
+        Some(Command::Copies(a)) => copies::run(a),
     };
     match result {
         Ok(()) => 0,
