@@ -89,6 +89,18 @@ pub const PATHS: &[PathSpec] = &[
         },
         open: open_ring,
     },
+    PathSpec {
+        key: "xdp",
+        name: "AF_XDP socket (copy mode)",
+        syscalls_exact: false,
+        copy: CopyStory {
+            cpu_copies: 1,
+            at: "in the kernel's XDP hook, before the stack sees the frame: frame -> UMEM chunk \
+                 (veth refuses zero-copy); read in place, 0 copies at read",
+            cite: "net/xdp/xsk.c __xsk_rcv -> xsk_copy_xdp (memcpy into the UMEM)",
+        },
+        open: open_xdp,
+    },
 ];
 
 fn check(r: libc::c_int, what: &str) -> io::Result<libc::c_int> {
@@ -283,6 +295,12 @@ impl<L: Link> Receiver for LinkReceiver<L> {
 
 /// (c) ringside's own afpacket link with a TPACKET_V3 ring: 64 blocks x 256 KiB (16 MiB), so a
 /// receiver descheduled for a few ms on a busy machine loses nothing; 1 ms block retire timer.
+/// AF_XDP in copy mode (veth has no zero-copy): ringside's own `--backend xdp` link.
+fn open_xdp(ifname: &str) -> io::Result<Box<dyn Receiver>> {
+    let xdp = crate::link::xdp::Xdp::open(ifname, crate::link::xdp::XdpConfig::default())?;
+    Ok(Box::new(LinkReceiver(xdp)))
+}
+
 fn open_ring(ifname: &str) -> io::Result<Box<dyn Receiver>> {
     let cfg = RingConfig {
         block_nr: 64,
