@@ -12,6 +12,7 @@ pub mod lesson;
 pub mod live;
 pub mod replay;
 pub mod respond;
+pub mod userns;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,7 +41,7 @@ pub enum Command {
     Respond(respond::RespondArgs),
     /// Run the stack on a real interface (AF_PACKET ring, netmap or TAP). Needs root.
     Live(live::LiveArgs),
-    /// Build or remove the two-namespace veth lab for `live`. Needs root.
+    /// Build, enter or remove the two-namespace veth lab for `live` (with or without root).
     Lab(lab::LabArgs),
 }
 
