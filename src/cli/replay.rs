@@ -41,7 +41,18 @@ pub fn open(
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let link = PcapLink::new(super::open_capture(file)?);
+    browse(super::open_capture(file)?, history_mb, cfg, caption)
+}
+
+/// Browse an opened capture (a file, or a lesson's capture embedded in the binary).
+pub fn browse(
+    reader: crate::pcap::CaptureReader,
+    history_mb: usize,
+    cfg: StackConfig,
+    caption: Option<String>,
+) -> anyhow::Result<()> {
+    let file = reader.path().to_path_buf();
+    let link = PcapLink::new(reader);
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"

@@ -1,0 +1,167 @@
+//! ringside installed like a tool: the binary alone, run from anywhere, has its lessons. To be
+//! sure nothing is read from the source tree, the binary runs copied out of it, in a mount
+//! namespace where `assets/` and LESSONS.md of this tree are hidden (an empty tmpfs and
+//! /dev/null mounted over them), from an empty working directory.
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ringside");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether `unshare --user --map-root-user --mount` works here; under CI it must.
+fn can_hide_sources(test: &str) -> bool {
+    let ok = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: CI needs `unshare` (util-linux) and user namespaces"
+        );
+        eprintln!("{test}: SKIPPED: needs `unshare --user --mount` (util-linux, user namespaces)");
+    }
+    ok
+}
+
+/// A copy of the binary outside the source tree.
+fn installed(dir: &Path) -> PathBuf {
+    let bin = dir.join("ringside");
+    std::fs::copy(BIN, &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// A shell line that hides this source tree's lesson files, then runs `line` in `cwd`.
+fn hidden(cwd: &Path, line: &str) -> String {
+    let r = root();
+    format!(
+        "mount -t tmpfs none {a} && mount --bind /dev/null {m} && test ! -e {a}/ping.pcap && \
+         cd {cwd} && {line}",
+        a = r.join("assets").display(),
+        m = r.join("LESSONS.md").display(),
+        cwd = cwd.display()
+    )
+}
+
+fn unshare_sh(line: &str) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["--user", "--map-root-user", "--mount", "sh", "-c", line]);
+    c
+}
+
+/// The lesson files of this source tree: every assets/*.pcap* and LESSONS.md.
+fn lesson_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("assets"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    v.push(root().join("LESSONS.md"));
+    v
+}
+
+#[test]
+fn the_binary_alone_lists_its_lessons_and_writes_their_files_byte_for_byte() {
+    if !can_hide_sources("install: write-assets") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = installed(tmp.path());
+    let cwd = tmp.path().join("empty");
+    std::fs::create_dir(&cwd).unwrap();
+    let out = tmp.path().join("out");
+    let line = hidden(
+        &cwd,
+        &format!(
+            "{b} lesson --list && {b} lesson --write-assets {o}",
+            b = bin.display(),
+            o = out.display()
+        ),
+    );
+    let o = unshare_sh(&line).output().unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        said.lines().filter(|l| l.starts_with(" 1 ")).count(),
+        1,
+        "{said}"
+    );
+    assert!(said.contains("replay ping.pcap"), "{said}");
+    for f in lesson_files() {
+        let name = f.file_name().unwrap();
+        let written = std::fs::read(out.join(name))
+            .unwrap_or_else(|_| panic!("--write-assets did not write {name:?}: {said}"));
+        assert!(
+            written == std::fs::read(&f).unwrap(),
+            "{name:?} differs from the source tree's"
+        );
+    }
+}
+
+#[test]
+fn the_binary_alone_opens_a_lesson_in_a_terminal() {
+    if !can_hide_sources("install: open lesson") {
+        return;
+    }
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have tmux");
+        eprintln!("install: open lesson: SKIPPED: tmux not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = installed(tmp.path());
+    let sock = format!("ringside-install-{}", std::process::id());
+    let tmux = || {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &sock]);
+        c
+    };
+    struct Server<F: Fn() -> Command>(F);
+    impl<F: Fn() -> Command> Drop for Server<F> {
+        fn drop(&mut self) {
+            let _ = (self.0)().arg("kill-server").output();
+        }
+    }
+    let _server = Server(tmux);
+    let line = hidden(tmp.path(), &format!("{} lesson 5; sleep 30", bin.display()));
+    let st = tmux()
+        .args(["new-session", "-d", "-s", "l5", "-x", "120", "-y", "40"])
+        .arg(format!(
+            "unshare --user --map-root-user --mount sh -c '{line}'"
+        ))
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{st:?}");
+    let caption = &ringside::lessons::lesson(5).unwrap().caption[..30];
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let screen = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let out = tmux()
+            .args(["capture-pane", "-p", "-t", "l5"])
+            .output()
+            .unwrap();
+        let screen = String::from_utf8_lossy(&out.stdout).to_string();
+        if (screen.contains(caption) && screen.contains("198.51.100.1"))
+            || Instant::now() > deadline
+        {
+            break screen;
+        }
+    };
+    assert!(
+        screen.contains(caption) && screen.contains("198.51.100.1"),
+        "lesson 5 did not open with its caption and frames:\n{screen}"
+    );
+    assert!(!screen.contains("error"), "{screen}");
+    let _ = tmux().args(["send-keys", "-t", "l5", "q"]).status();
+}
