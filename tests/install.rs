@@ -165,3 +165,102 @@ fn the_binary_alone_opens_a_lesson_in_a_terminal() {
     assert!(!screen.contains("error"), "{screen}");
     let _ = tmux().args(["send-keys", "-t", "l5", "q"]).status();
 }
+
+fn ringside(args: &[&str]) -> String {
+    let o = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "ringside {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// `man --warnings -l PAGE`: (rendered text, warnings).
+fn man(page: &Path) -> (String, String) {
+    let o = Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(page)
+        .env("MANWIDTH", "80")
+        .env("MANPAGER", "cat")
+        .output()
+        .expect("man (apt-get install man-db groff-base)");
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_man_page_renders_without_warnings_and_holds_the_long_explanations() {
+    if Command::new("man").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have man-db");
+        eprintln!("man pages: SKIPPED: install man-db groff-base");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let listed = ringside(&["man", "--out", dir.path().to_str().unwrap()]);
+    let pages: Vec<&str> = listed.lines().collect();
+    for want in [
+        "ringside.1",
+        "ringside-lab.1",
+        "ringside-lab-up.1",
+        "ringside-live.1",
+    ] {
+        assert!(pages.iter().any(|p| p.ends_with(want)), "{want}: {listed}");
+    }
+    for p in &pages {
+        let (text, warnings) = man(Path::new(p));
+        assert!(warnings.is_empty(), "{p}: {warnings}");
+        assert!(
+            text.contains("NAME") && text.contains("SYNOPSIS"),
+            "{p}:\n{text}"
+        );
+    }
+    // The top page: the description, the files and environment it reads, the other pages.
+    let (top, _) = man(&dir.path().join("ringside.1"));
+    for want in [
+        "FILES",
+        "config.toml",
+        "RINGSIDE_CONFIG",
+        "NO_COLOR",
+        "ringside-lab(1)",
+    ] {
+        assert!(top.contains(want), "{want}:\n{top}");
+    }
+    // `ringside man lab up` is the same page as the file; its long text is not in --help.
+    let up = ringside(&["man", "lab", "up"]);
+    assert_eq!(
+        up.as_bytes(),
+        std::fs::read(dir.path().join("ringside-lab-up.1")).unwrap()
+    );
+    assert!(up.contains("unprivileged user namespaces"));
+    let help = ringside(&["lab", "up", "--help"]);
+    assert!(!help.contains("unprivileged user namespaces"), "{help}");
+    assert!(help.lines().count() < 15, "--help stays short:\n{help}");
+}
+
+#[test]
+fn the_bash_completion_script_loads_and_completes_subcommands_and_flags() {
+    let script = format!(
+        "source <({BIN} completions bash) && complete -p ringside && \
+         COMP_WORDS=(ringside la); COMP_CWORD=1; _ringside ringside la ringside; \
+         echo \"1:${{COMPREPLY[*]}}\"; \
+         COMP_WORDS=(ringside lab exec --p); COMP_CWORD=3; _ringside ringside --p exec; \
+         echo \"2:${{COMPREPLY[*]}}\""
+    );
+    let o = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("-F _ringside ringside"), "{out}");
+    assert!(out.lines().any(|l| l == "1:lab"), "{out}");
+    assert!(out.lines().any(|l| l == "2:--peer"), "{out}");
+    for shell in ["zsh", "fish"] {
+        let s = ringside(&["completions", shell]);
+        assert!(s.contains("ringside") && s.contains("lesson"), "{shell}");
+    }
+}

@@ -28,14 +28,12 @@ pub struct LabArgs {
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum LabAction {
     /// Build the lab (or repair it). Without root: a private lab that lives while this runs.
-    #[command(long_about = UP_LONG)]
     Up(LabUp),
     /// Remove what `up` made, and nothing else (a rootless lab: stop it).
     Down(LabNames),
     /// Say what exists.
     Status(LabNames),
     /// Run a command inside the lab: ringside's side, or the peer's with --peer.
-    #[command(long_about = EXEC_LONG)]
     Exec(LabExec),
     /// A shell inside the lab: ringside's side, or the peer's with --peer.
     Shell(LabShell),
@@ -62,7 +60,17 @@ impl LabAction {
     }
 }
 
-const UP_LONG: &str =
+/// The man page's description of `ringside lab`.
+pub const LAB_LONG: &str = "A lab for `ringside live` against the real Linux kernel: a veth \
+cable between ringside's end (rs0, with no kernel address, so only ringside answers) and a peer \
+network namespace whose kernel plays the student's PC (peer0, 198.51.100.1/24, IPv6 off, its \
+neighbour timers shortened so the ARP lesson takes seconds, TX checksum offload off so captured \
+checksums are real). Everything it makes is marked with an interface alias, and `down` removes \
+only what carries the mark. It works with root (system-wide, until `down`) and without \
+(private user namespaces, while `lab up` runs).";
+
+/// The man page's description of `ringside lab up`.
+pub const UP_LONG: &str =
     "Build the lab: a veth cable between ringside's end (rs0, no kernel address) \
 and a peer network namespace whose Linux kernel plays the student's PC (peer0, 198.51.100.1/24).
 
@@ -79,7 +87,8 @@ kernel.apparmor_restrict_unprivileged_userns); where they are switched off, use 
 administrator build the lab once and give the binary its capabilities with \
 `setcap cap_net_raw,cap_net_admin+ep` so that `ringside live` runs without sudo.";
 
-const EXEC_LONG: &str = "Run CMD inside the lab. Without --peer it runs on ringside's side \
+/// The man page's description of `ringside lab exec`.
+pub const EXEC_LONG: &str = "Run CMD inside the lab. Without --peer it runs on ringside's side \
 (where rs0 is): `ringside lab exec -- ringside live -i rs0 --ip 198.51.100.2/24`. With --peer it \
 runs in the peer namespace, as the student's PC: `ringside lab exec --peer -- ping 198.51.100.2`.
 

@@ -5,11 +5,13 @@ use clap::{Args, Parser, Subcommand};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+pub mod completions;
 pub mod demo;
 pub mod dump;
 pub mod lab;
 pub mod lesson;
 pub mod live;
+pub mod man;
 pub mod replay;
 pub mod respond;
 pub mod userns;
@@ -43,6 +45,10 @@ pub enum Command {
     Live(live::LiveArgs),
     /// Build, enter or remove the two-namespace veth lab for `live` (with or without root).
     Lab(lab::LabArgs),
+    /// Print the manual page (roff; `ringside man | man -l -`).
+    Man(man::ManArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completions(completions::CompletionsArgs),
 }
 
 /// A failure the user caused (bad arguments, missing file): exit code 2 instead of 1.
@@ -222,6 +228,10 @@ fn clap_error_line(e: &clap::Error) -> String {
 
 /// Parse the command line and run it. Returns the process exit code.
 pub fn main() -> i32 {
+    // Like other command-line tools, end quietly when a reader goes away (`ringside dump x |
+    // head`) instead of panicking on the failed write. Rust starts programs with SIGPIPE ignored.
+    // SAFETY: setting a signal disposition before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
@@ -239,6 +249,8 @@ pub fn main() -> i32 {
         Some(Command::Respond(a)) => respond::run(a),
         Some(Command::Live(a)) => live::run(a),
         Some(Command::Lab(a)) => lab::run(a),
+        Some(Command::Man(a)) => man::run(a),
+        Some(Command::Completions(a)) => completions::run(a),
     };
     match result {
         Ok(()) => 0,
