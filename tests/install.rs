@@ -121,49 +121,67 @@ fn the_binary_alone_opens_a_lesson_in_a_terminal() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let bin = installed(tmp.path());
-    let sock = format!("ringside-install-{}", std::process::id());
+    let line = hidden(tmp.path(), &format!("{} lesson 5; sleep 30", bin.display()));
+    let caption = &ringside::lessons::lesson(5).unwrap().caption[..30];
+    let screen = in_terminal(
+        "lesson5",
+        &format!("unshare --user --map-root-user --mount sh -c '{line}'"),
+        &[caption, "198.51.100.1"],
+    );
+    assert!(!screen.contains("error"), "{screen}");
+}
+
+/// Run `line` in a tmux terminal of its own (120x40) until the screen shows every `want`
+/// (panics after 15 s), press q, and return the screen.
+fn in_terminal(tag: &str, line: &str, want: &[&str]) -> String {
+    let sock = format!("ringside-install-{tag}-{}", std::process::id());
     let tmux = || {
         let mut c = Command::new("tmux");
         c.args(["-L", &sock]);
         c
     };
-    struct Server<F: Fn() -> Command>(F);
-    impl<F: Fn() -> Command> Drop for Server<F> {
+    struct Server(String);
+    impl Drop for Server {
         fn drop(&mut self) {
-            let _ = (self.0)().arg("kill-server").output();
+            let _ = Command::new("tmux")
+                .args(["-L", &self.0, "kill-server"])
+                .output();
         }
     }
-    let _server = Server(tmux);
-    let line = hidden(tmp.path(), &format!("{} lesson 5; sleep 30", bin.display()));
+    let _server = Server(sock.clone());
     let st = tmux()
-        .args(["new-session", "-d", "-s", "l5", "-x", "120", "-y", "40"])
-        .arg(format!(
-            "unshare --user --map-root-user --mount sh -c '{line}'"
-        ))
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            line,
+        ])
         .output()
         .unwrap();
     assert!(st.status.success(), "{st:?}");
-    let caption = &ringside::lessons::lesson(5).unwrap().caption[..30];
     let deadline = Instant::now() + Duration::from_secs(15);
     let screen = loop {
         std::thread::sleep(Duration::from_millis(200));
         let out = tmux()
-            .args(["capture-pane", "-p", "-t", "l5"])
+            .args(["capture-pane", "-p", "-t", "t"])
             .output()
             .unwrap();
         let screen = String::from_utf8_lossy(&out.stdout).to_string();
-        if (screen.contains(caption) && screen.contains("198.51.100.1"))
-            || Instant::now() > deadline
-        {
+        if want.iter().all(|w| screen.contains(w)) || Instant::now() > deadline {
             break screen;
         }
     };
     assert!(
-        screen.contains(caption) && screen.contains("198.51.100.1"),
-        "lesson 5 did not open with its caption and frames:\n{screen}"
+        want.iter().all(|w| screen.contains(w)),
+        "`{line}` did not show {want:?}:\n{screen}"
     );
-    assert!(!screen.contains("error"), "{screen}");
-    let _ = tmux().args(["send-keys", "-t", "l5", "q"]).status();
+    let _ = tmux().args(["send-keys", "-t", "t", "q"]).status();
+    screen
 }
 
 fn ringside(args: &[&str]) -> String {
@@ -262,5 +280,100 @@ fn the_bash_completion_script_loads_and_completes_subcommands_and_flags() {
     for shell in ["zsh", "fish"] {
         let s = ringside(&["completions", shell]);
         assert!(s.contains("ringside") && s.contains("lesson"), "{shell}");
+    }
+}
+
+/// The .deb CI builds with `.ci/deb` before `cargo test`, if there is one.
+fn built_deb() -> Option<PathBuf> {
+    let dir = root().join("target/debian");
+    let mut debs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    debs.retain(|p| {
+        let n = p.file_name().unwrap().to_string_lossy();
+        n.starts_with("ringside_") && n.ends_with(".deb")
+    });
+    debs.sort();
+    debs.pop()
+}
+
+#[test]
+fn the_deb_installs_a_binary_that_runs_its_lessons_and_demo_with_man_pages_and_completions() {
+    let Some(deb) = built_deb() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must build the .deb with .ci/deb before cargo test"
+        );
+        eprintln!("deb: SKIPPED: no target/debian/ringside_*.deb (build it with .ci/deb)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("root");
+    let info = Command::new("dpkg-deb")
+        .arg("-I")
+        .arg(&deb)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains("Package: ringside") && info.contains("Depends: libc6"),
+        "{info}"
+    );
+    let st = Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(&deb)
+        .arg(&dest)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let at = |p: &str| dest.join(p);
+    for f in [
+        "usr/bin/ringside",
+        "usr/share/man/man1/ringside.1.gz",
+        "usr/share/man/man1/ringside-lab-up.1.gz",
+        "usr/share/bash-completion/completions/ringside",
+        "usr/share/zsh/vendor-completions/_ringside",
+        "usr/share/fish/vendor_completions.d/ringside.fish",
+        "usr/share/doc/ringside/README.md",
+        "usr/share/doc/ringside/LESSONS.md",
+    ] {
+        assert!(at(f).is_file(), "{f} not in {}", deb.display());
+    }
+    let note = std::fs::read_to_string(at("usr/share/doc/ringside/README.Debian")).unwrap();
+    assert!(note.contains("sudo setcap cap_net_raw,cap_net_admin+ep /usr/bin/ringside"));
+    // `man ringside` after installing: the installed page renders without warnings.
+    if Command::new("man").arg("-V").output().is_ok() {
+        let (text, warnings) = man(&at("usr/share/man/man1/ringside.1.gz"));
+        assert!(warnings.is_empty(), "{warnings}");
+        assert!(text.contains("ringside-lab(1)"), "{text}");
+    }
+    let bin = at("usr/bin/ringside");
+    let bin = bin.to_str().unwrap();
+    // The installed binary, from a directory with nothing in it.
+    let cwd = tempfile::tempdir().unwrap();
+    let o = Command::new(bin)
+        .args(["lesson", "--list"])
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && list.lines().count() == 8, "{list}");
+    let comp = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p ringside",
+            at("usr/share/bash-completion/completions/ringside").display()
+        ))
+        .output()
+        .unwrap();
+    assert!(comp.status.success(), "{comp:?}");
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        in_terminal(
+            "deb-demo",
+            &format!("cd {} && {bin} demo; sleep 30", cwd.path().display()),
+            &["simulated LAN"],
+        );
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have tmux");
     }
 }
