@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 pub mod completions;
+pub mod config;
 pub mod demo;
 pub mod dump;
 pub mod lab;
@@ -232,7 +233,20 @@ pub fn main() -> i32 {
     // head`) instead of panicking on the failed write. Rust starts programs with SIGPIPE ignored.
     // SAFETY: setting a signal disposition before any thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let cli = match Cli::try_parse() {
+    let config = match config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ringside: error: {e}");
+            return 2;
+        }
+    };
+    // The configuration's values are the flags' defaults, so a flag still wins.
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = config
+        .apply(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
@@ -241,7 +255,7 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
-        None => demo::run(demo::DemoArgs::default()),
+        None => demo::run(config.demo_args()),
         Some(Command::Demo(a)) => demo::run(a),
         Some(Command::Lesson(a)) => lesson::run(a),
         Some(Command::Replay(a)) => replay::run(a),
