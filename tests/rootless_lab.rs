@@ -46,18 +46,26 @@ fn can_run_rootless(test: &str) -> bool {
 }
 
 /// A user without root: `nobody` when we are root (through setpriv), else ourselves. Each runs
-/// with a private HOME and XDG_RUNTIME_DIR, so the lab's pid file is this test's alone.
+/// with a private HOME and XDG_RUNTIME_DIR, so the lab's pid file is this test's alone, and its
+/// own copy of the binary (the build tree may be in a directory `nobody` cannot enter).
 struct Student {
     home: tempfile::TempDir,
+    bin: String,
 }
 
 impl Student {
     fn new() -> Student {
         let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join("bin")).unwrap();
+        let bin = home.path().join("bin/ringside");
+        std::fs::copy(BIN, &bin).unwrap();
         if euid() == 0 {
             std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         }
-        Student { home }
+        Student {
+            bin: bin.to_str().unwrap().to_string(),
+            home,
+        }
     }
 
     fn cmd(&self, prog: &str) -> Command {
@@ -82,7 +90,7 @@ impl Student {
     }
 
     fn ringside(&self, args: &[&str]) -> (i32, String, String) {
-        let o = self.cmd(BIN).args(args).output().unwrap();
+        let o = self.cmd(&self.bin).args(args).output().unwrap();
         (
             o.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -135,7 +143,7 @@ fn a_student_without_root_builds_the_lab_pings_ringside_in_it_and_killing_it_lea
     let n = ["--name", name.as_str()];
 
     // Terminal 1: the lab, in the foreground.
-    let mut up = student.cmd(BIN);
+    let mut up = student.cmd(&student.bin);
     up.args(["lab", "up"])
         .args(n)
         .stdout(Stdio::piped())
@@ -191,12 +199,12 @@ fn a_student_without_root_builds_the_lab_pings_ringside_in_it_and_killing_it_lea
     assert!(inodes.iter().all(|i| !i.is_empty()), "{inodes:?}");
 
     // Terminal 2: ringside on its side of the cable.
-    let mut live = student.cmd(BIN);
+    let mut live = student.cmd(&student.bin);
     live.args(["lab", "exec"])
         .args(n)
         .args([
             "--",
-            BIN,
+            &student.bin,
             "live",
             "--headless",
             "-i",
@@ -214,7 +222,7 @@ fn a_student_without_root_builds_the_lab_pings_ringside_in_it_and_killing_it_lea
 
     // Terminal 3: the peer kernel's own ping.
     let o = student
-        .cmd(BIN)
+        .cmd(&student.bin)
         .args(["lab", "exec"])
         .args(n)
         .args([
@@ -231,7 +239,7 @@ fn a_student_without_root_builds_the_lab_pings_ringside_in_it_and_killing_it_lea
     );
     // The peer learned ringside's MAC by ARP: ringside answered that too.
     let o = student
-        .cmd(BIN)
+        .cmd(&student.bin)
         .args(["lab", "exec"])
         .args(n)
         .args(["--peer", "--", "ip", "neigh", "show", "198.51.100.2"])
@@ -292,7 +300,7 @@ fn lab_down_stops_a_rootless_lab_and_a_second_up_is_refused_while_it_runs() {
     }
     let student = Student::new();
     let name = format!("d{}", unique());
-    let mut up = student.cmd(BIN);
+    let mut up = student.cmd(&student.bin);
     up.args(["lab", "up", "--name", &name])
         .stdout(Stdio::piped());
     let mut lab = Reaped(up.spawn().unwrap());

@@ -129,15 +129,15 @@ pub fn load() -> Result<Config, UsageError> {
     let Some(path) = path() else {
         return Ok(Config::default());
     };
+    let named = std::env::var_os("RINGSIDE_CONFIG").is_some();
+    // The default place may not exist, or be out of reach (HOME of another user, under sudo or
+    // setpriv): then there is no configuration. A file that is there must be readable.
+    if !named && !path.try_exists().unwrap_or(false) {
+        return Ok(Config::default());
+    }
     match std::fs::read_to_string(&path) {
         Ok(text) => parse(&path, &text),
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound
-                && std::env::var_os("RINGSIDE_CONFIG").is_none() =>
-        {
-            Ok(Config::default())
-        }
-        Err(e) if std::env::var_os("RINGSIDE_CONFIG").is_some() => Err(UsageError(format!(
+        Err(e) if named => Err(UsageError(format!(
             "{}: {e} (RINGSIDE_CONFIG names it: fix the path or unset it)",
             path.display()
         ))),
