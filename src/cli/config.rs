@@ -7,6 +7,7 @@
 //! address = "198.51.100.2/24"   # --ip of live, replay and respond
 //! mac = "02:52:53:00:00:02"     # --mac of live, replay and respond
 //! arp_timeout = 60              # --arp-timeout of live, replay and respond: ringside's ARP cache
+//! theme = "light"               # --theme: dark, light, high-contrast or no-color
 //!
 //! [demo]                        # `ringside` and `ringside demo`
 //! speed = 1.0                   # --speed
@@ -28,6 +29,9 @@ pub struct Config {
     /// Seconds an ARP entry lives in ringside's cache.
     #[serde(default, deserialize_with = "de::seconds")]
     pub arp_timeout: Option<String>,
+    /// The screen's colours, as `--theme` takes them.
+    #[serde(default)]
+    pub theme: Option<crate::ui::text::Theme>,
     #[serde(default)]
     pub demo: Demo,
 }
@@ -204,6 +208,7 @@ mod tests {
         let c = parse(
             Path::new("c.toml"),
             "address = \"192.0.2.7/24\"\nmac = \"02:00:00:00:00:07\"\narp_timeout = 0.5\n\
+             theme = \"high-contrast\"\n\
              [demo]\nspeed = 2\narp_timeout = 10\n",
         )
         .unwrap();
@@ -211,6 +216,8 @@ mod tests {
         assert_eq!(c.mac.as_deref(), Some("02:00:00:00:00:07"));
         assert_eq!(c.arp_timeout.as_deref(), Some("0.5"));
         assert_eq!(c.demo.speed.as_deref(), Some("2"));
+        assert_eq!(c.theme, Some(crate::ui::text::Theme::HighContrast));
+        assert!(err("theme = \"pink\"\n").contains("line 1"));
         let d = c.demo_args();
         assert_eq!((d.speed, d.arp_timeout), (2.0, 10.0));
         assert_eq!(parse(Path::new("c"), "").unwrap(), Config::default());

@@ -28,6 +28,9 @@ pub mod userns;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Colours: dark (default), light (light terminal), high-contrast (projector), no-color.
+    #[arg(long, global = true, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::ui::text::Theme>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -254,6 +257,14 @@ pub fn main() -> i32 {
             return 2;
         }
     };
+    // The flag, else the config file, else NO_COLOR (https://no-color.org), else dark.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = cli.theme.or(config.theme).unwrap_or(if no_color {
+        crate::ui::text::Theme::NoColor
+    } else {
+        crate::ui::text::Theme::Dark
+    });
+    crate::ui::text::set_theme(theme);
     let result = match cli.command {
         None => demo::run(config.demo_args()),
         Some(Command::Demo(a)) => demo::run(a),

@@ -252,7 +252,10 @@ pub fn run(mut capture: CaptureHandle, opts: UiOptions) -> anyhow::Result<()> {
             st.handoff_used = used;
             st.handoff_capacity = cap;
             app.set_status(st);
-            terminal.draw(|f| draw(f, &mut app))?;
+            terminal.draw(|f| {
+                draw(f, &mut app);
+                text::paint(f.buffer_mut(), text::theme());
+            })?;
             // Events until the next tick.
             let mut timeout = TICK.saturating_sub(tick_start.elapsed());
             while event::poll(timeout)? {
