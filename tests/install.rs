@@ -377,3 +377,32 @@ fn the_deb_installs_a_binary_that_runs_its_lessons_and_demo_with_man_pages_and_c
         assert!(std::env::var_os("CI").is_none(), "CI must have tmux");
     }
 }
+
+#[test]
+fn cargo_install_gives_a_binary_that_has_its_lessons_anywhere() {
+    let bin = root().join("target/cargo-install/bin/ringside");
+    if !bin.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run `cargo install --path . --root target/cargo-install` (.ci/deb) first"
+        );
+        eprintln!("cargo install: SKIPPED: run .ci/deb (it installs into target/cargo-install)");
+        return;
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let out = cwd.path().join("lessons");
+    let o = Command::new(&bin)
+        .args(["lesson", "--write-assets"])
+        .arg(&out)
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    for f in lesson_files() {
+        let name = f.file_name().unwrap();
+        assert!(
+            std::fs::read(out.join(name)).ok() == std::fs::read(&f).ok(),
+            "{name:?}: the installed binary's copy differs from the source tree's (stale install?)"
+        );
+    }
+}
