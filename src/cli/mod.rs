@@ -29,7 +29,13 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Colours: dark (default), light (light terminal), high-contrast (projector), no-color.
-    #[arg(long, global = true, value_enum, value_name = "THEME")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "THEME",
+        hide_possible_values = true
+    )]
     pub theme: Option<crate::ui::text::Theme>,
 }
 
