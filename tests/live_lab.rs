@@ -93,6 +93,18 @@ fn lab_up_is_idempotent_works_for_live_and_down_cleans_up() {
     );
     let (_, rx, pout) = ping_in(&peer_ns, 56, 2, 2);
     assert_eq!(rx, 2, "ping across the lab: {pout}\n{}", rs.stderr());
+    // `lab exec --peer` reaches the same peer as `ip netns exec`.
+    let (code, out, err) = ringside_in(
+        &host.rs_ns,
+        &[
+            "lab", "exec", "--name", &name, "--peer", "--", "ip", "-o", "-4", "addr", "show",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("peer0") && out.contains("198.51.100.1/24"),
+        "{out}"
+    );
     rs.stop();
 
     // An interface of the same name that the lab did not make is left alone by down.
@@ -134,6 +146,24 @@ fn lab_up_is_idempotent_works_for_live_and_down_cleans_up() {
     assert_eq!(code, 0);
     assert!(out.contains("left alone"), "{out}");
     assert!(host.in_rs(&["ip", "link", "show", "rs0"]).status.success());
+    sh(&["ip", "-n", &host.rs_ns, "link", "del", "rs0"]);
+
+    // A namespace of the lab's name that ringside did not make, even an empty one, is refused
+    // by up and left alone by down.
+    sh(&["ip", "netns", "add", &peer_ns]);
+    let (code, _, err) = ringside_in(&host.rs_ns, &up);
+    assert_eq!(code, 1, "lab up over a foreign namespace must refuse");
+    assert!(
+        err.contains(&format!("namespace {peer_ns} exists and was not made")),
+        "{err}"
+    );
+    let (code, out, _) = ringside_in(&host.rs_ns, &down);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&format!("left alone: namespace {peer_ns}")),
+        "{out}"
+    );
+    assert!(sh(&["ip", "netns", "list"]).contains(&peer_ns));
 }
 
 #[test]
@@ -156,6 +186,16 @@ fn live_refuses_what_cannot_work_in_one_line() {
     assert_eq!(code, 1);
     one_line(&err);
     assert!(err.contains("no such interface `nope0`"), "{err}");
+
+    // Loopback: refused as such, not "delete 127.0.0.1 from lo".
+    sh(&["ip", "-n", &lab.rs_ns, "link", "set", "lo", "up"]);
+    let (code, _, err) = live(&["-i", "lo", "--ip", "127.0.0.1/8"]);
+    assert_eq!(code, 2, "usage error: {err}");
+    one_line(&err);
+    assert!(
+        err.contains("lo is a loopback interface") && !err.contains("ip addr del"),
+        "{err}"
+    );
 
     let (code, _, err) = live(&["-i", "rs0", "--ip", "198.51.100.2/33"]);
     assert_eq!(code, 2, "usage error: {err}");

@@ -25,14 +25,113 @@ pub struct LabArgs {
     pub action: LabAction,
 }
 
-#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum LabAction {
-    /// Build the lab (or repair it): idempotent.
-    Up(LabNames),
-    /// Remove what `up` made, and nothing else.
+    /// Build the lab (or repair it). Without root: a private lab that lives while this runs.
+    Up(LabUp),
+    /// Remove what `up` made, and nothing else (a rootless lab: stop it).
     Down(LabNames),
     /// Say what exists.
     Status(LabNames),
+    /// Run a command inside the lab: ringside's side, or the peer's with --peer.
+    Exec(LabExec),
+    /// A shell inside the lab: ringside's side, or the peer's with --peer.
+    Shell(LabShell),
+}
+
+impl LabAction {
+    /// The lab this action is about.
+    pub fn name(&self) -> LabName {
+        match self {
+            LabAction::Up(u) => u.names.name,
+            LabAction::Down(n) | LabAction::Status(n) => n.name,
+            LabAction::Exec(e) => e.name,
+            LabAction::Shell(s) => s.name,
+        }
+    }
+
+    /// ringside's end of the cable, for the actions that take it.
+    pub fn iface(&self) -> Option<IfName> {
+        match self {
+            LabAction::Up(u) => Some(u.names.iface),
+            LabAction::Down(n) | LabAction::Status(n) => Some(n.iface),
+            LabAction::Exec(_) | LabAction::Shell(_) => None,
+        }
+    }
+}
+
+/// The man page's description of `ringside lab`.
+pub const LAB_LONG: &str = "A lab for `ringside live` against the real Linux kernel: a veth \
+cable between ringside's end (rs0, with no kernel address, so only ringside answers) and a peer \
+network namespace whose kernel plays the student's PC (peer0, 198.51.100.1/24, IPv6 off, its \
+neighbour timers shortened so the ARP lesson takes seconds, TX checksum offload off so captured \
+checksums are real). Everything it makes is marked with an interface alias, and `down` removes \
+only what carries the mark. It works with root (system-wide, until `down`) and without \
+(private user namespaces, while `lab up` runs).";
+
+/// The man page's description of `ringside lab up`.
+pub const UP_LONG: &str =
+    "Build the lab: a veth cable between ringside's end (rs0, no kernel address) \
+and a peer network namespace whose Linux kernel plays the student's PC (peer0, 198.51.100.1/24).
+
+As root (sudo) the lab is system-wide: rs0 appears in the namespace the command runs in, the peer \
+namespace is NAME-peer under /run/netns, and the lab stays until `ringside lab down`.
+
+Without root (or with --rootless) ringside makes its own user and network namespaces, as \
+`unshare --user --map-root-user --net` would, with the peer namespace inside them. That lab is \
+private to you and lives as long as `ringside lab up` runs: it prints how to enter it and waits; \
+Ctrl-C, `ringside lab down` or killing it removes everything. Enter it from another terminal with \
+`ringside lab exec [--peer] -- CMD` or `ringside lab shell [--peer]`. This needs unprivileged user \
+namespaces (kernel.unprivileged_userns_clone, user.max_user_namespaces, \
+kernel.apparmor_restrict_unprivileged_userns); where they are switched off, use sudo, or have an \
+administrator build the lab once and give the binary its capabilities with \
+`setcap cap_net_raw,cap_net_admin+ep` so that `ringside live` runs without sudo.";
+
+/// The man page's description of `ringside lab exec`.
+pub const EXEC_LONG: &str = "Run CMD inside the lab. Without --peer it runs on ringside's side \
+(where rs0 is): `ringside lab exec -- ringside live -i rs0 --ip 198.51.100.2/24`. With --peer it \
+runs in the peer namespace, as the student's PC: `ringside lab exec --peer -- ping 198.51.100.2`.
+
+For a lab built without root, this enters the user and network namespaces of the running \
+`ringside lab up` (found through its pid file in $XDG_RUNTIME_DIR/ringside, else \
+/tmp/ringside-UID); inside, you are root of those namespaces only, with the capabilities raw \
+sockets need there. For the system-wide lab, --peer enters /run/netns/NAME-peer (needs root).";
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct LabUp {
+    #[command(flatten)]
+    pub names: LabNames,
+    /// Build a private lab in your own user namespace even when root.
+    #[arg(long)]
+    pub rootless: bool,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct LabExec {
+    /// Lab name (as given to `lab up`).
+    #[arg(long, default_value = "ringside")]
+    pub name: LabName,
+    /// Run in the peer's namespace (the student's PC) instead of ringside's side.
+    #[arg(long)]
+    pub peer: bool,
+    /// The command and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct LabShell {
+    /// Lab name (as given to `lab up`).
+    #[arg(long, default_value = "ringside")]
+    pub name: LabName,
+    /// A shell on the peer's side (the student's PC) instead of ringside's.
+    #[arg(long)]
+    pub peer: bool,
 }
 
 #[derive(Args, Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +213,14 @@ struct Lab {
 }
 
 impl Lab {
+    /// ` --name NAME`, or "" for the default lab.
+    fn name_flag(&self) -> String {
+        match self.alias.trim_start_matches("ringside lab ") {
+            "ringside" => String::new(),
+            n => format!(" --name {n}"),
+        }
+    }
+
     fn new(n: &LabNames) -> Lab {
         Lab {
             ns: format!("{}-peer", n.name.as_str()),
@@ -132,8 +239,9 @@ impl Lab {
 }
 
 /// Run a command; its stdout on success, a one-line error with its stderr otherwise.
-fn run_cmd(prog: &str, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new(prog).args(args).output().map_err(|e| {
+/// Run a command; its stdout on success, a one-line error with its stderr otherwise.
+fn run_command(mut cmd: Command, prog: &str, args: &[&str]) -> anyhow::Result<String> {
+    let out = cmd.output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             let pkg = match prog {
                 "ip" => "iproute2",
@@ -156,8 +264,70 @@ fn run_cmd(prog: &str, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+fn run_cmd(prog: &str, args: &[&str]) -> anyhow::Result<String> {
+    let mut cmd = Command::new(prog);
+    cmd.args(args);
+    run_command(cmd, prog, args)
+}
+
 fn ip(args: &[&str]) -> anyhow::Result<String> {
     run_cmd("ip", args)
+}
+
+/// Where the peer's network namespace is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PeerNs {
+    /// A named namespace in /run/netns: the system-wide lab, made as root.
+    Named(String),
+    /// The namespace of a process: the rootless lab's peer holder.
+    Process(i32),
+}
+
+impl PeerNs {
+    /// What `ip link ... netns X` takes: a name or a pid.
+    fn ip_netns_arg(&self) -> String {
+        match self {
+            PeerNs::Named(ns) => ns.clone(),
+            PeerNs::Process(pid) => pid.to_string(),
+        }
+    }
+}
+
+/// Run `prog args` in the peer's namespace.
+fn in_peer(peer: &PeerNs, prog: &str, args: &[&str]) -> anyhow::Result<String> {
+    match peer {
+        PeerNs::Named(ns) if prog == "ip" => {
+            let mut a = vec!["-n", ns.as_str()];
+            a.extend_from_slice(args);
+            ip(&a)
+        }
+        PeerNs::Named(ns) => {
+            let mut a = vec!["netns", "exec", ns.as_str(), prog];
+            a.extend_from_slice(args);
+            ip(&a)
+        }
+        PeerNs::Process(pid) => {
+            use std::os::fd::AsRawFd;
+            use std::os::unix::process::CommandExt;
+            let fd = super::userns::ns_fd(*pid, "net")?;
+            let raw = fd.as_raw_fd();
+            let mut cmd = Command::new(prog);
+            cmd.args(args);
+            // SAFETY: setns is a plain system call, safe between fork and exec; `fd` outlives
+            // the spawn (run_command waits for the child).
+            unsafe {
+                cmd.pre_exec(move || {
+                    if libc::setns(raw, libc::CLONE_NEWNET) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+            let r = run_command(cmd, prog, args);
+            drop(fd);
+            r
+        }
+    }
 }
 
 fn ns_exists(ns: &str) -> anyhow::Result<bool> {
@@ -195,38 +365,53 @@ fn has_alias(line: &str, alias: &str) -> bool {
         .is_some_and(|rest| rest.trim_end() == alias)
 }
 
-/// Interfaces of a namespace other than lo.
-fn ns_interfaces(ns: &str) -> anyhow::Result<Vec<String>> {
-    let out = ip(&["-n", ns, "-o", "link", "show"])?;
-    Ok(out
-        .lines()
-        .filter_map(|l| l.split(':').nth(1))
-        .map(|n| n.trim().split('@').next().unwrap_or("").to_string())
-        .filter(|n| n != "lo" && !n.is_empty())
-        .collect())
+/// True when the named namespace was made by this lab: `up` labels its loopback interface with
+/// the lab's alias right after creating it (older labs: only the peer end carried it).
+fn ns_is_ours(ns: &str, alias: &str) -> anyhow::Result<bool> {
+    for dev in ["lo", PEER_IF] {
+        if link_line(Some(ns), dev)?
+            .as_deref()
+            .is_some_and(|l| has_alias(l, alias))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn require_root() -> anyhow::Result<()> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        bail!("needs root (CAP_NET_ADMIN) to build namespaces: run with sudo");
+    if !super::userns::real_root() {
+        bail!("needs root (CAP_NET_ADMIN) to change the system-wide lab: run with sudo");
     }
     Ok(())
 }
 
 pub fn run(args: LabArgs) -> anyhow::Result<()> {
     match args.action {
-        LabAction::Up(n) => up(&Lab::new(&n)),
+        LabAction::Up(u) if u.rootless || !super::userns::real_root() => {
+            up_rootless(&Lab::new(&u.names))
+        }
+        LabAction::Up(u) => up(&Lab::new(&u.names)),
         LabAction::Down(n) => down(&Lab::new(&n)),
         LabAction::Status(n) => status(&Lab::new(&n)),
+        LabAction::Exec(e) => enter(e.name, e.peer, &e.command),
+        LabAction::Shell(s) => {
+            let shell = std::env::var("SHELL")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "/bin/sh".into());
+            let side = if s.peer {
+                "the peer's side (the student's PC)"
+            } else {
+                "ringside's side"
+            };
+            eprintln!(
+                "ringside: a shell in lab {} on {side}; `exit` leaves it",
+                s.name.as_str()
+            );
+            enter(s.name, s.peer, &[shell])
+        }
     }
-}
-
-fn sysctl_ns(ns: &str, settings: &[(String, &str)]) -> anyhow::Result<()> {
-    let kv: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let mut args = vec!["netns", "exec", ns, "sysctl", "-qw"];
-    args.extend(kv.iter().map(String::as_str));
-    ip(&args).map(|_| ())
 }
 
 /// Under `ip netns exec`, mounts are slaves of the main mount namespace: a namespace created
@@ -247,42 +432,21 @@ fn require_shared_netns_mounts() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn up(lab: &Lab) -> anyhow::Result<()> {
-    require_root()?;
-    require_shared_netns_mounts()?;
-    let (ns, ifc) = (lab.ns.as_str(), lab.iface.as_str());
-    let had_ns = ns_exists(ns)?;
-    let local = link_line(None, ifc)?;
-    if let Some(l) = &local {
-        if !has_alias(l, &lab.alias) {
-            bail!(
-                "{ifc} already exists and was not made by `ringside lab`: pick another name with \
-                 --iface, or remove it with `ip link del {ifc}`"
-            );
-        }
-    }
-    if had_ns {
-        let peer = link_line(Some(ns), PEER_IF)?;
-        let ours = peer.as_deref().is_some_and(|l| has_alias(l, &lab.alias));
-        if !ours && !ns_interfaces(ns)?.is_empty() {
-            bail!(
-                "namespace {ns} exists and was not made by `ringside lab`: pick another lab name \
-                 with --name, or remove it with `ip netns del {ns}`"
-            );
-        }
-    } else {
-        ip(&["netns", "add", ns])?;
-    }
+/// Lay the cable (when `make_cable`) and set both ends up: the same steps for the system-wide
+/// and the rootless lab. Returns a note when the peer's checksum offload could not be turned off.
+fn wire_up(lab: &Lab, peer: &PeerNs, make_cable: bool) -> anyhow::Result<&'static str> {
+    let ifc = lab.iface.as_str();
     // No IPv6 anywhere in the peer namespace: set before the interface arrives there.
-    sysctl_ns(
-        ns,
+    in_peer(
+        peer,
+        "sysctl",
         &[
-            ("net.ipv6.conf.all.disable_ipv6".to_string(), "1"),
-            ("net.ipv6.conf.default.disable_ipv6".to_string(), "1"),
+            "-qw",
+            "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1",
         ],
     )?;
-    let made_cable = local.is_none();
-    if made_cable {
+    if make_cable {
         // Both ends at once, the peer's created directly inside its namespace.
         ip(&[
             "link",
@@ -298,10 +462,14 @@ fn up(lab: &Lab) -> anyhow::Result<()> {
             "address",
             PEER_MAC,
             "netns",
-            ns,
+            &peer.ip_netns_arg(),
         ])?;
         ip(&["link", "set", "dev", ifc, "alias", &lab.alias])?;
-        ip(&["-n", ns, "link", "set", "dev", PEER_IF, "alias", &lab.alias])?;
+        in_peer(
+            peer,
+            "ip",
+            &["link", "set", "dev", PEER_IF, "alias", &lab.alias],
+        )?;
     }
     // ringside's end: no IPv6 (no router solicitations, no MLD), no IPv4 (the kernel must not
     // answer for ringside). The sysctl is per namespace; this one is ours.
@@ -314,30 +482,64 @@ fn up(lab: &Lab) -> anyhow::Result<()> {
         ip(&["addr", "del", &format!("{a}/{p}"), "dev", ifc])?;
     }
     // The peer: its address, short neighbour timers, real checksums on what it sends.
-    ip(&[
-        "-n",
-        ns,
-        "addr",
-        "replace",
-        &format!("{PEER_IP}/{PREFIX}"),
-        "dev",
-        PEER_IF,
-    ])?;
-    let neigh: Vec<(String, &str)> = PEER_NEIGH
+    in_peer(
+        peer,
+        "ip",
+        &[
+            "addr",
+            "replace",
+            &format!("{PEER_IP}/{PREFIX}"),
+            "dev",
+            PEER_IF,
+        ],
+    )?;
+    let neigh: Vec<String> = PEER_NEIGH
         .iter()
-        .map(|(k, v)| (format!("net.ipv4.neigh.{PEER_IF}.{k}"), *v))
+        .map(|(k, v)| format!("net.ipv4.neigh.{PEER_IF}.{k}={v}"))
         .collect();
-    sysctl_ns(ns, &neigh)?;
-    let csum_note = match ip(&["netns", "exec", ns, "ethtool", "-K", PEER_IF, "tx", "off"]) {
+    let mut args = vec!["-qw"];
+    args.extend(neigh.iter().map(String::as_str));
+    in_peer(peer, "sysctl", &args)?;
+    let csum_note = match in_peer(peer, "ethtool", &["-K", PEER_IF, "tx", "off"]) {
         Ok(_) => "",
         Err(_) => {
             " (could not turn off the peer's TX checksum offload: install ethtool; until then \
              its UDP checksums show as \"not computed yet\")"
         }
     };
-    ip(&["-n", ns, "link", "set", "dev", "lo", "up"])?;
-    ip(&["-n", ns, "link", "set", "dev", PEER_IF, "up"])?;
+    in_peer(peer, "ip", &["link", "set", "dev", "lo", "up"])?;
+    in_peer(peer, "ip", &["link", "set", "dev", PEER_IF, "up"])?;
     ip(&["link", "set", "dev", ifc, "up"])?;
+    Ok(csum_note)
+}
+
+fn up(lab: &Lab) -> anyhow::Result<()> {
+    require_shared_netns_mounts()?;
+    let (ns, ifc) = (lab.ns.as_str(), lab.iface.as_str());
+    let had_ns = ns_exists(ns)?;
+    let local = link_line(None, ifc)?;
+    if let Some(l) = &local {
+        if !has_alias(l, &lab.alias) {
+            bail!(
+                "{ifc} already exists and was not made by `ringside lab`: pick another name with \
+                 --iface, or remove it with `ip link del {ifc}`"
+            );
+        }
+    }
+    if had_ns {
+        if !ns_is_ours(ns, &lab.alias)? {
+            bail!(
+                "namespace {ns} exists and was not made by `ringside lab`: pick another lab name \
+                 with --name, or remove it with `ip netns del {ns}`"
+            );
+        }
+    } else {
+        ip(&["netns", "add", ns])?;
+    }
+    // The mark `down` looks for before it deletes the namespace.
+    ip(&["-n", ns, "link", "set", "dev", "lo", "alias", &lab.alias])?;
+    let made_cable = local.is_none();
+    let csum_note = wire_up(lab, &PeerNs::Named(ns.to_string()), made_cable)?;
 
     let what = if made_cable || !had_ns {
         "built"
@@ -356,16 +558,188 @@ fn up(lab: &Lab) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The pid file of the rootless lab `name` of user `uid`.
+fn rootless_pid_file(name: &str, uid: u32) -> anyhow::Result<std::path::PathBuf> {
+    Ok(super::userns::pid_file(
+        &super::userns::runtime_dir(uid)?,
+        name,
+    ))
+}
+
+/// The running rootless lab `name` of this user, if any.
+fn rootless_lab(name: &str) -> Option<super::userns::LabProcs> {
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    let path = rootless_pid_file(name, uid).ok()?;
+    super::userns::read_pid_file(&path, uid)
+}
+
+/// `lab up` without root: our own user + network namespaces, the peer's namespace held by a
+/// child, and this process waiting in the foreground; when it ends, so does the lab.
+fn up_rootless(lab: &Lab) -> anyhow::Result<()> {
+    use super::userns;
+    let name = lab.alias.trim_start_matches("ringside lab ").to_string();
+    // SAFETY: getuid/getgid have no preconditions.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let pid_path = rootless_pid_file(&name, uid)?;
+    if let Some(p) = userns::read_pid_file(&pid_path, uid) {
+        bail!(
+            "lab {name} is already up (pid {}): enter it with `ringside lab shell{}`, or stop it \
+             with `ringside lab down{}`",
+            p.lab,
+            lab.name_flag(),
+            lab.name_flag()
+        );
+    }
+    // Ctrl-C, SIGTERM and SIGHUP are taken with sigwait below, after the lab is built; block
+    // them now so the peer holder (which inherits the mask) ignores the terminal's Ctrl-C.
+    let mut set = unsafe { std::mem::zeroed::<libc::sigset_t>() };
+    // SAFETY: sigset operations on a local set; pthread_sigmask on our only thread.
+    unsafe {
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGCHLD] {
+            libc::sigaddset(&mut set, s);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    userns::enter_new(uid, gid)?;
+    let peer_pid = userns::spawn_holder()?;
+    let stop_holder = || {
+        // SAFETY: killing and reaping our own child.
+        unsafe {
+            libc::kill(peer_pid, libc::SIGKILL);
+            libc::waitpid(peer_pid, std::ptr::null_mut(), 0);
+        }
+    };
+    let built = (|| {
+        ip(&["link", "set", "dev", "lo", "up"])?;
+        wire_up(lab, &PeerNs::Process(peer_pid), true)
+    })();
+    let csum_note = match built {
+        Ok(n) => n,
+        Err(e) => {
+            stop_holder();
+            return Err(e);
+        }
+    };
+    let procs = userns::LabProcs {
+        lab: std::process::id() as i32,
+        peer: peer_pid,
+    };
+    if let Err(e) = userns::write_pid_file(&pid_path, procs) {
+        stop_holder();
+        return Err(e);
+    }
+    let ifc = lab.iface.as_str();
+    let n = lab.name_flag();
+    println!(
+        "lab {name} built without root (private user + network namespaces, pid {}): {ifc} \
+         ({RINGSIDE_MAC}, no kernel address) <-> peer: {PEER_IF} {PEER_IP}/{PREFIX} \
+         ({PEER_MAC}){csum_note}",
+        procs.lab
+    );
+    println!("it lives while this runs; from another terminal:");
+    println!("  ringside lab exec{n} -- ringside live -i {ifc} --ip {RINGSIDE_IP}/{PREFIX}");
+    println!("  ringside lab exec{n} --peer -- ping {RINGSIDE_IP}");
+    println!(
+        "  ringside lab exec{n} --peer -- ip neigh show dev {PEER_IF}    # the peer's ARP cache"
+    );
+    println!("  ringside lab shell{n} [--peer]    # a shell on either side");
+    println!("Ctrl-C here (or `ringside lab down{n}`) removes it all");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    let mut sig: libc::c_int = 0;
+    let why = loop {
+        // SAFETY: sigwait on the set we blocked.
+        if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
+            continue;
+        }
+        if sig != libc::SIGCHLD {
+            break None;
+        }
+        let mut status = 0;
+        // SAFETY: reaping our own child without blocking.
+        if unsafe { libc::waitpid(peer_pid, &mut status, libc::WNOHANG) } == peer_pid {
+            break Some("the process holding the peer's namespace died");
+        }
+    };
+    let _ = std::fs::remove_file(&pid_path);
+    if let Some(why) = why {
+        bail!("lab {name} stopped: {why}");
+    }
+    stop_holder();
+    println!("lab {name} removed (its namespaces end with their last process)");
+    Ok(())
+}
+
+/// `lab exec` / `lab shell`: run `cmd` inside lab `name`, on the peer's side with `peer`.
+/// Replaces this process (exec), so the command's exit status is ours.
+fn enter(name: LabName, peer: bool, cmd: &[String]) -> anyhow::Result<()> {
+    use super::userns;
+    use std::os::unix::process::CommandExt;
+    let name = name.as_str();
+    let flag = if name == "ringside" {
+        String::new()
+    } else {
+        format!(" --name {name}")
+    };
+    if let Some(p) = rootless_lab(name) {
+        // Both fds first: once in the lab's user namespace, /proc still works, but keep it simple.
+        let user = userns::ns_fd(p.lab, "user")?;
+        let net = userns::ns_fd(if peer { p.peer } else { p.lab }, "net")?;
+        userns::set_ns(&user, libc::CLONE_NEWUSER)
+            .with_context(|| format!("entering the user namespace of lab {name}"))?;
+        userns::set_ns(&net, libc::CLONE_NEWNET)
+            .with_context(|| format!("entering the network namespace of lab {name}"))?;
+    } else if ns_exists(&format!("{name}-peer")).unwrap_or(false) {
+        // The system-wide lab: ringside's side is this namespace already.
+        if peer {
+            require_root()?;
+            let fd: std::os::fd::OwnedFd = std::fs::File::open(format!("/run/netns/{name}-peer"))
+                .with_context(|| format!("opening /run/netns/{name}-peer"))?
+                .into();
+            userns::set_ns(&fd, libc::CLONE_NEWNET)
+                .with_context(|| format!("entering namespace {name}-peer"))?;
+        }
+    } else {
+        bail!("lab {name} is not up: start it with `ringside lab up{flag}` in another terminal");
+    }
+    let err = Command::new(&cmd[0]).args(&cmd[1..]).exec();
+    Err(super::UsageError(format!("cannot run `{}`: {err}", cmd[0])).into())
+}
+
 fn down(lab: &Lab) -> anyhow::Result<()> {
-    require_root()?;
+    let name = lab.alias.trim_start_matches("ringside lab ");
+    if let Some(p) = rootless_lab(name) {
+        // SAFETY: signalling our own lab process (the pid file names it and its start time).
+        unsafe { libc::kill(p.lab, libc::SIGTERM) };
+        let t0 = std::time::Instant::now();
+        while super::userns::running(p.lab) {
+            if t0.elapsed() > std::time::Duration::from_secs(5) {
+                bail!("lab {name} (pid {}) did not stop on SIGTERM", p.lab);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        println!(
+            "lab down: stopped the lab without root (pid {}); its namespaces are gone",
+            p.lab
+        );
+        return Ok(());
+    }
     let (ns, ifc) = (lab.ns.as_str(), lab.iface.as_str());
+    if !super::userns::real_root() {
+        if ns_exists(ns)? || link_line(None, ifc)?.is_some() {
+            require_root()?;
+        }
+        println!("lab is already down: nothing of it exists");
+        return Ok(());
+    }
     let mut removed = Vec::new();
     let mut kept = Vec::new();
     // Decide about the namespace before the cable goes (deleting either end deletes both).
     let ns_ours = if ns_exists(ns)? {
-        let peer = link_line(Some(ns), PEER_IF)?;
-        let ours = peer.as_deref().is_some_and(|l| has_alias(l, &lab.alias))
-            || ns_interfaces(ns)?.is_empty();
+        let ours = ns_is_ours(ns, &lab.alias)?;
         if !ours {
             kept.push(format!("namespace {ns} (not made by ringside lab)"));
         }
@@ -397,6 +771,16 @@ fn down(lab: &Lab) -> anyhow::Result<()> {
 }
 
 fn status(lab: &Lab) -> anyhow::Result<()> {
+    let name = lab.alias.trim_start_matches("ringside lab ");
+    if let Some(p) = rootless_lab(name) {
+        let n = lab.name_flag();
+        println!(
+            "lab {name}: up without root (namespaces of pid {}, peer held by pid {}): enter it \
+             with `ringside lab shell{n} [--peer]`, stop it with `ringside lab down{n}`",
+            p.lab, p.peer
+        );
+        return Ok(());
+    }
     let (ns, ifc) = (lab.ns.as_str(), lab.iface.as_str());
     let have_ns = ns_exists(ns)?;
     let local = link_line(None, ifc)?;

@@ -1,6 +1,7 @@
 //! `ringside lesson N`: open lesson N of LESSONS.md (its capture, or the simulated LAN) with a
-//! caption saying what to look at. `--list` lists them; `--write-assets DIR` regenerates the
-//! captures the lessons use.
+//! caption saying what to look at. `--list` lists them. The captures and LESSONS.md are inside
+//! the binary (see `lessons::embedded`), so this works from any directory; `--write-assets DIR`
+//! writes them out, and `--assets DIR` opens captures from DIR instead.
 use super::UsageError;
 use crate::lessons::{self, Opens};
 use clap::Args;
@@ -13,17 +14,17 @@ pub struct LessonArgs {
     /// List the lessons.
     #[arg(long)]
     pub list: bool,
-    /// Write the lesson captures into DIR (what `assets/` holds) and exit.
+    /// Write the lesson captures and LESSONS.md into DIR and exit.
     #[arg(long, value_name = "DIR")]
     pub write_assets: Option<PathBuf>,
-    /// Where the lesson captures are (default: `assets/` of this source tree, else ./assets).
+    /// Open the lesson captures from DIR instead of the copies built into ringside.
     #[arg(long, value_name = "DIR")]
     pub assets: Option<PathBuf>,
 }
 
 pub fn run(args: LessonArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.write_assets {
-        for p in lessons::assets::write_all(dir)? {
+        for p in lessons::embedded::write_all(dir)? {
             println!("{}", p.display());
         }
         return Ok(());
@@ -31,7 +32,7 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
     let Some(n) = args.number.filter(|_| !args.list) else {
         for l in lessons::LESSONS {
             let opens = match l.opens {
-                Opens::Capture(f) => format!("replay assets/{f}"),
+                Opens::Capture(f) => format!("replay {f}"),
                 Opens::Demo { arp_timeout } => format!("demo --arp-timeout {arp_timeout}"),
             };
             println!("{:>2}  {:<48} {opens}", l.number, l.title);
@@ -47,16 +48,29 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
     let caption = Some(lesson.caption.to_string());
     match lesson.opens {
         Opens::Capture(file) => {
-            let dir = args.assets.clone().unwrap_or_else(default_assets_dir);
+            let cfg = crate::stack::StackConfig::default();
+            let Some(dir) = &args.assets else {
+                let bytes = lessons::embedded::capture(file).ok_or_else(|| {
+                    anyhow::anyhow!("lesson capture {file} is not built into this binary")
+                })?;
+                let mut reopen = || {
+                    crate::pcap::CaptureReader::from_reader(
+                        Path::new(file),
+                        bytes,
+                        bytes.len() as u64,
+                    )
+                };
+                return super::replay::browse(&mut reopen, 256, cfg, caption);
+            };
             let path = dir.join(file);
             if !path.exists() {
                 return Err(UsageError(format!(
-                    "{} not found: run from the ringside source tree, pass --assets DIR, or make them with `ringside lesson --write-assets assets`",
+                    "{} not found: give the directory `ringside lesson --write-assets DIR` wrote, or leave out --assets",
                     path.display()
                 ))
                 .into());
             }
-            super::replay::open(&path, 256, crate::stack::StackConfig::default(), caption)
+            super::replay::open(&path, 256, cfg, caption)
         }
         Opens::Demo { arp_timeout } => super::demo::open(
             super::demo::DemoArgs {
@@ -65,15 +79,5 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
             },
             caption,
         ),
-    }
-}
-
-/// `assets/` next to the sources this binary was built from, else `./assets`.
-fn default_assets_dir() -> PathBuf {
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
-    if built.is_dir() {
-        built
-    } else {
-        PathBuf::from("assets")
     }
 }

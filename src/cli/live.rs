@@ -264,6 +264,13 @@ fn plan(args: &LiveArgs) -> anyhow::Result<Plan> {
     let name = &args.interface;
     if args.backend != Backend::Tap {
         iface::ifindex(name)?;
+        if iface::flags(name)? & libc::IFF_LOOPBACK as u32 != 0 {
+            return Err(UsageError(format!(
+                "{name} is a loopback interface: the kernel answers everything on it itself; \
+                 use a veth pair (`ringside lab up`) or --backend tap"
+            ))
+            .into());
+        }
         if !iface::is_up(name)? {
             bail!("interface {name} is down: bring it up with `ip link set {name} up`");
         }

@@ -5,6 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+pub mod completions;
+pub mod config;
 pub mod copies;
 pub mod cstruct;
 pub mod demo;
@@ -12,8 +14,10 @@ pub mod dump;
 pub mod lab;
 pub mod lesson;
 pub mod live;
+pub mod man;
 pub mod replay;
 pub mod respond;
+pub mod userns;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -26,6 +30,15 @@ pub mod respond;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Colours: dark (default), light (light terminal), high-contrast (projector), no-color.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "THEME",
+        hide_possible_values = true
+    )]
+    pub theme: Option<crate::ui::text::Theme>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,12 +55,16 @@ pub enum Command {
     Respond(respond::RespondArgs),
     /// Run the stack on a real interface (AF_PACKET ring, netmap or TAP). Needs root.
     Live(live::LiveArgs),
-    /// Build or remove the two-namespace veth lab for `live`. Needs root.
+    /// Build, enter or remove the two-namespace veth lab for `live` (with or without root).
     Lab(lab::LabArgs),
     /// Print the course's C structs (udp, icmp, arp) with offsets, sizes and compiler checks.
     Struct(cstruct::StructArgs),
     /// Measure where a received frame's copies go: UDP socket vs AF_PACKET vs mmap ring. Needs root.
     Copies(copies::CopiesArgs),
+    /// Print the manual page (roff; `ringside man | man -l -`).
+    Man(man::ManArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completions(completions::CompletionsArgs),
 }
 
 /// A failure the user caused (bad arguments, missing file): exit code 2 instead of 1.
@@ -265,7 +282,24 @@ fn clap_error_line(e: &clap::Error) -> String {
 
 /// Parse the command line and run it. Returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    // Like other command-line tools, end quietly when a reader goes away (`ringside dump x |
+    // head`) instead of panicking on the failed write. Rust starts programs with SIGPIPE ignored.
+    // SAFETY: setting a signal disposition before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let config = match config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ringside: error: {e}");
+            return 2;
+        }
+    };
+    // The configuration's values are the flags' defaults, so a flag still wins.
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = config
+        .apply(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
@@ -273,8 +307,16 @@ pub fn main() -> i32 {
             return 2;
         }
     };
+    // The flag, else the config file, else NO_COLOR (https://no-color.org), else dark.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = cli.theme.or(config.theme).unwrap_or(if no_color {
+        crate::ui::text::Theme::NoColor
+    } else {
+        crate::ui::text::Theme::Dark
+    });
+    crate::ui::text::set_theme(theme);
     let result = match cli.command {
-        None => demo::run(demo::DemoArgs::default()),
+        None => demo::run(config.demo_args()),
         Some(Command::Demo(a)) => demo::run(a),
         Some(Command::Lesson(a)) => lesson::run(a),
         Some(Command::Replay(a)) => replay::run(a),
@@ -284,6 +326,8 @@ pub fn main() -> i32 {
         Some(Command::Lab(a)) => lab::run(a),
         Some(Command::Struct(a)) => cstruct::run(a),
         Some(Command::Copies(a)) => copies::run(a),
+        Some(Command::Man(a)) => man::run(a),
+        Some(Command::Completions(a)) => completions::run(a),
     };
     match result {
         Ok(()) => 0,

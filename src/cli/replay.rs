@@ -42,10 +42,23 @@ pub fn open(
     cfg: StackConfig,
     caption: Option<String>,
 ) -> anyhow::Result<()> {
+    browse(&mut || super::open_capture(file), history_mb, cfg, caption)
+}
+
+/// Browse a capture that `reopen` opens from its start (a file, or a lesson's capture embedded in
+/// the binary): once to show it, and again each time `J` switches between recorded and fresh
+/// verdicts.
+pub fn browse(
+    reopen: &mut dyn FnMut() -> anyhow::Result<CaptureReader>,
+    history_mb: usize,
+    cfg: StackConfig,
+    caption: Option<String>,
+) -> anyhow::Result<()> {
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let first = super::open_capture(file)?;
+    let first = reopen()?;
+    let file = first.path().display().to_string();
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"
@@ -54,19 +67,12 @@ pub fn open(
         .into());
     }
     let handle = spawn(first, cfg.clone(), true);
-    let mut restart = |recorded_verdicts: bool| {
-        Ok(spawn(
-            super::open_capture(file)?,
-            cfg.clone(),
-            recorded_verdicts,
-        ))
-    };
+    let mut restart =
+        |recorded_verdicts: bool| Ok(spawn(reopen()?, cfg.clone(), recorded_verdicts));
     ui::run_with_restart(
         handle,
         UiOptions {
-            mode: Mode::Replay {
-                file: file.display().to_string(),
-            },
+            mode: Mode::Replay { file },
             history_bytes: history_mb << 20,
             caption,
         },

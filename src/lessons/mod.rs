@@ -1,6 +1,7 @@
 //! The classroom lessons of LESSONS.md as data: what each opens and the caption shown on screen.
 //! `ringside lesson N` reads this table; the tests check LESSONS.md against it.
 pub mod assets;
+pub mod embedded;
 
 /// What a lesson opens.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -306,7 +306,10 @@ pub fn run_with_restart(
             st.handoff_used = used;
             st.handoff_capacity = cap;
             app.set_status(st);
-            terminal.draw(|f| draw(f, &mut app))?;
+            terminal.draw(|f| {
+                draw(f, &mut app);
+                text::paint(f.buffer_mut(), text::theme());
+            })?;
             if debug_panic {
                 panic!("RINGSIDE_DEBUG_PANIC=1: a test panic inside the TUI");
             }

@@ -72,6 +72,93 @@ pub fn layer_color(k: LayerKind) -> Color {
     }
 }
 
+/// The screen's colour scheme: `--theme`, the config file's `theme`, or `NO_COLOR`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    /// The panes' own colours, for a dark terminal.
+    #[default]
+    Dark,
+    /// Darker text colours, for a terminal with a light background.
+    Light,
+    /// Bright bold text on black, black on bright highlights: for projectors.
+    HighContrast,
+    /// No colour at all (NO_COLOR, https://no-color.org): highlights in reverse video.
+    NoColor,
+}
+
+static THEME: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Choose the theme for every screen drawn from now on.
+pub fn set_theme(t: Theme) {
+    THEME.store(t as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The theme chosen with [`set_theme`].
+pub fn theme() -> Theme {
+    match THEME.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => Theme::Light,
+        2 => Theme::HighContrast,
+        3 => Theme::NoColor,
+        _ => Theme::Dark,
+    }
+}
+
+/// Repaint a drawn screen in `theme`. The panes draw in one palette, written for a dark
+/// terminal; this maps its colours cell by cell, so every pane follows the theme without knowing
+/// it. Text on a highlight keeps its pair (each was chosen to read on its own background), except
+/// in high contrast; 256-colour indexes where the 16 named colours are too pale on white.
+pub fn paint(buf: &mut ratatui::buffer::Buffer, theme: Theme) {
+    use ratatui::style::Modifier;
+    use Color::*;
+    let on_white = |c: Color| match c {
+        White | Gray => Reset,
+        DarkGray => Indexed(240),
+        Yellow | LightYellow => Indexed(94),
+        Green | LightGreen => Indexed(28),
+        Cyan | LightCyan => Indexed(23),
+        Blue | LightBlue => Indexed(19),
+        Magenta | LightMagenta => Indexed(90),
+        Red | LightRed => Indexed(88),
+        c => c,
+    };
+    let bright = |c: Color| match c {
+        Black | DarkGray | Gray => White,
+        Green => LightGreen,
+        Red => LightRed,
+        Blue | LightBlue => Indexed(117),
+        Cyan => LightCyan,
+        Magenta => LightMagenta,
+        Yellow => LightYellow,
+        c => c,
+    };
+    for cell in buf.content.iter_mut() {
+        match theme {
+            Theme::Dark => return,
+            Theme::NoColor => {
+                if cell.bg != Reset {
+                    cell.modifier.insert(Modifier::REVERSED);
+                }
+                cell.fg = Reset;
+                cell.bg = Reset;
+            }
+            Theme::Light if cell.bg == Reset => cell.fg = on_white(cell.fg),
+            // Black on xterm's light blue is 4.4:1, a little under WCAG's 4.5: a paler blue.
+            Theme::Light if matches!(cell.bg, Blue | LightBlue) => cell.bg = Indexed(117),
+            Theme::Light => {}
+            Theme::HighContrast => {
+                if cell.bg == Reset {
+                    cell.fg = bright(cell.fg);
+                } else {
+                    cell.fg = Black;
+                    cell.bg = bright(cell.bg);
+                }
+                cell.modifier.insert(Modifier::BOLD);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
