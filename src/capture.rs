@@ -43,6 +43,10 @@ pub enum Control {
     ArpResponder(bool),
     IcmpResponder(bool),
     Speed(f64),
+    /// Stop / restart simulated time (demo): see [`Link::set_frozen`].
+    Freeze(bool),
+    /// One event of simulated time while frozen: see [`Link::step`].
+    Step,
 }
 
 /// A snapshot the capture thread publishes a few times a second (and on every control change).
@@ -288,6 +292,8 @@ impl Worker {
                     Control::ArpResponder(on) => self.stack.set_arp_responder(on),
                     Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
                     Control::Speed(s) => self.link.set_speed(s),
+                    Control::Freeze(on) => self.link.set_frozen(on),
+                    Control::Step => self.link.step(),
                 }
                 self.controls_applied += 1;
                 last_status = Instant::now() - self.status_interval;

@@ -2,6 +2,7 @@
 //! budget, writing a pcap, and wire text that cannot reach the terminal.
 mod ui_support;
 use ringside::capture::{Captured, Direction, Status};
+use ringside::link::Link;
 use ringside::ui::app::{Action, App, Pane};
 use ringside::ui::{write_history, Mode};
 use ringside::wire::build::{udp, EthIp};
@@ -63,17 +64,112 @@ fn follow_browse_pause_and_return_to_live() {
     assert_eq!(l.app.selected, Some(2));
     l.press(Action::Last);
     assert_eq!(l.app.selected, l.app.history.last_no());
-    // Pause: capture continues, the list stays put.
-    l.press(Action::TogglePause);
-    let shown = l.app.view_len();
+    l.press(Action::Up);
+    l.press(Action::Last);
+    assert!(l.app.follow, "G follows the tail again");
+    // Looking into the fields stops following: the detail panes stay on the chosen frame.
+    l.press(Action::NextPane);
+    let chosen = l.app.selected;
     l.run_until(12.0);
-    assert_eq!(l.app.view_len(), shown);
-    assert!(l.app.history.len() > shown);
-    let screen = l.render(80, 24);
-    assert!(screen.contains("PAUSED (+"), "{screen}");
+    assert_eq!(
+        l.app.selected, chosen,
+        "Tab into the layers: selection kept"
+    );
+    assert!(l.render(80, 24).contains("BROWSING (G: follow)"));
+}
+
+/// Live: `space` pauses the view only; the capture goes on and the title says so.
+#[test]
+fn live_space_pauses_the_view_and_capture_goes_on() {
+    let mut app = App::new(
+        Mode::Live {
+            interface: "rs0".into(),
+        },
+        1 << 20,
+    );
+    for i in 0..5 {
+        app.ingest(&frame(i));
+    }
+    app.handle(Action::TogglePause);
+    for i in 5..9 {
+        app.ingest(&frame(i));
+    }
+    assert_eq!(app.view_len(), 5, "the list stays put");
+    assert_eq!(app.history.len(), 9, "capture went on");
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("VIEW PAUSED (+4), capture goes on"),
+        "{screen}"
+    );
+    app.handle(Action::TogglePause);
+    assert_eq!(app.view_len(), 9);
+    assert_eq!(app.selected, app.history.last_no());
+    app.handle(Action::Step);
+    assert!(render(&mut app, 80, 24).contains("a real wire cannot be stepped"));
+}
+
+/// The teacher's clock: in the demo `space` stops simulated time itself (the ARP countdown, the
+/// pings), `.` lets one event through (one frame, plus ringside's answer to it), and the screen
+/// says time is frozen.
+#[test]
+fn demo_space_freezes_time_and_dot_steps_one_event() {
+    let mut l = Lesson::new();
+    l.run_until(5.2);
     l.press(Action::TogglePause);
-    assert_eq!(l.app.view_len(), l.app.history.len());
-    assert_eq!(l.app.selected, l.app.history.last_no());
+    assert!(l.app.time_frozen());
+    let t0 = l.sim.now();
+    let frames = l.app.history.len();
+    let entry = l.app.status.peer.clone().unwrap().arp_entry;
+    for _ in 0..20 {
+        assert_eq!(l.pump_once(), 0);
+    }
+    l.run_until(30.0);
+    assert_eq!(l.sim.now(), t0, "simulated time stands still");
+    assert_eq!(l.app.history.len(), frames, "no frame moves");
+    assert_eq!(
+        l.app.status.peer.clone().unwrap().arp_entry,
+        entry,
+        "the countdown stops"
+    );
+    let screen = l.render(80, 24);
+    assert!(screen.contains("TIME FROZEN"), "{screen}");
+    assert!(screen.contains("t=5.2s"), "{screen}");
+    // One step: the next event is the ping at 6 s; ringside's reply is shown right after it.
+    l.press(Action::Step);
+    assert_eq!(l.pump_once(), 1);
+    assert_eq!(l.sim.now(), Duration::from_secs(6));
+    assert_eq!(l.app.history.len(), frames + 2, "the request and its reply");
+    let last = l.app.history.last_no().unwrap();
+    assert!(l
+        .app
+        .row(last - 1)
+        .unwrap()
+        .summary
+        .info
+        .contains("request"));
+    assert!(l.app.row(last).unwrap().summary.info.contains("reply"));
+    assert_eq!(l.pump_once(), 0, "and time stops again");
+    assert!(l.render(80, 24).contains("t=6.0s"));
+    // `space` again: time runs.
+    l.press(Action::TogglePause);
+    assert!(!l.app.time_frozen());
+    l.run_until(8.0);
+    assert!(l.app.history.len() > frames + 2);
+}
+
+/// `.` from running time freezes it first; speeds go down to 0.01x.
+#[test]
+fn step_freezes_first_and_speeds_reach_a_hundredth() {
+    let mut l = Lesson::new();
+    l.run_until(3.0);
+    l.press(Action::Step);
+    assert!(l.app.time_frozen());
+    assert_eq!(l.pump_once(), 1);
+    for _ in 0..20 {
+        l.press(Action::Slower);
+    }
+    assert_eq!(l.app.speed(), Some(0.01));
+    assert!(l.render(80, 24).contains("0.01x"));
 }
 
 #[test]
@@ -155,8 +251,13 @@ fn mouse_clicks_select_rows_and_fields() {
     assert!(s.contains("Ethernet II › Type"), "{s}");
     // The wheel over the list moves the selection.
     let sel = l.app.selected.unwrap();
-    l.press(Action::ScrollDown(rows.x + 1, rows.y + 1));
-    assert_eq!(l.app.selected, Some(sel + 3));
+    l.press(Action::ScrollUp(rows.x + 1, rows.y + 1));
+    assert_eq!(
+        l.app.selected,
+        Some(sel - 3),
+        "{sel} of {}",
+        l.app.view_len()
+    );
 }
 
 #[test]
@@ -340,7 +441,7 @@ fn quick_presses_act_on_what_was_pressed_not_on_a_stale_snapshot() {
         l.app.handle(Action::Faster);
         l.app.set_status(stale.clone());
     }
-    assert_eq!(l.app.speed(), Some(8.0), "three `+` from 1x");
+    assert_eq!(l.app.speed(), Some(10.0), "three `+` from 1x: 2, 5, 10");
     // Once the capture thread has applied them, its snapshot is the truth again.
     let sent = l.app.controls.len() as u64;
     let applied = Status {

@@ -1,5 +1,6 @@
-//! The screen in each lesson state, at 80x24 (a laptop terminal) and 160x48 (a projector), from a
-//! lockstep lesson (simulated clock): deterministic, so the snapshots are exact.
+//! The screen in each lesson state, at 80x24 (a laptop terminal), 120x40, 160x48 (a projector)
+//! and 240x60, from a lockstep lesson (simulated clock): deterministic, so the snapshots are
+//! exact.
 mod ui_support;
 use ringside::ui::app::{Action, Pane};
 use ui_support::*;
@@ -9,6 +10,10 @@ fn both(l: &mut Lesson, name: &str) -> (String, String) {
     let big = l.render(160, 48);
     insta::assert_snapshot!(format!("{name}_80x24"), small);
     insta::assert_snapshot!(format!("{name}_160x48"), big);
+    for (w, h) in [(120, 40), (240, 60)] {
+        let s = l.render(w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), s);
+    }
     (small, big)
 }
 
@@ -21,7 +26,7 @@ fn arp_on_pings_answered() {
     assert!(big.contains("Echo (ping) reply"));
     assert!(big.contains("0 lost"));
     assert!(
-        small.contains("peer's entry REACHABLE 6s lost 0"),
+        small.contains("peer's entry REACHABLE 3s lost 0"),
         "{small}"
     );
 }
@@ -53,11 +58,21 @@ fn help_overlay() {
     l.press(Action::ToggleHelp);
     let (small, big) = both(&mut l, "help");
     for s in [&small, &big] {
-        assert!(s.contains("Keys (any key closes)"));
+        assert!(s.contains("? Esc q close this"));
         assert!(s.contains("ARP responder on / off"));
     }
+    // Unbound keys leave it open (it says which close it); ?, Esc and q close it, q not quitting.
     l.press(Action::Down);
-    assert!(!l.render(80, 24).contains("Keys (any key closes)"));
+    assert!(l.render(80, 24).contains("? Esc q close this"));
+    for close in [Action::ToggleHelp, Action::Escape, Action::Quit] {
+        l.press(Action::ToggleHelp);
+        l.press(close);
+        assert!(
+            !l.render(80, 24).contains("? Esc q close this"),
+            "{close:?}"
+        );
+        assert!(!l.app.quit);
+    }
 }
 
 #[test]
@@ -85,7 +100,8 @@ fn packed_vs_padded_on_a_udp_frame() {
     for _ in 0..14 {
         l.press(Action::Down);
     }
-    l.press(Action::CycleSide); // small screens: the struct instead of the hex view
+    l.press(Action::CycleSide); // small screens: the ARP caches, then
+    l.press(Action::CycleSide); // the struct instead of the hex view
     let (small, big) = both(&mut l, "packed_udp");
     assert!(big.contains("natural 44 B (align 4) · packed 42 B · 2 B of padding"));
     assert!(big.contains("/* 2 bytes of padding */"));

@@ -30,6 +30,8 @@ pub enum SideView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// Ctrl-C: quit from anywhere (help, prompt).
+    Interrupt,
     Up,
     Down,
     PageUp,
@@ -39,6 +41,8 @@ pub enum Action {
     NextFrame,
     PrevFrame,
     TogglePause,
+    /// Demo: let one event of simulated time happen, then stop (freezes time first).
+    Step,
     NextPane,
     PrevPane,
     StartFilter,
@@ -116,6 +120,11 @@ pub struct App {
     pub message: Option<Message>,
     pub show_help: bool,
     pub side: SideView,
+    /// The last frame was drawn in the wide layout (hex always shown, `v` picks the panel
+    /// under it).
+    pub wide: bool,
+    /// (layers pane width, lines it needed): the tallest frame selected at that width.
+    pub layers_need: (u16, u16),
     /// View index of the packet list's top row.
     pub list_top: usize,
     pub layers_scroll: u16,
@@ -173,6 +182,8 @@ impl App {
             message: None,
             show_help: false,
             side: SideView::Hex,
+            wide: false,
+            layers_need: (0, 0),
             list_top: 0,
             layers_scroll: 0,
             hex_scroll: 0,
@@ -241,6 +252,7 @@ impl App {
             s.icmp_responder = self.status.icmp_responder;
             if let (Some(p), Some(old)) = (s.peer.as_mut(), self.status.peer.as_ref()) {
                 p.speed = old.speed;
+                p.frozen = old.frozen;
             }
         }
         self.status = s;
@@ -441,6 +453,29 @@ impl App {
         self.status.peer.as_ref().map(|p| p.speed)
     }
 
+    /// What the wide layout shows under the hex view: the ARP caches where there is a peer or
+    /// a live link to watch, the C struct for a capture file, unless `v` chose.
+    pub fn lower_panel(&self) -> SideView {
+        match self.side {
+            SideView::Hex if matches!(self.mode, Mode::Replay { .. }) => SideView::Struct,
+            SideView::Hex => SideView::Arp,
+            v => v,
+        }
+    }
+
+    /// Simulated time is stopped by the teacher (demo only; a real wire cannot be).
+    pub fn time_frozen(&self) -> bool {
+        self.status.peer.as_ref().is_some_and(|p| p.frozen)
+    }
+
+    /// Freeze or restart simulated time (the demo's `space`).
+    fn set_time_frozen(&mut self, frozen: bool) {
+        self.send(Control::Freeze(frozen));
+        if let Some(p) = self.status.peer.as_mut() {
+            p.frozen = frozen;
+        }
+    }
+
     pub fn handle(&mut self, a: Action) {
         // Typing a filter: keys are text until Enter or Esc.
         if let Some(buf) = self.input.as_mut() {
@@ -473,10 +508,11 @@ impl App {
             return;
         }
         if self.show_help {
-            // Any key closes help; q still quits.
-            self.show_help = false;
-            if a == Action::Quit {
-                self.quit = true;
+            // `?`, Esc and q close the help (it says so); Ctrl-C still quits; other keys wait.
+            match a {
+                Action::ToggleHelp | Action::Escape | Action::Quit => self.show_help = false,
+                Action::Interrupt => self.quit = true,
+                _ => {}
             }
             return;
         }
@@ -487,7 +523,7 @@ impl App {
             self.message = None;
         }
         match a {
-            Action::Quit => self.quit = true,
+            Action::Quit | Action::Interrupt => self.quit = true,
             Action::ToggleHelp => self.show_help = true,
             Action::Up => self.pane_step(-1),
             Action::Down => self.pane_step(1),
@@ -507,6 +543,36 @@ impl App {
             }
             Action::NextFrame => self.move_selection(1),
             Action::PrevFrame => self.move_selection(-1),
+            Action::TogglePause if self.speed().is_some() => {
+                // The demo: stop simulated time itself, not just the view.
+                let frozen = !self.time_frozen();
+                self.set_time_frozen(frozen);
+                self.say(
+                    if frozen {
+                        "time frozen: timers, pings and the ARP countdown stand still · . one event · space runs"
+                    } else {
+                        "time runs again"
+                    },
+                    false,
+                );
+            }
+            Action::Step => {
+                if self.speed().is_none() {
+                    self.say(
+                        "`.` steps simulated time (demo and lessons); a real wire cannot be stepped",
+                        true,
+                    );
+                } else {
+                    if !self.time_frozen() {
+                        self.set_time_frozen(true);
+                    }
+                    self.send(Control::Step);
+                    self.say(
+                        "one event: the next frame or timer · . again · space runs",
+                        false,
+                    );
+                }
+            }
             Action::TogglePause => {
                 if self.frozen.is_some() {
                     self.frozen = None;
@@ -521,6 +587,8 @@ impl App {
                 }
             }
             Action::NextPane => {
+                // Looking into a frame's fields: stop jumping to each new frame.
+                self.follow = false;
                 self.focus = match self.focus {
                     Pane::List => Pane::Layers,
                     Pane::Layers => Pane::Hex,
@@ -584,13 +652,12 @@ impl App {
             }
             Action::Faster | Action::Slower => match self.speed() {
                 Some(s) => {
-                    let (lo, hi) = crate::link::sim::SPEED_RANGE;
                     let ns = if a == Action::Faster {
-                        s * 2.0
+                        SPEEDS.iter().copied().find(|&x| x > s * 1.001)
                     } else {
-                        s / 2.0
+                        SPEEDS.iter().rev().copied().find(|&x| x < s * 0.999)
                     }
-                    .clamp(lo, hi);
+                    .unwrap_or(s);
                     self.send(Control::Speed(ns));
                     if let Some(p) = self.status.peer.as_mut() {
                         p.speed = ns;
@@ -601,11 +668,25 @@ impl App {
             },
             Action::WritePcap => self.write_requested = true,
             Action::CycleSide => {
-                self.side = match self.side {
-                    SideView::Hex => SideView::Struct,
-                    SideView::Struct => SideView::Arp,
-                    SideView::Arp => SideView::Hex,
-                }
+                // One press per view: the ARP caches first (lesson 4), then the C struct.
+                self.side = if self.wide {
+                    match self.lower_panel() {
+                        SideView::Arp => SideView::Struct,
+                        _ => SideView::Arp,
+                    }
+                } else {
+                    match self.side {
+                        SideView::Hex => SideView::Arp,
+                        SideView::Arp => SideView::Struct,
+                        SideView::Struct => SideView::Hex,
+                    }
+                };
+                let name = match (self.wide, self.side) {
+                    (_, SideView::Arp) => "ARP caches",
+                    (_, SideView::Struct) => "C struct (packed vs padded)",
+                    (_, SideView::Hex) => "hex view",
+                };
+                self.say(format!("v: {name}"), false);
             }
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.wheel(x, y, -3),
@@ -640,6 +721,7 @@ impl App {
             }
         } else if let Some(&(_, fi)) = self.hits.fields.iter().find(|(r, _)| r.contains(p)) {
             self.focus = Pane::Layers;
+            self.follow = false;
             self.select_field(fi);
             self.scroll_pinned = false;
         } else if self.hits.layers.contains(p) {
@@ -664,6 +746,12 @@ impl App {
         }
     }
 }
+
+/// The simulated speeds `+` and `-` step through (x wall time), within
+/// [`crate::link::sim::SPEED_RANGE`]: 0.01x lets a class watch one frame every few seconds.
+pub const SPEEDS: [f64; 13] = [
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+];
 
 /// `2`, `0.5`, `1.5`: a speed factor without trailing zeros.
 pub fn fmt_speed(s: f64) -> String {

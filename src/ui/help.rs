@@ -36,7 +36,7 @@ pub fn render(f: &mut Frame, area: Rect) {
         .collect();
     lines.push(Line::styled(
         fit(
-            " Frames ringside sent: →   received: ←   not answered: ✗ + reason",
+            " → ringside sent  ✓ answered  ← nothing due  ✗ not answered + reason",
             inner_w,
         ),
         Style::default().fg(Color::Gray),
@@ -45,7 +45,7 @@ pub fn render(f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
-                .title(" Keys (any key closes) ")
+                .title(" Keys · ? Esc q close this ")
                 .border_style(Style::default().fg(Color::Yellow)),
         ),
         r,

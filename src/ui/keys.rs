@@ -13,7 +13,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ("PgUp PgDn", "a page of frames up / down"),
     ("g  Home", "first frame"),
     ("G  End", "last frame, and follow new frames (live tail)"),
-    ("space", "pause / resume the live tail (capture goes on)"),
+    (
+        "space",
+        "demo: freeze / run simulated time; live: pause the view",
+    ),
+    (
+        ".",
+        "demo: one event (the next frame or timer), then frozen",
+    ),
     ("n  p", "next / previous frame, from any pane"),
     ("Enter Tab", "next pane: packets → layers/fields → hex"),
     ("Shift-Tab", "previous pane"),
@@ -28,13 +35,13 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("a", "ARP responder on / off"),
     ("i", "ICMP (echo) responder on / off"),
-    ("+  -", "simulated time faster / slower (demo)"),
     (
-        "v",
-        "right-hand panel: hex / C struct / ARP (small screens)",
+        "+  -",
+        "simulated time faster / slower, 0.01x to 100x (demo)",
     ),
+    ("v", "right-hand panel: hex / ARP caches / C struct"),
     ("w", "write the history to ringside-YYYYmmdd-HHMMSS.pcap"),
-    ("?", "this help (any key closes it)"),
+    ("?", "this help (? Esc q close it)"),
     ("q  Ctrl-C", "quit"),
     ("mouse", "click a frame or a field; wheel scrolls"),
 ];
@@ -51,7 +58,7 @@ pub fn action(ev: &Event, typing: bool) -> Option<Action> {
 fn key(k: &KeyEvent, typing: bool) -> Option<Action> {
     if k.modifiers.contains(KeyModifiers::CONTROL) {
         return match k.code {
-            KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('c') => Some(Action::Interrupt),
             _ => None,
         };
     }
@@ -73,6 +80,7 @@ fn key(k: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Home | KeyCode::Char('g') => Action::First,
         KeyCode::End | KeyCode::Char('G') => Action::Last,
         KeyCode::Char(' ') => Action::TogglePause,
+        KeyCode::Char('.') => Action::Step,
         KeyCode::Char('n') => Action::NextFrame,
         KeyCode::Char('p') => Action::PrevFrame,
         KeyCode::Enter => Action::Submit,
