@@ -1,6 +1,7 @@
 //! End to end: the real binary in a real terminal (tmux). Switch the ARP responder off and watch
 //! the simulated PC's pings fail once its ARP entry expires, switch it on and watch them recover,
-//! quit with `q` and exit 0.
+//! quit with `q` and exit 0. And the teacher's clock on a laptop-sized terminal: `space` freezes
+//! simulated time, `.` steps it one frame, `v` reaches the ARP panel in one press.
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -55,8 +56,8 @@ fn pings(screen: &str) -> Option<(u64, u64, u64)> {
     (nums.len() == 3).then(|| (nums[0], nums[1], nums[2]))
 }
 
-#[test]
-fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
+/// False (after saying so) when tmux is missing outside CI; a failure under CI.
+fn have_tmux() -> bool {
     if !matches!(Command::new("tmux").arg("-V").output(), Ok(o) if o.status.success()) {
         // CI installs tmux (.ci/run): there a missing tmux is a broken setup, not a skip.
         assert!(
@@ -64,16 +65,22 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
             "tmux is missing under CI: .ci/run must install it (apt-get install tmux)"
         );
         eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
-        return;
+        return false;
     }
+    true
+}
+
+/// `ringside demo ARGS` in a detached tmux session of `w` x `h`; its exit status goes to the
+/// returned file.
+fn start_demo(tag: &str, w: u16, h: u16, args: &str) -> (Tmux, tempfile::TempDir, PathBuf) {
     let bin = env!("CARGO_BIN_EXE_ringside");
     let dir = tempfile::tempdir().unwrap();
     let rc_file: PathBuf = dir.path().join("rc");
     let t = Tmux {
-        session: format!("ringside-e2e-{}", std::process::id()),
+        session: format!("ringside-e2e-{tag}-{}", std::process::id()),
     };
     let shell = format!(
-        "cd {}; {bin} demo --speed 10 --arp-timeout 5; echo $? > {}; sleep 60",
+        "cd {}; {bin} demo {args}; echo $? > {}; sleep 60",
         dir.path().display(),
         rc_file.display()
     );
@@ -83,9 +90,9 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
         "-s",
         &t.session,
         "-x",
-        "160",
+        &w.to_string(),
         "-y",
-        "48",
+        &h.to_string(),
         "sh",
         "-c",
         &shell,
@@ -95,6 +102,75 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
         "tmux: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+    (t, dir, rc_file)
+}
+
+/// The simulated clock from the title bar's `t=12.3s`.
+fn sim_time(screen: &str) -> Option<f64> {
+    let at = screen.find("t=")? + 2;
+    let rest = &screen[at..];
+    rest[..rest.find('s')?].parse().ok()
+}
+
+/// "Packets · 32" from the list's title.
+fn frames(screen: &str) -> Option<u64> {
+    let at = screen.find("Packets · ")? + "Packets · ".len();
+    let rest = &screen[at..];
+    rest[..rest.find(' ')?].parse().ok()
+}
+
+#[test]
+fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
+    if !have_tmux() {
+        return;
+    }
+    let (t, _dir, _rc) = start_demo("clock", 80, 24, "--speed 2");
+    let long = Duration::from_secs(20);
+    let s = t.wait_for("a few frames", long, |s| frames(s).is_some_and(|n| n >= 6));
+    // Every key the lessons use is listed at this size, `v` and `.` included.
+    for hint in [
+        "space freeze time",
+        ". step",
+        "+/- speed",
+        "a ARP",
+        "v panel",
+        "? help",
+    ] {
+        assert!(s.contains(hint), "{hint:?} missing at 80x24:\n{s}");
+    }
+    t.keys("Space");
+    let s = t.wait_for("the frozen title", long, |s| s.contains("TIME FROZEN"));
+    let (t0, n0) = (sim_time(&s).unwrap(), frames(&s).unwrap());
+    std::thread::sleep(Duration::from_millis(1500));
+    let s = t.screen();
+    assert_eq!(sim_time(&s), Some(t0), "simulated time stands still:\n{s}");
+    assert_eq!(frames(&s), Some(n0), "no frame arrives:\n{s}");
+    t.keys(".");
+    let s = t.wait_for("one step", long, |s| frames(s).is_some_and(|n| n > n0));
+    let (t1, n1) = (sim_time(&s).unwrap(), frames(&s).unwrap());
+    assert!(t1 > t0 && n1 <= n0 + 2, "one frame (and its reply):\n{s}");
+    std::thread::sleep(Duration::from_millis(1000));
+    let s = t.screen();
+    assert_eq!(frames(&s), Some(n1), "and frozen again:\n{s}");
+    assert!(s.contains("TIME FROZEN"), "{s}");
+    // `v` once: the ARP panel with the peer's neighbour state, as `ip neigh` names it.
+    t.keys("v");
+    t.wait_for("the ARP panel", long, |s| {
+        s.contains("its ARP entry for ringside")
+    });
+    t.keys("Space");
+    t.wait_for("time running again", long, |s| {
+        !s.contains("TIME FROZEN") && sim_time(s).is_some_and(|x| x > t1 + 1.0)
+    });
+    t.keys("q");
+}
+
+#[test]
+fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
+    if !have_tmux() {
+        return;
+    }
+    let (t, _dir, rc_file) = start_demo("arp", 160, 48, "--speed 10 --arp-timeout 5");
     let long = Duration::from_secs(20);
 
     let s = t.wait_for("pings answered", long, |s| {
