@@ -474,3 +474,107 @@ fn responder_keys_in_replay_say_why_they_do_nothing() {
     let msg = format!("{:?}", app.message);
     assert!(msg.contains("--no-arp"), "{msg}");
 }
+
+fn type_text(l: &mut Lesson, text: &str) {
+    for c in text.chars() {
+        l.press(Action::Char(c));
+    }
+}
+
+/// Field filters by dump's names, checked as typed (the reason under the prompt), and two
+/// words with no operator refused instead of silently ANDed.
+#[test]
+fn field_filters_are_validated_as_typed_and_select_frames() {
+    let mut l = Lesson::new();
+    l.run_until(20.0);
+    l.press(Action::StartFilter);
+    type_text(&mut l, "arp icmp");
+    let s = l.render(80, 24);
+    assert!(s.contains("filter: /arp icmp"), "{s}");
+    assert!(
+        s.contains("no operator"),
+        "the reason under the prompt:\n{s}"
+    );
+    l.press(Action::Submit);
+    assert!(
+        l.app.filter.is_none() && l.app.input.is_some(),
+        "refused, prompt kept"
+    );
+    for _ in 0..8 {
+        l.press(Action::Backspace);
+    }
+    type_text(&mut l, "icmp.type == 8 && ipv4.ttl < 65 && frame.len > 90");
+    let s = l.render(160, 48);
+    assert!(!s.contains("no operator") && !s.contains("unknown"), "{s}");
+    l.press(Action::Submit);
+    let n = l.app.view_len();
+    assert!(n >= 20, "{n} echo requests");
+    for i in 0..n {
+        let no = l.app.view_no(i).unwrap();
+        assert!(l.app.row(no).unwrap().summary.info.contains("request"));
+    }
+    l.press(Action::StartFilter);
+    for _ in 0..60 {
+        l.press(Action::Backspace);
+    }
+    type_text(&mut l, "udp.port == 9 || arp");
+    l.press(Action::Submit);
+    for i in 0..l.app.view_len() {
+        let no = l.app.view_no(i).unwrap();
+        let r = l.app.row(no).unwrap().summary;
+        assert!(r.protocol == "ARP" || r.info.contains(" 9 "), "{r:?}");
+    }
+}
+
+/// `:` then a number selects that frame; a frame that does not exist is named.
+#[test]
+fn go_to_frame_n() {
+    let mut l = Lesson::new();
+    l.run_until(10.0);
+    l.press(Action::StartGoto);
+    type_text(&mut l, "7");
+    assert!(l.render(80, 24).contains("go to frame: 7"));
+    l.press(Action::Submit);
+    assert_eq!(l.app.selected, Some(7));
+    assert!(!l.app.follow, "browsing, not following the tail");
+    l.press(Action::StartGoto);
+    type_text(&mut l, "9999");
+    l.press(Action::Submit);
+    assert_eq!(l.app.selected, Some(7));
+    assert!(l.render(80, 24).contains("there is no frame 9999"));
+}
+
+/// Each echo request names its reply and each reply its request, with the RTT, in the list and
+/// the layers pane; ARP too. At 160x48 nothing of it is cut, seq= included.
+#[test]
+fn requests_and_replies_are_linked() {
+    let mut l = Lesson::new();
+    l.run_until(6.0);
+    let req = select_where(&mut l.app, "Echo (ping) request id=0x9e37, seq=3,");
+    let s = l.render(160, 48);
+    let line = s
+        .lines()
+        .find(|x| x.contains("seq=3,") && x.contains("request"))
+        .unwrap();
+    assert!(
+        line.contains(&format!("reply in {} (0.000 ms)", req + 1)),
+        "{line}"
+    );
+    assert!(
+        s.contains(&format!("[reply in {}", req + 1)),
+        "layers pane:\n{s}"
+    );
+    let rep = select_where(&mut l.app, "Echo (ping) reply id=0x9e37, seq=3,");
+    assert_eq!(rep, req + 1);
+    let s = l.render(160, 48);
+    assert!(
+        s.contains(&format!("request in {req} (RTT 0.000 ms)")),
+        "{s}"
+    );
+    select_where(&mut l.app, "Who has 198.51.100.2?");
+    let s = l.render(160, 48);
+    assert!(
+        s.contains("Who has 198.51.100.2? Tell 198.51.100.1 · reply in 2"),
+        "{s}"
+    );
+}

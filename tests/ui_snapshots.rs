@@ -59,11 +59,14 @@ fn help_overlay() {
     let (small, big) = both(&mut l, "help");
     for s in [&small, &big] {
         assert!(s.contains("? Esc q close this"));
-        assert!(s.contains("ARP responder on / off"));
+        assert!(s.contains("ARP / ICMP echo responder on / off"));
+        assert!(s.contains("colours: Ethernet II"), "the legend fits:\n{s}");
+        assert!(s.contains("mouse"), "every key fits:\n{s}");
     }
     // Unbound keys leave it open (it says which close it); ?, Esc and q close it, q not quitting.
     l.press(Action::Down);
     assert!(l.render(80, 24).contains("? Esc q close this"));
+    l.press(Action::Escape);
     for close in [Action::ToggleHelp, Action::Escape, Action::Quit] {
         l.press(Action::ToggleHelp);
         l.press(close);

@@ -46,6 +46,8 @@ pub enum Action {
     NextPane,
     PrevPane,
     StartFilter,
+    /// `:` or Ctrl-G: type a frame number to jump to.
+    StartGoto,
     Escape,
     ToggleArp,
     ToggleIcmp,
@@ -115,8 +117,10 @@ pub struct App {
     pub filter: Option<Filter>,
     /// Frame numbers matching the filter, oldest first.
     matches: VecDeque<u64>,
-    /// The filter prompt's text while typing.
+    /// The prompt's text while typing (a filter, or a frame number for go-to).
     pub input: Option<String>,
+    /// Which prompt `input` belongs to.
+    pub goto: bool,
     pub message: Option<Message>,
     pub show_help: bool,
     pub side: SideView,
@@ -132,6 +136,8 @@ pub struct App {
     /// Scroll requested by the mouse wheel in the layers/hex panes (kept until selection moves).
     pub(crate) scroll_pinned: bool,
     rows: HashMap<u64, Row>,
+    /// Request/response pairs (ICMP echo, ARP) found so far.
+    pub links: super::links::Links,
     scratch: Dissection,
     sel: Dissection,
     sel_no: Option<u64>,
@@ -179,6 +185,7 @@ impl App {
             filter: None,
             matches: VecDeque::new(),
             input: None,
+            goto: false,
             message: None,
             show_help: false,
             side: SideView::Hex,
@@ -189,6 +196,7 @@ impl App {
             hex_scroll: 0,
             scroll_pinned: false,
             rows: HashMap::new(),
+            links: Default::default(),
             scratch: Dissection::default(),
             sel: Dissection::default(),
             sel_no: None,
@@ -206,6 +214,7 @@ impl App {
     /// Take one frame from the capture thread.
     pub fn ingest(&mut self, c: &Captured) {
         let no = self.history.push(c);
+        self.links.add(no, c.ts, &c.data);
         let sec = c.ts.as_secs();
         match self.pps.back_mut() {
             Some((s, n)) if *s == sec => *n += 1,
@@ -480,11 +489,19 @@ impl App {
         // Typing a filter: keys are text until Enter or Esc.
         if let Some(buf) = self.input.as_mut() {
             match a {
-                Action::Char(c) if !c.is_control() => buf.push(c),
+                Action::Char(c) if !c.is_control() => {
+                    buf.push(c);
+                    self.message = None; // the live check under the prompt takes over
+                }
                 Action::Backspace => {
                     buf.pop();
+                    self.message = None;
                 }
                 Action::Escape => self.input = None,
+                Action::Submit if self.goto => {
+                    let text = self.input.take().unwrap_or_default();
+                    self.go_to(text.trim());
+                }
                 Action::Submit => {
                     let text = self.input.take().unwrap_or_default();
                     if text.trim().is_empty() {
@@ -602,7 +619,12 @@ impl App {
                     Pane::Hex => Pane::Layers,
                 }
             }
+            Action::StartGoto => {
+                self.goto = true;
+                self.input = Some(String::new());
+            }
             Action::StartFilter => {
+                self.goto = false;
                 self.input = Some(
                     self.filter
                         .as_ref()
@@ -696,6 +718,38 @@ impl App {
                     self.handle(Action::NextPane);
                 }
             }
+        }
+    }
+
+    /// Select frame `text` (a number), as Wireshark's Go to packet. A frame the filter hides,
+    /// or one evicted from the history, is named as such.
+    fn go_to(&mut self, text: &str) {
+        let Ok(no) = text.parse::<u64>() else {
+            self.say(format!("go to: '{text}' is not a frame number"), true);
+            return;
+        };
+        match self.view_pos(no) {
+            Ok(i) => {
+                self.follow = false;
+                self.select_pos(i);
+                self.message = None;
+            }
+            Err(_) if self.history.get(no).is_some() => self.say(
+                format!("frame {no} is hidden by the filter (Esc clears it)"),
+                true,
+            ),
+            Err(_) if no < self.history.first_no() && no > 0 => self.say(
+                format!("frame {no} is no longer in the history (its memory budget)"),
+                true,
+            ),
+            Err(_) => self.say(
+                format!(
+                    "there is no frame {no} (frames {}–{})",
+                    self.history.first_no(),
+                    self.history.last_no().unwrap_or(0)
+                ),
+                true,
+            ),
         }
     }
 

@@ -392,7 +392,11 @@ fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'
 pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     let focused = app.focus == Pane::Layers;
     let block = Block::bordered()
-        .title(" Layers (RFC header diagrams) ")
+        .title(if inner_is_compact(area) {
+            " Layers (one field per line) "
+        } else {
+            " Layers (RFC header diagrams) "
+        })
         .border_style(super::pane_border(focused));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -402,6 +406,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     }
     let field_sel = app.field;
     let pinned = app.scroll_pinned;
+    let link = app.selected.and_then(|no| app.links.get(no));
     let Some((frame, d)) = app.selection_with_frame() else {
         f.render_widget(
             Paragraph::new("No frame selected yet.").style(Style::default().fg(Color::DarkGray)),
@@ -418,7 +423,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         .unwrap_or_default();
     let footer_h = (footer_lines.len() as u16).min(inner.height / 2);
     let body_h = inner.height.saturating_sub(footer_h);
-    let diag = diagram_for(d, frame.data, sel, inner.width, body_h);
+    let mut diag = diagram_for(d, frame.data, sel, inner.width, body_h);
+    if let Some(link) = link {
+        // The pair first, as Wireshark's "[Response frame: 12]" line.
+        diag.lines.insert(
+            0,
+            Line::styled(
+                fit(&format!("[{}]", link.describe()), inner.width as usize),
+                Style::default().fg(Color::LightCyan),
+            ),
+        );
+        for h in &mut diag.hits {
+            h.0 += 1;
+        }
+    }
     let mut scroll = app.layers_scroll;
     if !pinned {
         if let Some((a, b)) = sel.and_then(|i| diag.lines_of(i)) {
@@ -559,4 +577,9 @@ pub fn describe_field(d: &Dissection, i: usize, frame: &[u8]) -> String {
         }
     }
     s
+}
+
+/// The pane at `area` is too narrow for the diagram: [`diagram_for`] draws it field per line.
+fn inner_is_compact(area: Rect) -> bool {
+    area.width.saturating_sub(2) < 65
 }

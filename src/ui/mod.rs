@@ -13,6 +13,7 @@ pub mod hexview;
 pub mod history;
 pub mod keys;
 pub mod layers;
+pub mod links;
 pub mod list;
 pub mod packing;
 pub mod status;

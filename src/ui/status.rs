@@ -292,29 +292,62 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         height: 1,
         ..area
     };
-    let line = if let Some(buf) = &app.input {
-        let mut v = vec![
+    if let Some(buf) = &app.input {
+        // Validated as typed: green when it parses, red with the reason under it otherwise.
+        let verdict = if app.goto {
+            match buf.trim().parse::<u64>() {
+                Ok(_) => Ok(()),
+                Err(_) if buf.trim().is_empty() => Err("type a frame number".to_string()),
+                Err(_) => Err(format!("'{}' is not a frame number", clean(buf.trim()))),
+            }
+        } else if buf.trim().is_empty() {
+            Ok(())
+        } else {
+            super::filter::Filter::parse(buf).map(|_| ())
+        };
+        let color = if verdict.is_ok() {
+            Color::LightGreen
+        } else {
+            Color::LightRed
+        };
+        let prompt = Line::from(vec![
             Span::styled(
-                "filter: /",
+                if app.goto {
+                    "go to frame: "
+                } else {
+                    "filter: /"
+                },
                 Style::default()
                     .fg(Color::Yellow)
                     .add_modifier(Modifier::BOLD),
             ),
-            Span::raw(clean(buf)),
+            Span::styled(clean(buf), Style::default().fg(color)),
             Span::styled("█", Style::default().fg(Color::Yellow)),
-        ];
-        if let Some(m) = &app.message {
-            v.push(Span::styled(
-                format!("  {}", clean(&m.text)),
-                Style::default().fg(Color::LightRed),
-            ));
-        } else {
-            v.push(Span::styled(
+            Span::styled(
                 "  Enter apply · Esc cancel",
                 Style::default().fg(Color::Gray),
-            ));
-        }
-        Line::from(v)
+            ),
+        ]);
+        let under = match (&app.message, verdict) {
+            (Some(m), _) => Line::styled(
+                fit(&clean(&m.text), w),
+                Style::default().fg(Color::LightRed),
+            ),
+            (None, Err(e)) => Line::styled(fit(&clean(&e), w), Style::default().fg(color)),
+            (None, Ok(())) if app.goto => Line::raw(""),
+            (None, Ok(())) => Line::styled(
+                fit(
+                    "arp icmp udp · port 9 · 198.51.100.1 · ipv4.ttl == 1 · udp.port == 9 · frame.len > 100 · && || ! ( )",
+                    w,
+                ),
+                Style::default().fg(Color::Gray),
+            ),
+        };
+        let r = Rect {
+            height: area.height - 1,
+            ..r2
+        };
+        f.render_widget(Paragraph::new(vec![prompt, under]), r);
     } else if let Some(m) = &app.message {
         // The message over the key hints, which stay listed.
         let msg = Line::styled(
@@ -337,7 +370,6 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             ..r2
         };
         f.render_widget(Paragraph::new(rows), r);
-        return;
     } else {
         let mut lines = hint_lines(app, w);
         if let Some(e) = &s.error {
@@ -353,7 +385,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             ..r2
         };
         f.render_widget(Paragraph::new(rows), r);
-        return;
-    };
-    f.render_widget(Paragraph::new(line), r2);
+    }
 }
