@@ -33,6 +33,7 @@ fn frames() -> Vec<Captured> {
             data,
             csum_not_ready: false,
             verdict: Some(Verdict::Answered(Answer::EchoReply)),
+            source: 0,
         })
         .collect()
 }

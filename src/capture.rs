@@ -27,6 +27,8 @@ pub struct Captured {
     pub csum_not_ready: bool,
     /// What the stack did with a received frame (None for frames it sent).
     pub verdict: Option<Verdict>,
+    /// Which input it came from when several are merged (`replay a.pcap b.pcap`: 0, 1, ...).
+    pub source: u16,
 }
 
 /// Where recorded frames go (`-w FILE`). Runs on the capture thread: keep it buffered.
@@ -286,6 +288,7 @@ impl Worker {
         let mut outbox = Outbox::new();
         let mut last_status = Instant::now() - self.status_interval;
         let mut error = None;
+        let source_tag = self.link.source_tag();
         while !self.stop.load(Ordering::Relaxed) {
             while let Ok(c) = self.control.try_recv() {
                 match c {
@@ -334,6 +337,7 @@ impl Worker {
                         orig_len: meta.orig_len,
                         csum_not_ready: meta.csum_not_ready,
                         verdict,
+                        source: source_tag.as_ref().map_or(0, |t| t.load(Ordering::Relaxed)),
                     };
                     offer(
                         h,

@@ -70,7 +70,7 @@ fn have_tmux() -> bool {
     true
 }
 
-/// `ringside demo ARGS` in a detached tmux session of `w` x `h`; its exit status goes to the
+/// `ringside ARGS` in a detached tmux session of `w` x `h`; its exit status goes to the
 /// returned file.
 fn start_demo(tag: &str, w: u16, h: u16, args: &str) -> (Tmux, tempfile::TempDir, PathBuf) {
     let bin = env!("CARGO_BIN_EXE_ringside");
@@ -80,7 +80,7 @@ fn start_demo(tag: &str, w: u16, h: u16, args: &str) -> (Tmux, tempfile::TempDir
         session: format!("ringside-e2e-{tag}-{}", std::process::id()),
     };
     let shell = format!(
-        "cd {}; {bin} demo {args}; echo $? > {}; sleep 60",
+        "cd {}; {bin} {args}; echo $? > {}; sleep 60",
         dir.path().display(),
         rc_file.display()
     );
@@ -124,7 +124,7 @@ fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
     if !have_tmux() {
         return;
     }
-    let (t, _dir, _rc) = start_demo("clock", 80, 24, "--speed 2");
+    let (t, _dir, _rc) = start_demo("clock", 80, 24, "demo --speed 2");
     let long = Duration::from_secs(20);
     let s = t.wait_for("a few frames", long, |s| frames(s).is_some_and(|n| n >= 6));
     // Every key the lessons use is listed at this size, `v` and `.` included.
@@ -165,12 +165,43 @@ fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
     t.keys("q");
 }
 
+/// Replay is a browser: two captures merged by time, each frame tagged with its file, and none
+/// of the live controls (responder switches, rate, hand-off ring, follow-the-tail) on screen.
+#[test]
+fn replay_merges_files_by_time_and_shows_no_live_controls() {
+    if !have_tmux() {
+        return;
+    }
+    let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
+    let args = format!("replay {assets}/ping.pcap {assets}/udp-exchange.pcap");
+    let (t, _dir, _rc) = start_demo("replay", 160, 48, &args);
+    let long = Duration::from_secs(20);
+    let s = t.wait_for("both files loaded", long, |s| s.contains("· loaded"));
+    assert!(s.contains("ping.pcap + "), "{s}");
+    t.keys("g");
+    let s = t.wait_for("the first frames", long, |s| s.contains("frame 1/"));
+    assert!(s.contains("[ping.pcap] "), "{s}");
+    assert!(s.contains("[udp-exchange.pcap] "), "{s}");
+    for live_only in [
+        "ARP ON",
+        "[a]",
+        "pps",
+        "handoff",
+        "BROWSING",
+        "LIVE",
+        "kernel drops",
+    ] {
+        assert!(!s.contains(live_only), "{live_only:?} in replay:\n{s}");
+    }
+    t.keys("q");
+}
+
 #[test]
 fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
     if !have_tmux() {
         return;
     }
-    let (t, _dir, rc_file) = start_demo("arp", 160, 48, "--speed 10 --arp-timeout 5");
+    let (t, _dir, rc_file) = start_demo("arp", 160, 48, "demo --speed 10 --arp-timeout 5");
     let long = Duration::from_secs(20);
 
     let s = t.wait_for("pings answered", long, |s| {

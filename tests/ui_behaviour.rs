@@ -314,6 +314,7 @@ fn frame(i: u32) -> Captured {
         data,
         csum_not_ready: false,
         verdict: None,
+        source: 0,
     }
 }
 

@@ -3,6 +3,7 @@
 //! would have answered. The file is streamed, never read whole; the title shows loading progress.
 use super::UsageError;
 use crate::capture::{self, CaptureOptions};
+use crate::link::merge::MergedLink;
 use crate::link::pcap::PcapLink;
 use crate::stack::{Stack, StackConfig};
 use crate::ui::{self, Mode, UiOptions};
@@ -13,9 +14,10 @@ use std::time::Duration;
 
 #[derive(Args, Debug, Default)]
 pub struct ReplayArgs {
-    /// The capture to browse (pcap or pcapng, Ethernet).
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// The capture to browse (pcap or pcapng, Ethernet). Several are merged by time, each frame
+    /// tagged with its file (like `mergecap`).
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
     /// Memory for the frame history, in MiB (the oldest frames are dropped beyond it).
     #[arg(long, value_name = "MB", default_value_t = 256)]
     pub history_mb: usize,
@@ -27,7 +29,7 @@ pub struct ReplayArgs {
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let cfg = args.stack.config(StackConfig::default())?;
-    open(&args.file, args.history_mb, cfg, None)
+    open_many(&args.files, args.history_mb, cfg, None)
 }
 
 /// Browse `file` through a stack configured as `cfg`, with an optional caption line (lessons use
@@ -38,10 +40,33 @@ pub fn open(
     cfg: StackConfig,
     caption: Option<String>,
 ) -> anyhow::Result<()> {
+    open_many(&[file.to_path_buf()], history_mb, cfg, caption)
+}
+
+/// Browse `files` merged by time (one file: as it is).
+pub fn open_many(
+    files: &[PathBuf],
+    history_mb: usize,
+    cfg: StackConfig,
+    caption: Option<String>,
+) -> anyhow::Result<()> {
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let link = PcapLink::new(super::open_capture(file)?);
+    if files.len() > usize::from(u16::MAX) {
+        return Err(UsageError(format!("{} files: give at most 65535", files.len())).into());
+    }
+    let readers = files
+        .iter()
+        .map(|f| super::open_capture(f))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let link: Box<dyn crate::link::Link> = if readers.len() == 1 {
+        Box::new(PcapLink::new(
+            readers.into_iter().next().expect("one reader"),
+        ))
+    } else {
+        Box::new(MergedLink::new(readers))
+    };
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"
@@ -50,7 +75,7 @@ pub fn open(
         .into());
     }
     let handle = capture::spawn(
-        Box::new(link),
+        link,
         Stack::new(cfg),
         CaptureOptions {
             // A file can wait for the screen: every frame is shown (the history budget bounds
@@ -68,8 +93,13 @@ pub fn open(
     ui::run(
         handle,
         UiOptions {
+            // Several files: their names joined by " + " (the list tags frames by these).
             mode: Mode::Replay {
-                file: file.display().to_string(),
+                file: files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(ui::SOURCE_SEP),
             },
             history_bytes: history_mb << 20,
             caption,

@@ -81,6 +81,12 @@ pub trait Link: Send {
     /// one) and stop again, like Packet Tracer's simulation mode (simulated LAN only).
     fn step(&mut self) {}
 
+    /// For a link that merges several sources (`replay a.pcap b.pcap`): a cell holding the index
+    /// of the source of the frame being delivered, read by the capture thread to tag it.
+    fn source_tag(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU16>> {
+        None
+    }
+
     /// For a finite source (a pcap file): (bytes read, total bytes), to show loading progress.
     fn progress(&self) -> Option<(u64, u64)> {
         None
@@ -154,5 +160,6 @@ pub struct PeerView {
 
 pub mod afpacket;
 pub mod iface;
+pub mod merge;
 pub mod netmap;
 pub mod tap;

@@ -755,6 +755,7 @@ pub fn run_lockstep(
                     orig_len: meta.orig_len,
                     csum_not_ready: meta.csum_not_ready,
                     verdict,
+                    source: 0,
                 })
             },
         )

@@ -129,6 +129,8 @@ pub struct App {
     pub wide: bool,
     /// (layers pane width, lines it needed): the tallest frame selected at that width.
     pub layers_need: (u16, u16),
+    /// ((selected frame, layers width), lines its diagram needs): measured once per selection.
+    pub need_cache: Option<((Option<u64>, u16), u16)>,
     /// View index of the packet list's top row.
     pub list_top: usize,
     pub layers_scroll: u16,
@@ -138,6 +140,8 @@ pub struct App {
     rows: HashMap<u64, Row>,
     /// Request/response pairs (ICMP echo, ARP) found so far.
     pub links: super::links::Links,
+    /// Inputs seen (more than 1: a merged replay, and the list tags each frame's file).
+    pub sources: u32,
     scratch: Dissection,
     sel: Dissection,
     sel_no: Option<u64>,
@@ -191,12 +195,14 @@ impl App {
             side: SideView::Hex,
             wide: false,
             layers_need: (0, 0),
+            need_cache: None,
             list_top: 0,
             layers_scroll: 0,
             hex_scroll: 0,
             scroll_pinned: false,
             rows: HashMap::new(),
             links: Default::default(),
+            sources: 1,
             scratch: Dissection::default(),
             sel: Dissection::default(),
             sel_no: None,
@@ -214,7 +220,8 @@ impl App {
     /// Take one frame from the capture thread.
     pub fn ingest(&mut self, c: &Captured) {
         let no = self.history.push(c);
-        self.links.add(no, c.ts, &c.data);
+        self.sources = self.sources.max(u32::from(c.source) + 1);
+        self.links.add(no, c.ts, c.source, &c.data);
         let sec = c.ts.as_secs();
         match self.pps.back_mut() {
             Some((s, n)) if *s == sec => *n += 1,
@@ -470,6 +477,20 @@ impl App {
             SideView::Hex => SideView::Arp,
             v => v,
         }
+    }
+
+    /// The short name of merged input `i` (its file name), for the list's tag.
+    pub fn source_name(&self, i: u16) -> String {
+        let Mode::Replay { file } = &self.mode else {
+            return String::new();
+        };
+        let path = file
+            .split(super::SOURCE_SEP)
+            .nth(usize::from(i))
+            .unwrap_or("?");
+        std::path::Path::new(path)
+            .file_name()
+            .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
     }
 
     /// Simulated time is stopped by the teacher (demo only; a real wire cannot be).

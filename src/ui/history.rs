@@ -15,6 +15,8 @@ pub struct Entry {
     pub verdict: Option<Verdict>,
     pub orig_len: u32,
     pub csum_not_ready: bool,
+    /// Which merged input it came from (see [`Captured::source`]).
+    pub source: u16,
     chunk: u64,
     off: u32,
     len: u32,
@@ -62,14 +64,18 @@ impl History {
 
     /// Store a frame; returns its number.
     pub fn push(&mut self, c: &Captured) -> u64 {
-        self.push_parts(
+        let no = self.push_parts(
             c.ts,
             c.dir,
             c.verdict,
             c.orig_len,
             c.csum_not_ready,
             &c.data,
-        )
+        );
+        if let Some(e) = self.entries.back_mut() {
+            e.source = c.source;
+        }
+        no
     }
 
     pub fn push_parts(
@@ -102,6 +108,7 @@ impl History {
             verdict,
             orig_len,
             csum_not_ready,
+            source: 0,
             chunk: self.first_chunk + chunk_idx as u64,
             off,
             len: need as u32,

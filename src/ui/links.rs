@@ -49,7 +49,8 @@ const KEEP: usize = 1 << 16;
 
 #[derive(Default, Debug)]
 pub struct Links {
-    pending: HashMap<Key, (u64, Duration)>,
+    /// Keyed by the merged input too: a reply in one file never answers a request in another.
+    pending: HashMap<(u16, Key), (u64, Duration)>,
     found: HashMap<u64, Link>,
 }
 
@@ -94,11 +95,12 @@ fn classify(frame: &[u8]) -> Option<(bool, Key)> {
 }
 
 impl Links {
-    /// Take frame `no`, seen at `ts`.
-    pub fn add(&mut self, no: u64, ts: Duration, frame: &[u8]) {
+    /// Take frame `no`, seen at `ts`, from merged input `source` (0 when there is one).
+    pub fn add(&mut self, no: u64, ts: Duration, source: u16, frame: &[u8]) {
         let Some((request, key)) = classify(frame) else {
             return;
         };
+        let key = (source, key);
         if request {
             if self.pending.len() >= KEEP {
                 self.pending.clear();
@@ -144,13 +146,13 @@ mod tests {
         let mut f = Vec::new();
         f.clear();
         icmp_echo(&mut f, &hdr(1, 2), false, 7, 1, b"x");
-        l.add(1, ms(0), &f);
+        l.add(1, ms(0), 0, &f);
         f.clear();
         icmp_echo(&mut f, &hdr(1, 2), false, 7, 2, b"x"); // never answered
-        l.add(2, ms(1), &f);
+        l.add(2, ms(1), 0, &f);
         f.clear();
         icmp_echo(&mut f, &hdr(2, 1), true, 7, 1, b"x");
-        l.add(3, ms(5), &f);
+        l.add(3, ms(5), 0, &f);
         assert_eq!(
             l.get(1),
             Some(Link::ReplyIn {
@@ -170,7 +172,7 @@ mod tests {
         // A reply with another ident is not this request's.
         f.clear();
         icmp_echo(&mut f, &hdr(2, 1), true, 8, 2, b"x");
-        l.add(4, ms(6), &f);
+        l.add(4, ms(6), 0, &f);
         assert_eq!(l.get(2), None);
         // ARP: who has .2? tell .1 / .2 is at ...
         f.clear();
@@ -183,7 +185,7 @@ mod tests {
             [0; 6],
             Ipv4Addr::new(198, 51, 100, 2),
         );
-        l.add(5, ms(10), &f);
+        l.add(5, ms(10), 0, &f);
         f.clear();
         arp(
             &mut f,
@@ -194,11 +196,28 @@ mod tests {
             [2, 0, 0, 0, 0, 1],
             Ipv4Addr::new(198, 51, 100, 1),
         );
-        l.add(6, ms(12), &f);
+        l.add(6, ms(12), 0, &f);
         assert_eq!(l.get(5).unwrap().describe(), "reply in 6 (2.000 ms)");
+        // Merged captures: the same request in two files; a reply pairs within its own file.
+        let mut m = Links::default();
+        f.clear();
+        icmp_echo(&mut f, &hdr(1, 2), false, 7, 1, b"x");
+        m.add(1, ms(0), 0, &f);
+        m.add(2, ms(0), 1, &f);
+        f.clear();
+        icmp_echo(&mut f, &hdr(2, 1), true, 7, 1, b"x");
+        m.add(3, ms(1), 0, &f);
+        assert_eq!(
+            m.get(3),
+            Some(Link::RequestIn {
+                request: 1,
+                rtt: ms(1)
+            })
+        );
+        assert_eq!(m.get(2), None);
         // Bad input is normal input: nothing panics on short or odd frames.
         for n in 0..f.len() {
-            l.add(100 + n as u64, ms(20), &f[..n]);
+            l.add(100 + n as u64, ms(20), 0, &f[..n]);
         }
     }
 }

@@ -172,6 +172,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         let time = e.ts.saturating_sub(t0).as_secs_f64();
         let s = &row.summary;
         let mut info = clean(&s.info);
+        if app.sources > 1 {
+            info = format!("[{}] {info}", fit(&clean(&app.source_name(e.source)), 20));
+        }
         if let Some(link) = app.links.get(no) {
             info = format!("{info} · {}", link.describe());
         }

@@ -30,6 +30,9 @@ use ratatui::Frame;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Between the file names of a merged replay in [`Mode::Replay`]'s `file`.
+pub const SOURCE_SEP: &str = " + ";
+
 /// What the screen is showing, for the title bar and which panels make sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -121,9 +124,18 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         body.width / 2
     };
     let list_h = if wide {
-        let need = app
-            .selection_with_frame()
-            .map_or(0, |(fr, d)| layers::height_needed(d, fr.data, layers_w));
+        // Measured once per (frame, width): building a diagram is most of a draw's work.
+        let key = (app.selected, layers_w);
+        let need = match app.need_cache {
+            Some((k, n)) if k == key => n,
+            _ => {
+                let n = app
+                    .selection_with_frame()
+                    .map_or(0, |(fr, d)| layers::height_needed(d, fr.data, layers_w));
+                app.need_cache = Some((key, n));
+                n
+            }
+        };
         // Grow to the tallest frame selected so far at this width, never shrink: the list
         // must not jump under the mouse as the selection moves between short and long frames.
         let need = match app.layers_need {

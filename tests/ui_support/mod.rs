@@ -71,6 +71,7 @@ impl Lesson {
                     orig_len: meta.orig_len,
                     csum_not_ready: meta.csum_not_ready,
                     verdict,
+                    source: 0,
                 })
             },
         )
