@@ -579,3 +579,35 @@ fn requests_and_replies_are_linked() {
         "{s}"
     );
 }
+
+/// Live at 80x24: lesson 7's ring counters (`handoff`, `kernel drops`) stay on the status line
+/// even with big numbers; the demo, with no kernel, never claims `kernel drops`.
+#[test]
+fn live_status_keeps_the_ring_counters_at_80_columns() {
+    let mut app = App::new(
+        Mode::Live {
+            interface: "rs0".into(),
+        },
+        1 << 20,
+    );
+    let mut st = Status {
+        handoff_used: 65_536,
+        handoff_capacity: 65_536,
+        handoff_dropped: 123_456,
+        ..Status::default()
+    };
+    st.link.kernel_drops = 98_765;
+    st.counters.frames_in = 1_234_567;
+    app.set_status(st);
+    for i in 0..3 {
+        app.ingest(&frame(i));
+    }
+    let s = render(&mut app, 80, 24);
+    assert!(s.contains("handoff 65536/65536 lost 123456"), "{s}");
+    assert!(s.contains("kernel drops 98765"), "{s}");
+    let mut l = Lesson::new();
+    l.run_until(3.0);
+    for (w, h) in [(80, 24), (160, 48), (240, 60)] {
+        assert!(!l.render(w, h).contains("kernel drops"), "{w}x{h}");
+    }
+}

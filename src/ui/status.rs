@@ -226,7 +226,7 @@ fn segments(app: &App, w: usize) -> Vec<Segment> {
         return out;
     }
     out.push(seg(
-        if live { 0 } else { 2 },
+        2,
         vec![Span::raw(format!(
             "rx {} tx {}  ",
             c.frames_in, c.frames_out
