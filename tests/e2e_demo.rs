@@ -260,3 +260,45 @@ fn tmux() -> Command {
     c.args(["-L", &tmux_socket()]);
     c
 }
+
+/// `dump -V --frame N`: one frame as a tree of headers and fields, with the checksum it should
+/// have had (lesson 5's frame 13). Piped, plain `dump` stays TSV.
+#[test]
+fn dump_tree_and_pipe_stays_tsv() {
+    let bin = env!("CARGO_BIN_EXE_ringside");
+    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let o = Command::new(bin)
+        .args(["dump", "-V", "--frame", "13", ping])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert!(t.starts_with("Frame 13: 98 bytes on wire"), "{t}");
+    assert_eq!(t.matches("\nFrame ").count(), 0, "only frame 13:\n{t}");
+    assert!(
+        t.contains("    Checksum: 0x341a ✗ BAD (should be 0x341b)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("        ..0 More fragments (MF): not set"),
+        "{t}"
+    );
+    let o = Command::new(bin).args(["dump", ping]).output().unwrap();
+    let tsv = String::from_utf8(o.stdout).unwrap();
+    assert!(tsv.starts_with("no\ttime\t"), "a pipe gets the TSV");
+}
+
+/// In a terminal, plain `dump` prints one readable line per frame, not 66 TSV columns.
+#[test]
+fn dump_in_a_terminal_is_one_summary_line_per_frame() {
+    if !have_tmux() {
+        return;
+    }
+    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let (t, _dir, _rc) = start_demo("dump", 120, 40, &format!("dump {ping}"));
+    let s = t.wait_for("the summary", Duration::from_secs(20), |s| {
+        s.contains("Echo (ping) request")
+    });
+    assert!(!s.contains("ipv4.version"), "{s}");
+    assert!(s.contains("seq=6, ttl=64"), "{s}");
+}

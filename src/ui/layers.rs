@@ -148,7 +148,8 @@ pub fn flag_lines(bits: u8) -> [String; 3] {
     })
 }
 
-fn value_text(f: &Field, frame: &[u8]) -> String {
+/// A field's value as the layers pane shows it (decoded, with its checksum verdict).
+pub fn value_text(f: &Field, frame: &[u8]) -> String {
     let mut v = match f.value {
         // The field counts 8-byte units (RFC 791): say what that is in bytes.
         Value::Dec(n) if f.key == "ipv4.frag_offset" => format!("{n} (x8 = {} bytes)", n * 8),
