@@ -611,3 +611,59 @@ fn live_status_keeps_the_ring_counters_at_80_columns() {
         assert!(!l.render(w, h).contains("kernel drops"), "{w}x{h}");
     }
 }
+
+/// Lesson 5's bad checksum: with the field selected, the value it should have had is on screen
+/// at 160x48 and at 80x24 (the field line wraps instead of being cut), and the IPv4 header at
+/// 80x24 is field per line with its labels, not a diagram of bare numbers.
+#[test]
+fn lesson5_should_be_is_visible_at_every_size() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let mut r = ringside::pcap::CaptureReader::open(std::path::Path::new(path)).unwrap();
+    let mut app = App::new(
+        Mode::Replay {
+            file: "ping.pcap".into(),
+        },
+        1 << 20,
+    );
+    while let Some(f) = r.next_frame().unwrap() {
+        app.ingest(&Captured {
+            ts: f.ts,
+            dir: Direction::In,
+            data: f.data.to_vec(),
+            orig_len: f.orig_len,
+            csum_not_ready: false,
+            verdict: None,
+            source: 0,
+        });
+    }
+    app.selected = Some(13);
+    app.focus = Pane::Layers;
+    let i = app
+        .selection()
+        .unwrap()
+        .1
+        .fields
+        .iter()
+        .position(|f| f.key == "icmp.checksum")
+        .unwrap();
+    app.select_field(i);
+    for (w, h) in [(160, 48), (120, 40), (80, 24)] {
+        let s = render(&mut app, w, h);
+        assert!(s.contains("should\u{a0}be 0x341b"), "{w}x{h}:\n{s}");
+    }
+    let ttl = app
+        .selection()
+        .unwrap()
+        .1
+        .fields
+        .iter()
+        .position(|f| f.key == "ipv4.ttl")
+        .unwrap();
+    app.select_field(ttl);
+    let s = render(&mut app, 80, 24);
+    assert!(s.contains("  TTL: 64"), "{s}");
+    assert!(!s.contains("| 4 |"), "{s}");
+    for live_only in ["ARP ON", "pps", "handoff", "BROWSING", "kernel drops"] {
+        assert!(!s.contains(live_only), "{live_only:?} in replay:\n{s}");
+    }
+}

@@ -570,7 +570,8 @@ pub fn describe_field(d: &Dissection, i: usize, frame: &[u8]) -> String {
         f.bit_start
     );
     if let Some(Check::Bad { expected }) = f.check {
-        s.push_str(&format!(" · should be 0x{expected:04x}"));
+        // A no-break space: the wrapped field line keeps "should be 0x…" together.
+        s.push_str(&format!(" · should\u{a0}be 0x{expected:04x}"));
     }
     if let Value::Flags(bits, _) = f.value {
         for l in flag_lines(bits) {
