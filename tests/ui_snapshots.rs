@@ -140,3 +140,20 @@ fn field_selected_highlights_bytes() {
     assert!(small.contains("TTL = 64"), "{small}");
     assert!(big.contains("selected 22..23"));
 }
+
+/// Lesson 4 frozen mid-story: ARP off, the peer's entry in DELAY (Linux's 5 s wait before it
+/// probes), time stopped by the teacher.
+#[test]
+fn frozen_in_delay() {
+    let mut l = Lesson::new();
+    l.run_until(12.0);
+    l.press(Action::ToggleArp);
+    l.run_until(16.5);
+    l.press(Action::TogglePause);
+    let peer = l.app.status.peer.clone().unwrap();
+    assert_eq!(peer.neigh_state, "DELAY");
+    let (small, big) = both(&mut l, "frozen_delay");
+    assert!(small.contains("TIME FROZEN"), "{small}");
+    assert!(small.contains("peer's entry DELAY 4s"), "{small}");
+    assert!(big.contains("PROBE in 3.5s unless confirmed"), "{big}");
+}
