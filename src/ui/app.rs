@@ -587,7 +587,7 @@ impl App {
                 self.set_time_frozen(frozen);
                 self.say(
                     if frozen {
-                        "time frozen: timers, pings and the ARP countdown stand still · . one event · space runs"
+                        "time frozen (timers, pings, ARP countdown): . one event, space runs"
                     } else {
                         "time runs again"
                     },
