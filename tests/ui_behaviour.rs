@@ -667,3 +667,33 @@ fn lesson5_should_be_is_visible_at_every_size() {
         assert!(!s.contains(live_only), "{live_only:?} in replay:\n{s}");
     }
 }
+
+/// `v` shows the next view with each press at every size: at 80x24 hex → ARP → C struct, on a
+/// wide screen (hex always shown) ARP ↔ C struct under the hex view.
+#[test]
+fn v_cycles_one_view_per_press_at_every_size() {
+    let mut l = Lesson::new();
+    l.run_until(4.0);
+    let arp = "its ARP entry for ringside";
+    let strukt = "Packed vs padded";
+    let s = l.render(80, 24);
+    assert!(!s.contains(arp) && !s.contains(strukt));
+    l.press(Action::CycleSide);
+    assert!(l.render(80, 24).contains(arp), "one press: the ARP panel");
+    l.press(Action::CycleSide);
+    assert!(l.render(80, 24).contains(strukt), "two: the struct");
+    l.press(Action::CycleSide);
+    let s = l.render(80, 24);
+    assert!(
+        s.contains("Hex · frame") && !s.contains(strukt),
+        "three: hex again"
+    );
+    // Wide: ARP under the hex in the demo; each press swaps.
+    let s = l.render(160, 48);
+    assert!(s.contains(arp) && s.contains("Hex · frame"), "{s}");
+    l.press(Action::CycleSide);
+    let s = l.render(160, 48);
+    assert!(s.contains(strukt) && !s.contains(arp), "{s}");
+    l.press(Action::CycleSide);
+    assert!(l.render(160, 48).contains(arp));
+}
