@@ -34,6 +34,7 @@ fn frames() -> Vec<Captured> {
             csum_not_ready: false,
             verdict: Some(Verdict::Answered(Answer::EchoReply)),
             responders: Default::default(),
+            source: 0,
         })
         .collect()
 }

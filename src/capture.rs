@@ -31,6 +31,8 @@ pub struct Captured {
     pub verdict: Option<Verdict>,
     /// The responder switches when the frame was handled (what `w` records beside it).
     pub responders: Responders,
+    /// Which input it came from when several are merged (`replay a.pcap b.pcap`: 0, 1, ...).
+    pub source: u16,
 }
 
 /// Where recorded frames go (`-w FILE`). Runs on the capture thread: keep it buffered.
@@ -55,6 +57,10 @@ pub enum Control {
     ArpResponder(bool),
     IcmpResponder(bool),
     Speed(f64),
+    /// Stop / restart simulated time (demo): see [`Link::set_frozen`].
+    Freeze(bool),
+    /// One event of simulated time while frozen: see [`Link::step`].
+    Step,
 }
 
 /// A snapshot the capture thread publishes a few times a second (and on every control change).
@@ -316,12 +322,15 @@ impl Worker {
         let mut outbox = Outbox::new();
         let mut last_status = Instant::now() - self.status_interval;
         let mut error = None;
+        let source_tag = self.link.source_tag();
         while !self.stop.load(Ordering::Relaxed) {
             while let Ok(c) = self.control.try_recv() {
                 match c {
                     Control::ArpResponder(on) => self.stack.set_arp_responder(on),
                     Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
                     Control::Speed(s) => self.link.set_speed(s),
+                    Control::Freeze(on) => self.link.set_frozen(on),
+                    Control::Step => self.link.step(),
                 }
                 self.controls_applied += 1;
                 last_status = Instant::now() - self.status_interval;
@@ -376,6 +385,7 @@ impl Worker {
                         csum_not_ready: meta.csum_not_ready,
                         verdict: note.verdict,
                         responders: note.responders,
+                        source: source_tag.as_ref().map_or(0, |t| t.load(Ordering::Relaxed)),
                     };
                     offer(
                         h,

@@ -1,6 +1,7 @@
 //! End to end: the real binary in a real terminal (tmux). Switch the ARP responder off and watch
 //! the simulated PC's pings fail once its ARP entry expires, switch it on and watch them recover,
-//! quit with `q` and exit 0.
+//! quit with `q` and exit 0. And the teacher's clock on a laptop-sized terminal: `space` freezes
+//! simulated time, `.` steps it one frame, `v` reaches the ARP panel in one press.
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -55,8 +56,8 @@ fn pings(screen: &str) -> Option<(u64, u64, u64)> {
     (nums.len() == 3).then(|| (nums[0], nums[1], nums[2]))
 }
 
-#[test]
-fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
+/// False (after saying so) when tmux is missing outside CI; a failure under CI.
+fn have_tmux() -> bool {
     if !matches!(Command::new("tmux").arg("-V").output(), Ok(o) if o.status.success()) {
         // CI installs tmux (.ci/run): there a missing tmux is a broken setup, not a skip.
         assert!(
@@ -64,16 +65,22 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
             "tmux is missing under CI: .ci/run must install it (apt-get install tmux)"
         );
         eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
-        return;
+        return false;
     }
+    true
+}
+
+/// `ringside ARGS` in a detached tmux session of `w` x `h`; its exit status goes to the
+/// returned file.
+fn start_demo(tag: &str, w: u16, h: u16, args: &str) -> (Tmux, tempfile::TempDir, PathBuf) {
     let bin = env!("CARGO_BIN_EXE_ringside");
     let dir = tempfile::tempdir().unwrap();
     let rc_file: PathBuf = dir.path().join("rc");
     let t = Tmux {
-        session: format!("ringside-e2e-{}", std::process::id()),
+        session: format!("ringside-e2e-{tag}-{}", std::process::id()),
     };
     let shell = format!(
-        "cd {}; {bin} demo --speed 10 --arp-timeout 5; echo $? > {}; sleep 60",
+        "cd {}; {bin} {args}; echo $? > {}; sleep 60",
         dir.path().display(),
         rc_file.display()
     );
@@ -83,9 +90,9 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
         "-s",
         &t.session,
         "-x",
-        "160",
+        &w.to_string(),
         "-y",
-        "48",
+        &h.to_string(),
         "sh",
         "-c",
         &shell,
@@ -95,6 +102,106 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
         "tmux: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+    (t, dir, rc_file)
+}
+
+/// The simulated clock from the title bar's `t=12.3s`.
+fn sim_time(screen: &str) -> Option<f64> {
+    let at = screen.find("t=")? + 2;
+    let rest = &screen[at..];
+    rest[..rest.find('s')?].parse().ok()
+}
+
+/// "Packets · 32" from the list's title.
+fn frames(screen: &str) -> Option<u64> {
+    let at = screen.find("Packets · ")? + "Packets · ".len();
+    let rest = &screen[at..];
+    rest[..rest.find(' ')?].parse().ok()
+}
+
+#[test]
+fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
+    if !have_tmux() {
+        return;
+    }
+    let (t, _dir, _rc) = start_demo("clock", 80, 24, "demo --speed 2");
+    let long = Duration::from_secs(20);
+    let s = t.wait_for("a few frames", long, |s| frames(s).is_some_and(|n| n >= 6));
+    // Every key the lessons use is listed at this size, `v` and `.` included.
+    for hint in [
+        "space freeze time",
+        ". step",
+        "+/- speed",
+        "a ARP",
+        "v panel",
+        "? help",
+    ] {
+        assert!(s.contains(hint), "{hint:?} missing at 80x24:\n{s}");
+    }
+    t.keys("Space");
+    let s = t.wait_for("the frozen title", long, |s| s.contains("TIME FROZEN"));
+    let (t0, n0) = (sim_time(&s).unwrap(), frames(&s).unwrap());
+    std::thread::sleep(Duration::from_millis(1500));
+    let s = t.screen();
+    assert_eq!(sim_time(&s), Some(t0), "simulated time stands still:\n{s}");
+    assert_eq!(frames(&s), Some(n0), "no frame arrives:\n{s}");
+    t.keys(".");
+    let s = t.wait_for("one step", long, |s| frames(s).is_some_and(|n| n > n0));
+    let (t1, n1) = (sim_time(&s).unwrap(), frames(&s).unwrap());
+    assert!(t1 > t0 && n1 <= n0 + 2, "one frame (and its reply):\n{s}");
+    std::thread::sleep(Duration::from_millis(1000));
+    let s = t.screen();
+    assert_eq!(frames(&s), Some(n1), "and frozen again:\n{s}");
+    assert!(s.contains("TIME FROZEN"), "{s}");
+    // `v` once: the ARP panel with the peer's neighbour state, as `ip neigh` names it.
+    t.keys("v");
+    t.wait_for("the ARP panel", long, |s| {
+        s.contains("its ARP entry for ringside")
+    });
+    t.keys("Space");
+    t.wait_for("time running again", long, |s| {
+        !s.contains("TIME FROZEN") && sim_time(s).is_some_and(|x| x > t1 + 1.0)
+    });
+    t.keys("q");
+}
+
+/// Replay is a browser: two captures merged by time, each frame tagged with its file, and none
+/// of the live controls (responder switches, rate, hand-off ring, follow-the-tail) on screen.
+#[test]
+fn replay_merges_files_by_time_and_shows_no_live_controls() {
+    if !have_tmux() {
+        return;
+    }
+    let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
+    let args = format!("replay {assets}/ping.pcap {assets}/udp-exchange.pcap");
+    let (t, _dir, _rc) = start_demo("replay", 160, 48, &args);
+    let long = Duration::from_secs(20);
+    let s = t.wait_for("both files loaded", long, |s| s.contains("· loaded"));
+    assert!(s.contains("ping.pcap + "), "{s}");
+    t.keys("g");
+    let s = t.wait_for("the first frames", long, |s| s.contains("frame 1/"));
+    assert!(s.contains("[ping.pcap] "), "{s}");
+    assert!(s.contains("[udp-exchange.pcap] "), "{s}");
+    for live_only in [
+        "ARP ON",
+        "[a]",
+        "pps",
+        "handoff",
+        "BROWSING",
+        "LIVE",
+        "kernel drops",
+    ] {
+        assert!(!s.contains(live_only), "{live_only:?} in replay:\n{s}");
+    }
+    t.keys("q");
+}
+
+#[test]
+fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
+    if !have_tmux() {
+        return;
+    }
+    let (t, _dir, rc_file) = start_demo("arp", 160, 48, "demo --speed 10 --arp-timeout 5");
     let long = Duration::from_secs(20);
 
     let s = t.wait_for("pings answered", long, |s| {
@@ -152,4 +259,46 @@ fn tmux() -> Command {
     let mut c = Command::new("tmux");
     c.args(["-L", &tmux_socket()]);
     c
+}
+
+/// `dump -V --frame N`: one frame as a tree of headers and fields, with the checksum it should
+/// have had (lesson 5's frame 13). Piped, plain `dump` stays TSV.
+#[test]
+fn dump_tree_and_pipe_stays_tsv() {
+    let bin = env!("CARGO_BIN_EXE_ringside");
+    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let o = Command::new(bin)
+        .args(["dump", "-V", "--frame", "13", ping])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let t = String::from_utf8(o.stdout).unwrap();
+    assert!(t.starts_with("Frame 13: 98 bytes on wire"), "{t}");
+    assert_eq!(t.matches("\nFrame ").count(), 0, "only frame 13:\n{t}");
+    assert!(
+        t.contains("    Checksum: 0x341a ✗ BAD (should be 0x341b)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("        ..0 More fragments (MF): not set"),
+        "{t}"
+    );
+    let o = Command::new(bin).args(["dump", ping]).output().unwrap();
+    let tsv = String::from_utf8(o.stdout).unwrap();
+    assert!(tsv.starts_with("no\ttime\t"), "a pipe gets the TSV");
+}
+
+/// In a terminal, plain `dump` prints one readable line per frame, not 66 TSV columns.
+#[test]
+fn dump_in_a_terminal_is_one_summary_line_per_frame() {
+    if !have_tmux() {
+        return;
+    }
+    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let (t, _dir, _rc) = start_demo("dump", 120, 40, &format!("dump {ping}"));
+    let s = t.wait_for("the summary", Duration::from_secs(20), |s| {
+        s.contains("Echo (ping) request")
+    });
+    assert!(!s.contains("ipv4.version"), "{s}");
+    assert!(s.contains("seq=6, ttl=64"), "{s}");
 }

@@ -2,6 +2,7 @@
 //! budget, writing a pcap, and wire text that cannot reach the terminal.
 mod ui_support;
 use ringside::capture::{Captured, Direction, Status};
+use ringside::link::Link;
 use ringside::ui::app::{Action, App, Pane};
 use ringside::ui::{write_history, Mode};
 use ringside::wire::build::{udp, EthIp};
@@ -63,17 +64,112 @@ fn follow_browse_pause_and_return_to_live() {
     assert_eq!(l.app.selected, Some(2));
     l.press(Action::Last);
     assert_eq!(l.app.selected, l.app.history.last_no());
-    // Pause: capture continues, the list stays put.
-    l.press(Action::TogglePause);
-    let shown = l.app.view_len();
+    l.press(Action::Up);
+    l.press(Action::Last);
+    assert!(l.app.follow, "G follows the tail again");
+    // Looking into the fields stops following: the detail panes stay on the chosen frame.
+    l.press(Action::NextPane);
+    let chosen = l.app.selected;
     l.run_until(12.0);
-    assert_eq!(l.app.view_len(), shown);
-    assert!(l.app.history.len() > shown);
-    let screen = l.render(80, 24);
-    assert!(screen.contains("PAUSED (+"), "{screen}");
+    assert_eq!(
+        l.app.selected, chosen,
+        "Tab into the layers: selection kept"
+    );
+    assert!(l.render(80, 24).contains("BROWSING (G: follow)"));
+}
+
+/// Live: `space` pauses the view only; the capture goes on and the title says so.
+#[test]
+fn live_space_pauses_the_view_and_capture_goes_on() {
+    let mut app = App::new(
+        Mode::Live {
+            interface: "rs0".into(),
+        },
+        1 << 20,
+    );
+    for i in 0..5 {
+        app.ingest(&frame(i));
+    }
+    app.handle(Action::TogglePause);
+    for i in 5..9 {
+        app.ingest(&frame(i));
+    }
+    assert_eq!(app.view_len(), 5, "the list stays put");
+    assert_eq!(app.history.len(), 9, "capture went on");
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("VIEW PAUSED (+4), capture goes on"),
+        "{screen}"
+    );
+    app.handle(Action::TogglePause);
+    assert_eq!(app.view_len(), 9);
+    assert_eq!(app.selected, app.history.last_no());
+    app.handle(Action::Step);
+    assert!(render(&mut app, 80, 24).contains("a real wire cannot be stepped"));
+}
+
+/// The teacher's clock: in the demo `space` stops simulated time itself (the ARP countdown, the
+/// pings), `.` lets one event through (one frame, plus ringside's answer to it), and the screen
+/// says time is frozen.
+#[test]
+fn demo_space_freezes_time_and_dot_steps_one_event() {
+    let mut l = Lesson::new();
+    l.run_until(5.2);
     l.press(Action::TogglePause);
-    assert_eq!(l.app.view_len(), l.app.history.len());
-    assert_eq!(l.app.selected, l.app.history.last_no());
+    assert!(l.app.time_frozen());
+    let t0 = l.sim.now();
+    let frames = l.app.history.len();
+    let entry = l.app.status.peer.clone().unwrap().arp_entry;
+    for _ in 0..20 {
+        assert_eq!(l.pump_once(), 0);
+    }
+    l.run_until(30.0);
+    assert_eq!(l.sim.now(), t0, "simulated time stands still");
+    assert_eq!(l.app.history.len(), frames, "no frame moves");
+    assert_eq!(
+        l.app.status.peer.clone().unwrap().arp_entry,
+        entry,
+        "the countdown stops"
+    );
+    let screen = l.render(80, 24);
+    assert!(screen.contains("TIME FROZEN"), "{screen}");
+    assert!(screen.contains("t=5.2s"), "{screen}");
+    // One step: the next event is the ping at 6 s; ringside's reply is shown right after it.
+    l.press(Action::Step);
+    assert_eq!(l.pump_once(), 1);
+    assert_eq!(l.sim.now(), Duration::from_secs(6));
+    assert_eq!(l.app.history.len(), frames + 2, "the request and its reply");
+    let last = l.app.history.last_no().unwrap();
+    assert!(l
+        .app
+        .row(last - 1)
+        .unwrap()
+        .summary
+        .info
+        .contains("request"));
+    assert!(l.app.row(last).unwrap().summary.info.contains("reply"));
+    assert_eq!(l.pump_once(), 0, "and time stops again");
+    assert!(l.render(80, 24).contains("t=6.0s"));
+    // `space` again: time runs.
+    l.press(Action::TogglePause);
+    assert!(!l.app.time_frozen());
+    l.run_until(8.0);
+    assert!(l.app.history.len() > frames + 2);
+}
+
+/// `.` from running time freezes it first; speeds go down to 0.01x.
+#[test]
+fn step_freezes_first_and_speeds_reach_a_hundredth() {
+    let mut l = Lesson::new();
+    l.run_until(3.0);
+    l.press(Action::Step);
+    assert!(l.app.time_frozen());
+    assert_eq!(l.pump_once(), 1);
+    for _ in 0..20 {
+        l.press(Action::Slower);
+    }
+    assert_eq!(l.app.speed(), Some(0.01));
+    assert!(l.render(80, 24).contains("0.01x"));
 }
 
 #[test]
@@ -155,8 +251,13 @@ fn mouse_clicks_select_rows_and_fields() {
     assert!(s.contains("Ethernet II › Type"), "{s}");
     // The wheel over the list moves the selection.
     let sel = l.app.selected.unwrap();
-    l.press(Action::ScrollDown(rows.x + 1, rows.y + 1));
-    assert_eq!(l.app.selected, Some(sel + 3));
+    l.press(Action::ScrollUp(rows.x + 1, rows.y + 1));
+    assert_eq!(
+        l.app.selected,
+        Some(sel - 3),
+        "{sel} of {}",
+        l.app.view_len()
+    );
 }
 
 #[test]
@@ -214,6 +315,7 @@ fn frame(i: u32) -> Captured {
         csum_not_ready: false,
         verdict: None,
         responders: Default::default(),
+        source: 0,
     }
 }
 
@@ -341,7 +443,7 @@ fn quick_presses_act_on_what_was_pressed_not_on_a_stale_snapshot() {
         l.app.handle(Action::Faster);
         l.app.set_status(stale.clone());
     }
-    assert_eq!(l.app.speed(), Some(8.0), "three `+` from 1x");
+    assert_eq!(l.app.speed(), Some(10.0), "three `+` from 1x: 2, 5, 10");
     // Once the capture thread has applied them, its snapshot is the truth again.
     let sent = l.app.controls.len() as u64;
     let applied = Status {
@@ -373,4 +475,227 @@ fn responder_keys_in_replay_say_why_they_do_nothing() {
     );
     let msg = format!("{:?}", app.message);
     assert!(msg.contains("--no-arp"), "{msg}");
+}
+
+fn type_text(l: &mut Lesson, text: &str) {
+    for c in text.chars() {
+        l.press(Action::Char(c));
+    }
+}
+
+/// Field filters by dump's names, checked as typed (the reason under the prompt), and two
+/// words with no operator refused instead of silently ANDed.
+#[test]
+fn field_filters_are_validated_as_typed_and_select_frames() {
+    let mut l = Lesson::new();
+    l.run_until(20.0);
+    l.press(Action::StartFilter);
+    type_text(&mut l, "arp icmp");
+    let s = l.render(80, 24);
+    assert!(s.contains("filter: /arp icmp"), "{s}");
+    assert!(
+        s.contains("no operator"),
+        "the reason under the prompt:\n{s}"
+    );
+    l.press(Action::Submit);
+    assert!(
+        l.app.filter.is_none() && l.app.input.is_some(),
+        "refused, prompt kept"
+    );
+    for _ in 0..8 {
+        l.press(Action::Backspace);
+    }
+    type_text(&mut l, "icmp.type == 8 && ipv4.ttl < 65 && frame.len > 90");
+    let s = l.render(160, 48);
+    assert!(!s.contains("no operator") && !s.contains("unknown"), "{s}");
+    l.press(Action::Submit);
+    let n = l.app.view_len();
+    assert!(n >= 20, "{n} echo requests");
+    for i in 0..n {
+        let no = l.app.view_no(i).unwrap();
+        assert!(l.app.row(no).unwrap().summary.info.contains("request"));
+    }
+    l.press(Action::StartFilter);
+    for _ in 0..60 {
+        l.press(Action::Backspace);
+    }
+    type_text(&mut l, "udp.port == 9 || arp");
+    l.press(Action::Submit);
+    for i in 0..l.app.view_len() {
+        let no = l.app.view_no(i).unwrap();
+        let r = l.app.row(no).unwrap().summary;
+        assert!(r.protocol == "ARP" || r.info.contains(" 9 "), "{r:?}");
+    }
+}
+
+/// `:` then a number selects that frame; a frame that does not exist is named.
+#[test]
+fn go_to_frame_n() {
+    let mut l = Lesson::new();
+    l.run_until(10.0);
+    l.press(Action::StartGoto);
+    type_text(&mut l, "7");
+    assert!(l.render(80, 24).contains("go to frame: 7"));
+    l.press(Action::Submit);
+    assert_eq!(l.app.selected, Some(7));
+    assert!(!l.app.follow, "browsing, not following the tail");
+    l.press(Action::StartGoto);
+    type_text(&mut l, "9999");
+    l.press(Action::Submit);
+    assert_eq!(l.app.selected, Some(7));
+    assert!(l.render(80, 24).contains("there is no frame 9999"));
+}
+
+/// Each echo request names its reply and each reply its request, with the RTT, in the list and
+/// the layers pane; ARP too. At 160x48 nothing of it is cut, seq= included.
+#[test]
+fn requests_and_replies_are_linked() {
+    let mut l = Lesson::new();
+    l.run_until(6.0);
+    let req = select_where(&mut l.app, "Echo (ping) request id=0x9e37, seq=3,");
+    let s = l.render(160, 48);
+    let line = s
+        .lines()
+        .find(|x| x.contains("seq=3,") && x.contains("request"))
+        .unwrap();
+    assert!(
+        line.contains(&format!("reply in {} (0.000 ms)", req + 1)),
+        "{line}"
+    );
+    assert!(
+        s.contains(&format!("[reply in {}", req + 1)),
+        "layers pane:\n{s}"
+    );
+    let rep = select_where(&mut l.app, "Echo (ping) reply id=0x9e37, seq=3,");
+    assert_eq!(rep, req + 1);
+    let s = l.render(160, 48);
+    assert!(
+        s.contains(&format!("request in {req} (RTT 0.000 ms)")),
+        "{s}"
+    );
+    select_where(&mut l.app, "Who has 198.51.100.2?");
+    let s = l.render(160, 48);
+    assert!(
+        s.contains("Who has 198.51.100.2? Tell 198.51.100.1 · reply in 2"),
+        "{s}"
+    );
+}
+
+/// Live at 80x24: lesson 7's ring counters (`handoff`, `kernel drops`) stay on the status line
+/// even with big numbers; the demo, with no kernel, never claims `kernel drops`.
+#[test]
+fn live_status_keeps_the_ring_counters_at_80_columns() {
+    let mut app = App::new(
+        Mode::Live {
+            interface: "rs0".into(),
+        },
+        1 << 20,
+    );
+    let mut st = Status {
+        handoff_used: 65_536,
+        handoff_capacity: 65_536,
+        handoff_dropped: 123_456,
+        ..Status::default()
+    };
+    st.link.kernel_drops = 98_765;
+    st.counters.frames_in = 1_234_567;
+    app.set_status(st);
+    for i in 0..3 {
+        app.ingest(&frame(i));
+    }
+    let s = render(&mut app, 80, 24);
+    assert!(s.contains("handoff 65536/65536 lost 123456"), "{s}");
+    assert!(s.contains("kernel drops 98765"), "{s}");
+    let mut l = Lesson::new();
+    l.run_until(3.0);
+    for (w, h) in [(80, 24), (160, 48), (240, 60)] {
+        assert!(!l.render(w, h).contains("kernel drops"), "{w}x{h}");
+    }
+}
+
+/// Lesson 5's bad checksum: with the field selected, the value it should have had is on screen
+/// at 160x48 and at 80x24 (the field line wraps instead of being cut), and the IPv4 header at
+/// 80x24 is field per line with its labels, not a diagram of bare numbers.
+#[test]
+fn lesson5_should_be_is_visible_at_every_size() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let mut r = ringside::pcap::CaptureReader::open(std::path::Path::new(path)).unwrap();
+    let mut app = App::new(
+        Mode::Replay {
+            file: "ping.pcap".into(),
+        },
+        1 << 20,
+    );
+    while let Some(f) = r.next_frame().unwrap() {
+        app.ingest(&Captured {
+            ts: f.ts,
+            dir: Direction::In,
+            data: f.data.to_vec(),
+            orig_len: f.orig_len,
+            csum_not_ready: false,
+            verdict: None,
+            responders: Default::default(),
+            source: 0,
+        });
+    }
+    app.selected = Some(13);
+    app.focus = Pane::Layers;
+    let i = app
+        .selection()
+        .unwrap()
+        .1
+        .fields
+        .iter()
+        .position(|f| f.key == "icmp.checksum")
+        .unwrap();
+    app.select_field(i);
+    for (w, h) in [(160, 48), (120, 40), (80, 24)] {
+        let s = render(&mut app, w, h);
+        assert!(s.contains("should\u{a0}be 0x341b"), "{w}x{h}:\n{s}");
+    }
+    let ttl = app
+        .selection()
+        .unwrap()
+        .1
+        .fields
+        .iter()
+        .position(|f| f.key == "ipv4.ttl")
+        .unwrap();
+    app.select_field(ttl);
+    let s = render(&mut app, 80, 24);
+    assert!(s.contains("  TTL: 64"), "{s}");
+    assert!(!s.contains("| 4 |"), "{s}");
+    for live_only in ["ARP ON", "pps", "handoff", "BROWSING", "kernel drops"] {
+        assert!(!s.contains(live_only), "{live_only:?} in replay:\n{s}");
+    }
+}
+
+/// `v` shows the next view with each press at every size: at 80x24 hex → ARP → C struct, on a
+/// wide screen (hex always shown) ARP ↔ C struct under the hex view.
+#[test]
+fn v_cycles_one_view_per_press_at_every_size() {
+    let mut l = Lesson::new();
+    l.run_until(4.0);
+    let arp = "its ARP entry for ringside";
+    let strukt = "Packed vs padded";
+    let s = l.render(80, 24);
+    assert!(!s.contains(arp) && !s.contains(strukt));
+    l.press(Action::CycleSide);
+    assert!(l.render(80, 24).contains(arp), "one press: the ARP panel");
+    l.press(Action::CycleSide);
+    assert!(l.render(80, 24).contains(strukt), "two: the struct");
+    l.press(Action::CycleSide);
+    let s = l.render(80, 24);
+    assert!(
+        s.contains("Hex · frame") && !s.contains(strukt),
+        "three: hex again"
+    );
+    // Wide: ARP under the hex in the demo; each press swaps.
+    let s = l.render(160, 48);
+    assert!(s.contains(arp) && s.contains("Hex · frame"), "{s}");
+    l.press(Action::CycleSide);
+    let s = l.render(160, 48);
+    assert!(s.contains(strukt) && !s.contains(arp), "{s}");
+    l.press(Action::CycleSide);
+    assert!(l.render(160, 48).contains(arp));
 }

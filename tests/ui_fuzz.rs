@@ -288,7 +288,8 @@ fn status(r: &mut Rng, stack: &Stack, now: Duration, mode: &Mode) -> Status {
             arp_entry: r
                 .chance(50)
                 .then(|| ([2, 0x52, 0x53, 0, 0, 2], r.below(100) as f64 - 20.0)),
-            neigh_state: r.pick(&["REACHABLE", "STALE", "PROBE", "NONE"]),
+            neigh_state: r.pick(&["REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "NONE"]),
+            frozen: r.chance(30),
             pings_sent: r.next_u64() >> r.below(64),
             pings_answered: r.next_u64() >> r.below(64),
             pings_lost: r.next_u64() >> r.below(64),
@@ -398,6 +399,7 @@ fn one_run(run: usize, caps: &[(String, Vec<Frame>)], tally: &mut Tally) {
                 Direction::In
             };
             app.ingest(&Captured {
+                source: r.below(3) as u16,
                 responders: Default::default(),
                 ts: *ts,
                 dir,
@@ -493,6 +495,7 @@ fn backwards_timestamps_draw_a_sparkline() {
     let frame = hostile_corpus(3, 1).remove(0).data;
     for s in [100u64, 99, 98, 80, 200, 5, 4_000_000_000, 0] {
         app.ingest(&Captured {
+            source: 0,
             responders: Default::default(),
             ts: Duration::from_secs(s),
             dir: Direction::In,
@@ -519,6 +522,7 @@ fn backwards_timestamps_draw_a_sparkline() {
     let mut app = App::new(Mode::Replay { file: "x".into() }, 1 << 20);
     for s in [100u64, 99, 100, 98] {
         app.ingest(&Captured {
+            source: 0,
             responders: Default::default(),
             ts: Duration::from_secs(s),
             dir: Direction::In,

@@ -1,5 +1,6 @@
-//! The screen in each lesson state, at 80x24 (a laptop terminal) and 160x48 (a projector), from a
-//! lockstep lesson (simulated clock): deterministic, so the snapshots are exact.
+//! The screen in each lesson state, at 80x24 (a laptop terminal), 120x40, 160x48 (a projector)
+//! and 240x60, from a lockstep lesson (simulated clock): deterministic, so the snapshots are
+//! exact.
 mod ui_support;
 use ringside::ui::app::{Action, Pane};
 use ui_support::*;
@@ -9,6 +10,10 @@ fn both(l: &mut Lesson, name: &str) -> (String, String) {
     let big = l.render(160, 48);
     insta::assert_snapshot!(format!("{name}_80x24"), small);
     insta::assert_snapshot!(format!("{name}_160x48"), big);
+    for (w, h) in [(120, 40), (240, 60)] {
+        let s = l.render(w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), s);
+    }
     (small, big)
 }
 
@@ -21,7 +26,7 @@ fn arp_on_pings_answered() {
     assert!(big.contains("Echo (ping) reply"));
     assert!(big.contains("0 lost"));
     assert!(
-        small.contains("peer's entry REACHABLE 6s lost 0"),
+        small.contains("peer's entry REACHABLE 3s lost 0"),
         "{small}"
     );
 }
@@ -53,11 +58,24 @@ fn help_overlay() {
     l.press(Action::ToggleHelp);
     let (small, big) = both(&mut l, "help");
     for s in [&small, &big] {
-        assert!(s.contains("Keys (any key closes)"));
-        assert!(s.contains("ARP responder on / off"));
+        assert!(s.contains("? Esc q close this"));
+        assert!(s.contains("ARP / ICMP echo responder on / off"));
+        assert!(s.contains("colours: Ethernet II"), "the legend fits:\n{s}");
+        assert!(s.contains("mouse"), "every key fits:\n{s}");
     }
+    // Unbound keys leave it open (it says which close it); ?, Esc and q close it, q not quitting.
     l.press(Action::Down);
-    assert!(!l.render(80, 24).contains("Keys (any key closes)"));
+    assert!(l.render(80, 24).contains("? Esc q close this"));
+    l.press(Action::Escape);
+    for close in [Action::ToggleHelp, Action::Escape, Action::Quit] {
+        l.press(Action::ToggleHelp);
+        l.press(close);
+        assert!(
+            !l.render(80, 24).contains("? Esc q close this"),
+            "{close:?}"
+        );
+        assert!(!l.app.quit);
+    }
 }
 
 #[test]
@@ -85,7 +103,8 @@ fn packed_vs_padded_on_a_udp_frame() {
     for _ in 0..14 {
         l.press(Action::Down);
     }
-    l.press(Action::CycleSide); // small screens: the struct instead of the hex view
+    l.press(Action::CycleSide); // small screens: the ARP caches, then
+    l.press(Action::CycleSide); // the struct instead of the hex view
     let (small, big) = both(&mut l, "packed_udp");
     // The course's own nested struct: the hole after the Ethernet header, every IPv4 member read
     // 2 bytes late by the unpacked program, and what it reads instead.
@@ -138,4 +157,21 @@ fn field_selected_highlights_bytes() {
     let (small, big) = both(&mut l, "field_ttl");
     assert!(small.contains("TTL = 64"), "{small}");
     assert!(big.contains("selected 22..23"));
+}
+
+/// Lesson 4 frozen mid-story: ARP off, the peer's entry in DELAY (Linux's 5 s wait before it
+/// probes), time stopped by the teacher.
+#[test]
+fn frozen_in_delay() {
+    let mut l = Lesson::new();
+    l.run_until(12.0);
+    l.press(Action::ToggleArp);
+    l.run_until(16.5);
+    l.press(Action::TogglePause);
+    let peer = l.app.status.peer.clone().unwrap();
+    assert_eq!(peer.neigh_state, "DELAY");
+    let (small, big) = both(&mut l, "frozen_delay");
+    assert!(small.contains("TIME FROZEN"), "{small}");
+    assert!(small.contains("peer's entry DELAY 4s"), "{small}");
+    assert!(big.contains("PROBE in 3.5s unless confirmed"), "{big}");
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 #[derive(Args, Debug, Clone, PartialEq)]
 pub struct DemoArgs {
-    /// Simulated seconds per real second (0.05 to 100); `+`/`-` change it while running.
+    /// Simulated seconds per real second (0.01 to 100); `+`/`-` change it while running.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
     /// How long the simulated PC's ARP entry for ringside stays valid, in simulated seconds.

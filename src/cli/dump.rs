@@ -18,6 +18,15 @@ pub struct DumpArgs {
     /// JSON lines instead of TSV.
     #[arg(long)]
     pub json: bool,
+    /// TSV even when stdout is a terminal (a pipe gets it anyway).
+    #[arg(long, conflicts_with = "json")]
+    pub tsv: bool,
+    /// Each frame as an indented tree of its headers and fields (like `tshark -V`).
+    #[arg(short = 'V', long, conflicts_with_all = ["json", "tsv"])]
+    pub verbose: bool,
+    /// Only frame N (counting from 1).
+    #[arg(long, value_name = "N")]
+    pub frame: Option<u64>,
 }
 
 /// The TSV columns, in order. `*.status` columns hold a checksum's verdict:
@@ -96,16 +105,35 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut dumper = Dumper::new(args.json);
-    if !args.json {
+    // People get a summary line (or -V's tree); programs (a pipe, --tsv, --json) the columns.
+    let human = args.verbose
+        || (!args.json && !args.tsv && std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    let mut t0 = None;
+    if !args.json && !human {
         writeln!(out, "{}", COLUMNS.join("\t"))?;
     }
     let mut d = Dissection::default();
     let mut no = 0u64;
     while let Some(f) = reader.next_frame()? {
         no += 1;
+        let t0 = *t0.get_or_insert(f.ts);
+        if args.frame.is_some_and(|n| n != no) {
+            continue;
+        }
         d.parse(f.data, false);
-        let line = dumper.line(no, f.ts, f.data.len(), f.orig_len, &d);
-        if let Err(e) = out.write_all(line.as_bytes()) {
+        let written = if args.verbose {
+            out.write_all(super::dump_tree::tree(no, f.ts, f.data, f.orig_len, &d).as_bytes())
+        } else if human {
+            let line = super::dump_tree::summary_line(no, f.ts.saturating_sub(t0), f.orig_len, &d);
+            out.write_all(line.as_bytes())
+        } else {
+            out.write_all(
+                dumper
+                    .line(no, f.ts, f.data.len(), f.orig_len, &d)
+                    .as_bytes(),
+            )
+        };
+        if let Err(e) = written {
             // `dump | head` closes the pipe: that is the reader being done, not a failure.
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(());

@@ -54,13 +54,14 @@ pub fn run(args: LessonArgs) -> anyhow::Result<()> {
                     anyhow::anyhow!("lesson capture {file} is not built into this binary")
                 })?;
                 let mut reopen = || {
-                    crate::pcap::CaptureReader::from_reader(
+                    let reader = crate::pcap::CaptureReader::from_reader(
                         Path::new(file),
                         bytes,
                         bytes.len() as u64,
-                    )
+                    )?;
+                    Ok(vec![reader])
                 };
-                return super::replay::browse(&mut reopen, 256, cfg, caption);
+                return super::replay::browse(&mut reopen, file.to_string(), 256, cfg, caption);
             };
             let path = dir.join(file);
             if !path.exists() {

@@ -11,6 +11,7 @@ pub mod copies;
 pub mod cstruct;
 pub mod demo;
 pub mod dump;
+pub mod dump_tree;
 pub mod lab;
 pub mod lesson;
 pub mod live;
@@ -49,7 +50,9 @@ pub enum Command {
     Lesson(lesson::LessonArgs),
     /// Browse a pcap/pcapng capture in the TUI.
     Replay(replay::ReplayArgs),
-    /// Print every frame of a capture, one line per frame, with every decoded field.
+    /// Print every frame of a capture: a summary line per frame in a terminal, TSV (every
+    /// decoded field) in a pipe or with --tsv, a tree of headers with -V.
+    #[command(disable_version_flag = true)]
     Dump(dump::DumpArgs),
     /// Feed a capture through the stack offline and write what it would have sent.
     Respond(respond::RespondArgs),

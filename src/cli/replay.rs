@@ -1,12 +1,15 @@
-//! `ringside replay FILE`: browse a pcap/pcapng capture in the TUI. Frames go through the capture
-//! thread and a real stack, as fast as the file reads, so each frame's verdict is what ringside
-//! would have answered. A capture ringside wrote (pcapng with its notes, see [`crate::recorded`])
-//! shows the verdicts it recorded instead, as they happened; `J` reads the file again and judges
-//! every frame with the current settings (and back). The file is streamed, never read whole; the
+//! `ringside replay FILE...`: browse pcap/pcapng captures in the TUI. Frames go through the
+//! capture thread and a real stack, as fast as the file reads, so each frame's verdict is what
+//! ringside would have answered. A capture ringside wrote (pcapng with its notes, see
+//! [`crate::recorded`]) shows the verdicts it recorded instead, as they happened; `J` reads the
+//! files again and judges every frame with the current settings (and back). Several files are
+//! merged by time, each frame tagged with its file. Files are streamed, never read whole; the
 //! title shows loading progress and which verdicts are shown.
 use super::UsageError;
 use crate::capture::{self, CaptureHandle, CaptureOptions};
+use crate::link::merge::MergedLink;
 use crate::link::pcap::PcapLink;
+use crate::link::Link;
 use crate::pcap::CaptureReader;
 use crate::stack::{Stack, StackConfig};
 use crate::ui::{self, Mode, UiOptions};
@@ -17,9 +20,10 @@ use std::time::Duration;
 
 #[derive(Args, Debug, Default)]
 pub struct ReplayArgs {
-    /// The capture to browse (pcap or pcapng, Ethernet).
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// The capture to browse (pcap or pcapng, Ethernet). Several are merged by time, each frame
+    /// tagged with its file (like `mergecap`).
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
     /// Memory for the frame history, in MiB (the oldest frames are dropped beyond it).
     #[arg(long, value_name = "MB", default_value_t = 256)]
     pub history_mb: usize,
@@ -31,7 +35,7 @@ pub struct ReplayArgs {
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let cfg = args.stack.config(StackConfig::default())?;
-    open(&args.file, args.history_mb, cfg, None)
+    open_many(&args.files, args.history_mb, cfg, None)
 }
 
 /// Browse `file` through a stack configured as `cfg`, with an optional caption line (lessons use
@@ -42,14 +46,40 @@ pub fn open(
     cfg: StackConfig,
     caption: Option<String>,
 ) -> anyhow::Result<()> {
-    browse(&mut || super::open_capture(file), history_mb, cfg, caption)
+    open_many(&[file.to_path_buf()], history_mb, cfg, caption)
 }
 
-/// Browse a capture that `reopen` opens from its start (a file, or a lesson's capture embedded in
-/// the binary): once to show it, and again each time `J` switches between recorded and fresh
-/// verdicts.
+/// Browse `files` merged by time (one file: as it is).
+pub fn open_many(
+    files: &[PathBuf],
+    history_mb: usize,
+    cfg: StackConfig,
+    caption: Option<String>,
+) -> anyhow::Result<()> {
+    if files.len() > usize::from(u16::MAX) {
+        return Err(UsageError(format!("{} files: give at most 65535", files.len())).into());
+    }
+    // Several files: their names joined by " + " (the list tags frames by these).
+    let name = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(ui::SOURCE_SEP);
+    let mut reopen = || {
+        files
+            .iter()
+            .map(|f| super::open_capture(f))
+            .collect::<anyhow::Result<Vec<_>>>()
+    };
+    browse(&mut reopen, name, history_mb, cfg, caption)
+}
+
+/// Browse the captures `reopen` opens from their start (files, or a lesson's capture embedded
+/// in the binary): once to show them, and again each time `J` switches between recorded and
+/// fresh verdicts. `name` is what the title calls them.
 pub fn browse(
-    reopen: &mut dyn FnMut() -> anyhow::Result<CaptureReader>,
+    reopen: &mut dyn FnMut() -> anyhow::Result<Vec<CaptureReader>>,
+    name: String,
     history_mb: usize,
     cfg: StackConfig,
     caption: Option<String>,
@@ -58,7 +88,6 @@ pub fn browse(
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
     let first = reopen()?;
-    let file = first.path().display().to_string();
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"
@@ -66,13 +95,13 @@ pub fn browse(
         )
         .into());
     }
-    let handle = spawn(first, cfg.clone(), true);
+    let handle = spawn_merged(first, cfg.clone(), true);
     let mut restart =
-        |recorded_verdicts: bool| Ok(spawn(reopen()?, cfg.clone(), recorded_verdicts));
+        |recorded_verdicts: bool| Ok(spawn_merged(reopen()?, cfg.clone(), recorded_verdicts));
     ui::run_with_restart(
         handle,
         UiOptions {
-            mode: Mode::Replay { file },
+            mode: Mode::Replay { file: name },
             history_bytes: history_mb << 20,
             caption,
         },
@@ -80,14 +109,24 @@ pub fn browse(
     )
 }
 
+/// The capture thread over `readers` (merged by time when there are several).
+fn spawn_merged(
+    mut readers: Vec<CaptureReader>,
+    cfg: StackConfig,
+    recorded_verdicts: bool,
+) -> CaptureHandle {
+    let link: Box<dyn Link> = if readers.len() == 1 {
+        Box::new(PcapLink::new(readers.remove(0)))
+    } else {
+        Box::new(MergedLink::new(readers))
+    };
+    capture::spawn(link, Stack::new(cfg), replay_options(recorded_verdicts))
+}
+
 /// The capture thread over `reader` as `replay` runs it. `recorded_verdicts`: show the verdicts
 /// a capture ringside wrote carries (where it has them); false judges every frame again.
 pub fn spawn(reader: CaptureReader, cfg: StackConfig, recorded_verdicts: bool) -> CaptureHandle {
-    capture::spawn(
-        Box::new(PcapLink::new(reader)),
-        Stack::new(cfg),
-        replay_options(recorded_verdicts),
-    )
+    spawn_merged(vec![reader], cfg, recorded_verdicts)
 }
 
 /// How `replay` runs the capture thread.

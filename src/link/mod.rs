@@ -76,6 +76,20 @@ pub trait Link: Send {
     /// Run simulated time faster or slower (simulated LAN only).
     fn set_speed(&mut self, _speed: f64) {}
 
+    /// Stop or restart simulated time itself: the peer's timers, its pings, the ARP countdown
+    /// (simulated LAN only; a real wire cannot be paused).
+    fn set_frozen(&mut self, _frozen: bool) {}
+
+    /// While frozen: let the next event happen (one frame on the wire, or the timer that sends
+    /// one) and stop again, like Packet Tracer's simulation mode (simulated LAN only).
+    fn step(&mut self) {}
+
+    /// For a link that merges several sources (`replay a.pcap b.pcap`): a cell holding the index
+    /// of the source of the frame being delivered, read by the capture thread to tag it.
+    fn source_tag(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU16>> {
+        None
+    }
+
     /// For a finite source (a pcap file): (bytes read, total bytes), to show loading progress.
     fn progress(&self) -> Option<(u64, u64)> {
         None
@@ -129,10 +143,12 @@ pub struct PeerView {
     pub name: String,
     pub mac: [u8; 6],
     pub ip: std::net::Ipv4Addr,
-    /// The peer's ARP entry for the stack: (MAC, seconds left before it expires), None when absent.
+    /// The peer's ARP entry for the stack: (MAC, seconds until its state next changes:
+    /// REACHABLE -> STALE, DELAY -> PROBE, PROBE -> next probe or FAILED; infinite in STALE,
+    /// which waits for traffic), None when absent.
     pub arp_entry: Option<([u8; 6], f64)>,
-    /// That entry's state as Linux's `ip neigh` names it (REACHABLE, STALE, PROBE, INCOMPLETE,
-    /// NONE), so the demo and the real-kernel lab tell the same story.
+    /// That entry's state as Linux's `ip neigh` names it (REACHABLE, STALE, DELAY, PROBE,
+    /// FAILED, INCOMPLETE, NONE), so the demo and the real-kernel lab tell the same story.
     pub neigh_state: &'static str,
     /// Echo requests sent, replies seen, and requests that timed out.
     pub pings_sent: u64,
@@ -141,10 +157,13 @@ pub struct PeerView {
     /// ARP requests the peer sent that nobody answered yet.
     pub arp_unanswered: u64,
     pub speed: f64,
+    /// Simulated time is stopped (the teacher pressed space); `.` steps it.
+    pub frozen: bool,
 }
 
 pub mod afpacket;
 pub mod iface;
+pub mod merge;
 pub mod netmap;
 pub mod tap;
 pub mod xdp;

@@ -8,15 +8,15 @@
 //!   reply after [`SimConfig::ping_timeout`] is counted lost;
 //! - every few seconds sends a UDP datagram to the stack's print port (9), its echo port (7), and
 //!   once in a while to a closed port (which earns an ICMP port unreachable);
-//! - keeps a neighbour (ARP cache) entry for the stack, modelled on Linux's neighbour states:
-//!   REACHABLE for [`SimConfig::arp_timeout`] after an ARP reply confirmed it; then, the next time it
-//!   has something to send, PROBE: still using the cached MAC, it sends up to
+//! - keeps a neighbour (ARP cache) entry for the stack, modelled on Linux's neighbour states
+//!   (net/core/neighbour.c): REACHABLE for [`SimConfig::arp_timeout`] after an ARP reply confirmed
+//!   it; then STALE (still usable, no timer); the next packet sent through a STALE entry goes out
+//!   and moves it to DELAY, which waits [`SimConfig::delay_first_probe`] for a confirmation (from
+//!   TCP, say; ping gives none); then PROBE: still using the cached MAC, it sends up to
 //!   [`SimConfig::probes`] unicast ARP requests one second apart; an answer makes it REACHABLE again,
-//!   silence makes it FAILED (the entry is removed). Without an entry the peer queues what it wants
-//!   to send (a few packets, like Linux's per-neighbour queue) and broadcasts an ARP request once a
-//!   second; queued packets older than the ping timeout are dropped. (Linux also passes through
-//!   STALE and a 5 s DELAY between REACHABLE and PROBE waiting for confirmation from TCP; ping gives
-//!   none, so here the probe starts as soon as the reachable time is over.)
+//!   silence makes it FAILED. Without a usable entry the peer queues what it wants to send (a few
+//!   packets, like Linux's per-neighbour queue) and broadcasts an ARP request once a second
+//!   (INCOMPLETE); queued packets older than the ping timeout are dropped.
 //! - answers ARP requests for its own address; an ARP request from the stack updates (or creates,
 //!   as "stale": usable, probed on next use) the peer's entry for the stack, as Linux does.
 //!
@@ -24,6 +24,10 @@
 //! `recv_batch` sleeps until the next peer event (or the timeout). In lockstep mode
 //! ([`SimLan::lockstep`]) `recv_batch` never sleeps: it jumps the clock to the next event, which
 //! makes whole lessons reproducible in tests. Everything is deterministic given [`SimConfig::seed`].
+//!
+//! The teacher's clock: [`Link::set_frozen`] stops simulated time (no timer fires, no frame moves)
+//! and [`Link::step`] then lets exactly one thing happen: the next frame on the wire, or, when the
+//! wire is empty, the clock jumps to the next timer and the first frame it sends is delivered.
 use super::{Link, LinkStats, PeerView, RxMeta};
 #[cfg(test)]
 use crate::capture::Direction;
@@ -54,6 +58,9 @@ pub struct SimConfig {
     pub stack_ip: Ipv4Addr,
     /// How long the peer's entry for the stack stays REACHABLE after a confirmation.
     pub arp_timeout: Duration,
+    /// How long a used STALE entry waits in DELAY before probing (Linux
+    /// `delay_first_probe_time`, 5 s).
+    pub delay_first_probe: Duration,
     /// Unicast ARP probes before the entry fails (Linux `ucast_solicit`, 3).
     pub probes: u32,
     pub ping_interval: Duration,
@@ -76,6 +83,7 @@ impl Default for SimConfig {
             peer_mac: [0x02, 0x00, 0x00, 0x00, 0x00, 0x01],
             stack_ip: Ipv4Addr::new(198, 51, 100, 2),
             arp_timeout: Duration::from_secs(15),
+            delay_first_probe: Duration::from_secs(5),
             probes: 3,
             ping_interval: Duration::from_secs(1),
             ping_timeout: Duration::from_secs(2),
@@ -87,18 +95,23 @@ impl Default for SimConfig {
 }
 
 /// Slowest and fastest simulated speed accepted.
-pub const SPEED_RANGE: (f64, f64) = (0.05, 100.0);
+pub const SPEED_RANGE: (f64, f64) = (0.01, 100.0);
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Neigh {
-    /// No entry (never learned, or FAILED).
+    /// No entry (never learned).
     None,
+    /// Resolution gave up; the next packet starts a new one (as from `None`).
+    Failed,
     /// Resolving: broadcast requests sent; `next` is when the next one is due.
     Incomplete { next: Duration },
     /// Confirmed until `until`; after that the next send starts probing.
     Reachable { mac: [u8; 6], until: Duration },
-    /// Known but unconfirmed (learned from a request): usable, probed on next use.
+    /// Known but unconfirmed (reachable time over, or learned from a request): usable; the next
+    /// packet sent through it starts DELAY.
     Stale { mac: [u8; 6] },
+    /// Used while STALE: packets go out, and probing starts at `until` unless confirmed first.
+    Delay { mac: [u8; 6], until: Duration },
     /// Probing with unicast requests: `sent` so far, next due at `next`.
     Probe {
         mac: [u8; 6],
@@ -126,6 +139,9 @@ pub struct SimLan {
     cfg: SimConfig,
     clock: Clock,
     now: Duration,
+    /// Simulated time stopped by the teacher; `steps` events still to let through.
+    frozen: bool,
+    steps: u32,
     stack_mac_hint: Option<[u8; 6]>,
     neigh: Neigh,
     /// Frames on the wire towards the stack, with the time they were sent.
@@ -167,6 +183,8 @@ impl SimLan {
             ip_id: (mix >> 32) as u16,
             clock: Clock::Lockstep,
             now: Duration::ZERO,
+            frozen: false,
+            steps: 0,
             stack_mac_hint: None,
             neigh: Neigh::None,
             wire: VecDeque::new(),
@@ -199,6 +217,7 @@ impl SimLan {
         let mut t = self.next_ping.min(self.next_udp);
         match self.neigh {
             Neigh::Incomplete { next } | Neigh::Probe { next, .. } => t = t.min(next),
+            Neigh::Delay { until, .. } => t = t.min(until),
             _ => {}
         }
         if let Some(&(_, at)) = self.outstanding.front() {
@@ -215,7 +234,8 @@ impl SimLan {
             Clock::Real {
                 anchor_real,
                 anchor_sim,
-            } => anchor_sim + anchor_real.elapsed().mul_f64(self.cfg.speed),
+            } if !self.frozen => anchor_sim + anchor_real.elapsed().mul_f64(self.cfg.speed),
+            Clock::Real { anchor_sim, .. } => anchor_sim.max(self.now),
             Clock::Lockstep => self.now,
         }
     }
@@ -228,13 +248,13 @@ impl SimLan {
                 break;
             }
             self.now = self.now.max(next);
-            self.step();
+            self.fire_due();
         }
         self.now = self.now.max(t);
     }
 
     /// Do everything due at `self.now`.
-    fn step(&mut self) {
+    fn fire_due(&mut self) {
         let now = self.now;
         // Timeouts first: lost pings, stale queued packets.
         while let Some(&(_, at)) = self.outstanding.front() {
@@ -259,7 +279,7 @@ impl SimLan {
             Neigh::Incomplete { next } if next <= now => {
                 if self.queue.is_empty() {
                     // Nothing left to deliver: give up resolving (Linux: FAILED).
-                    self.neigh = Neigh::None;
+                    self.neigh = Neigh::Failed;
                 } else {
                     self.send_arp_request(None);
                     self.neigh = Neigh::Incomplete {
@@ -267,9 +287,18 @@ impl SimLan {
                     };
                 }
             }
+            Neigh::Delay { mac, until } if until <= now => {
+                // No confirmation arrived: probe the cached MAC (the first probe goes now).
+                self.neigh = Neigh::Probe {
+                    mac,
+                    sent: 0,
+                    next: now,
+                };
+                self.step_probe_now();
+            }
             Neigh::Probe { mac, sent, next } if next <= now => {
                 if sent >= self.cfg.probes {
-                    self.neigh = Neigh::None; // FAILED
+                    self.neigh = Neigh::Failed;
                 } else {
                     self.send_arp_request(Some(mac));
                     self.neigh = Neigh::Probe {
@@ -312,18 +341,16 @@ impl SimLan {
         match self.neigh {
             Neigh::Reachable { mac, until } if now < until => Some(mac),
             Neigh::Reachable { mac, .. } | Neigh::Stale { mac } => {
-                self.neigh = Neigh::Probe {
+                // Linux neigh_event_send: a STALE entry is used as it is and moves to DELAY.
+                self.neigh = Neigh::Delay {
                     mac,
-                    sent: 0,
-                    next: now,
+                    until: now + self.cfg.delay_first_probe,
                 };
-                // The first probe goes out now, before the packet.
-                self.step_probe_now();
                 Some(mac)
             }
-            Neigh::Probe { mac, .. } => Some(mac),
+            Neigh::Delay { mac, .. } | Neigh::Probe { mac, .. } => Some(mac),
             Neigh::Incomplete { .. } => None,
-            Neigh::None => {
+            Neigh::None | Neigh::Failed => {
                 self.send_arp_request(None);
                 self.neigh = Neigh::Incomplete {
                     next: now + Duration::from_secs(1),
@@ -468,7 +495,7 @@ impl SimLan {
                         Neigh::Reachable { mac, until } if mac == sha => {
                             self.neigh = Neigh::Reachable { mac, until }
                         }
-                        Neigh::Probe { mac, .. } if mac == sha => {}
+                        Neigh::Probe { mac, .. } | Neigh::Delay { mac, .. } if mac == sha => {}
                         _ => {
                             self.neigh = Neigh::Stale { mac: sha };
                             if !self.queue.is_empty() {
@@ -502,18 +529,15 @@ impl SimLan {
     /// The peer's view for the UI.
     pub fn view(&self) -> PeerView {
         let now = self.now;
+        // Seconds until the state next changes (see PeerView::arp_entry).
         let arp_entry = match self.neigh {
-            Neigh::Reachable { mac, until } => {
-                let left = until.saturating_sub(now) + Duration::from_secs(self.cfg.probes as u64);
-                Some((mac, left.as_secs_f64()))
+            Neigh::Reachable { mac, until } if now < until => {
+                Some((mac, (until - now).as_secs_f64()))
             }
-            Neigh::Stale { mac } => Some((mac, self.cfg.probes as f64)),
-            Neigh::Probe { mac, sent, next } => {
-                let left = next.saturating_sub(now)
-                    + Duration::from_secs(self.cfg.probes.saturating_sub(sent) as u64);
-                Some((mac, left.as_secs_f64()))
-            }
-            Neigh::None | Neigh::Incomplete { .. } => None,
+            Neigh::Reachable { mac, .. } | Neigh::Stale { mac } => Some((mac, f64::INFINITY)),
+            Neigh::Delay { mac, until } => Some((mac, until.saturating_sub(now).as_secs_f64())),
+            Neigh::Probe { mac, next, .. } => Some((mac, next.saturating_sub(now).as_secs_f64())),
+            Neigh::None | Neigh::Failed | Neigh::Incomplete { .. } => None,
         };
         PeerView {
             name: self.cfg.peer_name.clone(),
@@ -526,13 +550,24 @@ impl SimLan {
             pings_lost: self.pings_lost,
             arp_unanswered: self.arp_unanswered,
             speed: self.cfg.speed,
+            frozen: self.frozen,
         }
     }
 
-    /// The neighbour state name, Linux style ("REACHABLE", "PROBE", "INCOMPLETE", ...).
+    /// Unicast probes sent in the current PROBE state, and how many there will be at most.
+    pub fn probes_sent(&self) -> Option<(u32, u32)> {
+        match self.neigh {
+            Neigh::Probe { sent, .. } => Some((sent, self.cfg.probes)),
+            _ => None,
+        }
+    }
+
+    /// The neighbour state name, as `ip neigh` prints it ("REACHABLE", "STALE", "DELAY", ...).
     pub fn neigh_state(&self) -> &'static str {
         match self.neigh {
             Neigh::None => "NONE",
+            Neigh::Failed => "FAILED",
+            Neigh::Delay { .. } => "DELAY",
             Neigh::Incomplete { .. } => "INCOMPLETE",
             Neigh::Reachable { until, .. } if self.now < until => "REACHABLE",
             Neigh::Reachable { .. } | Neigh::Stale { .. } => "STALE",
@@ -547,6 +582,9 @@ impl Link for SimLan {
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
     ) -> io::Result<usize> {
+        if self.frozen {
+            return Ok(self.recv_frozen(timeout, on_frame));
+        }
         if self.wire.is_empty() {
             match self.clock {
                 Clock::Lockstep => {
@@ -569,19 +607,7 @@ impl Link for SimLan {
             self.advance(t);
         }
         let mut n = 0;
-        while let Some((ts, f)) = self.wire.pop_front() {
-            self.stats.rx_frames += 1;
-            self.stats.rx_bytes += f.len() as u64;
-            on_frame(
-                &f,
-                RxMeta {
-                    ts,
-                    clock: ts,
-                    orig_len: f.len() as u32,
-                    csum_not_ready: false,
-                    note: None,
-                },
-            );
+        while self.deliver_one(on_frame) {
             n += 1;
         }
         Ok(n)
@@ -615,6 +641,28 @@ impl Link for SimLan {
         Some(self.view())
     }
 
+    fn set_frozen(&mut self, frozen: bool) {
+        if frozen == self.frozen {
+            return;
+        }
+        // Re-anchor so simulated time resumes where it stopped, not where the wall clock is.
+        let now = self.sim_now_real();
+        if let Clock::Real { .. } = self.clock {
+            self.clock = Clock::Real {
+                anchor_real: Instant::now(),
+                anchor_sim: now,
+            };
+        }
+        self.frozen = frozen;
+        self.steps = 0;
+    }
+
+    fn step(&mut self) {
+        if self.frozen {
+            self.steps = self.steps.saturating_add(1);
+        }
+    }
+
     fn set_speed(&mut self, speed: f64) {
         let speed = speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
         if let Clock::Real { .. } = self.clock {
@@ -629,6 +677,58 @@ impl Link for SimLan {
     }
 }
 
+impl SimLan {
+    /// Hand the oldest frame on the wire to `on_frame`; false when the wire is empty.
+    fn deliver_one(&mut self, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> bool {
+        let Some((ts, f)) = self.wire.pop_front() else {
+            return false;
+        };
+        self.stats.rx_frames += 1;
+        self.stats.rx_bytes += f.len() as u64;
+        on_frame(
+            &f,
+            RxMeta {
+                ts,
+                clock: ts,
+                orig_len: f.len() as u32,
+                csum_not_ready: false,
+                note: None,
+            },
+        );
+        true
+    }
+
+    /// `recv_batch` while time is frozen: nothing moves unless a step was asked for; a step
+    /// delivers the next frame on the wire, first running the clock through the next timers
+    /// until one puts a frame on the wire. The stack's reply to it (if any) reaches the peer as usual, and a frame
+    /// the peer answers with waits on the wire for the next step.
+    fn recv_frozen(&mut self, timeout: Duration, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> usize {
+        if self.steps == 0 {
+            if let Clock::Real { .. } = self.clock {
+                std::thread::sleep(timeout.min(Duration::from_millis(20)));
+            }
+            return 0;
+        }
+        self.steps -= 1;
+        // Timers that send nothing (a ping counted lost) pass on the way to the next frame; the
+        // peer pings once a second, so one comes soon (the bound only guards the loop).
+        for _ in 0..10_000 {
+            if !self.wire.is_empty() {
+                break;
+            }
+            let t = self.next_event();
+            self.advance(t);
+        }
+        if let Clock::Real { anchor_real, .. } = self.clock {
+            self.clock = Clock::Real {
+                anchor_real,
+                anchor_sim: self.now,
+            };
+        }
+        usize::from(self.deliver_one(on_frame))
+    }
+}
+
 /// Run `link` and `stack` together on the calling thread until the link's clock reaches `until`,
 /// through the same [`pump`] the capture thread uses (frames in, verdicts, each reply right after
 /// its trigger), handing every frame to `sink`. For lockstep links this is a reproducible lesson.
@@ -640,8 +740,9 @@ pub fn run_lockstep(
 ) -> io::Result<()> {
     let mut outbox = Outbox::new();
     while link.now() < until {
-        let timeout = (until - link.now()).min(Duration::from_millis(50));
-        pump(
+        let before = link.now();
+        let timeout = (until - before).min(Duration::from_millis(50));
+        let got = pump(
             link,
             stack,
             &mut outbox,
@@ -656,11 +757,15 @@ pub fn run_lockstep(
                     csum_not_ready: meta.csum_not_ready,
                     verdict: note.verdict,
                     responders: note.responders,
+                    source: 0,
                 })
             },
         )
         .map_err(io::Error::other)?;
         stack.poll(link.now());
+        if got == 0 && link.now() == before {
+            break; // time is frozen (or the link has nothing more): nothing will change
+        }
     }
     Ok(())
 }
@@ -724,8 +829,10 @@ mod tests {
             .skip(1) // the first resolution at t=0
             .collect();
         let stack_mac = StackConfig::default().mac;
-        // The entry was confirmed at t=0, reachable 15 s: probes start at 15 s, unicast, 1 s apart.
-        assert_eq!(arp_reqs[0].ts, Duration::from_secs(15));
+        // The entry was confirmed at t=0, reachable 15 s, then STALE; the ping at 15 s uses it
+        // and starts DELAY (5 s); probes start at 20 s, unicast, 1 s apart.
+        assert_eq!(arp_reqs[0].ts, Duration::from_secs(20));
+        assert_eq!(arp_reqs[1].ts, Duration::from_secs(21));
         assert!(arp_reqs[..3].iter().all(|c| c.data[..6] == stack_mac));
         assert!(arp_reqs[3..].iter().all(|c| c.data[..6] == [0xff; 6]));
         let v = sim.view();
@@ -733,6 +840,91 @@ mod tests {
         assert!(v.pings_lost >= 15, "{v:?}");
         assert!(v.arp_unanswered >= 20, "{v:?}");
         assert_eq!(sim.neigh_state(), "INCOMPLETE");
+    }
+
+    /// The states `ip neigh` prints, in Linux's order, at the times Linux's timers give.
+    #[test]
+    fn neighbour_states_follow_linux() {
+        let mut sim = SimLan::lockstep(SimConfig {
+            udp_interval: Duration::ZERO,
+            ping_interval: Duration::from_secs(100),
+            ..SimConfig::default()
+        });
+        let mut stack = Stack::new(StackConfig::default());
+        let mut sink = |_: Captured| {};
+        let mut at = |sim: &mut SimLan, stack: &mut Stack, t: f64| {
+            run_lockstep(sim, stack, Duration::from_secs_f64(t), &mut sink).unwrap();
+            sim.neigh_state()
+        };
+        // Resolved at t=0 (ARP answered): REACHABLE 15 s.
+        assert_eq!(at(&mut sim, &mut stack, 1.0), "REACHABLE");
+        stack.set_arp_responder(false);
+        assert_eq!(sim.view().arp_entry.unwrap().1, 14.0);
+        // Reachable time over, nothing sent: STALE, with no timer of its own.
+        assert_eq!(at(&mut sim, &mut stack, 50.0), "STALE");
+        assert_eq!(sim.view().arp_entry.unwrap().1, f64::INFINITY);
+        // The ping at 100 s uses the stale entry: DELAY for 5 s, then PROBE, then FAILED.
+        assert_eq!(at(&mut sim, &mut stack, 101.0), "DELAY");
+        assert_eq!(sim.view().arp_entry.unwrap().1, 4.0);
+        assert_eq!(at(&mut sim, &mut stack, 105.5), "PROBE");
+        assert_eq!(sim.probes_sent(), Some((1, 3)));
+        assert_eq!(at(&mut sim, &mut stack, 108.5), "FAILED");
+        assert!(sim.view().arp_entry.is_none());
+    }
+
+    /// Frozen, nothing moves however long the wall clock runs; each step lets exactly one frame
+    /// through and moves the clock to its time; thawing resumes from there.
+    #[test]
+    fn frozen_time_stands_still_and_steps_one_event() {
+        let mut sim = SimLan::new(SimConfig {
+            speed: 20.0,
+            ..SimConfig::default()
+        });
+        let mut frames = Vec::new();
+        let start = Instant::now();
+        while sim.now() < Duration::from_secs(3) && start.elapsed() < Duration::from_secs(5) {
+            sim.recv_batch(Duration::from_millis(10), &mut |_, m| frames.push(m.ts))
+                .unwrap();
+        }
+        sim.set_frozen(true);
+        let t0 = sim.now();
+        let view = sim.view();
+        let seen = frames.len();
+        for _ in 0..10 {
+            sim.recv_batch(Duration::from_millis(10), &mut |_, m| frames.push(m.ts))
+                .unwrap();
+        }
+        assert_eq!(frames.len(), seen, "no frame while frozen");
+        assert_eq!(sim.now(), t0, "the clock stands still");
+        assert_eq!(sim.view().arp_entry, view.arp_entry, "the countdown too");
+        assert!(sim.view().frozen);
+        for i in 1..=3 {
+            sim.step();
+            let n = sim
+                .recv_batch(Duration::from_millis(10), &mut |_, m| frames.push(m.ts))
+                .unwrap();
+            assert_eq!(n, 1, "step {i} delivers one frame");
+            assert_eq!(
+                sim.now(),
+                *frames.last().unwrap(),
+                "the clock is at that frame"
+            );
+            assert!(sim.now() > t0);
+            let n = sim
+                .recv_batch(Duration::from_millis(10), &mut |_, m| frames.push(m.ts))
+                .unwrap();
+            assert_eq!(n, 0, "and stops again");
+        }
+        let stepped = sim.now();
+        sim.set_frozen(false);
+        std::thread::sleep(Duration::from_millis(20));
+        sim.recv_batch(Duration::from_millis(10), &mut |_, _| {})
+            .unwrap();
+        assert!(sim.now() >= stepped, "time resumes from the last step");
+        assert!(
+            sim.now() < stepped + Duration::from_secs(3),
+            "not from the wall clock"
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum SideView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// Ctrl-C: quit from anywhere (help, prompt).
+    Interrupt,
     Up,
     Down,
     PageUp,
@@ -39,9 +41,13 @@ pub enum Action {
     NextFrame,
     PrevFrame,
     TogglePause,
+    /// Demo: let one event of simulated time happen, then stop (freezes time first).
+    Step,
     NextPane,
     PrevPane,
     StartFilter,
+    /// `:` or Ctrl-G: type a frame number to jump to.
+    StartGoto,
     Escape,
     ToggleArp,
     ToggleIcmp,
@@ -113,11 +119,20 @@ pub struct App {
     pub filter: Option<Filter>,
     /// Frame numbers matching the filter, oldest first.
     matches: VecDeque<u64>,
-    /// The filter prompt's text while typing.
+    /// The prompt's text while typing (a filter, or a frame number for go-to).
     pub input: Option<String>,
+    /// Which prompt `input` belongs to.
+    pub goto: bool,
     pub message: Option<Message>,
     pub show_help: bool,
     pub side: SideView,
+    /// The last frame was drawn in the wide layout (hex always shown, `v` picks the panel
+    /// under it).
+    pub wide: bool,
+    /// (layers pane width, lines it needed): the tallest frame selected at that width.
+    pub layers_need: (u16, u16),
+    /// ((selected frame, layers width), lines its diagram needs): measured once per selection.
+    pub need_cache: Option<((Option<u64>, u16), u16)>,
     /// View index of the packet list's top row.
     pub list_top: usize,
     pub layers_scroll: u16,
@@ -125,6 +140,10 @@ pub struct App {
     /// Scroll requested by the mouse wheel in the layers/hex panes (kept until selection moves).
     pub(crate) scroll_pinned: bool,
     rows: HashMap<u64, Row>,
+    /// Request/response pairs (ICMP echo, ARP) found so far.
+    pub links: super::links::Links,
+    /// Inputs seen (more than 1: a merged replay, and the list tags each frame's file).
+    pub sources: u32,
     scratch: Dissection,
     sel: Dissection,
     sel_no: Option<u64>,
@@ -174,14 +193,20 @@ impl App {
             filter: None,
             matches: VecDeque::new(),
             input: None,
+            goto: false,
             message: None,
             show_help: false,
             side: SideView::Hex,
+            wide: false,
+            layers_need: (0, 0),
+            need_cache: None,
             list_top: 0,
             layers_scroll: 0,
             hex_scroll: 0,
             scroll_pinned: false,
             rows: HashMap::new(),
+            links: Default::default(),
+            sources: 1,
             scratch: Dissection::default(),
             sel: Dissection::default(),
             sel_no: None,
@@ -200,6 +225,8 @@ impl App {
     /// Take one frame from the capture thread.
     pub fn ingest(&mut self, c: &Captured) {
         let no = self.history.push(c);
+        self.sources = self.sources.max(u32::from(c.source) + 1);
+        self.links.add(no, c.ts, c.source, &c.data);
         self.count_pps(c.ts.as_secs());
         if let Some(f) = &self.filter {
             self.scratch.parse(&c.data, c.csum_not_ready);
@@ -283,6 +310,7 @@ impl App {
             s.icmp_responder = self.status.icmp_responder;
             if let (Some(p), Some(old)) = (s.peer.as_mut(), self.status.peer.as_ref()) {
                 p.speed = old.speed;
+                p.frozen = old.frozen;
             }
         }
         self.status = s;
@@ -487,15 +515,60 @@ impl App {
         self.status.peer.as_ref().map(|p| p.speed)
     }
 
+    /// What the wide layout shows under the hex view: the ARP caches where there is a peer or
+    /// a live link to watch, the C struct for a capture file, unless `v` chose.
+    pub fn lower_panel(&self) -> SideView {
+        match self.side {
+            SideView::Hex if matches!(self.mode, Mode::Replay { .. }) => SideView::Struct,
+            SideView::Hex => SideView::Arp,
+            v => v,
+        }
+    }
+
+    /// The short name of merged input `i` (its file name), for the list's tag.
+    pub fn source_name(&self, i: u16) -> String {
+        let Mode::Replay { file } = &self.mode else {
+            return String::new();
+        };
+        let path = file
+            .split(super::SOURCE_SEP)
+            .nth(usize::from(i))
+            .unwrap_or("?");
+        std::path::Path::new(path)
+            .file_name()
+            .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
+    }
+
+    /// Simulated time is stopped by the teacher (demo only; a real wire cannot be).
+    pub fn time_frozen(&self) -> bool {
+        self.status.peer.as_ref().is_some_and(|p| p.frozen)
+    }
+
+    /// Freeze or restart simulated time (the demo's `space`).
+    fn set_time_frozen(&mut self, frozen: bool) {
+        self.send(Control::Freeze(frozen));
+        if let Some(p) = self.status.peer.as_mut() {
+            p.frozen = frozen;
+        }
+    }
+
     pub fn handle(&mut self, a: Action) {
         // Typing a filter: keys are text until Enter or Esc.
         if let Some(buf) = self.input.as_mut() {
             match a {
-                Action::Char(c) if !c.is_control() => buf.push(c),
+                Action::Char(c) if !c.is_control() => {
+                    buf.push(c);
+                    self.message = None; // the live check under the prompt takes over
+                }
                 Action::Backspace => {
                     buf.pop();
+                    self.message = None;
                 }
                 Action::Escape => self.input = None,
+                Action::Submit if self.goto => {
+                    let text = self.input.take().unwrap_or_default();
+                    self.go_to(text.trim());
+                }
                 Action::Submit => {
                     let text = self.input.take().unwrap_or_default();
                     if text.trim().is_empty() {
@@ -519,10 +592,11 @@ impl App {
             return;
         }
         if self.show_help {
-            // Any key closes help; q still quits.
-            self.show_help = false;
-            if a == Action::Quit {
-                self.quit = true;
+            // `?`, Esc and q close the help (it says so); Ctrl-C still quits; other keys wait.
+            match a {
+                Action::ToggleHelp | Action::Escape | Action::Quit => self.show_help = false,
+                Action::Interrupt => self.quit = true,
+                _ => {}
             }
             return;
         }
@@ -533,7 +607,7 @@ impl App {
             self.message = None;
         }
         match a {
-            Action::Quit => self.quit = true,
+            Action::Quit | Action::Interrupt => self.quit = true,
             Action::ToggleHelp => self.show_help = true,
             Action::Up => self.pane_step(-1),
             Action::Down => self.pane_step(1),
@@ -553,6 +627,36 @@ impl App {
             }
             Action::NextFrame => self.move_selection(1),
             Action::PrevFrame => self.move_selection(-1),
+            Action::TogglePause if self.speed().is_some() => {
+                // The demo: stop simulated time itself, not just the view.
+                let frozen = !self.time_frozen();
+                self.set_time_frozen(frozen);
+                self.say(
+                    if frozen {
+                        "time frozen (timers, pings, ARP countdown): . one event, space runs"
+                    } else {
+                        "time runs again"
+                    },
+                    false,
+                );
+            }
+            Action::Step => {
+                if self.speed().is_none() {
+                    self.say(
+                        "`.` steps simulated time (demo and lessons); a real wire cannot be stepped",
+                        true,
+                    );
+                } else {
+                    if !self.time_frozen() {
+                        self.set_time_frozen(true);
+                    }
+                    self.send(Control::Step);
+                    self.say(
+                        "one event: the next frame or timer · . again · space runs",
+                        false,
+                    );
+                }
+            }
             Action::TogglePause => {
                 if self.frozen.is_some() {
                     self.frozen = None;
@@ -567,6 +671,8 @@ impl App {
                 }
             }
             Action::NextPane => {
+                // Looking into a frame's fields: stop jumping to each new frame.
+                self.follow = false;
                 self.focus = match self.focus {
                     Pane::List => Pane::Layers,
                     Pane::Layers => Pane::Hex,
@@ -580,7 +686,12 @@ impl App {
                     Pane::Hex => Pane::Layers,
                 }
             }
+            Action::StartGoto => {
+                self.goto = true;
+                self.input = Some(String::new());
+            }
             Action::StartFilter => {
+                self.goto = false;
                 self.input = Some(
                     self.filter
                         .as_ref()
@@ -630,13 +741,12 @@ impl App {
             }
             Action::Faster | Action::Slower => match self.speed() {
                 Some(s) => {
-                    let (lo, hi) = crate::link::sim::SPEED_RANGE;
                     let ns = if a == Action::Faster {
-                        s * 2.0
+                        SPEEDS.iter().copied().find(|&x| x > s * 1.001)
                     } else {
-                        s / 2.0
+                        SPEEDS.iter().rev().copied().find(|&x| x < s * 0.999)
                     }
-                    .clamp(lo, hi);
+                    .unwrap_or(s);
                     self.send(Control::Speed(ns));
                     if let Some(p) = self.status.peer.as_mut() {
                         p.speed = ns;
@@ -660,11 +770,25 @@ impl App {
                 ),
             },
             Action::CycleSide => {
-                self.side = match self.side {
-                    SideView::Hex => SideView::Struct,
-                    SideView::Struct => SideView::Arp,
-                    SideView::Arp => SideView::Hex,
-                }
+                // One press per view: the ARP caches first (lesson 4), then the C struct.
+                self.side = if self.wide {
+                    match self.lower_panel() {
+                        SideView::Arp => SideView::Struct,
+                        _ => SideView::Arp,
+                    }
+                } else {
+                    match self.side {
+                        SideView::Hex => SideView::Arp,
+                        SideView::Arp => SideView::Struct,
+                        SideView::Struct => SideView::Hex,
+                    }
+                };
+                let name = match (self.wide, self.side) {
+                    (_, SideView::Arp) => "ARP caches",
+                    (_, SideView::Struct) => "C struct (packed vs padded)",
+                    (_, SideView::Hex) => "hex view",
+                };
+                self.say(format!("v: {name}"), false);
             }
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.wheel(x, y, -3),
@@ -674,6 +798,38 @@ impl App {
                     self.handle(Action::NextPane);
                 }
             }
+        }
+    }
+
+    /// Select frame `text` (a number), as Wireshark's Go to packet. A frame the filter hides,
+    /// or one evicted from the history, is named as such.
+    fn go_to(&mut self, text: &str) {
+        let Ok(no) = text.parse::<u64>() else {
+            self.say(format!("go to: '{text}' is not a frame number"), true);
+            return;
+        };
+        match self.view_pos(no) {
+            Ok(i) => {
+                self.follow = false;
+                self.select_pos(i);
+                self.message = None;
+            }
+            Err(_) if self.history.get(no).is_some() => self.say(
+                format!("frame {no} is hidden by the filter (Esc clears it)"),
+                true,
+            ),
+            Err(_) if no < self.history.first_no() && no > 0 => self.say(
+                format!("frame {no} is no longer in the history (its memory budget)"),
+                true,
+            ),
+            Err(_) => self.say(
+                format!(
+                    "there is no frame {no} (frames {}–{})",
+                    self.history.first_no(),
+                    self.history.last_no().unwrap_or(0)
+                ),
+                true,
+            ),
         }
     }
 
@@ -699,6 +855,7 @@ impl App {
             }
         } else if let Some(&(_, fi)) = self.hits.fields.iter().find(|(r, _)| r.contains(p)) {
             self.focus = Pane::Layers;
+            self.follow = false;
             self.select_field(fi);
             self.scroll_pinned = false;
         } else if self.hits.layers.contains(p) {
@@ -723,6 +880,12 @@ impl App {
         }
     }
 }
+
+/// The simulated speeds `+` and `-` step through (x wall time), within
+/// [`crate::link::sim::SPEED_RANGE`]: 0.01x lets a class watch one frame every few seconds.
+pub const SPEEDS: [f64; 13] = [
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+];
 
 /// `2`, `0.5`, `1.5`: a speed factor without trailing zeros.
 pub fn fmt_speed(s: f64) -> String {

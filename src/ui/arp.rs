@@ -47,7 +47,14 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         )));
         match p.arp_entry {
             Some((mac, left)) => {
-                let color = if left > 5.0 {
+                // What happens next, in the words of Linux's neighbour state machine.
+                let next = match p.neigh_state {
+                    "REACHABLE" => format!("STALE in {left:.1}s"),
+                    "DELAY" => format!("PROBE in {left:.1}s unless confirmed"),
+                    "PROBE" => format!("next probe or FAILED in {left:.1}s"),
+                    _ => "usable; the next packet starts DELAY".to_string(),
+                };
+                let color = if p.neigh_state == "REACHABLE" {
                     Color::LightGreen
                 } else {
                     Color::Yellow
@@ -55,7 +62,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 out.push(Line::from(vec![
                     Span::raw(format!("  {}  ", mac_to_string(&mac))),
                     Span::styled(
-                        format!("expires in {left:.1}s"),
+                        fit(&next, width.saturating_sub(21)),
                         Style::default().fg(color).add_modifier(Modifier::BOLD),
                     ),
                 ]));

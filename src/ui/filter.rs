@@ -1,17 +1,25 @@
-//! Display filters typed after `/`: a small language over the field map.
+//! Display filters typed after `/`: a small language over the field map, with Wireshark's
+//! shape and ringside's own field names (the same as `dump`'s columns).
 //!
 //! ```text
 //! expr  := or
 //! or    := and ( ("or" | "||") and )*
-//! and   := not ( ("and" | "&&")? not )*      -- juxtaposition means "and"
+//! and   := not ( ("and" | "&&") not )*       -- two terms with no operator are an error
 //! not   := ("not" | "!") not | atom
 //! atom  := "(" expr ")" | arp | icmp | udp | ip | ipv4 | vlan | eth
 //!        | in | out | dropped | answered | bad
 //!        | [host] A.B.C.D | [host] MAC | port N
+//!        | FIELD [ ("==" | "!=" | "<" | "<=" | ">" | ">=") VALUE ]
 //! ```
 //! An address matches any IPv4 address field (source, destination, ARP sender/target, quoted);
 //! `port N` any UDP port field; `dropped` a received frame the stack did not answer; `bad` a
 //! malformed frame (bad checksum, truncated...).
+//!
+//! FIELD is a field-map key (`ipv4.ttl`, `icmp.type`, `arp.opcode`, ...) or one of
+//! `frame.len` (bytes captured), `ipv4.addr` (source or destination), `udp.port` (either port),
+//! `eth.addr` (either MAC). A FIELD alone tests that the frame has it. VALUE is a number
+//! (decimal or 0x hex), an IPv4 address or prefix (`198.51.100.0/24`, `==` only) or a MAC. As
+//! in Wireshark, `==` holds when any of the fields matches and `!=` when none does.
 use crate::capture::Direction;
 use crate::stack::Verdict;
 use crate::wire::{Dissection, LayerKind, Value};
@@ -30,9 +38,180 @@ pub enum Expr {
     Host(Ipv4Addr),
     Mac([u8; 6]),
     Port(u16),
+    /// A field compared with a value (`None`: the field is present).
+    Cmp(FieldName, Option<(Op, Operand)>),
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// What a field is compared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand {
+    Num(u64),
+    /// An address and prefix length (32 for one address).
+    Net(Ipv4Addr, u8),
+    Mac([u8; 6]),
+}
+
+/// A field name: one field-map key, or a name that stands for several (`udp.port`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldName {
+    Key(&'static str),
+    Any(&'static [&'static str]),
+    FrameLen,
+}
+
+/// Every field-map key a filter may name (the dissector's keys, as `dump` prints them).
+pub const FIELD_KEYS: &[&str] = &[
+    "eth.dst",
+    "eth.src",
+    "eth.type",
+    "vlan.pcp",
+    "vlan.dei",
+    "vlan.id",
+    "vlan.type",
+    "arp.htype",
+    "arp.ptype",
+    "arp.hlen",
+    "arp.plen",
+    "arp.opcode",
+    "arp.sha",
+    "arp.spa",
+    "arp.tha",
+    "arp.tpa",
+    "ipv4.version",
+    "ipv4.ihl",
+    "ipv4.dscp",
+    "ipv4.ecn",
+    "ipv4.total_length",
+    "ipv4.id",
+    "ipv4.flags",
+    "ipv4.frag_offset",
+    "ipv4.ttl",
+    "ipv4.protocol",
+    "ipv4.checksum",
+    "ipv4.src",
+    "ipv4.dst",
+    "ipv4.options",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.mtu",
+    "icmp.pointer",
+    "icmp.unused",
+    "icmp.rest",
+    "icmp.quote.version",
+    "icmp.quote.ihl",
+    "icmp.quote.total_length",
+    "icmp.quote.id",
+    "icmp.quote.ttl",
+    "icmp.quote.protocol",
+    "icmp.quote.src",
+    "icmp.quote.dst",
+    "icmp.quote.srcport",
+    "icmp.quote.dstport",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.length",
+    "udp.checksum",
+];
+
+fn field_name(tok: &str) -> Option<FieldName> {
+    Some(match tok {
+        "frame.len" => FieldName::FrameLen,
+        "ipv4.addr" => FieldName::Any(&["ipv4.src", "ipv4.dst"]),
+        "udp.port" => FieldName::Any(&["udp.srcport", "udp.dstport"]),
+        "eth.addr" => FieldName::Any(&["eth.src", "eth.dst"]),
+        _ => FieldName::Key(FIELD_KEYS.iter().find(|k| **k == tok)?),
+    })
+}
+
+fn operand(tok: &str) -> Option<Operand> {
+    if let Some(h) = tok.strip_prefix("0x") {
+        return u64::from_str_radix(h, 16).ok().map(Operand::Num);
+    }
+    if let Ok(n) = tok.parse::<u64>() {
+        return Some(Operand::Num(n));
+    }
+    if let Ok(a) = tok.parse::<Ipv4Addr>() {
+        return Some(Operand::Net(a, 32));
+    }
+    if let Some((a, len)) = tok.split_once('/') {
+        let (a, len) = (a.parse::<Ipv4Addr>().ok()?, len.parse::<u8>().ok()?);
+        return (len <= 32).then_some(Operand::Net(a, len));
+    }
+    crate::wire::parse_mac(tok).map(Operand::Mac)
+}
+
+/// Does one field value satisfy `op operand`?
+fn compare(v: Value, op: Op, rhs: Operand) -> bool {
+    use std::cmp::Ordering;
+    let ord = match (v, rhs) {
+        (Value::Dec(x) | Value::Hex(x, _) | Value::Named(x, _, _), Operand::Num(n)) => x.cmp(&n),
+        (Value::Flags(x, _), Operand::Num(n)) => u64::from(x).cmp(&n),
+        (Value::Bytes(x), Operand::Num(n)) => u64::from(x).cmp(&n),
+        (Value::Ipv4(o), Operand::Net(a, len)) => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            let (x, y) = (u32::from_be_bytes(o), u32::from(a));
+            if len < 32 {
+                // A prefix only says in or out.
+                return match op {
+                    Op::Eq | Op::Ne => x & mask == y & mask,
+                    _ => false,
+                };
+            }
+            x.cmp(&y)
+        }
+        (Value::Mac(m), Operand::Mac(n)) => m.cmp(&n),
+        _ => return false,
+    };
+    match op {
+        Op::Eq | Op::Ne => ord == Ordering::Equal,
+        Op::Lt => ord == Ordering::Less,
+        Op::Le => ord != Ordering::Greater,
+        Op::Gt => ord == Ordering::Greater,
+        Op::Ge => ord != Ordering::Less,
+    }
+}
+
+fn eval_cmp(name: FieldName, test: Option<(Op, Operand)>, d: &Dissection) -> bool {
+    let keys: &[&str] = match name {
+        FieldName::Key(ref k) => std::slice::from_ref(k),
+        FieldName::Any(ks) => ks,
+        FieldName::FrameLen => {
+            let len = Value::Dec(d.frame_len as u64);
+            return match test {
+                None => true,
+                Some((op, rhs)) => compare(len, op, rhs) != (op == Op::Ne),
+            };
+        }
+    };
+    let mut values = d
+        .fields
+        .iter()
+        .filter(|f| keys.contains(&f.key))
+        .map(|f| f.value);
+    match test {
+        None => values.next().is_some(),
+        // Wireshark's rule: `!=` is "no such field equals", so `udp.port != 9` drops both
+        // directions of a port-9 exchange.
+        Some((Op::Ne, rhs)) => !values.any(|v| compare(v, Op::Eq, rhs)),
+        Some((op, rhs)) => values.any(|v| compare(v, op, rhs)),
+    }
 }
 
 /// What a filter looks at besides the bytes.
@@ -77,7 +256,14 @@ fn tokenize(s: &str) -> Vec<String> {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '(' | ')' | '!' => {
+            '=' | '!' | '<' | '>' if chars.peek() == Some(&'=') => {
+                chars.next();
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                out.push(format!("{c}="));
+            }
+            '(' | ')' | '!' | '<' | '>' | '=' => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
@@ -137,7 +323,12 @@ impl Parser<'_> {
                     self.i += 1;
                 }
                 None | Some("or" | "||" | ")") => break,
-                Some(_) => {}
+                Some(t) => {
+                    // `arp icmp` used to mean "arp and icmp" and silently showed nothing.
+                    return Err(format!(
+                        "'{t}' follows another term with no operator: put and / or / && / || between them"
+                    ));
+                }
             }
             e = Expr::And(Box::new(e), Box::new(self.not()?));
         }
@@ -187,6 +378,33 @@ impl Parser<'_> {
                 let a = self.next().ok_or("'host' needs an address")?.to_string();
                 address(&a).ok_or_else(|| format!("'{a}' is not an IPv4 or MAC address"))?
             }
+            "=" => return Err("use == to compare".into()),
+            t if t.contains('.') && t.starts_with(|c: char| c.is_ascii_alphabetic()) => {
+                let name = field_name(t).ok_or_else(|| {
+                    format!("unknown field '{t}' (fields are dump's column names: ipv4.ttl, udp.port, icmp.type, frame.len, ...)")
+                })?;
+                let op = match self.peek() {
+                    Some("==") => Op::Eq,
+                    Some("!=") => Op::Ne,
+                    Some("<") => Op::Lt,
+                    Some("<=") => Op::Le,
+                    Some(">") => Op::Gt,
+                    Some(">=") => Op::Ge,
+                    Some("=") => return Err("use == to compare".into()),
+                    _ => return Ok(Expr::Cmp(name, None)),
+                };
+                self.i += 1;
+                let v = self
+                    .next()
+                    .ok_or_else(|| format!("'{t}' and its operator need a value"))?;
+                let rhs = operand(v).ok_or_else(|| {
+                    format!("'{v}' is not a number, an IPv4 address or prefix, or a MAC")
+                })?;
+                if matches!(rhs, Operand::Net(_, l) if l < 32) && !matches!(op, Op::Eq | Op::Ne) {
+                    return Err("a prefix (a.b.c.d/n) takes == or != only".into());
+                }
+                Expr::Cmp(name, Some((op, rhs)))
+            }
             _ => address(tok).ok_or_else(|| {
                 format!("unknown filter word '{tok}' (try arp, icmp, udp, an address, port N; ? for help)")
             })?,
@@ -222,6 +440,7 @@ fn eval(e: &Expr, d: &Dissection, f: FrameFacts) -> bool {
                         && matches!(x.value, Value::Dec(v) | Value::Named(v, _, _) if v == u64::from(*p))
                 })
         }),
+        Expr::Cmp(name, test) => eval_cmp(*name, *test, d),
         Expr::Not(a) => !eval(a, d, f),
         Expr::And(a, b) => eval(a, d, f) && eval(b, d, f),
         Expr::Or(a, b) => eval(a, d, f) || eval(b, d, f),
@@ -279,5 +498,77 @@ mod tests {
         assert!(Filter::parse("arp and")
             .unwrap_err()
             .contains("ends too early"));
+        assert!(Filter::parse("arp icmp")
+            .unwrap_err()
+            .contains("no operator"));
+        assert!(Filter::parse("ipv4.tll == 1")
+            .unwrap_err()
+            .contains("unknown field 'ipv4.tll'"));
+        assert!(Filter::parse("ipv4.ttl = 1").unwrap_err().contains("=="));
+        assert!(Filter::parse("ipv4.ttl ==")
+            .unwrap_err()
+            .contains("need a value"));
+        assert!(Filter::parse("ipv4.addr > 198.51.100.0/24")
+            .unwrap_err()
+            .contains("== or != only"));
+    }
+
+    fn dissect(frame: &[u8]) -> Dissection {
+        let mut d = Dissection::default();
+        d.parse(frame, false);
+        d
+    }
+
+    fn hits(filter: &str, frames: &[Dissection]) -> Vec<usize> {
+        let f = Filter::parse(filter).unwrap_or_else(|e| panic!("{filter}: {e}"));
+        let facts = FrameFacts {
+            dir: Direction::In,
+            verdict: None,
+        };
+        (0..frames.len())
+            .filter(|&i| f.matches(&frames[i], facts))
+            .collect()
+    }
+
+    #[test]
+    fn field_filters_compare_what_the_dissector_decoded() {
+        use crate::wire::build::{icmp_echo, udp, EthIp};
+        let h = |ttl| EthIp {
+            src_mac: [2, 0, 0, 0, 0, 1],
+            dst_mac: [2, 0, 0, 0, 0, 2],
+            src_ip: Ipv4Addr::new(198, 51, 100, 1),
+            dst_ip: Ipv4Addr::new(192, 0, 2, 7),
+            ttl,
+            ip_id: 1,
+        };
+        let mut a = Vec::new();
+        icmp_echo(&mut a, &h(1), false, 7, 1, &[0; 56]); // 98 bytes, TTL 1, type 8
+        let mut b = Vec::new();
+        udp(&mut b, &h(64), 40000, 9, b"hi"); // 44 bytes
+        let mut c = Vec::new();
+        udp(&mut c, &h(64), 9, 40000, b"hello"); // port 9 as the source
+        let frames = [dissect(&a), dissect(&b), dissect(&c)];
+        assert_eq!(hits("ipv4.ttl == 1", &frames), [0]);
+        assert_eq!(hits("ipv4.ttl < 2 && icmp", &frames), [0]);
+        assert_eq!(hits("udp.port == 9", &frames), [1, 2], "either port");
+        assert_eq!(hits("udp.port != 9", &frames), [0], "no port is 9");
+        assert_eq!(hits("udp.dstport == 9", &frames), [1]);
+        assert_eq!(hits("ipv4.addr == 198.51.100.0/24", &frames), [0, 1, 2]);
+        assert_eq!(
+            hits("ipv4.dst == 198.51.100.0/24", &frames),
+            Vec::<usize>::new()
+        );
+        assert_eq!(hits("ipv4.dst == 192.0.2.7", &frames), [0, 1, 2]);
+        assert_eq!(hits("frame.len > 50", &frames), [0]);
+        assert_eq!(hits("icmp.type == 8", &frames), [0]);
+        assert_eq!(
+            hits("icmp.type == 0x8 || udp.srcport == 9", &frames),
+            [0, 2]
+        );
+        assert_eq!(hits("!(udp.port == 9) && ipv4.ttl >= 1", &frames), [0]);
+        assert_eq!(hits("eth.addr == 02:00:00:00:00:02", &frames), [0, 1, 2]);
+        assert_eq!(hits("icmp.seq", &frames), [0], "a field alone: present");
+        // The simple words keep working beside them.
+        assert_eq!(hits("udp and port 9 and not icmp.type", &frames), [1, 2]);
     }
 }

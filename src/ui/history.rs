@@ -18,6 +18,8 @@ pub struct Entry {
     pub responders: Responders,
     pub orig_len: u32,
     pub csum_not_ready: bool,
+    /// Which merged input it came from (see [`Captured::source`]).
+    pub source: u16,
     chunk: u64,
     off: u32,
     len: u32,
@@ -76,6 +78,7 @@ impl History {
         // The newest frame is never evicted.
         if let Some(e) = self.entries.back_mut() {
             e.responders = c.responders;
+            e.source = c.source;
         }
         no
     }
@@ -111,6 +114,7 @@ impl History {
             responders: Responders::default(),
             orig_len,
             csum_not_ready,
+            source: 0,
             chunk: self.first_chunk + chunk_idx as u64,
             off,
             len: need as u32,

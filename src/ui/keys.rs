@@ -4,44 +4,45 @@ use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
-/// (keys, what they do): the help overlay and the README's key table.
+/// (keys, what they do): the one list of keys. The `?` overlay draws it, README's key table is
+/// [`markdown_table`] of it (a test compares them), and LESSONS.md names only keys in it.
 pub const KEYS: &[(&str, &str)] = &[
-    (
-        "↑ ↓  k j",
-        "move in the focused pane (frames, fields, hex rows)",
-    ),
+    ("↑ ↓  k j", "move in the focused pane (frames, fields, hex rows)"),
     ("PgUp PgDn", "a page of frames up / down"),
     ("g  Home", "first frame"),
     ("G  End", "last frame, and follow new frames (live tail)"),
-    ("space", "pause / resume the live tail (capture goes on)"),
     ("n  p", "next / previous frame, from any pane"),
-    ("Enter Tab", "next pane: packets → layers/fields → hex"),
-    ("Shift-Tab", "previous pane"),
+    (":  Ctrl-G", "go to frame N"),
+    ("Tab  Enter", "next pane: packets → layers/fields → hex (Shift-Tab back)"),
     (
         "/",
-        "filter: arp, icmp, udp, 198.51.100.1, port 9, in, out,",
+        "filter: arp icmp udp port 9 in out dropped bad, or fields: ipv4.ttl == 1, ipv4.addr == 198.51.100.0/24; && || ! ( )",
     ),
-    ("", "  dropped, bad; combine with and / or / not ( )"),
-    (
-        "Esc",
-        "clear the filter / close the prompt / back to packets",
-    ),
-    ("a", "ARP responder on / off"),
-    ("i", "ICMP (echo) responder on / off"),
-    ("+  -", "simulated time faster / slower (demo)"),
-    (
-        "v",
-        "right-hand panel: hex / C struct / ARP (small screens)",
-    ),
+    ("Esc", "clear the filter / close the prompt / back to packets"),
+    ("space", "demo: freeze / run time; live: pause the view (capture goes on)"),
+    (".", "demo: one event (the next frame or timer), then frozen"),
+    ("+  -", "simulated time faster / slower, 0.01x to 100x (demo)"),
+    ("a  i", "ARP / ICMP echo responder on / off"),
+    ("v", "right-hand panel: hex / ARP caches / C struct"),
     ("w", "write the history to ringside-YYYYmmdd-HHMMSS.pcapng"),
     (
         "J",
         "replay: recorded verdicts / judge again with current settings",
     ),
-    ("?", "this help (any key closes it)"),
+    ("?  F1", "this help (? Esc q close it)"),
     ("q  Ctrl-C", "quit"),
     ("mouse", "click a frame or a field; wheel scrolls"),
 ];
+
+/// README's key table, generated from [`KEYS`].
+pub fn markdown_table() -> String {
+    let mut s = String::from("| keys | action |\n|---|---|\n");
+    for (k, what) in KEYS {
+        let keys = k.split_whitespace().collect::<Vec<_>>().join(" ");
+        s.push_str(&format!("| {keys} | {} |\n", what.replace('|', "\\|")));
+    }
+    s
+}
 
 /// Map a terminal event. `typing`: the filter prompt is open (letters are text).
 pub fn action(ev: &Event, typing: bool) -> Option<Action> {
@@ -55,7 +56,8 @@ pub fn action(ev: &Event, typing: bool) -> Option<Action> {
 fn key(k: &KeyEvent, typing: bool) -> Option<Action> {
     if k.modifiers.contains(KeyModifiers::CONTROL) {
         return match k.code {
-            KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('c') => Some(Action::Interrupt),
+            KeyCode::Char('g') if !typing => Some(Action::StartGoto),
             _ => None,
         };
     }
@@ -77,12 +79,14 @@ fn key(k: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Home | KeyCode::Char('g') => Action::First,
         KeyCode::End | KeyCode::Char('G') => Action::Last,
         KeyCode::Char(' ') => Action::TogglePause,
+        KeyCode::Char('.') => Action::Step,
         KeyCode::Char('n') => Action::NextFrame,
         KeyCode::Char('p') => Action::PrevFrame,
         KeyCode::Enter => Action::Submit,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PrevPane,
         KeyCode::Char('/') => Action::StartFilter,
+        KeyCode::Char(':') => Action::StartGoto,
         KeyCode::Esc => Action::Escape,
         KeyCode::Char('a') => Action::ToggleArp,
         KeyCode::Char('i') => Action::ToggleIcmp,
@@ -102,5 +106,52 @@ fn mouse(m: &MouseEvent) -> Option<Action> {
         MouseEventKind::ScrollUp => Some(Action::ScrollUp(m.column, m.row)),
         MouseEventKind::ScrollDown => Some(Action::ScrollDown(m.column, m.row)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// README's key table is exactly [`KEYS`]: edit KEYS, then paste `markdown_table()` (this
+    /// test prints it) into README.md.
+    #[test]
+    fn readme_key_table_is_the_help_list() {
+        let readme = include_str!("../../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's key table differs from ui::keys::KEYS; it should read:\n{table}"
+        );
+    }
+
+    /// Every key LESSONS.md's table tells the class to press is one the program binds.
+    #[test]
+    fn lessons_keys_are_bound() {
+        let lessons = include_str!("../../LESSONS.md");
+        let table = lessons
+            .split("| keys | what |")
+            .nth(1)
+            .expect("LESSONS.md has its key table");
+        let bound: Vec<&str> = KEYS
+            .iter()
+            .flat_map(|(k, _)| k.split_whitespace())
+            .collect();
+        for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+            let cell = row.split('|').nth(1).unwrap_or("");
+            for key in cell.split('`').skip(1).step_by(2) {
+                let keys: Vec<&str> = if key == "/" {
+                    vec!["/"]
+                } else {
+                    key.split('/').collect()
+                };
+                for k in keys {
+                    assert!(
+                        bound.contains(&k),
+                        "LESSONS.md names `{k}`, which ui::keys::KEYS does not list"
+                    );
+                }
+            }
+        }
     }
 }

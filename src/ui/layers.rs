@@ -123,8 +123,36 @@ fn rows_of(d: &Dissection, li: usize) -> Vec<Vec<Seg>> {
     rows
 }
 
-fn value_text(f: &Field, frame: &[u8]) -> String {
+/// Where a header sits in the layered model, as the course teaches it (RFC 1122's layers).
+/// ICMP is part of IP, not a transport (RFC 792: "an integral part of IP"); ARP is a helper
+/// of the link layer, carried directly in Ethernet frames.
+pub fn layer_role(k: LayerKind) -> &'static str {
+    match k {
+        LayerKind::Ethernet | LayerKind::Vlan => "link layer",
+        LayerKind::Arp => "link-layer helper",
+        LayerKind::Ipv4 | LayerKind::Icmp | LayerKind::IcmpQuote => "network layer",
+        LayerKind::Udp => "transport layer",
+        LayerKind::Payload => "application data",
+        LayerKind::Trailer => "link layer padding",
+    }
+}
+
+/// The IPv4 flag bits one per line, Wireshark style: `.1.. Don't fragment: set`.
+pub fn flag_lines(bits: u8) -> [String; 3] {
+    let names = ["Reserved", "Don't fragment (DF)", "More fragments (MF)"];
+    let pats = ["0..", ".0.", "..0"];
+    std::array::from_fn(|i| {
+        let on = bits >> (2 - i) & 1 == 1;
+        let pat = pats[i].replace('0', if on { "1" } else { "0" });
+        format!("{pat} {}: {}", names[i], if on { "set" } else { "not set" })
+    })
+}
+
+/// A field's value as the layers pane shows it (decoded, with its checksum verdict).
+pub fn value_text(f: &Field, frame: &[u8]) -> String {
     let mut v = match f.value {
+        // The field counts 8-byte units (RFC 791): say what that is in bytes.
+        Value::Dec(n) if f.key == "ipv4.frag_offset" => format!("{n} (x8 = {} bytes)", n * 8),
         Value::Bytes(n) => {
             let r = f.byte_range();
             let bytes = frame.get(r.start..r.end.min(frame.len())).unwrap_or(&[]);
@@ -174,30 +202,8 @@ pub fn build(
     }
     for (li, layer) in d.layers.iter().enumerate() {
         let color = layer_color(layer.kind);
-        let mut title = format!(
-            "{} · {} bytes · offset {}",
-            layer.kind.name(),
-            layer.bytes.len(),
-            layer.bytes.start
-        );
-        if layer.declared_len > layer.bytes.len() && layer.kind != LayerKind::Payload {
-            title.push_str(&format!(" · cut short (declares {})", layer.declared_len));
-        }
-        for p in &d.problems {
-            let name = p.name();
-            if name.contains(match layer.kind {
-                LayerKind::Ipv4 => "ip",
-                LayerKind::Udp => "udp",
-                LayerKind::Icmp => "icmp",
-                LayerKind::Arp => "arp",
-                LayerKind::Ethernet => "ethernet",
-                _ => "\u{0}",
-            }) {
-                title.push_str(&format!(" · {name}"));
-            }
-        }
         out.lines.push(Line::styled(
-            title,
+            layer_title(d, li),
             Style::default().fg(color).add_modifier(Modifier::BOLD),
         ));
         let rows = rows_of(d, li);
@@ -273,6 +279,83 @@ pub fn build(
     out
 }
 
+/// A header's title line: name, layer, size, offset, and what is wrong with it.
+fn layer_title(d: &Dissection, li: usize) -> String {
+    let layer = &d.layers[li];
+    let mut title = format!(
+        "{} ({}) · {} bytes · offset {}",
+        layer.kind.name(),
+        layer_role(layer.kind),
+        layer.bytes.len(),
+        layer.bytes.start
+    );
+    if layer.declared_len > layer.bytes.len() && layer.kind != LayerKind::Payload {
+        title.push_str(&format!(" · cut short (declares {})", layer.declared_len));
+    }
+    for p in &d.problems {
+        let name = p.name();
+        if name.contains(match layer.kind {
+            LayerKind::Ipv4 => "ip",
+            LayerKind::Udp => "udp",
+            LayerKind::Icmp => "icmp",
+            LayerKind::Arp => "arp",
+            LayerKind::Ethernet => "ethernet",
+            _ => "\u{0}",
+        }) {
+            title.push_str(&format!(" · {name}"));
+        }
+    }
+    title
+}
+
+/// The compact form, one field per line (like Wireshark's packet details), for panes too
+/// narrow for a diagram that keeps its labels: `  TTL: 64`. Flag bits get a line each.
+pub fn build_compact(
+    d: &Dissection,
+    frame: &[u8],
+    selected: Option<usize>,
+    width: usize,
+) -> Diagram {
+    let mut out = Diagram::default();
+    for (li, layer) in d.layers.iter().enumerate() {
+        out.lines.push(Line::styled(
+            fit(&layer_title(d, li), width),
+            Style::default()
+                .fg(layer_color(layer.kind))
+                .add_modifier(Modifier::BOLD),
+        ));
+        for (k, f) in d.layer_fields(layer).iter().enumerate() {
+            let fi = layer.fields.start + k;
+            let mut st = Style::default();
+            if matches!(f.check, Some(Check::Bad { .. })) {
+                st = st.fg(Color::White).bg(Color::Red);
+            }
+            if selected == Some(fi) {
+                st = st
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD);
+            }
+            let text = fit(
+                &format!("  {}: {}", clean(f.label), value_text(f, frame)),
+                width,
+            );
+            out.hits
+                .push((out.lines.len(), 0, width.min(u16::MAX as usize) as u16, fi));
+            out.lines.push(Line::styled(text, st));
+            if let Value::Flags(bits, _) = f.value {
+                for l in flag_lines(bits) {
+                    out.hits
+                        .push((out.lines.len(), 0, width.min(u16::MAX as usize) as u16, fi));
+                    out.lines
+                        .push(Line::styled(fit(&format!("    {l}"), width), st));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The `+-+-+` line between two rows: `+` where a cell boundary is above or below, blank where a
 /// field continues from one row into the next.
 fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'static> {
@@ -310,7 +393,11 @@ fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'
 pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     let focused = app.focus == Pane::Layers;
     let block = Block::bordered()
-        .title(" Layers (RFC header diagrams) ")
+        .title(if inner_is_compact(area) {
+            " Layers (one field per line) "
+        } else {
+            " Layers (RFC header diagrams) "
+        })
         .border_style(super::pane_border(focused));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -320,6 +407,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     }
     let field_sel = app.field;
     let pinned = app.scroll_pinned;
+    let link = app.selected.and_then(|no| app.links.get(no));
     let Some((frame, d)) = app.selection_with_frame() else {
         f.render_widget(
             Paragraph::new("No frame selected yet.").style(Style::default().fg(Color::DarkGray)),
@@ -327,15 +415,29 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         );
         return;
     };
-    let bit_w = if inner.width >= 65 { 2 } else { 1 };
-    let body_h = inner.height.saturating_sub(1);
     let sel = (field_sel < d.fields.len()).then_some(field_sel);
-    let mut diag = build(d, frame.data, sel, bit_w, true);
-    if diag.lines.len() > body_h as usize {
-        diag = build(d, frame.data, sel, bit_w, false);
-    }
-    // The selected field's full description on the last line.
+    // The selected field's full description at the bottom, wrapped so nothing is cut.
     let footer = sel.map(|i| describe_field(d, i, frame.data));
+    let footer_lines: Vec<String> = footer
+        .as_deref()
+        .map(|t| wrap(t, inner.width as usize))
+        .unwrap_or_default();
+    let footer_h = (footer_lines.len() as u16).min(inner.height / 2);
+    let body_h = inner.height.saturating_sub(footer_h);
+    let mut diag = diagram_for(d, frame.data, sel, inner.width, body_h);
+    if let Some(link) = link {
+        // The pair first, as Wireshark's "[Response frame: 12]" line.
+        diag.lines.insert(
+            0,
+            Line::styled(
+                fit(&format!("[{}]", link.describe()), inner.width as usize),
+                Style::default().fg(Color::LightCyan),
+            ),
+        );
+        for h in &mut diag.hits {
+            h.0 += 1;
+        }
+    }
     let mut scroll = app.layers_scroll;
     if !pinned {
         if let Some((a, b)) = sel.and_then(|i| diag.lines_of(i)) {
@@ -375,18 +477,75 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         .collect();
     f.render_widget(Paragraph::new(diag.lines).scroll((scroll, 0)), body);
     app.hits.fields = fields_hits;
-    if let Some(text) = footer {
+    if footer_h > 0 {
         let r = Rect {
-            y: inner.bottom() - 1,
-            height: 1,
+            y: inner.bottom() - footer_h,
+            height: footer_h,
             ..inner
         };
+        let lines: Vec<Line> = footer_lines
+            .into_iter()
+            .map(|l| Line::raw(super::text::pad(&l, r.width as usize)))
+            .collect();
         f.render_widget(
-            Paragraph::new(fit(&text, r.width as usize))
-                .style(Style::default().fg(Color::Black).bg(Color::Gray)),
+            Paragraph::new(lines).style(Style::default().fg(Color::Black).bg(Color::Gray)),
             r,
         );
     }
+}
+
+/// The best drawing of `d` for a pane `w` x `h`: the RFC diagram at 2 columns per bit when it
+/// fits the width (label and value on two lines when that fits the height too), else the
+/// compact field-per-line form: a 1-column-per-bit diagram cannot keep the labels.
+pub fn diagram_for(d: &Dissection, frame: &[u8], sel: Option<usize>, w: u16, h: u16) -> Diagram {
+    if w >= 65 {
+        let diag = build(d, frame, sel, 2, true);
+        if diag.lines.len() <= h as usize {
+            return diag;
+        }
+        return build(d, frame, sel, 2, false);
+    }
+    build_compact(d, frame, sel, w as usize)
+}
+
+/// Lines the layers pane needs to show the whole frame at width `w` (borders and the field
+/// line included): the layout gives it this much height when it can.
+pub fn height_needed(d: &Dissection, frame: &[u8], w: u16) -> u16 {
+    let inner = w.saturating_sub(2);
+    let diag = if inner >= 65 {
+        build(d, frame, None, 2, false)
+    } else {
+        build_compact(d, frame, None, inner as usize)
+    };
+    diag.lines.len() as u16 + 2 + 2
+}
+
+/// Greedy word wrap at `w` columns (a word longer than a line is cut into pieces).
+pub fn wrap(text: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let wl = width(word);
+        let ll = width(&line);
+        if ll > 0 && ll + 1 + wl > w {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while width(&line) > w {
+            let head: String = line.chars().take(w).collect();
+            let rest: String = line.chars().skip(w).collect();
+            out.push(head);
+            line = rest;
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 /// "IPv4 › TTL = 64 · bits 176–183 · byte 22".
@@ -411,7 +570,18 @@ pub fn describe_field(d: &Dissection, i: usize, frame: &[u8]) -> String {
         f.bit_start
     );
     if let Some(Check::Bad { expected }) = f.check {
-        s.push_str(&format!(" · should be 0x{expected:04x}"));
+        // A no-break space: the wrapped field line keeps "should be 0x…" together.
+        s.push_str(&format!(" · should\u{a0}be 0x{expected:04x}"));
+    }
+    if let Value::Flags(bits, _) = f.value {
+        for l in flag_lines(bits) {
+            s.push_str(&format!(" · {l}"));
+        }
     }
     s
+}
+
+/// The pane at `area` is too narrow for the diagram: [`diagram_for`] draws it field per line.
+fn inner_is_compact(area: Rect) -> bool {
+    area.width.saturating_sub(2) < 65
 }

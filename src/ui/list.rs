@@ -1,6 +1,7 @@
 //! The packet list, Wireshark's columns: No., Time, Source, Destination, Protocol, Length, Info,
-//! plus what ringside did: frames the stack sent are marked `→`, frames it received `←`, and
-//! frames it did not answer `✗` with the reason. Only the visible rows are dissected.
+//! plus what ringside did, as a marker at every width: `→` sent by ringside, `✓` received and
+//! answered, `←` received and nothing was due (delivered, held), `✗` not answered, with the
+//! reason (its own column on wide screens, after Info elsewhere). Only the visible rows are dissected.
 use super::app::{App, Pane};
 use super::text::{clean, fit, pad};
 use crate::capture::Direction;
@@ -23,7 +24,7 @@ pub fn benign(r: DropReason) -> bool {
 fn verdict_cell(dir: Direction, v: Option<Verdict>) -> (&'static str, &'static str, Style) {
     match (dir, v) {
         (Direction::Out, _) => ("→", "sent", Style::default().fg(Color::Cyan)),
-        (Direction::In, Some(Verdict::Answered(a))) => ("←", a.name(), Style::default()),
+        (Direction::In, Some(Verdict::Answered(a))) => ("✓", a.name(), Style::default()),
         (Direction::In, Some(Verdict::NoReply(r))) if benign(r) => {
             ("←", r.name(), Style::default().fg(Color::Gray))
         }
@@ -43,38 +44,33 @@ struct Cols {
     verdict: usize,
 }
 
-fn cols(width: usize) -> Cols {
-    if width >= 130 {
+/// Column widths for a list `width` wide: the fixed columns shrink a little on small screens,
+/// the verdict gets its own column only where Info still has room (elsewhere the marker and a
+/// `✗ reason` after Info say it), and Info takes everything left.
+fn cols(width: usize, last_no: u64) -> Cols {
+    let no = last_no.to_string().len().max(3);
+    if width >= 150 {
         Cols {
-            no: 7,
+            no,
             time: 10,
             addr: 17,
-            proto: 6,
+            proto: 5,
             len: 5,
             verdict: 20,
         }
-    } else if width >= 104 {
+    } else if width >= 110 {
         Cols {
-            no: 6,
-            time: 8,
-            addr: 15,
-            proto: 5,
-            len: 4,
-            verdict: 18,
-        }
-    } else if width >= 100 {
-        Cols {
-            no: 6,
+            no,
             time: 9,
             addr: 17,
-            proto: 6,
-            len: 5,
+            proto: 5,
+            len: 4,
             verdict: 0,
         }
     } else {
         Cols {
-            no: 5,
-            time: 8,
+            no,
+            time: 7,
             addr: 15,
             proto: 5,
             len: 4,
@@ -104,7 +100,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         return;
     }
     let w = inner.width as usize;
-    let c = cols(w);
+    let c = cols(w, app.history.last_no().unwrap_or(0));
     let header = {
         let mut s = format!(
             "  {} {} {} {} {} {} ",
@@ -177,6 +173,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         let time = e.ts.as_secs_f64() - t0.as_secs_f64();
         let s = &row.summary;
         let mut info = clean(&s.info);
+        if app.sources > 1 {
+            info = format!("[{}] {info}", fit(&clean(&app.source_name(e.source)), 20));
+        }
+        if let Some(link) = app.links.get(no) {
+            info = format!("{info} · {}", link.describe());
+        }
         if c.verdict == 0 && e.dir == Direction::In {
             if let Some(Verdict::NoReply(r)) = e.verdict {
                 if !benign(r) {

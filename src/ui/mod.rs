@@ -13,6 +13,7 @@ pub mod hexview;
 pub mod history;
 pub mod keys;
 pub mod layers;
+pub mod links;
 pub mod list;
 pub mod packing;
 pub mod status;
@@ -29,6 +30,9 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Between the file names of a merged replay in [`Mode::Replay`]'s `file`.
+pub const SOURCE_SEP: &str = " + ";
 
 /// What the screen is showing, for the title bar and which panels make sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,11 +83,21 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         return;
     }
     let caption_h = u16::from(app.caption.is_some());
+    // The counters line, then the key hints (wrapped: every key a lesson uses is listed at every
+    // size), or the filter prompt with its verdict under it.
+    let hint_rows = status::hint_lines(app, area.width as usize)
+        .len()
+        .clamp(1, 2) as u16;
+    let below = if app.input.is_some() {
+        2
+    } else {
+        hint_rows + u16::from(app.message.is_some())
+    };
     let [title, caption, body, status_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(caption_h),
         Constraint::Min(1),
-        Constraint::Length(2),
+        Constraint::Length(1 + below),
     ])
     .areas(area);
     status::title(f, title, app);
@@ -99,27 +113,46 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
     status::render(f, status_area, app);
 
+    // Wide screens: the packet list across the whole width (the Info column takes what is
+    // spare), the layers pane as tall as the selected frame's headers need, and beside it the
+    // hex view over one more panel (`v`: ARP caches or C struct). Small screens: the list over
+    // the layers (field per line) and one right-hand panel (`v`: hex, ARP, C struct).
     let wide = area.width >= 120 && body.height >= 30;
+    app.wide = wide;
+    let layers_w = if wide || body.width >= 67 + 70 {
+        67
+    } else {
+        body.width / 2
+    };
     let list_h = if wide {
-        (body.height * 2 / 5).max(8)
+        // Measured once per (frame, width): building a diagram is most of a draw's work.
+        let key = (app.selected, layers_w);
+        let need = match app.need_cache {
+            Some((k, n)) if k == key => n,
+            _ => {
+                let n = app
+                    .selection_with_frame()
+                    .map_or(0, |(fr, d)| layers::height_needed(d, fr.data, layers_w));
+                app.need_cache = Some((key, n));
+                n
+            }
+        };
+        // Grow to the tallest frame selected so far at this width, never shrink: the list
+        // must not jump under the mouse as the selection moves between short and long frames.
+        let need = match app.layers_need {
+            (w, n) if w == layers_w => need.max(n),
+            _ => need,
+        };
+        app.layers_need = (layers_w, need);
+        body.height
+            .saturating_sub(need)
+            .clamp(8, body.height * 3 / 5)
     } else {
         (body.height * 9 / 20).max(5)
     };
     let [top, bottom] =
         Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(body);
-    if wide {
-        let [l, r] = Layout::horizontal([Constraint::Min(40), Constraint::Length(50)]).areas(top);
-        list::render(f, l, app);
-        arp::render(f, r, app);
-    } else {
-        list::render(f, top, app);
-    }
-    // Layers at 2 columns per bit when there is room beside them for a 16-byte hex view.
-    let layers_w = if bottom.width >= 67 + 70 {
-        67
-    } else {
-        35.min(bottom.width / 2)
-    };
+    list::render(f, top, app);
     let [lay, side] =
         Layout::horizontal([Constraint::Length(layers_w), Constraint::Min(0)]).areas(bottom);
     layers::render(f, lay, app);
@@ -128,12 +161,15 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         let hex_rows = app.selection_with_frame().map_or(4, |(fr, _)| {
             fr.data
                 .len()
-                .div_ceil(hexview::bytes_per_row(side.width - 2))
+                .div_ceil(hexview::bytes_per_row(side.width.saturating_sub(2)))
         }) as u16;
         let hex_h = (hex_rows + 2).min(side.height / 2).max(3);
         let [h, s] = Layout::vertical([Constraint::Length(hex_h), Constraint::Min(0)]).areas(side);
         hexview::render(f, h, app);
-        structview::render(f, s, app);
+        match app.lower_panel() {
+            SideView::Arp => arp::render(f, s, app),
+            _ => structview::render(f, s, app),
+        }
     } else {
         match app.side {
             SideView::Hex => hexview::render(f, side, app),

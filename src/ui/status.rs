@@ -64,18 +64,25 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             t
         }
     };
-    let state = if app.frozen.is_some() {
+    let state = if app.time_frozen() {
+        "TIME FROZEN (. step, space run)".to_string()
+    } else if app.frozen.is_some() {
         let new = app.history.last_no().unwrap_or(0) - app.frozen.unwrap_or(0);
-        format!("PAUSED (+{new})")
-    } else if app.follow {
-        if matches!(app.mode, Mode::Replay { .. }) {
-            "FOLLOWING"
-        } else {
-            "LIVE"
-        }
-        .into()
+        format!("VIEW PAUSED (+{new}), capture goes on")
     } else {
-        "BROWSING (G: live)".into()
+        match (&app.mode, app.follow) {
+            (Mode::Replay { .. }, _) => {
+                let total = app.history.len();
+                match app.selected_pos() {
+                    Some(i) => format!("frame {}/{total}", i + 1),
+                    None => format!("{total} frames"),
+                }
+            }
+            (Mode::Demo, true) => "FOLLOWING".into(),
+            (Mode::Demo, false) => "BROWSING (G: follow)".into(),
+            (Mode::Live { .. }, true) => "LIVE".into(),
+            (Mode::Live { .. }, false) => "BROWSING (G: live)".into(),
+        }
     };
     let right = match app.speed() {
         Some(sp) => format!(
@@ -99,7 +106,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             fit(&right, w),
             Style::default()
                 .fg(Color::Black)
-                .bg(if app.frozen.is_some() {
+                .bg(if app.frozen.is_some() || app.time_frozen() {
                     Color::Yellow
                 } else {
                     Color::White
@@ -128,57 +135,164 @@ fn switch(name: &str, on: bool, key: &str) -> Vec<Span<'static>> {
     ]
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    if area.height == 0 {
-        return;
+/// The keys this mode uses, most needed first, packed into lines of `w` columns. Every key a
+/// lesson tells the class to press is here, at every terminal size.
+pub fn hint_lines(app: &App, w: usize) -> Vec<String> {
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    match app.mode {
+        Mode::Demo => keys.extend([
+            ("space", "freeze time"),
+            (".", "step"),
+            ("+/-", "speed"),
+            ("a", "ARP"),
+            ("i", "ICMP"),
+        ]),
+        Mode::Live { .. } => keys.extend([("space", "pause view"), ("a", "ARP"), ("i", "ICMP")]),
+        Mode::Replay { .. } => {}
     }
+    keys.extend([
+        ("v", "panel"),
+        ("n/p", "frame"),
+        ("Tab", "pane"),
+        ("/", "filter"),
+        (":", "go to"),
+    ]);
+    keys.push(match app.mode {
+        Mode::Replay { .. } => ("g/G", "first/last"),
+        Mode::Demo => ("G", "follow"),
+        Mode::Live { .. } => ("G", "live"),
+    });
+    keys.extend([("w", "save"), ("?", "help"), ("q", "quit")]);
+    let mut out = vec![String::new()];
+    for (k, what) in keys {
+        let item = format!("{k} {what}");
+        let cur = out.last_mut().expect("one line at least");
+        if !cur.is_empty() && cur.chars().count() + 2 + item.chars().count() > w {
+            out.push(item);
+        } else {
+            if !cur.is_empty() {
+                cur.push_str("  ");
+            }
+            cur.push_str(&item);
+        }
+    }
+    out
+}
+
+/// One piece of the counters line: lower `rank` is kept longer when the line is too narrow.
+struct Segment {
+    rank: u8,
+    spans: Vec<Span<'static>>,
+}
+
+fn seg(rank: u8, spans: Vec<Span<'static>>) -> Segment {
+    Segment { rank, spans }
+}
+
+fn width_of(spans: &[Span<'_>]) -> usize {
+    spans.iter().map(|s| s.content.chars().count()).sum()
+}
+
+/// The counters line's pieces for this mode, in display order, each ranked by what the lessons
+/// need first: the responder switches and the peer's entry (lesson 4), the ring counters in
+/// live (lesson 7), the stack's verdicts in replay (lessons 3, 5). Controls that do nothing in
+/// a mode are not shown there (replay has no responders to switch, no rate, no hand-off ring
+/// worth watching; only live has a kernel whose ring can drop).
+fn segments(app: &App, w: usize) -> Vec<Segment> {
     let s = &app.status;
     let c = &s.counters;
-    let w = area.width as usize;
-    let mut spans = Vec::new();
-    spans.extend(switch("ARP", s.arp_responder, "a"));
-    spans.extend(switch("ICMP", s.icmp_responder, "i"));
+    let mut out = Vec::new();
+    let replay = matches!(app.mode, Mode::Replay { .. });
+    let live = matches!(app.mode, Mode::Live { .. });
+    if !replay {
+        out.push(seg(0, switch("ARP", s.arp_responder, "a")));
+        out.push(seg(0, switch("ICMP", s.icmp_responder, "i")));
+    }
     if let Some(p) = &s.peer {
         let (text, color) = match p.arp_entry {
             // The state word is the one `ip neigh` prints, as in the ARP panel.
-            Some((_, left)) => (
+            Some((_, left)) if left.is_finite() => (
                 format!("peer's entry {} {left:.0}s", p.neigh_state),
                 Color::LightGreen,
             ),
+            Some(_) => (format!("peer's entry {}", p.neigh_state), Color::Yellow),
             None => (
                 format!("peer's entry gone ({})", p.neigh_state),
                 Color::LightRed,
             ),
         };
-        spans.push(Span::styled(text, Style::default().fg(color)));
-        spans.push(Span::raw(format!(" lost {}  ", p.pings_lost)));
+        out.push(seg(0, vec![Span::styled(text, Style::default().fg(color))]));
+        out.push(seg(1, vec![Span::raw(format!(" lost {}  ", p.pings_lost))]));
     }
     let no_reply = c.frames_in.saturating_sub(c.answered);
-    spans.push(Span::raw(format!(
-        "rx {} tx {} no-reply {}  ",
-        c.frames_in, c.frames_out, no_reply
-    )));
+    if replay {
+        let mut t = format!(
+            "{} frames judged: would answer {}, no reply {}",
+            c.frames_in, c.answered, no_reply
+        );
+        for (r, n) in c.nonzero() {
+            t.push_str(&format!(" · {} {n}", r.name()));
+        }
+        out.push(seg(0, vec![Span::raw(t)]));
+        return out;
+    }
+    out.push(seg(
+        2,
+        vec![Span::raw(format!(
+            "rx {} tx {}  ",
+            c.frames_in, c.frames_out
+        ))],
+    ));
+    let ring_rank = if live { 1 } else { 4 };
+    out.push(seg(
+        ring_rank,
+        vec![Span::raw(format!(
+            "handoff {}/{} lost {}  ",
+            s.handoff_used, s.handoff_capacity, s.handoff_dropped
+        ))],
+    ));
+    if live {
+        out.push(seg(
+            1,
+            vec![Span::raw(format!("kernel drops {}  ", s.link.kernel_drops))],
+        ));
+        if let Some((used, total)) = s.link.ring_used {
+            out.push(seg(3, vec![Span::raw(format!("ring {used}/{total}  "))]));
+        }
+    }
+    out.push(seg(3, vec![Span::raw(format!("no-reply {no_reply}  "))]));
     let n = if w >= 140 { 20 } else { 8 };
     let series = app.pps_series(n);
     let last_full = series.len().checked_sub(2).map(|i| series[i]).unwrap_or(0);
-    spans.push(Span::styled(
-        sparkline(&series),
-        Style::default().fg(Color::LightCyan),
+    out.push(seg(
+        5,
+        vec![
+            Span::styled(sparkline(&series), Style::default().fg(Color::LightCyan)),
+            Span::raw(format!(" {last_full} pps")),
+        ],
     ));
-    spans.push(Span::raw(format!(" {last_full} pps  ")));
-    let mut ring = format!(
-        "handoff {}/{} lost {}",
-        s.handoff_used, s.handoff_capacity, s.handoff_dropped
-    );
-    if s.link.kernel_drops > 0 || w >= 140 {
-        ring.push_str(&format!("  kernel drops {}", s.link.kernel_drops));
+    out
+}
+
+/// The counters line at width `w`: the lowest-ranked pieces are left out until it fits.
+pub fn counters_line(app: &App, w: usize) -> Line<'static> {
+    let mut segs = segments(app, w);
+    while segs.len() > 1 && segs.iter().map(|s| width_of(&s.spans)).sum::<usize>() > w {
+        let worst = segs.iter().map(|s| s.rank).max().unwrap_or(0);
+        let i = segs.iter().rposition(|s| s.rank == worst).unwrap_or(0);
+        segs.remove(i);
     }
-    if let Some((used, total)) = s.link.ring_used {
-        ring.push_str(&format!("  ring {used}/{total}"));
+    Line::from(segs.into_iter().flat_map(|s| s.spans).collect::<Vec<_>>())
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    if area.height == 0 {
+        return;
     }
-    spans.push(Span::raw(ring));
+    let s = &app.status;
+    let w = area.width as usize;
     f.render_widget(
-        Paragraph::new(Line::from(spans)),
+        Paragraph::new(counters_line(app, w)),
         Rect { height: 1, ..area },
     );
     if area.height < 2 {
@@ -189,48 +303,98 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         height: 1,
         ..area
     };
-    let line = if let Some(buf) = &app.input {
-        let mut v = vec![
+    if let Some(buf) = &app.input {
+        // Validated as typed: green when it parses, red with the reason under it otherwise.
+        let verdict = if app.goto {
+            match buf.trim().parse::<u64>() {
+                Ok(_) => Ok(()),
+                Err(_) if buf.trim().is_empty() => Err("type a frame number".to_string()),
+                Err(_) => Err(format!("'{}' is not a frame number", clean(buf.trim()))),
+            }
+        } else if buf.trim().is_empty() {
+            Ok(())
+        } else {
+            super::filter::Filter::parse(buf).map(|_| ())
+        };
+        let color = if verdict.is_ok() {
+            Color::LightGreen
+        } else {
+            Color::LightRed
+        };
+        let prompt = Line::from(vec![
             Span::styled(
-                "filter: /",
+                if app.goto {
+                    "go to frame: "
+                } else {
+                    "filter: /"
+                },
                 Style::default()
                     .fg(Color::Yellow)
                     .add_modifier(Modifier::BOLD),
             ),
-            Span::raw(clean(buf)),
+            Span::styled(clean(buf), Style::default().fg(color)),
             Span::styled("█", Style::default().fg(Color::Yellow)),
-        ];
-        if let Some(m) = &app.message {
-            v.push(Span::styled(
-                format!("  {}", clean(&m.text)),
-                Style::default().fg(Color::LightRed),
-            ));
-        } else {
-            v.push(Span::styled(
+            Span::styled(
                 "  Enter apply · Esc cancel",
                 Style::default().fg(Color::Gray),
-            ));
-        }
-        Line::from(v)
+            ),
+        ]);
+        let under = match (&app.message, verdict) {
+            (Some(m), _) => Line::styled(
+                fit(&clean(&m.text), w),
+                Style::default().fg(Color::LightRed),
+            ),
+            (None, Err(e)) => Line::styled(fit(&clean(&e), w), Style::default().fg(color)),
+            (None, Ok(())) if app.goto => Line::raw(""),
+            (None, Ok(())) => Line::styled(
+                fit(
+                    "arp icmp udp · port 9 · 198.51.100.1 · ipv4.ttl == 1 · udp.port == 9 · frame.len > 100 · && || ! ( )",
+                    w,
+                ),
+                Style::default().fg(Color::Gray),
+            ),
+        };
+        let r = Rect {
+            height: area.height - 1,
+            ..r2
+        };
+        f.render_widget(Paragraph::new(vec![prompt, under]), r);
     } else if let Some(m) = &app.message {
-        Line::styled(
+        // The message over the key hints, which stay listed.
+        let msg = Line::styled(
             fit(&clean(&m.text), w),
             Style::default().fg(if m.error {
                 Color::LightRed
             } else {
                 Color::LightGreen
             }),
-        )
+        );
+        let mut rows = vec![msg];
+        rows.extend(
+            hint_lines(app, w)
+                .into_iter()
+                .map(|l| Line::styled(fit(&l, w), Style::default().fg(Color::Gray))),
+        );
+        rows.truncate(area.height as usize - 1);
+        let r = Rect {
+            height: area.height - 1,
+            ..r2
+        };
+        f.render_widget(Paragraph::new(rows), r);
     } else {
-        let mut hints = String::new();
+        let mut lines = hint_lines(app, w);
         if let Some(e) = &s.error {
-            hints.push_str(&format!("capture stopped: {} · ", clean(e)));
+            lines.insert(0, format!("capture stopped: {}", clean(e)));
         }
-        hints.push_str("? help  q quit  / filter  a ARP  i ICMP  space pause  Tab panes  w save");
-        if app.speed().is_some() {
-            hints.push_str("  +/- speed");
-        }
-        Line::styled(fit(&hints, w), Style::default().fg(Color::Gray))
-    };
-    f.render_widget(Paragraph::new(line), r2);
+        let rows: Vec<Line> = lines
+            .into_iter()
+            .take(area.height as usize - 1)
+            .map(|l| Line::styled(fit(&l, w), Style::default().fg(Color::Gray)))
+            .collect();
+        let r = Rect {
+            height: area.height - 1,
+            ..r2
+        };
+        f.render_widget(Paragraph::new(rows), r);
+    }
 }

@@ -52,6 +52,37 @@ impl Lesson {
         self.publish();
     }
 
+    /// One wake-up of the capture loop (what the capture thread does about 20 times a second):
+    /// with time frozen, this is where a step's frame arrives. Returns the frames received.
+    pub fn pump_once(&mut self) -> usize {
+        let app = &mut self.app;
+        let mut outbox = ringside::stack::Outbox::new();
+        let n = ringside::capture::pump(
+            &mut self.sim,
+            &mut self.stack,
+            &mut outbox,
+            Duration::from_millis(50),
+            ringside::capture::PumpMode::default(),
+            &mut |meta, note, data| {
+                app.ingest(&ringside::capture::Captured {
+                    ts: meta.ts,
+                    dir: note.dir,
+                    data: data.to_vec(),
+                    orig_len: meta.orig_len,
+                    csum_not_ready: meta.csum_not_ready,
+                    verdict: note.verdict,
+                    responders: note.responders,
+                    source: 0,
+                })
+            },
+        )
+        .expect("the simulated LAN does not fail");
+        let now = self.sim.now();
+        self.stack.poll(now);
+        self.publish();
+        n
+    }
+
     /// What the capture thread would publish now.
     pub fn status(&self) -> Status {
         let now = self.sim.now();
@@ -84,6 +115,8 @@ impl Lesson {
                 Control::ArpResponder(on) => self.stack.set_arp_responder(on),
                 Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
                 Control::Speed(s) => self.sim.set_speed(s),
+                Control::Freeze(on) => self.sim.set_frozen(on),
+                Control::Step => self.sim.step(),
             }
             self.applied += 1;
         }
