@@ -349,7 +349,8 @@ pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
         _ => {
             // Not IPv4 or ARP: IPv6, LLDP, 802.3 length, an unknown type.
             let et = r.pick(&[0x86ddu16, 0x88cc, 0x0040, 0x9000, 0x88b5]);
-            let n = r.range(0, 80);
+            // 0x0040 is an 802.3 length: the LLC data is then exactly that long.
+            let n = if et == 0x0040 { 64 } else { r.range(0, 80) };
             let p = r.bytes(n);
             frame(|b| {
                 build::ethernet(b, h.dst_mac, h.src_mac, &[], et);
@@ -475,6 +476,113 @@ pub fn hostile_frame_to(r: &mut Rng, target: Target) -> Rec {
             Rec::whole(f)
         }
     }
+}
+
+/// Frames of the kinds real networks carry that the valid corpus does not (issue 16): IEEE 802.3
+/// length fields with LLC/SNAP (STP, CDP, also behind VLAN tags), ARP with other address sizes,
+/// RARP, the ICMP query messages besides echo, and IPv4 datagrams whose padding looks like a
+/// header. Every checksum is right; the bytes past a datagram are left as they are.
+pub fn odd_frame(r: &mut Rng) -> Vec<u8> {
+    let h = eth_ip(r);
+    let mut f = match r.below(6) {
+        0 => {
+            // 802.3 length + LLC: STP BPDU (SAP 0x42, UI), SNAP (CDP/DTP: OUI 00000c), or
+            // random SAPs with I/S-format (2-byte) control fields.
+            let body: Vec<u8> = match r.below(3) {
+                0 => {
+                    let mut b = vec![0x42, 0x42, 0x03];
+                    b.extend(r.bytes(35));
+                    b
+                }
+                1 => {
+                    let mut b = vec![0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c];
+                    b.extend(r.pick(&[[0x20u8, 0x00], [0x20, 0x04], [0x01, 0x0b]]));
+                    let n = r.range(0, 60);
+                    b.extend(r.bytes(n));
+                    b
+                }
+                _ => {
+                    let n = r.range(3, 60);
+                    r.bytes(n)
+                }
+            };
+            frame(|b| {
+                build::ethernet(b, h.dst_mac, h.src_mac, &[], body.len() as u16);
+                b.extend_from_slice(&body);
+            })
+        }
+        1 => {
+            // ARP / RARP with other hardware/protocol types and sizes.
+            let (htype, hlen) = r.pick(&[(1u16, 6u8), (6, 6), (1, 8), (24, 16), (32, 20), (1, 0)]);
+            let (ptype, plen) = r.pick(&[(0x0800u16, 4u8), (0x86dd, 16), (0x0800, 2), (0x9000, 6)]);
+            let (et, op) = r.pick(&[(0x0806u16, 1u16), (0x0806, 2), (0x8035, 3), (0x8035, 4)]);
+            let mut p = Vec::new();
+            p.extend_from_slice(&htype.to_be_bytes());
+            p.extend_from_slice(&ptype.to_be_bytes());
+            p.extend_from_slice(&[hlen, plen]);
+            p.extend_from_slice(&op.to_be_bytes());
+            let n = 2 * (hlen as usize + plen as usize);
+            p.extend(r.bytes(n));
+            frame(|b| {
+                build::ethernet(b, build::BROADCAST_MAC, h.src_mac, &[], et);
+                b.extend_from_slice(&p);
+            })
+        }
+        2 => {
+            // ICMP timestamp (13/14), information (15/16), address mask (17/18).
+            let ty = r.range(13, 18) as u8;
+            let mut m = vec![ty, 0, 0, 0];
+            m.extend(r.bytes(4)); // identifier, sequence
+            m.extend(r.bytes(match ty {
+                13 | 14 => 12,
+                17 | 18 => 4,
+                _ => 0,
+            }));
+            let n = r.range(0, 4);
+            m.extend(r.bytes(n)); // some send more
+            let d = build::Ipv4Datagram {
+                eth_ip: &h,
+                vlan_tags: &[],
+                protocol: 1,
+                dont_fragment: false,
+                l4: [&m, &[]],
+            };
+            let mut f = frame(|b| {
+                d.write_fragment(b, 1500, 0);
+            });
+            let end = f.len();
+            fix_icmp_checksum(&mut f, IP + 20, end);
+            f
+        }
+        _ => {
+            // An IPv4 datagram shorter than its frame: total length 20 (no payload) or cut
+            // inside its transport header, followed by bytes that look like ICMP/UDP.
+            let p = payload(r);
+            let mut f = if r.chance(50) {
+                frame(|b| build::icmp_echo(b, &h, false, r.u16(), r.u16(), &p))
+            } else {
+                frame(|b| build::udp(b, &h, r.u16(), r.u16(), &p))
+            };
+            let total = u16::from_be_bytes([f[IP + 2], f[IP + 3]]) as usize;
+            let keep = if r.chance(60) { 20 } else { r.range(20, total) };
+            f[IP + 2..IP + 4].copy_from_slice(&(keep as u16).to_be_bytes());
+            fix_ip_checksum(&mut f, IP);
+            f
+        }
+    };
+    if r.chance(20) {
+        let n = r.range(1, 2);
+        add_vlan_tags(r, &mut f, n);
+    }
+    if r.chance(50) {
+        build::pad_to_min(&mut f, 0);
+    }
+    f
+}
+
+pub fn odd_corpus(seed: u64, n: usize) -> Vec<Rec> {
+    let mut r = Rng::new(seed);
+    (0..n).map(|_| Rec::whole(odd_frame(&mut r))).collect()
 }
 
 pub fn valid_corpus(seed: u64, n: usize) -> Vec<Rec> {

@@ -89,6 +89,18 @@ pub const COLUMNS: &[&str] = &[
     "problems",
     "protocol",
     "info",
+    // Added after the first release: appended so the columns above keep their places.
+    "eth.len",
+    "vlan.len",
+    "llc.dsap",
+    "llc.ssap",
+    "llc.control",
+    "llc.oui",
+    "llc.pid",
+    "icmp.originate_timestamp",
+    "icmp.receive_timestamp",
+    "icmp.transmit_timestamp",
+    "icmp.address_mask",
 ];
 
 pub fn run(args: DumpArgs) -> anyhow::Result<()> {
@@ -240,7 +252,12 @@ fn machine_value(f: &Field) -> String {
         }
         Value::Flags(v, _) => write!(s, "0x{v:x}"),
         Value::Bytes(n) => write!(s, "{n}"),
-        v @ (Value::Mac(_) | Value::Ipv4(_)) => write!(s, "{v}"),
+        // Bytes as tshark prints them: hex digits, no separators.
+        Value::Octets(b, n) => b
+            .iter()
+            .take(n as usize)
+            .try_for_each(|x| write!(s, "{x:02x}")),
+        v @ (Value::Mac(_) | Value::Ipv4(_) | Value::Ipv6(_)) => write!(s, "{v}"),
     };
     s
 }

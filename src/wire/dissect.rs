@@ -40,7 +40,6 @@ pub fn dissect(frame: &[u8]) -> Dissection {
 const _: () = assert!(MAX_VLAN_TAGS == etherparse::LaxSlicedPacket::LINK_EXTS_CAP);
 
 const ETH_LEN: usize = 14;
-const ARP_LEN: usize = 28;
 const UDP_LEN: usize = 8;
 const ICMP_LEN: usize = 8;
 
@@ -88,6 +87,15 @@ impl Dissection {
         self.layers.iter().rev().find(|l| l.bytes.contains(&at))
     }
 
+    /// RARP (RFC 903): ARP's packet under EtherType 0x8035.
+    fn is_rarp(&self) -> bool {
+        self.fields
+            .iter()
+            .rev()
+            .find(|f| matches!(f.key, "eth.type" | "vlan.type"))
+            .is_some_and(|f| matches!(f.value, Value::Named(0x8035, _, _)))
+    }
+
     /// Wireshark-like one-line columns. Allocates: meant for the rows on screen, not the hot path.
     pub fn summary(&self) -> Summary {
         let ip = |k: &str| match self.field(k).map(|f| f.value) {
@@ -106,7 +114,32 @@ impl Dissection {
             s.info = format!("Truncated frame ({} bytes)", self.frame_len);
             return s;
         }
-        if self.has_layer(LayerKind::Arp) {
+        if self.has_layer(LayerKind::Llc) {
+            let dsap = self.num("llc.dsap").unwrap_or(0);
+            s.protocol = match (dsap, self.num("llc.pid")) {
+                (0x42, _) => "STP",
+                (_, Some(_)) => "SNAP",
+                _ => "LLC",
+            };
+            s.info = format!(
+                "IEEE 802.3, length {}: DSAP 0x{dsap:02x} ({}), SSAP 0x{:02x}",
+                self.num("eth.len").or(self.num("vlan.len")).unwrap_or(0),
+                sap_name(dsap as u8),
+                self.num("llc.ssap").unwrap_or(0)
+            );
+            if let (Some(oui), Some(pid)) = (self.num("llc.oui"), self.num("llc.pid")) {
+                s.info += &format!(", OUI 0x{oui:06x}, PID 0x{pid:04x}");
+            }
+        } else if self.has_layer(LayerKind::Arp) && self.is_rarp() {
+            s.protocol = "RARP";
+            let tha = mac("arp.tha").unwrap_or_else(|| "?".into());
+            s.info = match self.num("arp.opcode") {
+                Some(3) => format!("Who is {tha}? Tell {}", mac("arp.sha").unwrap_or_default()),
+                Some(4) => format!("{tha} is at {}", ip("arp.tpa").unwrap_or_default()),
+                Some(op) => format!("RARP opcode {op}"),
+                None => "Truncated RARP".into(),
+            };
+        } else if self.has_layer(LayerKind::Arp) {
             s.protocol = "ARP";
             let spa = ip("arp.spa").unwrap_or_else(|| "?".into());
             let tpa = ip("arp.tpa").unwrap_or_else(|| "?".into());
@@ -203,16 +236,87 @@ impl Walker<'_, '_> {
             at += 4;
             tags += 1;
         }
+        self.network(at, ether_type);
+    }
+
+    /// What follows an EtherType field (Ethernet's, a VLAN tag's) at `at`.
+    fn network(&mut self, at: usize, ether_type: u16) {
+        let frame = self.frame;
         match ether_type {
+            // IEEE 802.3 clause 3.2.6: a value up to 1500 is the length of the LLC data that
+            // follows, not a type (Wireshark draws the same line; 1501-1535 are undefined).
+            len if is_8023_length(len) => self.llc(at, len as usize),
             0x0800 => self.ipv4_datagram(at),
-            0x0806 => {
-                // ARP's layout is fixed for Ethernet/IPv4; `arp` reads what bytes there are.
-                self.arp(at);
-                self.trailer(at + ARP_LEN);
+            // RARP (RFC 903) is ARP's packet with opcodes 3/4, under its own EtherType.
+            0x0806 | 0x8035 => {
+                let end = self.arp(at);
+                self.trailer(end);
             }
-            // IPv6, MACsec, LLDP...: not decoded, shown as payload under their ethertype.
+            // MACsec, LLDP...: not decoded, shown as payload under their ethertype.
             _ => self.payload(at, frame.len()),
         }
+    }
+
+    /// IEEE 802.2 LLC (and SNAP, RFC 1042) in the `len` bytes an 802.3 length field announces.
+    /// Bytes past `len` are padding to Ethernet's 60-byte minimum: the trailer.
+    fn llc(&mut self, at: usize, len: usize) {
+        let end = (at + len).min(self.frame.len());
+        // The LLC reads stop where the length field says the data ends, never in the padding.
+        let full = self.frame;
+        self.frame = &full[..end];
+        let ctl = self.frame.get(at + 2).copied();
+        // Control is one byte for U-format PDUs (low bits 11), two for I- and S-format.
+        let ctl_len = match ctl {
+            Some(c) if c & 3 == 3 => 1,
+            _ => 2,
+        };
+        self.begin(LayerKind::Llc, at, 2 + ctl_len);
+        let b = at * 8;
+        let dsap = self.field("llc.dsap", "DSAP", b, 8, |v| {
+            Value::Named(v, 2, sap_name(v as u8))
+        });
+        let ssap = self.field("llc.ssap", "SSAP", b + 8, 8, |v| {
+            Value::Named(v, 2, sap_name(v as u8))
+        });
+        // A 2-byte control field is sent low-order octet first (ISO/IEC 8802-2 5.2): shown as
+        // a little-endian number, as Wireshark does.
+        let control = self.frame.get(at + 2..at + 2 + ctl_len).map(|c| {
+            let v = c.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64);
+            self.push(
+                "llc.control",
+                "Control",
+                b + 16,
+                ctl_len * 8,
+                Value::Hex(v, ctl_len as u8 * 2),
+                None,
+            );
+            v
+        });
+        let mut data = at + 2 + ctl_len;
+        if control.is_none() && len > 0 {
+            self.problem(Malformation::Truncated(LayerKind::Llc));
+        }
+        if dsap == Some(0xaa) && ssap == Some(0xaa) && control == Some(3) {
+            // SNAP: an OUI and a protocol ID (an EtherType when the OUI is 0).
+            if let Some(l) = self.d.layers.last_mut() {
+                l.declared_len = 8;
+                l.bytes.end = (at + 8).min(end);
+            }
+            self.field("llc.oui", "OUI", (at + 3) * 8, 24, |v| Value::Hex(v, 6));
+            self.field("llc.pid", "Protocol ID", (at + 6) * 8, 16, |v| {
+                Value::Hex(v, 4)
+            });
+            if end < at + 8 {
+                self.problem(Malformation::Truncated(LayerKind::Llc));
+            }
+            data = at + 8;
+        }
+        self.payload(data, end);
+        self.frame = full;
+        if at + len > full.len() {
+            self.problem(Malformation::LengthExceedsFrame(LayerKind::Ethernet));
+        }
+        self.trailer(end.max(at));
     }
 
     /// An IPv4 datagram at `at`: etherparse's lax IPv4 slicer says whether the header holds and
@@ -248,11 +352,18 @@ impl Walker<'_, '_> {
         // Only the first fragment carries the transport header. Its checksum covers bytes this
         // frame does not have when the datagram is fragmented or cut short.
         let partial = fragmented || payload.incomplete;
+        // Bytes past the total length are the Ethernet trailer, never a header: the transport
+        // decoders see the frame cut where the datagram ends. A datagram with no payload has no
+        // transport header at all (tshark agrees), whatever the padding looks like.
+        let full = self.frame;
+        self.frame = &full[..payload_end];
         match payload.ip_number.0 {
+            _ if payload_start == payload_end => {}
             17 if first_fragment => self.udp(payload_start, payload_end, partial),
             1 if first_fragment => self.icmp(payload_start, payload_end, partial),
             _ => self.payload(payload_start, payload_end),
         }
+        self.frame = full;
         self.trailer(end.max(payload_end));
     }
 
@@ -325,6 +436,23 @@ impl Walker<'_, '_> {
         Some(a)
     }
 
+    /// Up to 24 bytes shown in full, if all are in the frame.
+    fn octets(&mut self, key: &'static str, label: &'static str, at: usize, len: usize) {
+        if let Some(src) = self.frame.get(at..at + len) {
+            let mut b = [0u8; 24];
+            let n = len.min(24);
+            b[..n].copy_from_slice(&src[..n]);
+            self.push(key, label, at * 8, n * 8, Value::Octets(b, n as u8), None);
+        }
+    }
+
+    #[allow(dead_code)] // used by the IPv6 decoder (next commit)
+    fn ipv6_addr(&mut self, key: &'static str, label: &'static str, at: usize) -> Option<[u8; 16]> {
+        let a: [u8; 16] = self.frame.get(at..at + 16)?.try_into().ok()?;
+        self.push(key, label, at * 8, 128, Value::Ipv6(a), None);
+        Some(a)
+    }
+
     /// A run of bytes (options, payload) cut to what the frame holds.
     fn bytes(&mut self, key: &'static str, label: &'static str, start: usize, end: usize) {
         let end = end.min(self.frame.len());
@@ -344,9 +472,31 @@ impl Walker<'_, '_> {
         self.begin(LayerKind::Ethernet, at, ETH_LEN);
         self.mac("eth.dst", "Destination", at);
         self.mac("eth.src", "Source", at + 6);
-        self.field("eth.type", "Type", (at + 12) * 8, 16, |v| {
-            Value::Named(v, 4, ether_type_name(v as u16))
-        });
+        self.type_or_length("eth", (at + 12) * 8);
+    }
+
+    /// The 16 bits after the addresses (or a VLAN tag's TCI): an EtherType (`eth.type`), or up
+    /// to 1500 an IEEE 802.3 length (`eth.len`), as tshark names them.
+    fn type_or_length(&mut self, proto: &'static str, bit: usize) {
+        let Some(v) = read_bits(self.frame, bit, 16) else {
+            return;
+        };
+        let (key, label, value) = if is_8023_length(v as u16) {
+            let key = if proto == "eth" {
+                "eth.len"
+            } else {
+                "vlan.len"
+            };
+            (key, "Length", Value::Named(v, 0, "IEEE 802.3"))
+        } else {
+            let key = if proto == "eth" {
+                "eth.type"
+            } else {
+                "vlan.type"
+            };
+            (key, "Type", Value::Named(v, 4, ether_type_name(v as u16)))
+        };
+        self.push(key, label, bit, 16, value, None);
     }
 
     fn vlan(&mut self, at: usize) {
@@ -355,44 +505,91 @@ impl Walker<'_, '_> {
         self.field("vlan.pcp", "PCP", b, 3, Value::Dec);
         self.field("vlan.dei", "DEI", b + 3, 1, Value::Dec);
         self.field("vlan.id", "VLAN ID", b + 4, 12, Value::Dec);
-        self.field("vlan.type", "Type", b + 16, 16, |v| {
-            Value::Named(v, 4, ether_type_name(v as u16))
-        });
+        self.type_or_length("vlan", b + 16);
         if self.frame.len() < at + 4 {
             self.problem(Malformation::Truncated(LayerKind::Vlan));
         }
     }
 
-    fn arp(&mut self, at: usize) {
-        self.begin(LayerKind::Arp, at, ARP_LEN);
+    /// ARP (RFC 826) or RARP (RFC 903) at `at`; returns where the packet ends. The four
+    /// addresses are `hlen` and `plen` bytes long: shown as a MAC / IPv4 address where the
+    /// hardware / protocol type says so (as tshark does), otherwise as bytes.
+    fn arp(&mut self, at: usize) -> usize {
         let b = at * 8;
+        let hlen = self.frame.get(at + 4).copied().unwrap_or(6) as usize;
+        let plen = self.frame.get(at + 5).copied().unwrap_or(4) as usize;
+        let declared = 8 + 2 * (hlen + plen);
+        self.begin(LayerKind::Arp, at, declared);
         let htype = self.field("arp.htype", "Hardware type", b, 16, |v| {
-            Value::Named(v, 0, if v == 1 { "Ethernet" } else { "other" })
+            Value::Named(v, 0, arp_hw_name(v as u16))
         });
         let ptype = self.field("arp.ptype", "Protocol type", b + 16, 16, |v| {
             Value::Named(v, 4, ether_type_name(v as u16))
         });
-        let hlen = self.field("arp.hlen", "HLEN", b + 32, 8, Value::Dec);
-        let plen = self.field("arp.plen", "PLEN", b + 40, 8, Value::Dec);
+        self.field("arp.hlen", "HLEN", b + 32, 8, Value::Dec);
+        self.field("arp.plen", "PLEN", b + 40, 8, Value::Dec);
         self.field("arp.opcode", "Operation", b + 48, 16, |v| {
             Value::Named(v, 0, arp_op_name(v as u16))
         });
-        let is_eth_ipv4 = [htype, ptype, hlen, plen]
-            .iter()
-            .zip([Some(1), Some(0x0800), Some(6), Some(4)])
-            .all(|(got, want)| got.is_none() || *got == want);
-        if !is_eth_ipv4 {
-            // Other address sizes: etherparse would follow them, but ringside teaches Ethernet/IPv4.
+        // Ethernet (1), experimental Ethernet (2) and IEEE 802 (6) hardware with 6-byte addresses are MACs (RFC 5342).
+        let hw_is_mac = matches!(htype, Some(1 | 2 | 6) | None) && hlen == 6;
+        let proto_is_ipv4 = matches!(ptype, Some(0x0800) | None) && plen == 4;
+        let unsupported = htype.is_some_and(|h| h != 1)
+            || ptype.is_some_and(|p| p != 0x0800)
+            || hlen != 6
+            || plen != 4;
+        if unsupported {
+            // Not Ethernet/IPv4: decoded, but ringside's stack will not answer it.
             self.problem(Malformation::UnsupportedArp);
-            self.bytes("arp.addresses", "Addresses", at + 8, self.frame.len());
+        }
+        let mut p = at + 8;
+        for (hw_key, hw_label, pr_key, pr_label) in [
+            (
+                "arp.sha",
+                "Sender hardware address",
+                "arp.spa",
+                "Sender protocol address",
+            ),
+            (
+                "arp.tha",
+                "Target hardware address",
+                "arp.tpa",
+                "Target protocol address",
+            ),
+        ] {
+            self.address(hw_key, hw_label, p, hlen, hw_is_mac, false);
+            p += hlen;
+            self.address(pr_key, pr_label, p, plen, false, proto_is_ipv4);
+            p += plen;
+        }
+        if self.frame.len() < at + declared {
+            self.problem(Malformation::Truncated(LayerKind::Arp));
+        }
+        at + declared
+    }
+
+    /// An address field of `len` bytes at `at`: a MAC, an IPv4 address, its bytes (up to 24,
+    /// e.g. InfiniBand's 20) or, longer, a run of bytes shown by its length. Nothing if the frame ends first.
+    fn address(
+        &mut self,
+        key: &'static str,
+        label: &'static str,
+        at: usize,
+        len: usize,
+        mac: bool,
+        ipv4: bool,
+    ) {
+        if len == 0 || self.frame.len() < at + len {
             return;
         }
-        self.mac("arp.sha", "Sender hardware address", at + 8);
-        self.ipv4_addr("arp.spa", "Sender protocol address", at + 14);
-        self.mac("arp.tha", "Target hardware address", at + 18);
-        self.ipv4_addr("arp.tpa", "Target protocol address", at + 24);
-        if self.frame.len() < at + ARP_LEN {
-            self.problem(Malformation::Truncated(LayerKind::Arp));
+        if mac {
+            self.mac(key, label, at);
+        } else if ipv4 {
+            self.ipv4_addr(key, label, at);
+        } else if len <= 24 {
+            self.octets(key, label, at, len);
+        } else {
+            self.bytes(key, label, at, at + len);
         }
     }
 
@@ -575,13 +772,41 @@ impl Walker<'_, '_> {
             );
         }
         match ty {
-            Some(0) | Some(8) | Some(13) | Some(14) => {
+            // Echo (RFC 792), timestamp (RFC 792), information (RFC 792) and address mask
+            // (RFC 950) messages all carry an identifier and a sequence number.
+            Some(0 | 8 | 13..=18) => {
                 self.field("icmp.ident", "Identifier", b + 32, 16, |v| Value::Hex(v, 4));
                 self.field("icmp.seq", "Sequence Number", b + 48, 16, Value::Dec);
                 if start + ICMP_LEN > end {
                     self.problem(Malformation::Truncated(LayerKind::Icmp));
                 }
-                self.payload(start + ICMP_LEN, end);
+                let mut data = start + ICMP_LEN;
+                let body = match ty {
+                    // Milliseconds since midnight UT, three of them.
+                    Some(13 | 14) => &[
+                        ("icmp.originate_timestamp", "Originate Timestamp"),
+                        ("icmp.receive_timestamp", "Receive Timestamp"),
+                        ("icmp.transmit_timestamp", "Transmit Timestamp"),
+                    ][..],
+                    Some(17 | 18) => &[("icmp.address_mask", "Address Mask")][..],
+                    _ => &[][..],
+                };
+                for &(key, label) in body {
+                    if key == "icmp.address_mask" {
+                        self.ipv4_addr(key, label, data);
+                    } else {
+                        self.field(key, label, data * 8, 32, Value::Dec);
+                    }
+                    data += 4;
+                }
+                if !body.is_empty() && end < data {
+                    self.problem(Malformation::Truncated(LayerKind::Icmp));
+                }
+                if let Some(l) = self.d.layers.last_mut() {
+                    l.declared_len = data - start;
+                    l.bytes.end = data.min(end).min(self.frame.len()).max(l.bytes.start);
+                }
+                self.payload(data, end);
             }
             Some(3) | Some(11) | Some(12) => {
                 if ty == Some(3) && code == Some(4) {
@@ -765,6 +990,25 @@ fn verify(folded_sum: u32, stored: u16) -> Check {
     }
 }
 
+/// IEEE 802.3 clause 3.2.6: a Length/Type value up to 1500 is a length.
+pub fn is_8023_length(t: u16) -> bool {
+    t <= 1500
+}
+
+/// Well-known IEEE 802.2 SAPs (low bit masked: it is I/G in a DSAP, C/R in an SSAP).
+fn sap_name(sap: u8) -> &'static str {
+    match sap & 0xfe {
+        0x00 => "null",
+        0x06 => "IP",
+        0x42 => "spanning tree (BPDU)",
+        0xaa => "SNAP",
+        0xe0 => "NetWare",
+        0xf0 => "NetBIOS",
+        0xfe => "ISO network layer",
+        _ => "other",
+    }
+}
+
 pub fn ether_type_name(t: u16) -> &'static str {
     match t {
         0x0800 => "IPv4",
@@ -797,6 +1041,14 @@ pub fn ip_protocol_name(p: u8) -> &'static str {
     }
 }
 
+fn arp_hw_name(t: u16) -> &'static str {
+    match t {
+        1 => "Ethernet",
+        6 => "IEEE 802",
+        _ => "other",
+    }
+}
+
 fn arp_op_name(op: u16) -> &'static str {
     match op {
         1 => "request",
@@ -817,6 +1069,10 @@ fn icmp_type_only(t: u8) -> &'static str {
         12 => "parameter problem",
         13 => "timestamp request",
         14 => "timestamp reply",
+        15 => "information request",
+        16 => "information reply",
+        17 => "address mask request",
+        18 => "address mask reply",
         _ => "other",
     }
 }
@@ -851,6 +1107,10 @@ pub fn icmp_type_name(t: u8, code: u8) -> &'static str {
         (12, _) => "Parameter problem",
         (13, _) => "Timestamp request",
         (14, _) => "Timestamp reply",
+        (15, _) => "Information request",
+        (16, _) => "Information reply",
+        (17, _) => "Address mask request",
+        (18, _) => "Address mask reply",
         _ => "ICMP (other type)",
     }
 }
