@@ -164,3 +164,151 @@ fn tshark_opens_what_we_write_and_we_read_its_pcapng() {
     assert_eq!(got.len(), frames().len());
     assert_eq!(got[2].0, Duration::new(1_700_000_002, 123_456_000));
 }
+
+/// A classic pcap from raw parts: (secs, frac, caplen field, orig_len field, data).
+fn raw_pcap(snaplen: u32, recs: &[(u32, u32, u32, u32, Vec<u8>)]) -> Vec<u8> {
+    let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    b.extend_from_slice(&snaplen.to_le_bytes());
+    b.extend_from_slice(&1u32.to_le_bytes());
+    for (s, us, cap, orig, data) in recs {
+        for v in [s, us, cap, orig] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(data);
+    }
+    b
+}
+
+/// Issue 16: records Wireshark reads (caplen above the snaplen, orig_len below caplen,
+/// microseconds >= 10^6) are read, and named in one warning line with counts.
+#[test]
+fn odd_records_wireshark_reads_are_read_and_counted() {
+    let f = vec![0x5a; 60];
+    let bytes = raw_pcap(
+        40, // snaplen below every record's caplen
+        &[
+            (10, 1_500_000, 60, 60, f.clone()),
+            (11, 2, 60, 40, f.clone()),
+            (12, 3, 60, 60, f.clone()),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("odd.pcap");
+    std::fs::write(&p, &bytes).unwrap();
+    let mut r = CaptureReader::open(&p).unwrap();
+    let mut got = Vec::new();
+    while let Some(fr) = r.next_frame().unwrap() {
+        got.push((fr.ts, fr.orig_len, fr.data.len()));
+    }
+    assert!(r.stopped().is_none(), "{:?}", r.stopped());
+    assert_eq!(
+        got,
+        [
+            (Duration::new(11, 500_000_000), 60, 60), // 1.5 s of microseconds carried
+            (Duration::new(11, 2_000), 40, 60),
+            (Duration::new(12, 3_000), 60, 60),
+        ]
+    );
+    assert_eq!(
+        r.oddities().unwrap(),
+        "read anyway: 3 record(s) with caplen above the file's snaplen, 1 with orig_len below \
+         caplen, 1 with a fraction of a second >= 1 s (carried into the seconds)"
+    );
+    // dump reads all three and says so in ONE warning line.
+    let out = Command::new(env!("CARGO_BIN_EXE_ringside"))
+        .arg("dump")
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("read anyway: 3 record(s)"), "{err}");
+    if have("tshark") {
+        let t = Command::new("tshark").arg("-r").arg(&p).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&t.stdout).lines().count(), 3);
+    }
+}
+
+/// A record claiming more than a capture record may hold (Wireshark: 262144 bytes) ends the read
+/// as corrupt, like tshark, without allocating what it claims.
+#[test]
+fn oversized_record_ends_the_read_without_allocating() {
+    let f = vec![0x5a; 60];
+    let bytes = raw_pcap(
+        65535,
+        &[(1, 0, 60, 60, f.clone()), (2, 0, 300_000, 300_000, f)],
+    );
+    let mut r =
+        CaptureReader::from_reader(Path::new("big.pcap"), std::io::Cursor::new(bytes), 0).unwrap();
+    assert!(r.next_frame().unwrap().is_some());
+    assert!(r.next_frame().unwrap().is_none());
+    let why = r.stopped().unwrap().to_string();
+    assert!(why.contains("300000 bytes"), "{why}");
+}
+
+/// pcapng blocks whose options have no end-of-options marker, an unknown option code, and a name
+/// resolution block: pcap-file refused the whole file (tcpdump's ospf-sr.pcapng); tshark reads it.
+#[test]
+fn pcapng_with_options_pcap_file_refuses_is_read() {
+    fn block(ty: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len().div_ceil(4) * 4) as u32;
+        let mut b = ty.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(body);
+        b.resize(len as usize - 4, 0);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+    fn opt(code: u16, v: &[u8]) -> Vec<u8> {
+        let mut o = code.to_le_bytes().to_vec();
+        o.extend_from_slice(&(v.len() as u16).to_le_bytes());
+        o.extend_from_slice(v);
+        o.resize(4 + v.len().div_ceil(4) * 4, 0);
+        o
+    }
+    let mut shb = vec![0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0];
+    shb.extend_from_slice(&(-1i64).to_le_bytes());
+    shb.extend(opt(4, b"rtbrick-lspgen")); // no opt_endofopt after it
+    shb.extend(opt(1234, &[1, 2, 3])); // an option code no spec defines
+    let mut idb = vec![1, 0, 0, 0, 0, 0, 4, 0];
+    idb.extend(opt(2, b"lspgen")); // if_name, no end marker
+    let frame = [0x5au8; 60];
+    let mut epb = vec![0u8; 4];
+    epb.extend_from_slice(&0u32.to_le_bytes());
+    epb.extend_from_slice(&1_000_000u32.to_le_bytes()); // 1 s in microseconds
+    epb.extend_from_slice(&60u32.to_le_bytes());
+    epb.extend_from_slice(&60u32.to_le_bytes());
+    epb.extend_from_slice(&frame);
+    let mut file = block(0x0a0d0d0a, &shb);
+    file.extend(block(1, &idb));
+    // A name resolution block (192.0.2.1 is "a"): nothing ringside uses.
+    file.extend(block(
+        4,
+        &[1, 0, 6, 0, 192, 0, 2, 1, b'a', 0, 0, 0, 0, 0, 0, 0],
+    ));
+    file.extend(block(6, &epb));
+    file.extend(block(6, &epb));
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("opts.pcapng");
+    if let Some(k) = std::env::var_os("KEEP_PCAPNG") {
+        std::fs::write(k, &file).unwrap();
+    }
+    std::fs::write(&p, &file).unwrap();
+    let (got, stopped) = read_all(&p);
+    assert_eq!(stopped, None);
+    assert_eq!(got.len(), 2);
+    let r = CaptureReader::open(&p).unwrap();
+    let mut r = r;
+    while r.next_frame().unwrap().is_some() {}
+    assert_eq!(
+        r.oddities().as_deref(),
+        Some("read anyway: 1 pcapng option(s) of odd shape skipped")
+    );
+    assert_eq!(got[0], (Duration::from_secs(1), frame.to_vec()));
+    if have("tshark") {
+        let t = Command::new("tshark").arg("-r").arg(&p).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&t.stdout).lines().count(), 2);
+    }
+}

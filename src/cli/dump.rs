@@ -129,6 +129,9 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
         r => r?,
     }
+    if let Some(odd) = reader.oddities() {
+        eprintln!("ringside: warning: {}: {odd}", args.file.display());
+    }
     if let Some(stopped) = reader.stopped() {
         eprintln!("ringside: warning: {}: {stopped}", args.file.display());
     }

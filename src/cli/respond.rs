@@ -29,6 +29,9 @@ pub fn run(args: RespondArgs) -> anyhow::Result<()> {
         "{}",
         report(&responded, out.frames(), &args.out.display().to_string())
     );
+    if let Some(odd) = reader.oddities() {
+        eprintln!("ringside: warning: {}: {odd}", args.file.display());
+    }
     if let Some(stopped) = reader.stopped() {
         eprintln!("ringside: warning: {}: {stopped}", args.file.display());
     }

@@ -82,7 +82,11 @@ impl Link for PcapLink {
     }
 
     fn describe(&self) -> String {
-        format!("pcap {}", self.reader.path().display())
+        // Shown in the status line: what was odd in the file but read anyway, once per file.
+        match self.reader.oddities() {
+            Some(odd) => format!("pcap {} ({odd})", self.reader.path().display()),
+            None => format!("pcap {}", self.reader.path().display()),
+        }
     }
 
     fn progress(&self) -> Option<(u64, u64)> {
