@@ -492,7 +492,7 @@ impl<R: Read> PcapNgRepair<R> {
             }
             let ty = self.u32(&head[0..4]);
             let len = self.u32(&head[4..8]);
-            if !(12..=MAX_BLOCK).contains(&len) || len % 4 != 0 {
+            if !(12..=MAX_BLOCK).contains(&len) || !len.is_multiple_of(4) {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     format!("a pcapng block claims {len} bytes"),
