@@ -6,6 +6,7 @@
 //! speaks Ethernet); a file cut short is read up to its last whole frame and the reader says where
 //! it stopped.
 use crate::capture::FrameSink;
+pub use crate::wire::LinkKind;
 use anyhow::{bail, Context};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
@@ -24,6 +25,8 @@ pub struct FileFrame<'a> {
     pub ts: Duration,
     pub data: &'a [u8],
     pub orig_len: u32,
+    /// What the frame starts with (Ethernet, a Linux cooked header, a bare IP datagram).
+    pub link: LinkKind,
 }
 
 /// Why reading ended before the end of the file.
@@ -55,6 +58,9 @@ enum Format {
         frame: Vec<u8>,
         /// Per interface: seconds per timestamp unit (pcapng's if_tsresol, default 10^-6).
         units: Vec<Option<TsUnit>>,
+        /// Per interface: its link type; and the current frame's.
+        links: Vec<LinkKind>,
+        link: LinkKind,
     },
 }
 
@@ -110,7 +116,8 @@ impl CaptureReader {
             | [0xa1, 0xb2, 0x3c, 0x4d] => {
                 let r = ClassicPcap::new(counting, odd.clone())
                     .map_err(|e| anyhow::anyhow!("{}: bad pcap header: {e}", path.display()))?;
-                check_link_type(path, r.link_type)?;
+                let mut r = r;
+                r.link = check_link_type(path, r.link_type)?;
                 Format::Pcap(r)
             }
             [0x0a, 0x0d, 0x0d, 0x0a] => {
@@ -120,6 +127,8 @@ impl CaptureReader {
                     reader: r,
                     frame: Vec::new(),
                     units: Vec::new(),
+                    links: Vec::new(),
+                    link: LinkKind::Ethernet,
                 }
             }
             _ => bail!(
@@ -158,12 +167,14 @@ impl CaptureReader {
                 reader,
                 frame,
                 units,
+                links,
+                link,
             } => loop {
                 let found = match reader.next_block() {
                     None => break Ok(None),
                     Some(Err(e)) => break Err(describe_error(&e)),
                     Some(Ok(Block::InterfaceDescription(idb))) => {
-                        check_link_type(path, idb.linktype)?;
+                        links.push(check_link_type(path, idb.linktype)?);
                         let unit = idb.options.iter().find_map(|o| match o {
                             InterfaceDescriptionOption::IfTsResol(r) => Some(TsUnit::from(*r)),
                             _ => None,
@@ -180,6 +191,10 @@ impl CaptureReader {
                         // pcap-file hands the raw 64-bit timestamp over as nanoseconds; scale
                         // it by the interface's real resolution.
                         let raw = epb.timestamp.as_nanos() as u64;
+                        *link = links
+                            .get(epb.interface_id as usize)
+                            .copied()
+                            .unwrap_or_default();
                         frame.clear();
                         frame.extend_from_slice(&epb.data);
                         Some((unit.to_duration(raw), epb.original_len))
@@ -187,11 +202,16 @@ impl CaptureReader {
                     Some(Ok(Block::SimplePacket(spb))) => {
                         frame.clear();
                         frame.extend_from_slice(&spb.data);
+                        *link = links.first().copied().unwrap_or_default();
                         Some((Duration::ZERO, spb.original_len))
                     }
                     Some(Ok(Block::Packet(pb))) => {
                         frame.clear();
                         frame.extend_from_slice(&pb.data);
+                        *link = links
+                            .get(pb.interface_id as usize)
+                            .copied()
+                            .unwrap_or_default();
                         Some((TsUnit::MICRO.to_duration(pb.timestamp), pb.original_len))
                     }
                     Some(Ok(_)) => None, // statistics, name resolution, sections: nothing to show
@@ -201,6 +221,7 @@ impl CaptureReader {
                         ts,
                         orig_len,
                         data: frame,
+                        link: *link,
                     }));
                 }
             },
@@ -226,6 +247,15 @@ impl CaptureReader {
     /// snaplen, ..."), or None when nothing was. Complete once reading has ended.
     pub fn oddities(&self) -> Option<String> {
         self.odd.summary()
+    }
+
+    /// The file's link type when the file has one (classic pcap); pcapng names one per
+    /// interface, known only as its frames come ([`FileFrame::link`]).
+    pub fn file_link(&self) -> Option<LinkKind> {
+        match &self.format {
+            Format::Pcap(r) => Some(r.link),
+            Format::PcapNg { .. } => None,
+        }
     }
 
     /// Set when the file ended early (truncated or corrupt).
@@ -321,6 +351,7 @@ struct ClassicPcap {
     nanos: bool,
     snaplen: u32,
     link_type: DataLink,
+    link: LinkKind,
     buf: Vec<u8>,
     odd: Arc<Oddities>,
 }
@@ -355,6 +386,7 @@ impl ClassicPcap {
             nanos,
             snaplen: u32_at(16),
             link_type,
+            link: LinkKind::Ethernet,
             buf: Vec::new(),
             odd,
         })
@@ -402,6 +434,7 @@ impl ClassicPcap {
             ts,
             orig_len,
             data: &self.buf,
+            link: self.link,
         }))
     }
 }
@@ -596,18 +629,14 @@ impl<R: Read> Read for PcapNgRepair<R> {
     }
 }
 
-fn check_link_type(path: &Path, dl: DataLink) -> anyhow::Result<()> {
-    if dl == DataLink::ETHERNET {
-        return Ok(());
+/// The link types ringside decodes: Ethernet, Linux cooked captures (`tcpdump -i any`) and bare
+/// IP datagrams; anything else is refused with its name.
+fn check_link_type(path: &Path, dl: DataLink) -> anyhow::Result<LinkKind> {
+    if let Some(k) = LinkKind::from_linktype(u32::from(dl)) {
+        return Ok(k);
     }
-    let hint = match dl {
-        DataLink::LINUX_SLL | DataLink::LINUX_SLL2 => {
-            " (captured with `-i any`? capture on one interface: `tcpdump -i IFACE -w FILE`)"
-        }
-        _ => "",
-    };
     bail!(
-        "{}: link type {:?} ({}) is not Ethernet; ringside reads Ethernet (DLT_EN10MB) captures only{hint}",
+        "{}: link type {:?} ({}) is not one ringside reads (Ethernet, LINUX_SLL, LINUX_SLL2, RAW IP)",
         path.display(),
         dl,
         u32::from(dl)

@@ -56,6 +56,13 @@ const SPECS: &[Spec] = &[
     s(&["eth.src"], "eth.src", Text),
     s(&["eth.type"], "eth.type", Num),
     s(&["eth.len"], "eth.len", Num),
+    s(&["sll.pkttype"], "sll.pkttype", Num),
+    s(&["sll.hatype"], "sll.hatype", Num),
+    s(&["sll.halen"], "sll.halen", Num),
+    s(&["sll.src"], "sll.src.eth", Text),
+    s(&["sll.etype"], "sll.etype", Num),
+    s(&["sll.ltype"], "sll.ltype", Num),
+    s(&["sll.ifindex"], "sll.ifindex", Num),
     s(&["vlan.len"], "vlan.len", Num),
     s(&["llc.dsap"], "llc.dsap", Num),
     s(&["llc.ssap"], "llc.ssap", Num),
@@ -320,7 +327,12 @@ fn normalise_theirs(norm: Norm, v: &str) -> String {
 fn vlan_split(row: &Row) -> [HashMap<&'static str, Vec<String>>; 2] {
     let cols = ["vlan.pcp", "vlan.dei", "vlan.id", "vlan.type"];
     let vals: Vec<Vec<String>> = cols.iter().map(|c| split_cell(&row[*c])).collect();
-    let mut chain = vec![row["eth.type"].clone()];
+    // The first tag's TPID is the link header's type field (Ethernet's, or a cooked header's).
+    let first = match row["eth.type"].as_str() {
+        "" => row["sll.etype"].clone(),
+        t => t.to_string(),
+    };
+    let mut chain = vec![first];
     chain.extend(vals[3].iter().cloned());
     let tpid = |i: usize| chain.get(i).and_then(|t| num(t));
     let mut out = [HashMap::new(), HashMap::new()];
@@ -616,6 +628,20 @@ fn ringside_dump_agrees_with_tshark() {
         let p = dir.join(format!("editcap-{seed}.pcap"));
         editcap_mutate(&valid, &p, 0.02, seed);
         files.push((format!("editcap -E 0.02 --seed {seed}"), p));
+    }
+    // Other link types: the valid and odd frames as Linux cooked (v1, v2) and raw IP captures.
+    let mut both = valid_corpus(5, 1000 * k);
+    both.extend(odd_corpus(6, 1000 * k));
+    let mut r = Rng::new(7);
+    for (name, link, recs) in [
+        ("linux-sll(seed 5,6)", 113u32, to_sll(&mut r, &both, false)),
+        ("linux-sll2(seed 5,6)", 276, to_sll(&mut r, &both, true)),
+        ("raw-ip(seed 5,6)", 101, to_raw_ip(&both)),
+        ("raw-ipv4(seed 5,6)", 228, to_raw_ip(&both)),
+    ] {
+        let p = dir.join(format!("{link}.pcap"));
+        write_pcap_link(&p, link, &recs);
+        files.push((name.to_string(), p));
     }
     let mut t = Tally::default();
     for (name, p) in &files {

@@ -648,6 +648,67 @@ pub fn write_pcap(path: &Path, recs: &[Rec]) {
     w.close().expect("close pcap");
 }
 
+/// Write records as a classic pcap of any link type (PcapRecorder writes Ethernet only).
+pub fn write_pcap_link(path: &Path, link_type: u32, recs: &[Rec]) {
+    let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    b.extend_from_slice(&262_144u32.to_le_bytes());
+    b.extend_from_slice(&link_type.to_le_bytes());
+    for (i, rec) in recs.iter().enumerate() {
+        b.extend_from_slice(&(1_700_000_000u32 + i as u32 / 1000).to_le_bytes());
+        b.extend_from_slice(&((i as u32 % 1000) * 1000).to_le_bytes());
+        b.extend_from_slice(&(rec.data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&rec.orig_len.max(rec.data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&rec.data);
+    }
+    std::fs::write(path, b).expect("write pcap");
+}
+
+/// The frames as `tcpdump -i any` records them: the Ethernet header replaced by a Linux cooked
+/// header (v1, 16 bytes; v2, 20 bytes) with the source MAC and the EtherType.
+pub fn to_sll(r: &mut Rng, recs: &[Rec], v2: bool) -> Vec<Rec> {
+    recs.iter()
+        .filter(|rec| rec.data.len() >= 14)
+        .map(|rec| {
+            let f = &rec.data;
+            let pkttype = r.range(0, 4) as u8;
+            let mut h = Vec::new();
+            if v2 {
+                h.extend_from_slice(&f[12..14]); // protocol
+                h.extend_from_slice(&[0, 0]); // reserved
+                h.extend_from_slice(&(r.range(1, 9) as u32).to_be_bytes()); // ifindex
+                h.extend_from_slice(&1u16.to_be_bytes()); // ARPHRD_ETHER
+                h.extend_from_slice(&[pkttype, 6]);
+                h.extend_from_slice(&f[6..12]);
+                h.extend_from_slice(&[0, 0]);
+            } else {
+                h.extend_from_slice(&(pkttype as u16).to_be_bytes());
+                h.extend_from_slice(&1u16.to_be_bytes());
+                h.extend_from_slice(&6u16.to_be_bytes());
+                h.extend_from_slice(&f[6..12]);
+                h.extend_from_slice(&[0, 0]);
+                h.extend_from_slice(&f[12..14]);
+            }
+            h.extend_from_slice(&f[14..]);
+            let grow = h.len() - f.len();
+            Rec {
+                data: h,
+                orig_len: rec.orig_len + grow as u32,
+            }
+        })
+        .collect()
+}
+
+/// The untagged IPv4 frames as a raw-IP capture records them: the datagram alone.
+pub fn to_raw_ip(recs: &[Rec]) -> Vec<Rec> {
+    recs.iter()
+        .filter(|rec| rec.data.len() > 14 && rec.data[12..14] == [0x08, 0x00])
+        .map(|rec| Rec {
+            data: rec.data[14..].to_vec(),
+            orig_len: rec.orig_len.saturating_sub(14),
+        })
+        .collect()
+}
+
 pub fn have(tool: &str) -> bool {
     std::process::Command::new(tool)
         .arg("-v")

@@ -87,24 +87,117 @@ fn lying_record_length_does_not_allocate_it() {
 }
 
 #[test]
-fn non_ethernet_link_type_is_refused_with_a_hint() {
+fn unknown_link_type_is_refused_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("sll.pcap");
+    let p = dir.path().join("wifi.pcap");
     let mut f = std::fs::File::create(&p).unwrap();
-    // pcap header with link type 113 (Linux cooked capture).
+    // pcap header with link type 105 (IEEE 802.11).
     f.write_all(&[
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 113, 0, 0, 0,
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 105, 0, 0, 0,
     ])
     .unwrap();
     drop(f);
     let err = CaptureReader::open(&p)
         .err()
-        .expect("SLL must be refused")
+        .expect("802.11 must be refused")
         .to_string();
     assert!(
-        err.contains("not Ethernet") && err.contains("-i any"),
+        err.contains("(105) is not one ringside reads") && err.contains("LINUX_SLL"),
         "{err}"
     );
+}
+
+/// Issue 16: `tcpdump -i any` (LINUX_SLL, LINUX_SLL2) and raw-IP captures are read: dump shows the
+/// cooked header for what it is and the IPv4/ARP inside; respond does not feed them to the
+/// Ethernet stack (no destination MAC to judge or answer by) and counts them; replay says so.
+#[test]
+fn cooked_and_raw_ip_captures_are_read() {
+    // An ARP request from 02:00:00:00:00:01, as SLL v1 / SLL2 / (its IPv4 ping as) raw IP.
+    let arp_body = hex::decode("0001080006040001020000000001c6336401000000000000c6336402").unwrap();
+    let mut sll = vec![0, 1, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x06];
+    sll.extend_from_slice(&arp_body);
+    let mut sll2 = vec![
+        0x08, 0x06, 0, 0, 0, 0, 0, 3, 0, 1, 1, 6, 2, 0, 0, 0, 0, 1, 0, 0,
+    ];
+    sll2.extend_from_slice(&arp_body);
+    let mut ping = Vec::new();
+    let h = ringside::wire::build::EthIp {
+        src_mac: [2, 0, 0, 0, 0, 1],
+        dst_mac: [2, 0, 0, 0, 0, 2],
+        src_ip: [198, 51, 100, 1].into(),
+        dst_ip: [198, 51, 100, 2].into(),
+        ttl: 64,
+        ip_id: 1,
+    };
+    ringside::wire::build::icmp_echo(&mut ping, &h, false, 7, 1, b"hi");
+    let raw = ping[14..].to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    for (link, frame, want) in [
+        (
+            113u32,
+            &sll,
+            "sll.pkttype=1 sll.hatype=1 sll.src=02:00:00:00:00:01 sll.etype=0x0806",
+        ),
+        (
+            276,
+            &sll2,
+            "sll.ifindex=3 sll.pkttype=1 sll.src=02:00:00:00:00:01 sll.etype=0x0806",
+        ),
+        (101, &raw, "ipv4.src=198.51.100.1 icmp.type=8"),
+        (228, &raw, "ipv4.src=198.51.100.1 icmp.type=8"),
+    ] {
+        let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        b.extend_from_slice(&65535u32.to_le_bytes());
+        b.extend_from_slice(&link.to_le_bytes());
+        for v in [1u32, 0, frame.len() as u32, frame.len() as u32] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(frame);
+        let p = dir.path().join(format!("{link}.pcap"));
+        std::fs::write(&p, &b).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_ringside"))
+            .arg("dump")
+            .arg("--json")
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let row: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for kv in want.split(' ') {
+            let (k, v) = kv.split_once('=').unwrap();
+            assert_eq!(row[k].as_str(), Some(v), "link {link}: {k} in {row}");
+        }
+        if link != 101 && link != 228 {
+            assert_eq!(row["arp.tpa"].as_str(), Some("198.51.100.2"), "{row}");
+            assert_eq!(row["protocol"].as_str(), Some("ARP"), "{row}");
+        }
+        assert!(row.get("eth.src").is_none(), "no Ethernet header: {row}");
+        // respond: counted, not answered.
+        let o = Command::new(env!("CARGO_BIN_EXE_ringside"))
+            .arg("respond")
+            .arg(&p)
+            .arg("-w")
+            .arg(dir.path().join("out.pcap"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(text.contains("unsupported_link\t1\n"), "{text}");
+        assert!(text.contains("frames_in\t0\n"), "{text}");
+        // replay: refused with what to run instead (exit 2), before any terminal is needed.
+        let o = Command::new(env!("CARGO_BIN_EXE_ringside"))
+            .arg("replay")
+            .arg(&p)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("ringside dump"), "{err}");
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug, Default)]
 pub struct DumpArgs {
-    /// A pcap or pcapng capture (Ethernet link type).
+    /// A pcap or pcapng capture (Ethernet, Linux cooked (SLL, SLL2) or raw IP link type).
     pub file: PathBuf,
     /// JSON lines instead of TSV.
     #[arg(long)]
@@ -101,6 +101,13 @@ pub const COLUMNS: &[&str] = &[
     "icmp.receive_timestamp",
     "icmp.transmit_timestamp",
     "icmp.address_mask",
+    "sll.pkttype",
+    "sll.hatype",
+    "sll.halen",
+    "sll.src",
+    "sll.ltype",
+    "sll.etype",
+    "sll.ifindex",
 ];
 
 pub fn run(args: DumpArgs) -> anyhow::Result<()> {
@@ -115,7 +122,7 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
     let mut no = 0u64;
     while let Some(f) = reader.next_frame()? {
         no += 1;
-        d.parse(f.data, false);
+        d.parse_link(f.data, f.link, false);
         let line = dumper.line(no, f.ts, f.data.len(), f.orig_len, &d);
         if let Err(e) = out.write_all(line.as_bytes()) {
             // `dump | head` closes the pipe: that is the reader being done, not a failure.

@@ -41,7 +41,21 @@ pub fn open(
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
-    let link = PcapLink::new(super::open_capture(file)?);
+    let reader = super::open_capture(file)?;
+    if let Some(kind) = reader
+        .file_link()
+        .filter(|k| *k != crate::pcap::LinkKind::Ethernet)
+    {
+        // The stack answers Ethernet frames and the screen draws them: a cooked or raw-IP
+        // capture has no MACs to answer to (see `respond`); dump decodes it.
+        return Err(UsageError(format!(
+            "{}: a {kind:?} capture: replay feeds Ethernet frames to the stack; `ringside dump {}` decodes it",
+            file.display(),
+            file.display()
+        ))
+        .into());
+    }
+    let link = PcapLink::new(reader);
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"

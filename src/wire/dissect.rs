@@ -24,6 +24,8 @@ pub struct Summary {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dissection {
     pub frame_len: usize,
+    /// What the frame starts with ([`Dissection::parse_link`]); Ethernet for [`Dissection::parse`].
+    pub link: LinkKind,
     pub layers: Vec<Layer>,
     pub fields: Vec<Field>,
     pub problems: Vec<Malformation>,
@@ -47,7 +49,13 @@ impl Dissection {
     /// Clear and dissect `frame`. `csum_not_ready` marks the UDP checksum as unverified: the
     /// sender's kernel left it to offload, so the bytes on the wire are not the final checksum.
     pub fn parse(&mut self, frame: &[u8], csum_not_ready: bool) {
+        self.parse_link(frame, LinkKind::Ethernet, csum_not_ready);
+    }
+
+    /// Like [`Dissection::parse`] for a frame of a capture with another link type.
+    pub fn parse_link(&mut self, frame: &[u8], link: LinkKind, csum_not_ready: bool) {
         self.frame_len = frame.len();
+        self.link = link;
         self.layers.clear();
         self.fields.clear();
         self.problems.clear();
@@ -109,7 +117,14 @@ impl Dissection {
             protocol: "Ethernet",
             info: String::new(),
         };
-        if self.frame_len < ETH_LEN {
+        if self.link != LinkKind::Ethernet {
+            s.src = mac("sll.src").unwrap_or_default();
+            s.dst = String::new();
+            s.protocol = match self.link {
+                LinkKind::RawIp => "IP",
+                _ => "SLL",
+            };
+        } else if self.frame_len < ETH_LEN {
             s.protocol = "Ethernet";
             s.info = format!("Truncated frame ({} bytes)", self.frame_len);
             return s;
@@ -209,16 +224,122 @@ struct Walker<'a, 'f> {
 impl Walker<'_, '_> {
     fn walk(&mut self) {
         let frame = self.frame;
+        match self.d.link {
+            LinkKind::Ethernet => {}
+            LinkKind::LinuxSll => return self.sll(),
+            LinkKind::LinuxSll2 => return self.sll2(),
+            LinkKind::RawIp => {
+                // A bare datagram: its version nibble says which IP it is.
+                match frame.first().map(|b| b >> 4) {
+                    Some(4) => self.ipv4_datagram(0),
+                    _ => self.payload(0, frame.len()),
+                }
+                return;
+            }
+        }
         self.ethernet(0);
         if frame.len() < ETH_LEN {
             // Shorter than an Ethernet header: the fields above are what bytes there are.
             self.problem(Malformation::Truncated(LayerKind::Ethernet));
             return;
         }
-        // 802.1Q / 802.1ad tags: each is 4 bytes after the previous type field. Followed up to
-        // MAX_VLAN_TAGS deep, like etherparse's lax slicer.
-        let mut at = ETH_LEN;
-        let mut ether_type = read_u16(frame, 12).unwrap_or(0);
+        self.tagged(ETH_LEN, read_u16(frame, 12).unwrap_or(0));
+    }
+
+    /// Linux cooked header v1 (LINKTYPE_LINUX_SLL, 16 bytes): packet type, ARPHRD type,
+    /// address length, 8 address bytes, protocol.
+    fn sll(&mut self) {
+        self.begin(LayerKind::Sll, 0, 16);
+        self.field("sll.pkttype", "Packet type", 0, 16, |v| {
+            Value::Named(v, 0, sll_pkttype_name(v))
+        });
+        let hatype = self.field("sll.hatype", "Link-layer address type", 16, 16, Value::Dec);
+        let halen = self.field("sll.halen", "Link-layer address length", 32, 16, Value::Dec);
+        self.sll_address(6, hatype, halen);
+        let proto = self.sll_protocol_field(14 * 8, hatype);
+        self.sll_next(proto, 16, hatype);
+    }
+
+    /// Linux cooked header v2 (LINKTYPE_LINUX_SLL2, 20 bytes): protocol, reserved, interface
+    /// index, ARPHRD type, packet type, address length, 8 address bytes.
+    fn sll2(&mut self) {
+        self.begin(LayerKind::Sll, 0, 20);
+        // Fields in wire order: the protocol comes first here.
+        let hatype = read_bits(self.frame, 64, 16);
+        let proto = self.sll_protocol_field(0, hatype);
+        self.field("sll.ifindex", "Interface index", 32, 32, Value::Dec);
+        let hatype = self.field("sll.hatype", "Link-layer address type", 64, 16, Value::Dec);
+        self.field("sll.pkttype", "Packet type", 80, 8, |v| {
+            Value::Named(v, 0, sll_pkttype_name(v))
+        });
+        let halen = self.field("sll.halen", "Link-layer address length", 88, 8, Value::Dec);
+        self.sll_address(12, hatype, halen);
+        self.sll_next(proto, 20, hatype);
+    }
+
+    /// The cooked header's sender address: a MAC for Ethernet-type devices, else its bytes.
+    fn sll_address(&mut self, at: usize, hatype: Option<u64>, halen: Option<u64>) {
+        let len = (halen.unwrap_or(0) as usize).min(8);
+        self.address(
+            "sll.src",
+            "Source address",
+            at,
+            len,
+            hatype == Some(1) && len == 6,
+            false,
+        );
+    }
+
+    /// The cooked header's protocol field (at bit `bit`) and what follows the `hdr_len`-byte
+    /// header: an EtherType, or one of Linux's own values below 1536 (ETH_P_802_2 = 4: an LLC
+    /// header follows; others, e.g. ETH_P_802_3 = 1 (Novell raw), as payload).
+    fn sll_protocol_field(&mut self, bit: usize, hatype: Option<u64>) -> Option<u64> {
+        let proto = read_bits(self.frame, bit, 16)?;
+        // ARPHRD_NETLINK (824) carries netlink messages, not network-layer packets.
+        let netlink = hatype == Some(824);
+        if proto < 0x0600 || netlink {
+            self.push(
+                "sll.ltype",
+                "Protocol",
+                bit,
+                16,
+                Value::Named(proto, 4, if proto == 4 { "802.2 LLC" } else { "Linux" }),
+                None,
+            );
+        } else {
+            self.push(
+                "sll.etype",
+                "Protocol",
+                bit,
+                16,
+                Value::Named(proto, 4, ether_type_name(proto as u16)),
+                None,
+            );
+        }
+        Some(proto)
+    }
+
+    /// What follows the `hdr_len`-byte cooked header, by its protocol field.
+    fn sll_next(&mut self, proto: Option<u64>, hdr_len: usize, hatype: Option<u64>) {
+        let frame = self.frame;
+        let netlink = hatype == Some(824);
+        let Some(proto) = proto.filter(|_| frame.len() >= hdr_len) else {
+            self.problem(Malformation::Truncated(LayerKind::Sll));
+            return;
+        };
+        match proto {
+            _ if netlink => self.payload(hdr_len, frame.len()),
+            4 => self.llc(hdr_len, frame.len() - hdr_len),
+            p if p < 0x0600 => self.payload(hdr_len, frame.len()),
+            p => self.tagged(hdr_len, p as u16),
+        }
+    }
+
+    /// What follows a link header's type field at `at`: VLAN tags, then the network layer.
+    fn tagged(&mut self, at: usize, ether_type: u16) {
+        let frame = self.frame;
+        let mut at = at;
+        let mut ether_type = ether_type;
         let mut tags = 0;
         while is_vlan_tpid(ether_type) {
             if frame.len() < at + 4 {
@@ -1005,6 +1126,18 @@ fn sap_name(sap: u8) -> &'static str {
         0xe0 => "NetWare",
         0xf0 => "NetBIOS",
         0xfe => "ISO network layer",
+        _ => "other",
+    }
+}
+
+/// Linux's PACKET_* packet types (linux/if_packet.h), as a cooked header records them.
+fn sll_pkttype_name(t: u64) -> &'static str {
+    match t {
+        0 => "unicast to us",
+        1 => "broadcast",
+        2 => "multicast",
+        3 => "unicast to another host",
+        4 => "sent by us",
         _ => "other",
     }
 }

@@ -4,6 +4,34 @@
 use std::fmt;
 use std::ops::Range;
 
+/// What a frame starts with: the capture's link type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// DLT_EN10MB (1): an Ethernet header.
+    #[default]
+    Ethernet,
+    /// LINKTYPE_LINUX_SLL (113): Linux's 16-byte "cooked" header (`tcpdump -i any`).
+    LinuxSll,
+    /// LINKTYPE_LINUX_SLL2 (276): its 20-byte successor, with the interface index.
+    LinuxSll2,
+    /// LINKTYPE_RAW (101), IPV4 (228), IPV6 (229): the IP datagram alone.
+    RawIp,
+}
+
+impl LinkKind {
+    /// From a pcap/pcapng link type number (tcpdump.org/linktypes.html); None if not decoded.
+    /// DLT_RAW is 12 or 14 on some BSDs: files written there may carry those numbers.
+    pub fn from_linktype(t: u32) -> Option<Self> {
+        match t {
+            1 => Some(LinkKind::Ethernet),
+            113 => Some(LinkKind::LinuxSll),
+            276 => Some(LinkKind::LinuxSll2),
+            12 | 14 | 101 | 228 | 229 => Some(LinkKind::RawIp),
+            _ => None,
+        }
+    }
+}
+
 /// Which protocol header (or payload) a [`Layer`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LayerKind {
