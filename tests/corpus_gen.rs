@@ -245,6 +245,7 @@ pub fn valid_frame(r: &mut Rng) -> Vec<u8> {
 /// goes to its echo (7), print (9) or a closed port), so a stack fed them has something to answer.
 pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
     let h = eth_ip_to(r, target);
+    let mut return_ipv6 = false;
     let mut f = match r.below(100) {
         0..=14 => {
             let op = if r.chance(70) {
@@ -349,6 +350,9 @@ pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
         _ => {
             // Not IPv4 or ARP: IPv6, LLDP, 802.3 length, an unknown type.
             let et = r.pick(&[0x86ddu16, 0x88cc, 0x0040, 0x9000, 0x88b5]);
+            if et == 0x86dd {
+                return_ipv6 = true;
+            }
             // 0x0040 is an 802.3 length: the LLC data is then exactly that long.
             let n = if et == 0x0040 { 64 } else { r.range(0, 80) };
             let p = r.bytes(n);
@@ -358,6 +362,10 @@ pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
             })
         }
     };
+    if return_ipv6 {
+        // IPv6 is decoded: a valid frame carries a valid datagram.
+        f = ipv6_frame_untagged(r);
+    }
     let is_ipv4 = f.len() >= 34 && f[12..14] == [0x08, 0x00];
     if is_ipv4 && r.chance(15) {
         vary_ip_header(r, &mut f);
@@ -580,6 +588,241 @@ pub fn odd_frame(r: &mut Rng) -> Vec<u8> {
     f
 }
 
+/// An IPv6 address for tests: link-local or the documentation prefix 2001:db8::/32 (RFC 3849).
+fn addr6(r: &mut Rng) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    if r.chance(50) {
+        a[..2].copy_from_slice(&[0xfe, 0x80]);
+    } else {
+        a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    }
+    for b in &mut a[8..] {
+        *b = r.u8();
+    }
+    a
+}
+
+/// The IPv6 upper-layer checksum (RFC 8200 8.1) of `l4` (its checksum field zeroed) at `at`.
+fn fix_checksum6(src: &[u8; 16], dst: &[u8; 16], proto: u8, l4: &mut [u8], at: usize) {
+    l4[at] = 0;
+    l4[at + 1] = 0;
+    let mut c = build::Checksum::new();
+    c.add(src).add(dst);
+    c.add(&(l4.len() as u32).to_be_bytes())
+        .add(&[0, 0, 0, proto]);
+    c.add(l4);
+    let mut v = c.finish();
+    if proto == 17 && v == 0 {
+        v = 0xffff;
+    }
+    l4[at..at + 2].copy_from_slice(&v.to_be_bytes());
+}
+
+/// An ND option: type, length in 8-octet units, value padded.
+fn nd_opt(ty: u8, value: &[u8]) -> Vec<u8> {
+    let len = (2 + value.len()).div_ceil(8) * 8;
+    let mut o = vec![ty, (len / 8) as u8];
+    o.extend_from_slice(value);
+    o.resize(len, 0);
+    o
+}
+
+/// IPv6 frames as a classroom network carries them: ICMPv6 echo, neighbour discovery (RS, RA,
+/// NS, NA, redirect with their options), MLD v1/v2 reports behind a hop-by-hop header, errors,
+/// UDP (mDNS and others), extension header chains (hop-by-hop, destination options, routing with
+/// no segments left, fragments). Every checksum right.
+pub fn ipv6_frame(r: &mut Rng) -> Vec<u8> {
+    let mut f = ipv6_frame_untagged(r);
+    if r.chance(10) {
+        let n = r.range(1, 2);
+        add_vlan_tags(r, &mut f, n);
+    }
+    if r.chance(30) {
+        build::pad_to_min(&mut f, 0);
+    }
+    f
+}
+
+/// [`ipv6_frame`] without VLAN tags or padding.
+pub fn ipv6_frame_untagged(r: &mut Rng) -> Vec<u8> {
+    let src_mac = mac(r);
+    let src = addr6(r);
+    let mut dst = addr6(r);
+    let mac_opt = |ty: u8| nd_opt(ty, &src_mac);
+    let (proto, mut l4, ck): (u8, Vec<u8>, Option<usize>) = match r.below(9) {
+        0 => {
+            let mut m = vec![if r.chance(50) { 128 } else { 129 }, 0, 0, 0];
+            m.extend(r.bytes(4));
+            let n = r.range(0, 64);
+            m.extend(r.bytes(n));
+            (58, m, Some(2))
+        }
+        1 => {
+            // Neighbour solicitation (to the solicited-node group) or advertisement.
+            let target = addr6(r);
+            let mut m = if r.chance(50) {
+                let mut m = vec![135, 0, 0, 0, 0, 0, 0, 0];
+                m.extend_from_slice(&target);
+                if r.chance(70) {
+                    m.extend(mac_opt(1));
+                }
+                dst = [
+                    0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, target[13], target[14], target[15],
+                ];
+                m
+            } else {
+                let mut m = vec![136, 0, 0, 0, r.pick(&[0x60u8, 0x40, 0x20, 0xe0]), 0, 0, 0];
+                m.extend_from_slice(&target);
+                if r.chance(70) {
+                    m.extend(mac_opt(2));
+                }
+                m
+            };
+            if r.chance(10) {
+                let ty = r.pick(&[14u8, 31, 200]);
+                let n = r.range(0, 20);
+                m.extend(nd_opt(ty, &r.bytes(n)));
+            }
+            (58, m, Some(2))
+        }
+        2 => {
+            // Router solicitation / advertisement.
+            if r.chance(50) {
+                let mut m = vec![133, 0, 0, 0, 0, 0, 0, 0];
+                m.extend(mac_opt(1));
+                dst = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+                (58, m, Some(2))
+            } else {
+                let mut m = vec![134, 0, 0, 0, 64, r.pick(&[0u8, 0x80, 0x40, 0xc0, 0x08])];
+                m.extend_from_slice(&1800u16.to_be_bytes());
+                m.extend(r.bytes(8));
+                m.extend(mac_opt(1));
+                let mut prefix = vec![64, 0xc0];
+                prefix.extend_from_slice(&[0, 0, 0x0e, 0x10, 0, 0, 0x0e, 0x10, 0, 0, 0, 0]);
+                prefix.extend_from_slice(&addr6(r)[..8]);
+                prefix.extend_from_slice(&[0; 8]);
+                m.extend(nd_opt(3, &prefix));
+                m.extend(nd_opt(5, &[0, 0, 0, 0, 0x05, 0xdc]));
+                dst = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+                (58, m, Some(2))
+            }
+        }
+        3 => {
+            // MLD: v1 report/done (24 bytes) or a v2 report with one record.
+            let group = {
+                let mut g = addr6(r);
+                g[..2].copy_from_slice(&[0xff, 0x02]);
+                g
+            };
+            let m = if r.chance(50) {
+                let mut m = vec![r.pick(&[131u8, 132, 130]), 0, 0, 0, 0, 0, 0, 0];
+                m.extend_from_slice(&group);
+                m
+            } else {
+                let mut m = vec![143, 0, 0, 0, 0, 0, 0, 1];
+                m.extend_from_slice(&[4, 0, 0, 0]);
+                m.extend_from_slice(&group);
+                m
+            };
+            dst = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16];
+            (58, m, Some(2))
+        }
+        4 => {
+            // Packet too big / parameter problem / unreachable quoting a datagram.
+            let ty = r.pick(&[1u8, 2, 3, 4]);
+            let mut m = vec![ty, r.range(0, 3) as u8, 0, 0];
+            m.extend_from_slice(&(r.range(1280, 1500) as u32).to_be_bytes());
+            let n = r.range(40, 100);
+            m.extend(r.bytes(n));
+            (58, m, Some(2))
+        }
+        5 => {
+            let mut m = vec![137, 0, 0, 0, 0, 0, 0, 0];
+            m.extend_from_slice(&addr6(r));
+            m.extend_from_slice(&addr6(r));
+            m.extend(mac_opt(2));
+            (58, m, Some(2))
+        }
+        _ => {
+            let p = payload(r);
+            let sport = r.pick(&[5353u16, 547, 546, 40000]);
+            let dport = if r.chance(50) { sport } else { r.u16() };
+            let mut u = Vec::new();
+            u.extend_from_slice(&sport.to_be_bytes());
+            u.extend_from_slice(&dport.to_be_bytes());
+            u.extend_from_slice(&((8 + p.len()) as u16).to_be_bytes());
+            u.extend_from_slice(&[0, 0]);
+            u.extend_from_slice(&p);
+            (17, u, Some(6))
+        }
+    };
+    if let Some(at) = ck {
+        fix_checksum6(&src, &dst, proto, &mut l4, at);
+    }
+    // Extension headers in front (RFC 8200 4.1 order), each 8 bytes.
+    let mut exts: Vec<(u8, Vec<u8>)> = Vec::new();
+    if proto == 58 && matches!(l4[0], 130..=132 | 143) || r.chance(10) {
+        exts.push((0, vec![0, 0, 5, 2, 0, 0, 1, 0])); // hop-by-hop: router alert, PadN
+    }
+    if r.chance(8) {
+        exts.push((60, vec![0, 0, 1, 4, 0, 0, 0, 0])); // destination options: PadN
+    }
+    if r.chance(8) {
+        let mut h = vec![0, 2, r.pick(&[0u8, 2, 3, 4]), 0, 0, 0, 0, 0];
+        h.extend_from_slice(&addr6(r));
+        exts.push((43, h)); // routing, no segments left
+    }
+    let mut frag_tail = false;
+    if r.chance(8) {
+        let later = r.chance(50);
+        let off: u16 = if later { r.range(1, 100) as u16 } else { 0 };
+        let m = if later { r.below(2) as u16 } else { 1 };
+        let mut h = vec![0, 0];
+        h.extend_from_slice(&((off << 3) | m).to_be_bytes());
+        h.extend(r.bytes(4));
+        exts.push((44, h));
+        frag_tail = later;
+    }
+    let mut body = Vec::new();
+    let mut next = proto;
+    for (i, (ty, h)) in exts.iter().enumerate() {
+        let mut h = h.clone();
+        let nxt = exts.get(i + 1).map(|e| e.0).unwrap_or(proto);
+        h[0] = nxt;
+        if *ty != 44 {
+            h[1] = (h.len() / 8 - 1) as u8;
+        }
+        if i == 0 {
+            next = *ty;
+        }
+        body.extend(h);
+    }
+    if frag_tail {
+        body.extend(r.bytes(l4.len()));
+    } else {
+        body.extend(l4);
+    }
+    let mut f = Vec::new();
+    let dst_mac = if dst[0] == 0xff {
+        [0x33, 0x33, dst[12], dst[13], dst[14], dst[15]]
+    } else {
+        mac(r)
+    };
+    build::ethernet(&mut f, dst_mac, src_mac, &[], 0x86dd);
+    f.extend_from_slice(&[0x60 | (r.u8() & 0x0f), r.u8(), r.u8(), r.u8()]);
+    f.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    f.extend_from_slice(&[next, r.pick(&[255u8, 64, 1])]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend(body);
+    f
+}
+
+pub fn ipv6_corpus(seed: u64, n: usize) -> Vec<Rec> {
+    let mut r = Rng::new(seed);
+    (0..n).map(|_| Rec::whole(ipv6_frame(&mut r))).collect()
+}
+
 pub fn odd_corpus(seed: u64, n: usize) -> Vec<Rec> {
     let mut r = Rng::new(seed);
     (0..n).map(|_| Rec::whole(odd_frame(&mut r))).collect()
@@ -698,10 +941,15 @@ pub fn to_sll(r: &mut Rng, recs: &[Rec], v2: bool) -> Vec<Rec> {
         .collect()
 }
 
-/// The untagged IPv4 frames as a raw-IP capture records them: the datagram alone.
-pub fn to_raw_ip(recs: &[Rec]) -> Vec<Rec> {
+/// The untagged IPv4 and IPv6 frames as a raw-IP capture records them: the datagram alone.
+/// `ipv4_only` for LINKTYPE_IPV4 (228), which holds nothing else.
+pub fn to_raw_ip(recs: &[Rec], ipv4_only: bool) -> Vec<Rec> {
     recs.iter()
-        .filter(|rec| rec.data.len() > 14 && rec.data[12..14] == [0x08, 0x00])
+        .filter(|rec| {
+            rec.data.len() > 14
+                && (rec.data[12..14] == [0x08, 0x00]
+                    || (!ipv4_only && rec.data[12..14] == [0x86, 0xdd]))
+        })
         .map(|rec| Rec {
             data: rec.data[14..].to_vec(),
             orig_len: rec.orig_len.saturating_sub(14),

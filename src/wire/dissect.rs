@@ -166,6 +166,44 @@ impl Dissection {
                 Some(op) => format!("ARP opcode {op}"),
                 None => "Truncated ARP".into(),
             };
+        } else if self.has_layer(LayerKind::Ipv6) {
+            s.protocol = "IPv6";
+            let ip6 = |k: &str| match self.field(k).map(|f| f.value) {
+                Some(v @ Value::Ipv6(_)) => Some(v.to_string()),
+                _ => None,
+            };
+            if let (Some(src), Some(dst)) = (ip6("ipv6.src"), ip6("ipv6.dst")) {
+                s.src = src;
+                s.dst = dst;
+            }
+            if self.has_layer(LayerKind::Udp) {
+                s.protocol = "UDP";
+                let sp = self.num("udp.srcport").unwrap_or(0);
+                let dp = self.num("udp.dstport").unwrap_or(0);
+                let len = self.num("udp.length").unwrap_or(0);
+                s.info = format!("{sp} → {dp} Len={}", len.saturating_sub(8));
+            } else if let Some(t) = self.num("icmpv6.type") {
+                s.protocol = "ICMPv6";
+                let name = icmpv6_type_name(t as u8);
+                let target = ip6("icmpv6.nd.ns.target_address")
+                    .or_else(|| ip6("icmpv6.nd.na.target_address"))
+                    .or_else(|| ip6("icmpv6.nd.rd.target_address"))
+                    .or_else(|| ip6("icmpv6.mld.multicast_address"));
+                s.info = match (
+                    self.num("icmpv6.echo.identifier"),
+                    self.num("icmpv6.echo.sequence_number"),
+                    target,
+                ) {
+                    (Some(id), Some(seq), _) => format!(
+                        "{name} id=0x{id:04x}, seq={seq}, hop limit={}",
+                        self.num("ipv6.hlim").unwrap_or(0)
+                    ),
+                    (_, _, Some(t)) => format!("{name} {t}"),
+                    _ => name.to_string(),
+                };
+            } else if let Some(p) = self.num("ipv6.nxt") {
+                s.info = format!("Next header {p} ({})", ip_protocol_name(p as u8));
+            }
         } else if self.has_layer(LayerKind::Ipv4) {
             s.protocol = "IPv4";
             if let (Some(src), Some(dst)) = (ip("ipv4.src"), ip("ipv4.dst")) {
@@ -232,6 +270,7 @@ impl Walker<'_, '_> {
                 // A bare datagram: its version nibble says which IP it is.
                 match frame.first().map(|b| b >> 4) {
                     Some(4) => self.ipv4_datagram(0),
+                    Some(6) => self.ipv6_datagram(0),
                     _ => self.payload(0, frame.len()),
                 }
                 return;
@@ -368,6 +407,7 @@ impl Walker<'_, '_> {
             // follows, not a type (Wireshark draws the same line; 1501-1535 are undefined).
             len if is_8023_length(len) => self.llc(at, len as usize),
             0x0800 => self.ipv4_datagram(at),
+            0x86dd => self.ipv6_datagram(at),
             // RARP (RFC 903) is ARP's packet with opcodes 3/4, under its own EtherType.
             0x0806 | 0x8035 => {
                 let end = self.arp(at);
@@ -567,7 +607,6 @@ impl Walker<'_, '_> {
         }
     }
 
-    #[allow(dead_code)] // used by the IPv6 decoder (next commit)
     fn ipv6_addr(&mut self, key: &'static str, label: &'static str, at: usize) -> Option<[u8; 16]> {
         let a: [u8; 16] = self.frame.get(at..at + 16)?.try_into().ok()?;
         self.push(key, label, at * 8, 128, Value::Ipv6(a), None);
@@ -839,8 +878,7 @@ impl Walker<'_, '_> {
             if partial || self.csum_not_ready {
                 Check::Unverified
             } else {
-                let ip = self.ip_header_start();
-                let computed = transport_checksum(self.frame, ip, 17, &self.frame[start..data_end]);
+                let computed = self.transport_sum(17, &self.frame[start..data_end]);
                 verify(computed, sum)
             }
         });
@@ -1020,15 +1058,325 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Offset of the (last) IPv4 header, for the UDP pseudo-header.
-    fn ip_header_start(&self) -> usize {
-        self.d
+    /// The folded sum over the pseudo-header of the innermost IP header (IPv4: RFC 768;
+    /// IPv6: RFC 8200 8.1, with a 32-bit length) and `segment`.
+    fn transport_sum(&self, proto: u8, segment: &[u8]) -> u32 {
+        let ip = self
+            .d
             .layers
             .iter()
             .rev()
-            .find(|l| l.kind == LayerKind::Ipv4)
-            .map(|l| l.bytes.start)
-            .unwrap_or(0)
+            .find(|l| matches!(l.kind, LayerKind::Ipv4 | LayerKind::Ipv6));
+        match ip {
+            Some(l) if l.kind == LayerKind::Ipv6 => {
+                let at = l.bytes.start;
+                let addrs = self.frame.get(at + 8..at + 40).unwrap_or(&[]);
+                let mut acc = sum16(addrs, 0);
+                acc = sum16(&(segment.len() as u32).to_be_bytes(), acc);
+                acc = sum16(&[0, 0, 0, proto], acc);
+                sum16(segment, acc)
+            }
+            l => transport_checksum(self.frame, l.map_or(0, |l| l.bytes.start), proto, segment),
+        }
+    }
+
+    /// An IPv6 datagram at `at` (RFC 8200): the fixed header, the extension headers, then UDP,
+    /// ICMPv6 or payload. etherparse's `Ipv6HeaderSlice` / `Ipv6ExtensionsSlice` refuse a header
+    /// cut short or lying about its length and give no byte ranges, and the field map needs both:
+    /// so the walk is by hand, one bounds-checked read at a time, like IPv4's field map.
+    fn ipv6_datagram(&mut self, at: usize) {
+        let frame = self.frame;
+        self.begin(LayerKind::Ipv6, at, 40);
+        let b = at * 8;
+        let version = self.field("ipv6.version", "Version", b, 4, Value::Dec);
+        self.field("ipv6.tclass", "Traffic Class", b + 4, 8, |v| {
+            Value::Hex(v, 2)
+        });
+        self.field("ipv6.flow", "Flow Label", b + 12, 20, |v| Value::Hex(v, 5));
+        let plen = self.field("ipv6.plen", "Payload Length", b + 32, 16, Value::Dec);
+        let nxt = self.field("ipv6.nxt", "Next Header", b + 48, 8, |v| {
+            Value::Named(v, 0, ip_protocol_name(v as u8))
+        });
+        self.field("ipv6.hlim", "Hop Limit", b + 56, 8, Value::Dec);
+        self.ipv6_addr("ipv6.src", "Source Address", at + 8);
+        self.ipv6_addr("ipv6.dst", "Destination Address", at + 24);
+        if frame.len() < at + 40 {
+            self.problem(Malformation::Truncated(LayerKind::Ipv6));
+            return;
+        }
+        if version != Some(6) {
+            self.problem(Malformation::BadVersion);
+        }
+        let mut end = at + 40 + plen.unwrap_or(0) as usize;
+        let mut partial = false;
+        if end > frame.len() {
+            self.problem(Malformation::LengthExceedsFrame(LayerKind::Ipv6));
+            end = frame.len();
+            partial = true;
+        }
+        // Bytes past the payload length are the Ethernet trailer, never a header.
+        let full = self.frame;
+        self.frame = &full[..end];
+        let mut next = nxt.unwrap_or(59) as u8;
+        let mut p = at + 40;
+        let mut first_fragment = true;
+        // Extension headers (RFC 8200 4.1); a chain longer than this is shown as payload.
+        for _ in 0..8 {
+            let (len, keys): (usize, [&'static str; 2]) = match next {
+                0 => (0, ["ipv6.hopopts.nxt", "ipv6.hopopts.len"]),
+                43 => (0, ["ipv6.routing.nxt", "ipv6.routing.len"]),
+                60 => (0, ["ipv6.dstopts.nxt", "ipv6.dstopts.len"]),
+                44 => (8, ["ipv6.fraghdr.nxt", ""]),
+                _ => break,
+            };
+            // Hdr Ext Len counts 8-octet units beyond the first 8 (fragment: always 8).
+            let len = if len == 8 {
+                8
+            } else {
+                match self.frame.get(p + 1) {
+                    Some(&l) => (l as usize + 1) * 8,
+                    None => 8,
+                }
+            };
+            self.begin(LayerKind::Ipv6Ext, p, len);
+            let eb = p * 8;
+            let nh = self.field(keys[0], "Next Header", eb, 8, |v| {
+                Value::Named(v, 0, ip_protocol_name(v as u8))
+            });
+            if next == 44 {
+                let off = self.field(
+                    "ipv6.fraghdr.offset",
+                    "Fragment Offset",
+                    eb + 16,
+                    13,
+                    Value::Dec,
+                );
+                self.field("ipv6.fraghdr.more", "M", eb + 31, 1, Value::Dec);
+                self.field("ipv6.fraghdr.ident", "Identification", eb + 32, 32, |v| {
+                    Value::Hex(v, 8)
+                });
+                partial = true; // the checksum covers the whole datagram
+                first_fragment = off == Some(0);
+            } else {
+                self.field(keys[1], "Hdr Ext Len", eb + 8, 8, Value::Dec);
+                if next == 43 {
+                    self.field("ipv6.routing.type", "Routing Type", eb + 16, 8, Value::Dec);
+                    let left = self.field(
+                        "ipv6.routing.segleft",
+                        "Segments Left",
+                        eb + 24,
+                        8,
+                        Value::Dec,
+                    );
+                    // The checksum then uses the final destination, inside the routing header.
+                    if left != Some(0) {
+                        partial = true;
+                    }
+                    self.bytes("ipv6.routing.data", "Type-specific data", p + 4, p + len);
+                } else {
+                    self.bytes("ipv6.options", "Options", p + 2, p + len);
+                }
+            }
+            if p + len > self.frame.len() || nh.is_none() {
+                self.problem(Malformation::Truncated(LayerKind::Ipv6Ext));
+                self.frame = full;
+                self.trailer(end);
+                return;
+            }
+            next = nh.unwrap_or(59) as u8;
+            p += len;
+        }
+        match next {
+            _ if p >= end => {}
+            17 if first_fragment => self.udp(p, end, partial),
+            58 if first_fragment => self.icmpv6(p, end, partial),
+            _ => self.payload(p, end),
+        }
+        self.frame = full;
+        self.trailer(end);
+    }
+
+    /// ICMPv6 (RFC 4443), with neighbour discovery (RFC 4861) and MLD (RFC 2710, RFC 3810).
+    fn icmpv6(&mut self, start: usize, end: usize, partial: bool) {
+        let frame = self.frame;
+        self.begin(LayerKind::Icmpv6, start, 4);
+        let b = start * 8;
+        let ty = self.field("icmpv6.type", "Type", b, 8, |v| {
+            Value::Named(v, 0, icmpv6_type_name(v as u8))
+        });
+        self.field("icmpv6.code", "Code", b + 8, 8, Value::Dec);
+        if let Some(v) = read_bits(frame, b + 16, 16) {
+            let check = if partial || end > frame.len() {
+                Check::Unverified
+            } else {
+                let sum = self.transport_sum(58, &frame[start..end]);
+                verify(sum, v as u16)
+            };
+            if let Check::Bad { .. } = check {
+                self.problem(Malformation::BadChecksum(LayerKind::Icmpv6));
+            }
+            self.push(
+                "icmpv6.checksum",
+                "Checksum",
+                b + 16,
+                16,
+                Value::Hex(v, 4),
+                Some(check),
+            );
+        } else {
+            self.problem(Malformation::Truncated(LayerKind::Icmpv6));
+            return;
+        }
+        let ty = ty.unwrap_or(0) as u8;
+        // The fixed part of each message after type/code/checksum, then where options start.
+        let body = match ty {
+            128 | 129 => {
+                self.field("icmpv6.echo.identifier", "Identifier", b + 32, 16, |v| {
+                    Value::Hex(v, 4)
+                });
+                self.field(
+                    "icmpv6.echo.sequence_number",
+                    "Sequence",
+                    b + 48,
+                    16,
+                    Value::Dec,
+                );
+                8
+            }
+            1..=4 => {
+                match ty {
+                    2 => self.field("icmpv6.mtu", "MTU", b + 32, 32, Value::Dec),
+                    4 => self.field("icmpv6.pointer", "Pointer", b + 32, 32, Value::Dec),
+                    _ => self.field("icmpv6.unused", "Unused", b + 32, 32, |v| Value::Hex(v, 8)),
+                };
+                8
+            }
+            130..=132 => {
+                self.field(
+                    "icmpv6.mld.maximum_response_delay",
+                    "Maximum Response Delay",
+                    b + 32,
+                    16,
+                    Value::Dec,
+                );
+                self.ipv6_addr(
+                    "icmpv6.mld.multicast_address",
+                    "Multicast Address",
+                    start + 8,
+                );
+                24
+            }
+            143 => {
+                self.field(
+                    "icmpv6.mldr.nb_mcast_records",
+                    "Number of Records",
+                    b + 48,
+                    16,
+                    Value::Dec,
+                );
+                8
+            }
+            133 => 8,
+            134 => {
+                self.field(
+                    "icmpv6.nd.ra.cur_hop_limit",
+                    "Cur Hop Limit",
+                    b + 32,
+                    8,
+                    Value::Dec,
+                );
+                self.field("icmpv6.nd.ra.flag", "Flags (M, O, ...)", b + 40, 8, |v| {
+                    Value::Hex(v, 2)
+                });
+                self.field(
+                    "icmpv6.nd.ra.router_lifetime",
+                    "Router Lifetime",
+                    b + 48,
+                    16,
+                    Value::Dec,
+                );
+                self.field(
+                    "icmpv6.nd.ra.reachable_time",
+                    "Reachable Time",
+                    b + 64,
+                    32,
+                    Value::Dec,
+                );
+                self.field(
+                    "icmpv6.nd.ra.retrans_timer",
+                    "Retrans Timer",
+                    b + 96,
+                    32,
+                    Value::Dec,
+                );
+                16
+            }
+            135 => {
+                self.ipv6_addr("icmpv6.nd.ns.target_address", "Target Address", start + 8);
+                24
+            }
+            136 => {
+                self.field("icmpv6.nd.na.flag", "Flags (R, S, O)", b + 32, 32, |v| {
+                    Value::Hex(v, 8)
+                });
+                self.ipv6_addr("icmpv6.nd.na.target_address", "Target Address", start + 8);
+                24
+            }
+            137 => {
+                self.ipv6_addr("icmpv6.nd.rd.target_address", "Target Address", start + 8);
+                self.ipv6_addr(
+                    "icmpv6.nd.rd.destination_address",
+                    "Destination Address",
+                    start + 24,
+                );
+                40
+            }
+            _ => 4,
+        };
+        if let Some(l) = self.d.layers.last_mut() {
+            l.declared_len = body;
+            l.bytes.end = (start + body).min(end).min(frame.len()).max(l.bytes.start);
+        }
+        if start + body > end {
+            self.problem(Malformation::Truncated(LayerKind::Icmpv6));
+            return;
+        }
+        if (133..=137).contains(&ty) {
+            self.nd_options(start + body, end);
+        } else {
+            self.payload(start + body, end);
+        }
+    }
+
+    /// Neighbour discovery options (RFC 4861 4.6): type, length in 8-octet units, value.
+    fn nd_options(&mut self, mut p: usize, end: usize) {
+        while p + 2 <= end {
+            let len = self.frame[p + 1] as usize * 8;
+            self.begin(LayerKind::Icmpv6, p, len.max(2));
+            let ty = self.field("icmpv6.opt.type", "Option Type", p * 8, 8, |v| {
+                Value::Named(v, 0, nd_option_name(v as u8))
+            });
+            self.field(
+                "icmpv6.opt.length",
+                "Length (8 octets)",
+                p * 8 + 8,
+                8,
+                Value::Dec,
+            );
+            if len == 0 || p + len > end {
+                // A zero length would loop forever; RFC 4861 says to discard such a packet.
+                self.problem(Malformation::Truncated(LayerKind::Icmpv6));
+                return;
+            }
+            match ty {
+                Some(1 | 2) if len == 8 => {
+                    self.octets("icmpv6.opt.linkaddr", "Link-layer Address", p + 2, 6)
+                }
+                _ => self.bytes("icmpv6.opt.data", "Option data", p + 2, p + len),
+            }
+            p += len;
+        }
+        self.payload(p, end);
     }
 }
 
@@ -1160,17 +1508,56 @@ pub fn ether_type_name(t: u16) -> &'static str {
 
 pub fn ip_protocol_name(p: u8) -> &'static str {
     match p {
+        0 => "IPv6 hop-by-hop options",
         1 => "ICMP",
         2 => "IGMP",
         6 => "TCP",
         17 => "UDP",
         41 => "IPv6",
+        43 => "IPv6 routing",
+        44 => "IPv6 fragment",
+        58 => "ICMPv6",
+        59 => "no next header",
+        60 => "IPv6 destination options",
         47 => "GRE",
         50 => "ESP",
         51 => "AH",
         89 => "OSPF",
         132 => "SCTP",
         _ => "unknown",
+    }
+}
+
+pub fn icmpv6_type_name(t: u8) -> &'static str {
+    match t {
+        1 => "destination unreachable",
+        2 => "packet too big",
+        3 => "time exceeded",
+        4 => "parameter problem",
+        128 => "echo request",
+        129 => "echo reply",
+        130 => "MLD query",
+        131 => "MLD report",
+        132 => "MLD done",
+        133 => "router solicitation",
+        134 => "router advertisement",
+        135 => "neighbour solicitation",
+        136 => "neighbour advertisement",
+        137 => "redirect",
+        143 => "MLDv2 report",
+        _ => "other",
+    }
+}
+
+fn nd_option_name(t: u8) -> &'static str {
+    match t {
+        1 => "source link-layer address",
+        2 => "target link-layer address",
+        3 => "prefix information",
+        4 => "redirected header",
+        5 => "MTU",
+        25 => "recursive DNS server",
+        _ => "other",
     }
 }
 
