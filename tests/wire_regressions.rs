@@ -298,3 +298,135 @@ fn icmp_query_messages_show_identifier_sequence_and_body() {
         assert!(!d.summary().info.contains("other"), "{}", d.summary().info);
     }
 }
+
+const LL_SRC: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const LL_DST: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+
+/// An IPv6 frame: `exts` (already chained, first next-header `first`) then `l4` of protocol
+/// `proto` with its checksum (at `ck` in `l4`) filled over the RFC 8200 8.1 pseudo-header.
+fn ipv6(first: u8, exts: &[u8], proto: u8, mut l4: Vec<u8>, ck: usize) -> Vec<u8> {
+    let mut c = build::Checksum::new();
+    c.add(&LL_SRC).add(&LL_DST);
+    c.add(&(l4.len() as u32).to_be_bytes())
+        .add(&[0, 0, 0, proto]);
+    c.add(&l4);
+    l4[ck..ck + 2].copy_from_slice(&c.finish().to_be_bytes());
+    let mut f = eth(0x86dd);
+    f.extend_from_slice(&[0x60, 0, 0, 0]);
+    f.extend_from_slice(&((exts.len() + l4.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[first, 255]);
+    f.extend_from_slice(&LL_SRC);
+    f.extend_from_slice(&LL_DST);
+    f.extend_from_slice(exts);
+    f.extend_from_slice(&l4);
+    f
+}
+
+/// Issue 16: IPv6 was not decoded. A neighbour solicitation shows the IPv6 header, the ICMPv6
+/// message named, its target and its source link-layer address option, checksum verified.
+#[test]
+fn ipv6_neighbour_solicitation_is_decoded() {
+    let mut m = vec![135, 0, 0, 0, 0, 0, 0, 0];
+    m.extend_from_slice(&LL_DST);
+    m.extend_from_slice(&[1, 1, 2, 0, 0, 0, 0, 1]); // source link-layer address option
+    let f = ipv6(58, &[], 58, m, 2);
+    let d = dissect(&f);
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
+    assert_eq!(value(&f, "ipv6.src").as_deref(), Some("fe80::1"));
+    assert_eq!(d.num("ipv6.hlim"), Some(255));
+    assert_eq!(
+        value(&f, "icmpv6.type").as_deref(),
+        Some("135 (neighbour solicitation)")
+    );
+    assert_eq!(
+        value(&f, "icmpv6.nd.ns.target_address").as_deref(),
+        Some("fe80::2")
+    );
+    assert_eq!(d.num("icmpv6.opt.type"), Some(1));
+    assert_eq!(
+        value(&f, "icmpv6.opt.linkaddr").as_deref(),
+        Some("02:00:00:00:00:01")
+    );
+    assert_eq!(check(&f, "icmpv6.checksum"), Some(Check::Good));
+    assert_eq!(d.summary().protocol, "ICMPv6");
+    assert_eq!(d.summary().info, "neighbour solicitation fe80::2");
+    // A flipped bit is named with the value that would have been right.
+    let mut bad = f.clone();
+    bad[60] ^= 1;
+    assert!(matches!(
+        check(&bad, "icmpv6.checksum"),
+        Some(Check::Bad { .. })
+    ));
+    // An option of length 0 would loop forever: named, not followed.
+    let mut zero = f.clone();
+    zero[79] = 0;
+    assert!(dissect(&zero)
+        .problems
+        .contains(&Malformation::Truncated(LayerKind::Icmpv6)));
+}
+
+/// UDP over IPv6 (mDNS) behind hop-by-hop and destination options headers: each extension header
+/// is its own layer, the checksum uses the IPv6 pseudo-header (RFC 8200 8.1); a first fragment's
+/// checksum cannot be verified; padding after the payload length is trailer.
+#[test]
+fn udp_over_ipv6_through_extension_headers() {
+    let mut u = vec![0x14, 0xe9, 0x14, 0xe9, 0, 12, 0, 0];
+    u.extend_from_slice(b"mdns");
+    let exts = [
+        60, 0, 1, 4, 0, 0, 0, 0, /* dstopts: */ 17, 0, 1, 4, 0, 0, 0, 0,
+    ];
+    let mut f = ipv6(0, &exts, 17, u.clone(), 6);
+    build::pad_to_min(&mut f, 0);
+    f.extend_from_slice(&[0; 8]); // more trailer
+    let d = dissect(&f);
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
+    let kinds: Vec<LayerKind> = d.layers.iter().map(|l| l.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            LayerKind::Ethernet,
+            LayerKind::Ipv6,
+            LayerKind::Ipv6Ext,
+            LayerKind::Ipv6Ext,
+            LayerKind::Udp,
+            LayerKind::Payload,
+            LayerKind::Trailer
+        ]
+    );
+    assert_eq!(d.num("ipv6.hopopts.nxt"), Some(60));
+    assert_eq!(d.num("ipv6.dstopts.nxt"), Some(17));
+    assert_eq!(check(&f, "udp.checksum"), Some(Check::Good));
+    assert_eq!(d.summary().info, "5353 → 5353 Len=4");
+    // A first fragment: the checksum covers bytes in later fragments.
+    let frag = [17, 0, 0, 1, 0, 0, 0, 42];
+    let f = ipv6(44, &frag, 17, u, 6);
+    let d = dissect(&f);
+    assert_eq!(d.num("ipv6.fraghdr.more"), Some(1));
+    assert_eq!(d.num("ipv6.fraghdr.ident"), Some(42));
+    assert_eq!(check(&f, "udp.checksum"), Some(Check::Unverified));
+    // Payload length 0: nothing after the header is decoded, whatever the padding holds.
+    let mut m = vec![128, 0, 0, 0, 0, 1, 0, 1];
+    m.extend_from_slice(b"ping");
+    let mut f = ipv6(58, &[], 58, m, 2);
+    f[18..20].copy_from_slice(&0u16.to_be_bytes());
+    let d = dissect(&f);
+    assert!(!d.has_layer(LayerKind::Icmpv6), "{:?}", d.layers);
+    assert!(d.has_layer(LayerKind::Trailer));
+}
+
+/// MLD (RFC 2710) report behind a hop-by-hop router-alert header, named with its group.
+#[test]
+fn mld_report_is_named() {
+    let group = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb];
+    let mut m = vec![131, 0, 0, 0, 0, 0, 0, 0];
+    m.extend_from_slice(&group);
+    let f = ipv6(0, &[58, 0, 5, 2, 0, 0, 1, 0], 58, m, 2);
+    let d = dissect(&f);
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
+    assert_eq!(
+        value(&f, "icmpv6.mld.multicast_address").as_deref(),
+        Some("ff02::fb")
+    );
+    assert_eq!(d.summary().info, "MLD report ff02::fb");
+    assert_eq!(check(&f, "icmpv6.checksum"), Some(Check::Good));
+}
