@@ -403,6 +403,8 @@ fn normalise_ours(norm: Norm, v: &str) -> String {
 
 fn normalise_theirs(norm: Norm, v: &str) -> String {
     match norm {
+        // 4: "illegal" (a zero UDP checksum over IPv6, RFC 8200 8.1): wrong, as ringside says.
+        Status if v == "4" => "0".into(),
         Text => v.to_ascii_lowercase(),
         // ringside shows up to 24 bytes of an address; a longer one by its length.
         Bytes if v.len() > 48 => (v.len() / 2).to_string(),

@@ -397,6 +397,13 @@ fn udp_over_ipv6_through_extension_headers() {
     assert_eq!(d.num("ipv6.dstopts.nxt"), Some(17));
     assert_eq!(check(&f, "udp.checksum"), Some(Check::Good));
     assert_eq!(d.summary().info, "5353 → 5353 Len=4");
+    // Over IPv6 a zero UDP checksum is not "not sent" but wrong (RFC 8200 8.1; tshark: illegal).
+    let mut zero = f.clone();
+    zero[76..78].copy_from_slice(&[0, 0]);
+    assert!(matches!(
+        check(&zero, "udp.checksum"),
+        Some(Check::Bad { .. })
+    ));
     // A first fragment: the checksum covers bytes in later fragments.
     let frag = [17, 0, 0, 1, 0, 0, 0, 42];
     let f = ipv6(44, &frag, 17, u, 6);

@@ -872,8 +872,13 @@ impl Walker<'_, '_> {
             data_end = start + length;
         }
         let sum = sum.unwrap_or(0) as u16;
-        // A zero checksum field means "not sent" (RFC 768) whatever the length field says.
-        let check = if sum == 0 { Some(Check::Absent) } else { check };
+        // A zero checksum field means "not sent" (RFC 768) whatever the length field says;
+        // over IPv6 the checksum is mandatory and a zero one is wrong (RFC 8200 8.1).
+        let check = match sum {
+            0 if self.over_ipv6() => Some(Check::Bad { expected: 0xffff }),
+            0 => Some(Check::Absent),
+            _ => check,
+        };
         let check = check.unwrap_or_else(|| {
             if partial || self.csum_not_ready {
                 Check::Unverified
@@ -1056,6 +1061,16 @@ impl Walker<'_, '_> {
             self.begin(LayerKind::Trailer, from, self.frame.len() - from);
             self.bytes("eth.trailer", "Padding", from, self.frame.len());
         }
+    }
+
+    /// Whether the innermost IP header is IPv6.
+    fn over_ipv6(&self) -> bool {
+        self.d
+            .layers
+            .iter()
+            .rev()
+            .find(|l| matches!(l.kind, LayerKind::Ipv4 | LayerKind::Ipv6))
+            .is_some_and(|l| l.kind == LayerKind::Ipv6)
     }
 
     /// The folded sum over the pseudo-header of the innermost IP header (IPv4: RFC 768;
