@@ -767,10 +767,20 @@ pub fn ipv6_frame_untagged(r: &mut Rng) -> Vec<u8> {
     if r.chance(8) {
         exts.push((60, vec![0, 0, 1, 4, 0, 0, 0, 0])); // destination options: PadN
     }
+    let mut hdr_dst = dst;
     if r.chance(8) {
-        let mut h = vec![0, 2, r.pick(&[0u8, 2, 3, 4]), 0, 0, 0, 0, 0];
-        h.extend_from_slice(&addr6(r));
-        exts.push((43, h)); // routing, no segments left
+        // Routing: no segments left, or (types 0, 2, 4) one left: the header's address is then
+        // the final destination the checksum covers, the IPv6 header names the next hop.
+        let rtype = r.pick(&[0u8, 2, 3, 4]);
+        let left = if rtype != 3 && r.chance(50) { 1 } else { 0 };
+        let mut h = vec![0, 2, rtype, left, 0, 0, 0, 0];
+        if left == 1 {
+            h.extend_from_slice(&dst);
+            hdr_dst = addr6(r);
+        } else {
+            h.extend_from_slice(&addr6(r));
+        }
+        exts.push((43, h));
     }
     let mut frag_tail = false;
     if r.chance(8) {
@@ -813,7 +823,7 @@ pub fn ipv6_frame_untagged(r: &mut Rng) -> Vec<u8> {
     f.extend_from_slice(&(body.len() as u16).to_be_bytes());
     f.extend_from_slice(&[next, r.pick(&[255u8, 64, 1])]);
     f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
+    f.extend_from_slice(&hdr_dst);
     f.extend(body);
     f
 }

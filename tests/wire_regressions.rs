@@ -437,3 +437,33 @@ fn mld_report_is_named() {
     assert_eq!(d.summary().info, "MLD report ff02::fb");
     assert_eq!(check(&f, "icmpv6.checksum"), Some(Check::Good));
 }
+
+/// Found on tcpdump's own captures: with a routing header that has segments left, the ICMPv6/UDP
+/// checksum covers the final destination (RFC 8200 8.1), not the header's destination field.
+#[test]
+fn ipv6_checksum_uses_the_routing_headers_final_destination() {
+    let fin = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9];
+    let mut m = vec![128, 0, 0, 0, 0, 1, 0, 1];
+    m.extend_from_slice(b"ping");
+    // Checksum over the final destination...
+    let mut c = build::Checksum::new();
+    c.add(&LL_SRC).add(&fin);
+    c.add(&(m.len() as u32).to_be_bytes()).add(&[0, 0, 0, 58]);
+    c.add(&m);
+    m[2..4].copy_from_slice(&c.finish().to_be_bytes());
+    for rtype in [0u8, 2] {
+        let mut rh = vec![58, 2, rtype, 1, 0, 0, 0, 0];
+        rh.extend_from_slice(&fin);
+        let mut f = ipv6(43, &rh, 58, m.clone(), 2);
+        // ...not over the destination field: undo what `ipv6` filled in.
+        let at = 14 + 40 + rh.len() + 2;
+        f[at..at + 2].copy_from_slice(&m[2..4]);
+        let d = dissect(&f);
+        assert_eq!(d.num("ipv6.routing.segleft"), Some(1));
+        assert_eq!(
+            check(&f, "icmpv6.checksum"),
+            Some(Check::Good),
+            "type {rtype}"
+        );
+    }
+}

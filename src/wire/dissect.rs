@@ -63,6 +63,7 @@ impl Dissection {
             d: self,
             frame,
             csum_not_ready,
+            final_dst: None,
         };
         w.walk();
     }
@@ -257,6 +258,9 @@ struct Walker<'a, 'f> {
     d: &'a mut Dissection,
     frame: &'f [u8],
     csum_not_ready: bool,
+    /// Where an IPv6 routing header holds the datagram's final destination, for the
+    /// upper-layer checksum (RFC 8200 8.1).
+    final_dst: Option<usize>,
 }
 
 impl Walker<'_, '_> {
@@ -294,7 +298,7 @@ impl Walker<'_, '_> {
         });
         let hatype = self.field("sll.hatype", "Link-layer address type", 16, 16, Value::Dec);
         let halen = self.field("sll.halen", "Link-layer address length", 32, 16, Value::Dec);
-        self.sll_address(6, hatype, halen);
+        self.sll_address(6, halen);
         let proto = self.sll_protocol_field(14 * 8, hatype);
         self.sll_next(proto, 16, hatype);
     }
@@ -312,21 +316,15 @@ impl Walker<'_, '_> {
             Value::Named(v, 0, sll_pkttype_name(v))
         });
         let halen = self.field("sll.halen", "Link-layer address length", 88, 8, Value::Dec);
-        self.sll_address(12, hatype, halen);
+        self.sll_address(12, halen);
         self.sll_next(proto, 20, hatype);
     }
 
-    /// The cooked header's sender address: a MAC for Ethernet-type devices, else its bytes.
-    fn sll_address(&mut self, at: usize, hatype: Option<u64>, halen: Option<u64>) {
+    /// The cooked header's sender address: a MAC when 6 bytes long, else its bytes.
+    fn sll_address(&mut self, at: usize, halen: Option<u64>) {
         let len = (halen.unwrap_or(0) as usize).min(8);
-        self.address(
-            "sll.src",
-            "Source address",
-            at,
-            len,
-            hatype == Some(1) && len == 6,
-            false,
-        );
+        // A 6-byte address is shown as a MAC whatever the device type, as tshark does.
+        self.address("sll.src", "Source address", at, len, len == 6, false);
     }
 
     /// The cooked header's protocol field (at bit `bit`) and what follows the `hdr_len`-byte
@@ -1085,8 +1083,11 @@ impl Walker<'_, '_> {
         match ip {
             Some(l) if l.kind == LayerKind::Ipv6 => {
                 let at = l.bytes.start;
-                let addrs = self.frame.get(at + 8..at + 40).unwrap_or(&[]);
-                let mut acc = sum16(addrs, 0);
+                let src = self.frame.get(at + 8..at + 24).unwrap_or(&[]);
+                let dst_at = self.final_dst.unwrap_or(at + 24);
+                let dst = self.frame.get(dst_at..dst_at + 16).unwrap_or(&[]);
+                let mut acc = sum16(src, 0);
+                acc = sum16(dst, acc);
                 acc = sum16(&(segment.len() as u32).to_be_bytes(), acc);
                 acc = sum16(&[0, 0, 0, proto], acc);
                 sum16(segment, acc)
@@ -1183,9 +1184,21 @@ impl Walker<'_, '_> {
                         8,
                         Value::Dec,
                     );
-                    // The checksum then uses the final destination, inside the routing header.
+                    // With segments left, the upper-layer checksum uses the final destination
+                    // (RFC 8200 8.1): the last address of a type 0 (RFC 2460) or type 2
+                    // (RFC 6275) header, the first segment of a segment routing header (type 4,
+                    // RFC 8754). Other types hide it: the checksum is not verified.
                     if left != Some(0) {
-                        partial = true;
+                        let rtype = read_bits(self.frame, eb + 16, 8);
+                        let addrs = len.saturating_sub(8) / 16;
+                        self.final_dst = match rtype {
+                            Some(0 | 2) if addrs > 0 => Some(p + 8 + 16 * (addrs - 1)),
+                            Some(4) if addrs > 0 => Some(p + 8),
+                            _ => {
+                                partial = true;
+                                None
+                            }
+                        };
                     }
                     self.bytes("ipv6.routing.data", "Type-specific data", p + 4, p + len);
                 } else {
