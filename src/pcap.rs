@@ -1,14 +1,16 @@
 //! Capture files: read pcap and pcapng (streaming, a frame at a time), write pcap
 //! ([`crate::pcapng_write`] writes pcapng with ringside's recorded verdicts).
 //!
-//! Reading never loads the file: pcap-file parses through a fixed 8 MB buffer, so a length field
-//! that lies cannot make it allocate more. Only Ethernet captures are accepted (ringside's stack
+//! Reading never loads the file: a record is read whole only up to [`MAX_RECORD`] bytes (a
+//! pcapng block up to 1 MiB), so a length field that lies cannot make it allocate more. Records
+//! Wireshark reads although they are odd are read too, and counted ([`CaptureReader::oddities`]). Only Ethernet captures are accepted (ringside's stack
 //! speaks Ethernet); a file cut short is read up to its last whole frame and the reader says where
 //! it stopped.
 use crate::capture::FrameSink;
 use crate::recorded::FrameNote;
+pub use crate::wire::LinkKind;
 use anyhow::{bail, Context};
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapReader, PcapWriter};
+use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketOption;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
@@ -28,6 +30,8 @@ pub struct FileFrame<'a> {
     pub orig_len: u32,
     /// ringside's recorded note from the frame's pcapng comment, if it has one.
     pub note: Option<FrameNote>,
+    /// What the frame starts with (Ethernet, a Linux cooked header, a bare IP datagram).
+    pub link: LinkKind,
 }
 
 /// Why reading ended before the end of the file.
@@ -51,14 +55,17 @@ impl std::fmt::Display for Stopped {
 }
 
 enum Format {
-    Pcap(PcapReader<CountingReader>),
+    Pcap(ClassicPcap),
     PcapNg {
-        reader: PcapNgReader<CountingReader>,
+        reader: PcapNgReader<PcapNgRepair<CountingReader>>,
         /// The current frame, copied out of the reader (its block borrow cannot outlive the
         /// loop that skips non-packet blocks); reused, so no allocation per frame.
         frame: Vec<u8>,
         /// Per interface: seconds per timestamp unit (pcapng's if_tsresol, default 10^-6).
         units: Vec<Option<TsUnit>>,
+        /// Per interface: its link type; and the current frame's.
+        links: Vec<LinkKind>,
+        link: LinkKind,
     },
 }
 
@@ -71,6 +78,8 @@ pub struct CaptureReader {
     done: bool,
     bytes_read: Arc<AtomicU64>,
     total_bytes: u64,
+    /// Records read although odd (see [`Oddities`]).
+    odd: Arc<Oddities>,
 }
 
 impl CaptureReader {
@@ -92,6 +101,7 @@ impl CaptureReader {
     ) -> anyhow::Result<Self> {
         let path = name;
         let bytes_read = Arc::new(AtomicU64::new(0));
+        let odd = Arc::new(Oddities::default());
         let mut buffered: BufReader<Box<dyn Read + Send>> = BufReader::new(Box::new(reader));
         let magic: [u8; 4] = match buffered.fill_buf() {
             Ok(b) if b.len() >= 4 => [b[0], b[1], b[2], b[3]],
@@ -109,18 +119,21 @@ impl CaptureReader {
             | [0xa1, 0xb2, 0xc3, 0xd4]
             | [0x4d, 0x3c, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0x3c, 0x4d] => {
-                let r = PcapReader::new(counting)
+                let r = ClassicPcap::new(counting, odd.clone())
                     .map_err(|e| anyhow::anyhow!("{}: bad pcap header: {e}", path.display()))?;
-                check_link_type(path, r.header().datalink)?;
+                let mut r = r;
+                r.link = check_link_type(path, r.link_type)?;
                 Format::Pcap(r)
             }
             [0x0a, 0x0d, 0x0d, 0x0a] => {
-                let r = PcapNgReader::new(counting)
+                let r = PcapNgReader::new(PcapNgRepair::new(counting, odd.clone()))
                     .map_err(|e| anyhow::anyhow!("{}: bad pcapng header: {e}", path.display()))?;
                 Format::PcapNg {
                     reader: r,
                     frame: Vec::new(),
                     units: Vec::new(),
+                    links: Vec::new(),
+                    link: LinkKind::Ethernet,
                 }
             }
             _ => bail!(
@@ -140,6 +153,7 @@ impl CaptureReader {
             done: false,
             bytes_read,
             total_bytes,
+            odd,
         })
     }
 
@@ -153,30 +167,19 @@ impl CaptureReader {
         let frames = self.frames;
         let path = &self.path;
         let result: Result<Option<FileFrame<'_>>, String> = match &mut self.format {
-            Format::Pcap(r) => match r.next_packet() {
-                None => Ok(None),
-                Some(Ok(PcapPacket {
-                    timestamp,
-                    orig_len,
-                    data,
-                })) => Ok(Some(FileFrame {
-                    ts: timestamp,
-                    orig_len,
-                    data: borrowed(data),
-                    note: None,
-                })),
-                Some(Err(e)) => Err(describe_error(&e)),
-            },
+            Format::Pcap(r) => r.next_record(),
             Format::PcapNg {
                 reader,
                 frame,
                 units,
+                links,
+                link,
             } => loop {
                 let found = match reader.next_block() {
                     None => break Ok(None),
                     Some(Err(e)) => break Err(describe_error(&e)),
                     Some(Ok(Block::InterfaceDescription(idb))) => {
-                        check_link_type(path, idb.linktype)?;
+                        links.push(check_link_type(path, idb.linktype)?);
                         let unit = idb.options.iter().find_map(|o| match o {
                             InterfaceDescriptionOption::IfTsResol(r) => Some(TsUnit::from(*r)),
                             _ => None,
@@ -193,6 +196,10 @@ impl CaptureReader {
                         // pcap-file hands the raw 64-bit timestamp over as nanoseconds; scale
                         // it by the interface's real resolution.
                         let raw = epb.timestamp.as_nanos() as u64;
+                        *link = links
+                            .get(epb.interface_id as usize)
+                            .copied()
+                            .unwrap_or_default();
                         frame.clear();
                         frame.extend_from_slice(&epb.data);
                         // Only ringside's own note is kept, parsed: a comment can be huge or
@@ -206,11 +213,16 @@ impl CaptureReader {
                     Some(Ok(Block::SimplePacket(spb))) => {
                         frame.clear();
                         frame.extend_from_slice(&spb.data);
+                        *link = links.first().copied().unwrap_or_default();
                         Some((Duration::ZERO, spb.original_len, None))
                     }
                     Some(Ok(Block::Packet(pb))) => {
                         frame.clear();
                         frame.extend_from_slice(&pb.data);
+                        *link = links
+                            .get(pb.interface_id as usize)
+                            .copied()
+                            .unwrap_or_default();
                         Some((
                             TsUnit::MICRO.to_duration(pb.timestamp),
                             pb.original_len,
@@ -225,6 +237,7 @@ impl CaptureReader {
                         orig_len,
                         data: frame,
                         note,
+                        link: *link,
                     }));
                 }
             },
@@ -243,6 +256,21 @@ impl CaptureReader {
                 self.stopped = Some(Stopped { frames, reason });
                 Ok(None)
             }
+        }
+    }
+
+    /// What was odd but read anyway, as one line ("2 records with caplen above the file's
+    /// snaplen, ..."), or None when nothing was. Complete once reading has ended.
+    pub fn oddities(&self) -> Option<String> {
+        self.odd.summary()
+    }
+
+    /// The file's link type when the file has one (classic pcap); pcapng names one per
+    /// interface, known only as its frames come ([`FileFrame::link`]).
+    pub fn file_link(&self) -> Option<LinkKind> {
+        match &self.format {
+            Format::Pcap(r) => Some(r.link),
+            Format::PcapNg { .. } => None,
         }
     }
 
@@ -271,28 +299,361 @@ impl CaptureReader {
     }
 }
 
-/// The borrowed data pcap-file parsed in place; an owned copy only if it ever hands one back.
-fn borrowed(data: std::borrow::Cow<'_, [u8]>) -> &'_ [u8] {
-    match data {
-        std::borrow::Cow::Borrowed(b) => b,
-        // pcap-file 2 always borrows from its buffer; leaking here would be wrong, so keep an
-        // empty frame rather than allocate per frame (never reached with pcap-file 2.0).
-        std::borrow::Cow::Owned(_) => &[],
+/// Largest record read, as Wireshark (WTAP_MAX_PACKET_SIZE_STANDARD): a record that claims
+/// more is corrupt and ends reading, so a length field that lies never allocates more than this.
+pub const MAX_RECORD: u32 = 262_144;
+
+/// Largest pcapng block accepted (a packet of [`MAX_RECORD`] bytes plus generous options).
+const MAX_BLOCK: u32 = 1 << 20;
+
+/// Odd things Wireshark reads without complaint, counted per file so they can be named in one
+/// warning line instead of ending the read.
+#[derive(Default)]
+pub struct Oddities {
+    /// Classic pcap: captured length above the file header's snaplen.
+    caplen_above_snaplen: AtomicU64,
+    /// Original (wire) length below the captured length.
+    orig_below_caplen: AtomicU64,
+    /// Microseconds (or nanoseconds) field of a second or more: carried into the seconds.
+    subsec_overflow: AtomicU64,
+    /// pcapng options ringside cannot parse (unknown shape, no end-of-options): skipped.
+    pcapng_options: AtomicU64,
+    /// pcapng blocks of types no spec defines: skipped.
+    pcapng_blocks: AtomicU64,
+}
+
+impl Oddities {
+    fn bump(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn summary(&self) -> Option<String> {
+        let items = [
+            (
+                &self.caplen_above_snaplen,
+                "record(s) with caplen above the file's snaplen",
+            ),
+            (&self.orig_below_caplen, "with orig_len below caplen"),
+            (
+                &self.subsec_overflow,
+                "with a fraction of a second >= 1 s (carried into the seconds)",
+            ),
+            (
+                &self.pcapng_options,
+                "pcapng option(s) of odd shape skipped",
+            ),
+            (
+                &self.pcapng_blocks,
+                "pcapng block(s) of unknown type skipped",
+            ),
+        ];
+        let parts: Vec<String> = items
+            .iter()
+            .filter_map(|(c, what)| {
+                let n = c.load(Ordering::Relaxed);
+                (n > 0).then(|| format!("{n} {what}"))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| format!("read anyway: {}", parts.join(", ")))
     }
 }
 
-fn check_link_type(path: &Path, dl: DataLink) -> anyhow::Result<()> {
-    if dl == DataLink::ETHERNET {
-        return Ok(());
+/// The classic pcap format (libpcap's, tcpdump's): a 24-byte file header, then records of a
+/// 16-byte header and the frame. Parsed by hand because pcap-file refuses records Wireshark
+/// reads (caplen above the snaplen, orig_len below caplen, microseconds >= 10^6).
+struct ClassicPcap {
+    inner: CountingReader,
+    big_endian: bool,
+    nanos: bool,
+    snaplen: u32,
+    link_type: DataLink,
+    link: LinkKind,
+    buf: Vec<u8>,
+    odd: Arc<Oddities>,
+}
+
+impl ClassicPcap {
+    fn new(mut inner: CountingReader, odd: Arc<Oddities>) -> Result<Self, String> {
+        let mut h = [0u8; 24];
+        inner
+            .read_exact(&mut h)
+            .map_err(|_| "shorter than a pcap header".to_string())?;
+        let (big_endian, nanos) = match [h[0], h[1], h[2], h[3]] {
+            [0xd4, 0xc3, 0xb2, 0xa1] => (false, false),
+            [0xa1, 0xb2, 0xc3, 0xd4] => (true, false),
+            [0x4d, 0x3c, 0xb2, 0xa1] => (false, true),
+            [0xa1, 0xb2, 0x3c, 0x4d] => (true, true),
+            _ => return Err("not a pcap magic number".into()),
+        };
+        let u32_at = |i: usize| {
+            let b = [h[i], h[i + 1], h[i + 2], h[i + 3]];
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        // The link type is the low 16 bits; the high bits may carry FCS information
+        // (libpcap's LT_LINKTYPE / LT_FCS_LENGTH), which says nothing about the frames' format.
+        let link_type = DataLink::from(u32_at(20) & 0xffff);
+        Ok(ClassicPcap {
+            inner,
+            big_endian,
+            nanos,
+            snaplen: u32_at(16),
+            link_type,
+            link: LinkKind::Ethernet,
+            buf: Vec::new(),
+            odd,
+        })
     }
-    let hint = match dl {
-        DataLink::LINUX_SLL | DataLink::LINUX_SLL2 => {
-            " (captured with `-i any`? capture on one interface: `tcpdump -i IFACE -w FILE`)"
+
+    fn next_record(&mut self) -> Result<Option<FileFrame<'_>>, String> {
+        let mut h = [0u8; 16];
+        match read_full(&mut self.inner, &mut h) {
+            0 => return Ok(None),
+            16 => {}
+            _ => return Err("the file is truncated (a record header is cut short)".into()),
         }
-        _ => "",
-    };
+        let be = self.big_endian;
+        let u = |i: usize| {
+            let b = [h[i], h[i + 1], h[i + 2], h[i + 3]];
+            if be {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        let (secs, frac, caplen, orig_len) = (u(0), u(4), u(8), u(12));
+        if caplen > MAX_RECORD {
+            return Err(format!(
+                "the next record is corrupt (it claims {caplen} bytes, more than the {MAX_RECORD} a capture record may hold)"
+            ));
+        }
+        if caplen > self.snaplen {
+            Oddities::bump(&self.odd.caplen_above_snaplen);
+        }
+        if orig_len < caplen {
+            Oddities::bump(&self.odd.orig_below_caplen);
+        }
+        let per_sec: u64 = if self.nanos { 1_000_000_000 } else { 1_000_000 };
+        if frac as u64 >= per_sec {
+            Oddities::bump(&self.odd.subsec_overflow);
+        }
+        let nanos_total = frac as u64 * (1_000_000_000 / per_sec);
+        let ts = Duration::from_secs(secs as u64) + Duration::from_nanos(nanos_total);
+        self.buf.resize(caplen as usize, 0);
+        if read_full(&mut self.inner, &mut self.buf) < caplen as usize {
+            return Err("the file is truncated (the next frame's bytes are missing)".into());
+        }
+        Ok(Some(FileFrame {
+            ts,
+            orig_len,
+            data: &self.buf,
+            note: None,
+            link: self.link,
+        }))
+    }
+}
+
+/// Read until `buf` is full or the stream ends; how many bytes were read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    n
+}
+
+/// Sits between the file and pcap-file's pcapng reader and hands it only blocks it parses:
+/// pcap-file refuses a whole file for an option list without an end-of-options marker (allowed by
+/// the pcapng spec when the options fill the block), an option of a length it does not expect, or
+/// a name-resolution block it cannot read, all of which Wireshark reads. Blocks ringside uses
+/// (section header, interface description, packets) keep the options ringside reads (comments,
+/// if_tsresol, flags) when well formed, always closed by an end-of-options marker; blocks it does
+/// not use are dropped. Each block is read whole (at most [`MAX_BLOCK`] bytes) before it is passed on.
+struct PcapNgRepair<R> {
+    inner: R,
+    out: Vec<u8>,
+    pos: usize,
+    big_endian: bool,
+    odd: Arc<Oddities>,
+}
+
+impl<R: Read> PcapNgRepair<R> {
+    fn new(inner: R, odd: Arc<Oddities>) -> Self {
+        PcapNgRepair {
+            inner,
+            out: Vec::new(),
+            pos: 0,
+            big_endian: false,
+            odd,
+        }
+    }
+
+    fn u32(&self, b: &[u8]) -> u32 {
+        let b = [b[0], b[1], b[2], b[3]];
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+
+    fn u16(&self, b: &[u8]) -> u16 {
+        if self.big_endian {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        }
+    }
+
+    fn put_u32(&self, v: u32) -> [u8; 4] {
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    /// Fill `out` with the next block to hand on. Ok(false) at the end of the stream; what
+    /// cannot be judged (a cut or oversized block) is passed on as it is, for pcap-file to report.
+    fn next_block(&mut self) -> std::io::Result<bool> {
+        loop {
+            self.out.clear();
+            self.pos = 0;
+            let mut head = [0u8; 12];
+            let got = read_full(&mut self.inner, &mut head);
+            if got == 0 {
+                return Ok(false);
+            }
+            let ty_raw = [head[0], head[1], head[2], head[3]];
+            if ty_raw == [0x0a, 0x0d, 0x0d, 0x0a] && got == 12 {
+                self.big_endian = head[8..12] == [0x1a, 0x2b, 0x3c, 0x4d];
+            }
+            self.out.extend_from_slice(&head[..got]);
+            if got < 12 {
+                return Ok(true); // cut short: pcap-file says so
+            }
+            let ty = self.u32(&head[0..4]);
+            let len = self.u32(&head[4..8]);
+            if !(12..=MAX_BLOCK).contains(&len) || !len.is_multiple_of(4) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("a pcapng block claims {len} bytes"),
+                ));
+            }
+            (&mut self.inner)
+                .take(len as u64 - 12)
+                .read_to_end(&mut self.out)?;
+            if self.out.len() < len as usize {
+                return Ok(true); // cut short
+            }
+            // Where the options start in each block ringside uses (pcapng spec, section 4).
+            let opts_at = match ty {
+                0x0a0d_0d0a => 24,
+                1 => 16,
+                // Enhanced / obsolete packet block: options after the padded packet data.
+                2 | 6 if self.out.len() >= 28 => {
+                    28 + (self.u32(&self.out[20..24]) as usize).div_ceil(4) * 4
+                }
+                // Simple packet block (no options), or a packet block too short to hold its
+                // fields: passed on as it is (pcap-file reports the latter as corrupt).
+                2 | 3 | 6 => return Ok(true),
+                // Name resolution, interface statistics, journal, decryption secrets, custom:
+                // defined blocks ringside has no use for, dropped quietly.
+                4 | 5 | 7..=10 | 0xbad | 0x4000_0bad => continue,
+                _ => {
+                    Oddities::bump(&self.odd.pcapng_blocks);
+                    continue;
+                }
+            };
+            if ty == 6 && self.u32(&self.out[24..28]) < self.u32(&self.out[20..24]) {
+                Oddities::bump(&self.odd.orig_below_caplen);
+            }
+            if ty == 1 && self.out[10..12] != [0, 0] {
+                // The reserved field must be 0; pcap-file refuses the file otherwise.
+                self.out[10..12].copy_from_slice(&[0, 0]);
+            }
+            self.rewrite_options(ty, opts_at);
+            return Ok(true);
+        }
+    }
+
+    /// Keep the well-formed options ringside reads, close them with an end-of-options marker,
+    /// and fix both block length fields.
+    fn rewrite_options(&mut self, ty: u32, at: usize) {
+        let end = self.out.len() - 4;
+        if at > end {
+            return; // data runs past the block: pcap-file reports the corrupt block
+        }
+        let mut kept = Vec::new();
+        let mut p = at;
+        while p + 4 <= end {
+            let code = self.u16(&self.out[p..]);
+            let len = self.u16(&self.out[p + 2..]) as usize;
+            if code == 0 {
+                break;
+            }
+            let body = p + 4..p + 4 + len;
+            if body.end > end {
+                Oddities::bump(&self.odd.pcapng_options);
+                break;
+            }
+            let v = &self.out[body.clone()];
+            let keep = match (ty, code) {
+                (_, 1) => std::str::from_utf8(v).is_ok(), // opt_comment
+                (1, 9) => len == 1,                       // if_tsresol
+                (6, 2) => len == 4,                       // epb_flags
+                _ => false,
+            };
+            if keep {
+                kept.extend_from_slice(&self.out[p..body.end]);
+                kept.resize(kept.len().div_ceil(4) * 4, 0);
+            } else if !matches!((ty, code), (0x0a0d_0d0a, 2..=4) | (1, 2..=15) | (6, 2..=7)) {
+                // Options the spec defines but ringside has no use for are dropped silently;
+                // others are odd.
+                Oddities::bump(&self.odd.pcapng_options);
+            }
+            p = body.start + len.div_ceil(4) * 4;
+        }
+        if !kept.is_empty() {
+            kept.extend_from_slice(&[0, 0, 0, 0]); // opt_endofopt
+        }
+        let new_len = (at + kept.len() + 4) as u32;
+        self.out.truncate(at);
+        self.out.extend_from_slice(&kept);
+        let l = self.put_u32(new_len);
+        self.out.extend_from_slice(&l);
+        self.out[4..8].copy_from_slice(&l);
+    }
+}
+
+impl<R: Read> Read for PcapNgRepair<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.out.len() && !self.next_block()? {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The link types ringside decodes: Ethernet, Linux cooked captures (`tcpdump -i any`) and bare
+/// IP datagrams; anything else is refused with its name.
+fn check_link_type(path: &Path, dl: DataLink) -> anyhow::Result<LinkKind> {
+    if let Some(k) = LinkKind::from_linktype(u32::from(dl)) {
+        return Ok(k);
+    }
     bail!(
-        "{}: link type {:?} ({}) is not Ethernet; ringside reads Ethernet (DLT_EN10MB) captures only{hint}",
+        "{}: link type {:?} ({}) is not one ringside reads (Ethernet, LINUX_SLL, LINUX_SLL2, RAW IP)",
         path.display(),
         dl,
         u32::from(dl)

@@ -245,6 +245,7 @@ pub fn valid_frame(r: &mut Rng) -> Vec<u8> {
 /// goes to its echo (7), print (9) or a closed port), so a stack fed them has something to answer.
 pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
     let h = eth_ip_to(r, target);
+    let mut return_ipv6 = false;
     let mut f = match r.below(100) {
         0..=14 => {
             let op = if r.chance(70) {
@@ -349,7 +350,11 @@ pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
         _ => {
             // Not IPv4 or ARP: IPv6, LLDP, 802.3 length, an unknown type.
             let et = r.pick(&[0x86ddu16, 0x88cc, 0x0040, 0x9000, 0x88b5]);
-            let n = r.range(0, 80);
+            if et == 0x86dd {
+                return_ipv6 = true;
+            }
+            // 0x0040 is an 802.3 length: the LLC data is then exactly that long.
+            let n = if et == 0x0040 { 64 } else { r.range(0, 80) };
             let p = r.bytes(n);
             frame(|b| {
                 build::ethernet(b, h.dst_mac, h.src_mac, &[], et);
@@ -357,6 +362,10 @@ pub fn valid_frame_to(r: &mut Rng, target: Target) -> Vec<u8> {
             })
         }
     };
+    if return_ipv6 {
+        // IPv6 is decoded: a valid frame carries a valid datagram.
+        f = ipv6_frame_untagged(r);
+    }
     let is_ipv4 = f.len() >= 34 && f[12..14] == [0x08, 0x00];
     if is_ipv4 && r.chance(15) {
         vary_ip_header(r, &mut f);
@@ -477,6 +486,358 @@ pub fn hostile_frame_to(r: &mut Rng, target: Target) -> Rec {
     }
 }
 
+/// Frames of the kinds real networks carry that the valid corpus does not (issue 16): IEEE 802.3
+/// length fields with LLC/SNAP (STP, CDP, also behind VLAN tags), ARP with other address sizes,
+/// RARP, the ICMP query messages besides echo, and IPv4 datagrams whose padding looks like a
+/// header. Every checksum is right; the bytes past a datagram are left as they are.
+pub fn odd_frame(r: &mut Rng) -> Vec<u8> {
+    let h = eth_ip(r);
+    let mut f = match r.below(6) {
+        0 => {
+            // 802.3 length + LLC: STP BPDU (SAP 0x42, UI), SNAP (CDP/DTP: OUI 00000c), or
+            // random SAPs with I/S-format (2-byte) control fields.
+            let body: Vec<u8> = match r.below(3) {
+                0 => {
+                    let mut b = vec![0x42, 0x42, 0x03];
+                    b.extend(r.bytes(35));
+                    b
+                }
+                1 => {
+                    let mut b = vec![0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c];
+                    b.extend(r.pick(&[[0x20u8, 0x00], [0x20, 0x04], [0x01, 0x0b]]));
+                    let n = r.range(0, 60);
+                    b.extend(r.bytes(n));
+                    b
+                }
+                _ => {
+                    let n = r.range(3, 60);
+                    r.bytes(n)
+                }
+            };
+            frame(|b| {
+                build::ethernet(b, h.dst_mac, h.src_mac, &[], body.len() as u16);
+                b.extend_from_slice(&body);
+            })
+        }
+        1 => {
+            // ARP / RARP with other hardware/protocol types and sizes.
+            let (htype, hlen) = r.pick(&[(1u16, 6u8), (6, 6), (1, 8), (24, 16), (32, 20), (1, 0)]);
+            let (ptype, plen) = r.pick(&[(0x0800u16, 4u8), (0x86dd, 16), (0x0800, 2), (0x9000, 6)]);
+            let (et, op) = r.pick(&[(0x0806u16, 1u16), (0x0806, 2), (0x8035, 3), (0x8035, 4)]);
+            let mut p = Vec::new();
+            p.extend_from_slice(&htype.to_be_bytes());
+            p.extend_from_slice(&ptype.to_be_bytes());
+            p.extend_from_slice(&[hlen, plen]);
+            p.extend_from_slice(&op.to_be_bytes());
+            let n = 2 * (hlen as usize + plen as usize);
+            p.extend(r.bytes(n));
+            frame(|b| {
+                build::ethernet(b, build::BROADCAST_MAC, h.src_mac, &[], et);
+                b.extend_from_slice(&p);
+            })
+        }
+        2 => {
+            // ICMP timestamp (13/14), information (15/16), address mask (17/18).
+            let ty = r.range(13, 18) as u8;
+            let mut m = vec![ty, 0, 0, 0];
+            m.extend(r.bytes(4)); // identifier, sequence
+            m.extend(r.bytes(match ty {
+                13 | 14 => 12,
+                17 | 18 => 4,
+                _ => 0,
+            }));
+            let n = r.range(0, 4);
+            m.extend(r.bytes(n)); // some send more
+            let d = build::Ipv4Datagram {
+                eth_ip: &h,
+                vlan_tags: &[],
+                protocol: 1,
+                dont_fragment: false,
+                l4: [&m, &[]],
+            };
+            let mut f = frame(|b| {
+                d.write_fragment(b, 1500, 0);
+            });
+            let end = f.len();
+            fix_icmp_checksum(&mut f, IP + 20, end);
+            f
+        }
+        _ => {
+            // An IPv4 datagram shorter than its frame: total length 20 (no payload) or cut
+            // inside its transport header, followed by bytes that look like ICMP/UDP.
+            let p = payload(r);
+            let mut f = if r.chance(50) {
+                frame(|b| build::icmp_echo(b, &h, false, r.u16(), r.u16(), &p))
+            } else {
+                frame(|b| build::udp(b, &h, r.u16(), r.u16(), &p))
+            };
+            let total = u16::from_be_bytes([f[IP + 2], f[IP + 3]]) as usize;
+            let keep = if r.chance(60) { 20 } else { r.range(20, total) };
+            f[IP + 2..IP + 4].copy_from_slice(&(keep as u16).to_be_bytes());
+            fix_ip_checksum(&mut f, IP);
+            f
+        }
+    };
+    if r.chance(20) {
+        let n = r.range(1, 2);
+        add_vlan_tags(r, &mut f, n);
+    }
+    if r.chance(50) {
+        build::pad_to_min(&mut f, 0);
+    }
+    f
+}
+
+/// An IPv6 address for tests: link-local or the documentation prefix 2001:db8::/32 (RFC 3849).
+fn addr6(r: &mut Rng) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    if r.chance(50) {
+        a[..2].copy_from_slice(&[0xfe, 0x80]);
+    } else {
+        a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    }
+    for b in &mut a[8..] {
+        *b = r.u8();
+    }
+    a
+}
+
+/// The IPv6 upper-layer checksum (RFC 8200 8.1) of `l4` (its checksum field zeroed) at `at`.
+fn fix_checksum6(src: &[u8; 16], dst: &[u8; 16], proto: u8, l4: &mut [u8], at: usize) {
+    l4[at] = 0;
+    l4[at + 1] = 0;
+    let mut c = build::Checksum::new();
+    c.add(src).add(dst);
+    c.add(&(l4.len() as u32).to_be_bytes())
+        .add(&[0, 0, 0, proto]);
+    c.add(l4);
+    let mut v = c.finish();
+    if proto == 17 && v == 0 {
+        v = 0xffff;
+    }
+    l4[at..at + 2].copy_from_slice(&v.to_be_bytes());
+}
+
+/// An ND option: type, length in 8-octet units, value padded.
+fn nd_opt(ty: u8, value: &[u8]) -> Vec<u8> {
+    let len = (2 + value.len()).div_ceil(8) * 8;
+    let mut o = vec![ty, (len / 8) as u8];
+    o.extend_from_slice(value);
+    o.resize(len, 0);
+    o
+}
+
+/// IPv6 frames as a classroom network carries them: ICMPv6 echo, neighbour discovery (RS, RA,
+/// NS, NA, redirect with their options), MLD v1/v2 reports behind a hop-by-hop header, errors,
+/// UDP (mDNS and others), extension header chains (hop-by-hop, destination options, routing with
+/// no segments left, fragments). Every checksum right.
+pub fn ipv6_frame(r: &mut Rng) -> Vec<u8> {
+    let mut f = ipv6_frame_untagged(r);
+    if r.chance(10) {
+        let n = r.range(1, 2);
+        add_vlan_tags(r, &mut f, n);
+    }
+    if r.chance(30) {
+        build::pad_to_min(&mut f, 0);
+    }
+    f
+}
+
+/// [`ipv6_frame`] without VLAN tags or padding.
+pub fn ipv6_frame_untagged(r: &mut Rng) -> Vec<u8> {
+    let src_mac = mac(r);
+    let src = addr6(r);
+    let mut dst = addr6(r);
+    let mac_opt = |ty: u8| nd_opt(ty, &src_mac);
+    let (proto, mut l4, ck): (u8, Vec<u8>, Option<usize>) = match r.below(9) {
+        0 => {
+            let mut m = vec![if r.chance(50) { 128 } else { 129 }, 0, 0, 0];
+            m.extend(r.bytes(4));
+            let n = r.range(0, 64);
+            m.extend(r.bytes(n));
+            (58, m, Some(2))
+        }
+        1 => {
+            // Neighbour solicitation (to the solicited-node group) or advertisement.
+            let target = addr6(r);
+            let mut m = if r.chance(50) {
+                let mut m = vec![135, 0, 0, 0, 0, 0, 0, 0];
+                m.extend_from_slice(&target);
+                if r.chance(70) {
+                    m.extend(mac_opt(1));
+                }
+                dst = [
+                    0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, target[13], target[14], target[15],
+                ];
+                m
+            } else {
+                let mut m = vec![136, 0, 0, 0, r.pick(&[0x60u8, 0x40, 0x20, 0xe0]), 0, 0, 0];
+                m.extend_from_slice(&target);
+                if r.chance(70) {
+                    m.extend(mac_opt(2));
+                }
+                m
+            };
+            if r.chance(10) {
+                let ty = r.pick(&[14u8, 31, 200]);
+                let n = r.range(0, 20);
+                m.extend(nd_opt(ty, &r.bytes(n)));
+            }
+            (58, m, Some(2))
+        }
+        2 => {
+            // Router solicitation / advertisement.
+            if r.chance(50) {
+                let mut m = vec![133, 0, 0, 0, 0, 0, 0, 0];
+                m.extend(mac_opt(1));
+                dst = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+                (58, m, Some(2))
+            } else {
+                let mut m = vec![134, 0, 0, 0, 64, r.pick(&[0u8, 0x80, 0x40, 0xc0, 0x08])];
+                m.extend_from_slice(&1800u16.to_be_bytes());
+                m.extend(r.bytes(8));
+                m.extend(mac_opt(1));
+                let mut prefix = vec![64, 0xc0];
+                prefix.extend_from_slice(&[0, 0, 0x0e, 0x10, 0, 0, 0x0e, 0x10, 0, 0, 0, 0]);
+                prefix.extend_from_slice(&addr6(r)[..8]);
+                prefix.extend_from_slice(&[0; 8]);
+                m.extend(nd_opt(3, &prefix));
+                m.extend(nd_opt(5, &[0, 0, 0, 0, 0x05, 0xdc]));
+                dst = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+                (58, m, Some(2))
+            }
+        }
+        3 => {
+            // MLD: v1 report/done (24 bytes) or a v2 report with one record.
+            let group = {
+                let mut g = addr6(r);
+                g[..2].copy_from_slice(&[0xff, 0x02]);
+                g
+            };
+            let m = if r.chance(50) {
+                let mut m = vec![r.pick(&[131u8, 132, 130]), 0, 0, 0, 0, 0, 0, 0];
+                m.extend_from_slice(&group);
+                m
+            } else {
+                let mut m = vec![143, 0, 0, 0, 0, 0, 0, 1];
+                m.extend_from_slice(&[4, 0, 0, 0]);
+                m.extend_from_slice(&group);
+                m
+            };
+            dst = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16];
+            (58, m, Some(2))
+        }
+        4 => {
+            // Packet too big / parameter problem / unreachable quoting a datagram.
+            let ty = r.pick(&[1u8, 2, 3, 4]);
+            let mut m = vec![ty, r.range(0, 3) as u8, 0, 0];
+            m.extend_from_slice(&(r.range(1280, 1500) as u32).to_be_bytes());
+            let n = r.range(40, 100);
+            m.extend(r.bytes(n));
+            (58, m, Some(2))
+        }
+        5 => {
+            let mut m = vec![137, 0, 0, 0, 0, 0, 0, 0];
+            m.extend_from_slice(&addr6(r));
+            m.extend_from_slice(&addr6(r));
+            m.extend(mac_opt(2));
+            (58, m, Some(2))
+        }
+        _ => {
+            let p = payload(r);
+            let sport = r.pick(&[5353u16, 547, 546, 40000]);
+            let dport = if r.chance(50) { sport } else { r.u16() };
+            let mut u = Vec::new();
+            u.extend_from_slice(&sport.to_be_bytes());
+            u.extend_from_slice(&dport.to_be_bytes());
+            u.extend_from_slice(&((8 + p.len()) as u16).to_be_bytes());
+            u.extend_from_slice(&[0, 0]);
+            u.extend_from_slice(&p);
+            (17, u, Some(6))
+        }
+    };
+    if let Some(at) = ck {
+        fix_checksum6(&src, &dst, proto, &mut l4, at);
+    }
+    // Extension headers in front (RFC 8200 4.1 order), each 8 bytes.
+    let mut exts: Vec<(u8, Vec<u8>)> = Vec::new();
+    if proto == 58 && matches!(l4[0], 130..=132 | 143) || r.chance(10) {
+        exts.push((0, vec![0, 0, 5, 2, 0, 0, 1, 0])); // hop-by-hop: router alert, PadN
+    }
+    if r.chance(8) {
+        exts.push((60, vec![0, 0, 1, 4, 0, 0, 0, 0])); // destination options: PadN
+    }
+    let mut hdr_dst = dst;
+    if r.chance(8) {
+        // Routing: no segments left, or (types 0, 2, 4) one left: the header's address is then
+        // the final destination the checksum covers, the IPv6 header names the next hop.
+        let rtype = r.pick(&[0u8, 2, 3, 4]);
+        let left = if rtype != 3 && r.chance(50) { 1 } else { 0 };
+        let mut h = vec![0, 2, rtype, left, 0, 0, 0, 0];
+        if left == 1 {
+            h.extend_from_slice(&dst);
+            hdr_dst = addr6(r);
+        } else {
+            h.extend_from_slice(&addr6(r));
+        }
+        exts.push((43, h));
+    }
+    let mut frag_tail = false;
+    if r.chance(8) {
+        let later = r.chance(50);
+        let off: u16 = if later { r.range(1, 100) as u16 } else { 0 };
+        let m = if later { r.below(2) as u16 } else { 1 };
+        let mut h = vec![0, 0];
+        h.extend_from_slice(&((off << 3) | m).to_be_bytes());
+        h.extend(r.bytes(4));
+        exts.push((44, h));
+        frag_tail = later;
+    }
+    let mut body = Vec::new();
+    let mut next = proto;
+    for (i, (ty, h)) in exts.iter().enumerate() {
+        let mut h = h.clone();
+        let nxt = exts.get(i + 1).map(|e| e.0).unwrap_or(proto);
+        h[0] = nxt;
+        if *ty != 44 {
+            h[1] = (h.len() / 8 - 1) as u8;
+        }
+        if i == 0 {
+            next = *ty;
+        }
+        body.extend(h);
+    }
+    if frag_tail {
+        body.extend(r.bytes(l4.len()));
+    } else {
+        body.extend(l4);
+    }
+    let mut f = Vec::new();
+    let dst_mac = if dst[0] == 0xff {
+        [0x33, 0x33, dst[12], dst[13], dst[14], dst[15]]
+    } else {
+        mac(r)
+    };
+    build::ethernet(&mut f, dst_mac, src_mac, &[], 0x86dd);
+    f.extend_from_slice(&[0x60 | (r.u8() & 0x0f), r.u8(), r.u8(), r.u8()]);
+    f.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    f.extend_from_slice(&[next, r.pick(&[255u8, 64, 1])]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&hdr_dst);
+    f.extend(body);
+    f
+}
+
+pub fn ipv6_corpus(seed: u64, n: usize) -> Vec<Rec> {
+    let mut r = Rng::new(seed);
+    (0..n).map(|_| Rec::whole(ipv6_frame(&mut r))).collect()
+}
+
+pub fn odd_corpus(seed: u64, n: usize) -> Vec<Rec> {
+    let mut r = Rng::new(seed);
+    (0..n).map(|_| Rec::whole(odd_frame(&mut r))).collect()
+}
+
 pub fn valid_corpus(seed: u64, n: usize) -> Vec<Rec> {
     let mut r = Rng::new(seed);
     (0..n).map(|_| Rec::whole(valid_frame(&mut r))).collect()
@@ -538,6 +899,72 @@ pub fn write_pcap(path: &Path, recs: &[Rec]) {
         .expect("write pcap");
     }
     w.close().expect("close pcap");
+}
+
+/// Write records as a classic pcap of any link type (PcapRecorder writes Ethernet only).
+pub fn write_pcap_link(path: &Path, link_type: u32, recs: &[Rec]) {
+    let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    b.extend_from_slice(&262_144u32.to_le_bytes());
+    b.extend_from_slice(&link_type.to_le_bytes());
+    for (i, rec) in recs.iter().enumerate() {
+        b.extend_from_slice(&(1_700_000_000u32 + i as u32 / 1000).to_le_bytes());
+        b.extend_from_slice(&((i as u32 % 1000) * 1000).to_le_bytes());
+        b.extend_from_slice(&(rec.data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&rec.orig_len.max(rec.data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&rec.data);
+    }
+    std::fs::write(path, b).expect("write pcap");
+}
+
+/// The frames as `tcpdump -i any` records them: the Ethernet header replaced by a Linux cooked
+/// header (v1, 16 bytes; v2, 20 bytes) with the source MAC and the EtherType.
+pub fn to_sll(r: &mut Rng, recs: &[Rec], v2: bool) -> Vec<Rec> {
+    recs.iter()
+        .filter(|rec| rec.data.len() >= 14)
+        .map(|rec| {
+            let f = &rec.data;
+            let pkttype = r.range(0, 4) as u8;
+            let mut h = Vec::new();
+            if v2 {
+                h.extend_from_slice(&f[12..14]); // protocol
+                h.extend_from_slice(&[0, 0]); // reserved
+                h.extend_from_slice(&(r.range(1, 9) as u32).to_be_bytes()); // ifindex
+                h.extend_from_slice(&1u16.to_be_bytes()); // ARPHRD_ETHER
+                h.extend_from_slice(&[pkttype, 6]);
+                h.extend_from_slice(&f[6..12]);
+                h.extend_from_slice(&[0, 0]);
+            } else {
+                h.extend_from_slice(&(pkttype as u16).to_be_bytes());
+                h.extend_from_slice(&1u16.to_be_bytes());
+                h.extend_from_slice(&6u16.to_be_bytes());
+                h.extend_from_slice(&f[6..12]);
+                h.extend_from_slice(&[0, 0]);
+                h.extend_from_slice(&f[12..14]);
+            }
+            h.extend_from_slice(&f[14..]);
+            let grow = h.len() - f.len();
+            Rec {
+                data: h,
+                orig_len: rec.orig_len + grow as u32,
+            }
+        })
+        .collect()
+}
+
+/// The untagged IPv4 and IPv6 frames as a raw-IP capture records them: the datagram alone.
+/// `ipv4_only` for LINKTYPE_IPV4 (228), which holds nothing else.
+pub fn to_raw_ip(recs: &[Rec], ipv4_only: bool) -> Vec<Rec> {
+    recs.iter()
+        .filter(|rec| {
+            rec.data.len() > 14
+                && (rec.data[12..14] == [0x08, 0x00]
+                    || (!ipv4_only && rec.data[12..14] == [0x86, 0xdd]))
+        })
+        .map(|rec| Rec {
+            data: rec.data[14..].to_vec(),
+            orig_len: rec.orig_len.saturating_sub(14),
+        })
+        .collect()
 }
 
 pub fn have(tool: &str) -> bool {

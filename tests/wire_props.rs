@@ -104,6 +104,38 @@ proptest! {
         assert_consistent(&frame, &d);
     }
 
+    /// Every link type ringside reads, on any bytes (a cooked header or bare IP that lies).
+    #[test]
+    fn any_bytes_of_any_link_type_dissect_without_panic(
+        frame in proptest::collection::vec(any::<u8>(), 0..200),
+        link in 0usize..4,
+    ) {
+        use ringside::wire::LinkKind;
+        let link = [LinkKind::Ethernet, LinkKind::LinuxSll, LinkKind::LinuxSll2, LinkKind::RawIp][link];
+        let mut d = Dissection::default();
+        d.parse_link(&frame, link, false);
+        assert_consistent(&frame, &d);
+        let _ = d.summary();
+    }
+
+    /// An IPv6 header in front of any bytes: extension header chains, ICMPv6 and ND options that
+    /// lie about their lengths.
+    #[test]
+    fn any_ipv6_payload_dissects_without_panic(
+        nxt in prop_oneof![Just(0u8), Just(43), Just(44), Just(60), Just(58), Just(17)],
+        plen in any::<u16>(),
+        body in proptest::collection::vec(any::<u8>(), 0..200),
+    ) {
+        let mut frame = vec![0x33, 0x33, 0, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0x86, 0xdd, 0x60, 0, 0, 0];
+        frame.extend_from_slice(&plen.to_be_bytes());
+        frame.extend_from_slice(&[nxt, 255]);
+        frame.extend_from_slice(&[0xfe; 32]);
+        frame.extend_from_slice(&body);
+        let d = ringside::wire::dissect(&frame);
+        assert_consistent(&frame, &d);
+        let _ = d.summary();
+    }
+
     #[test]
     fn plausible_frames_dissect_consistently(frame in plausible_frame(), offload in any::<bool>()) {
         let mut d = Dissection::default();

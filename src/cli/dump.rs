@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug, Default)]
 pub struct DumpArgs {
-    /// A pcap or pcapng capture (Ethernet link type).
+    /// A pcap or pcapng capture (Ethernet, Linux cooked (SLL, SLL2) or raw IP link type).
     pub file: PathBuf,
     /// JSON lines instead of TSV.
     #[arg(long)]
@@ -98,6 +98,71 @@ pub const COLUMNS: &[&str] = &[
     "problems",
     "protocol",
     "info",
+    // Added after the first release: appended so the columns above keep their places.
+    "eth.len",
+    "vlan.len",
+    "llc.dsap",
+    "llc.ssap",
+    "llc.control",
+    "llc.oui",
+    "llc.pid",
+    "icmp.originate_timestamp",
+    "icmp.receive_timestamp",
+    "icmp.transmit_timestamp",
+    "icmp.address_mask",
+    "sll.pkttype",
+    "sll.hatype",
+    "sll.halen",
+    "sll.src",
+    "sll.ltype",
+    "sll.etype",
+    "sll.ifindex",
+    "ipv6.version",
+    "ipv6.tclass",
+    "ipv6.flow",
+    "ipv6.plen",
+    "ipv6.nxt",
+    "ipv6.hlim",
+    "ipv6.src",
+    "ipv6.dst",
+    "ipv6.hopopts.nxt",
+    "ipv6.hopopts.len",
+    "ipv6.routing.nxt",
+    "ipv6.routing.len",
+    "ipv6.routing.type",
+    "ipv6.routing.segleft",
+    "ipv6.fraghdr.nxt",
+    "ipv6.fraghdr.offset",
+    "ipv6.fraghdr.more",
+    "ipv6.fraghdr.ident",
+    "ipv6.dstopts.nxt",
+    "ipv6.dstopts.len",
+    "ipv6.options",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.checksum",
+    "icmpv6.checksum.status",
+    "icmpv6.echo.identifier",
+    "icmpv6.echo.sequence_number",
+    "icmpv6.mtu",
+    "icmpv6.pointer",
+    "icmpv6.unused",
+    "icmpv6.mld.maximum_response_delay",
+    "icmpv6.mld.multicast_address",
+    "icmpv6.mldr.nb_mcast_records",
+    "icmpv6.nd.ra.cur_hop_limit",
+    "icmpv6.nd.ra.flag",
+    "icmpv6.nd.ra.router_lifetime",
+    "icmpv6.nd.ra.reachable_time",
+    "icmpv6.nd.ra.retrans_timer",
+    "icmpv6.nd.ns.target_address",
+    "icmpv6.nd.na.flag",
+    "icmpv6.nd.na.target_address",
+    "icmpv6.nd.rd.target_address",
+    "icmpv6.nd.rd.destination_address",
+    "icmpv6.opt.type",
+    "icmpv6.opt.length",
+    "icmpv6.opt.linkaddr",
 ];
 
 pub fn run(args: DumpArgs) -> anyhow::Result<()> {
@@ -120,7 +185,7 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
         if args.frame.is_some_and(|n| n != no) {
             continue;
         }
-        d.parse(f.data, false);
+        d.parse_link(f.data, f.link, false);
         let written = if args.verbose {
             out.write_all(super::dump_tree::tree(no, f.ts, f.data, f.orig_len, &d).as_bytes())
         } else if human {
@@ -144,6 +209,9 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
     match out.flush() {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
         r => r?,
+    }
+    if let Some(odd) = reader.oddities() {
+        eprintln!("ringside: warning: {}: {odd}", args.file.display());
     }
     if let Some(stopped) = reader.stopped() {
         eprintln!("ringside: warning: {}: {stopped}", args.file.display());
@@ -242,6 +310,7 @@ impl Dumper {
             "ipv4.checksum" => self.column.get("ipv4.checksum.status"),
             "icmp.checksum" => self.column.get("icmp.checksum.status"),
             "udp.checksum" => self.column.get("udp.checksum.status"),
+            "icmpv6.checksum" => self.column.get("icmpv6.checksum.status"),
             _ => None,
         }
     }
@@ -268,7 +337,12 @@ fn machine_value(f: &Field) -> String {
         }
         Value::Flags(v, _) => write!(s, "0x{v:x}"),
         Value::Bytes(n) => write!(s, "{n}"),
-        v @ (Value::Mac(_) | Value::Ipv4(_)) => write!(s, "{v}"),
+        // Bytes as tshark prints them: hex digits, no separators.
+        Value::Octets(b, n) => b
+            .iter()
+            .take(n as usize)
+            .try_for_each(|x| write!(s, "{x:02x}")),
+        v @ (Value::Mac(_) | Value::Ipv4(_) | Value::Ipv6(_)) => write!(s, "{v}"),
     };
     s
 }

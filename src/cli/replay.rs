@@ -88,6 +88,19 @@ pub fn browse(
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
     let first = reopen()?;
+    if let Some((reader, kind)) = first.iter().find_map(|r| {
+        r.file_link()
+            .filter(|k| *k != crate::pcap::LinkKind::Ethernet)
+            .map(|k| (r, k))
+    }) {
+        // The stack answers Ethernet frames and the screen draws them: a cooked or raw-IP
+        // capture has no MACs to answer to (see `respond`); dump decodes it.
+        let file = reader.path().display();
+        return Err(UsageError(format!(
+            "{file}: a {kind:?} capture: replay feeds Ethernet frames to the stack; `ringside dump {file}` decodes it"
+        ))
+        .into());
+    }
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"

@@ -2,7 +2,10 @@
 //! the same `Stack` the live backends use, with the capture's timestamps as the clock; what the
 //! stack would have sent is written to OUT, and the verdict counters are printed. Frames the host
 //! itself sent (its MAC to another unicast MAC: a capture recorded by `live -w` holds them) are
-//! skipped and counted as `own_frames`, as a live stack never sees its own frames.
+//! skipped and counted as `own_frames`, as a live stack never sees its own frames. Frames of
+//! another link type (Linux cooked, raw IP) are not fed to the stack, which speaks Ethernet:
+//! they carry no destination MAC to judge "for us" by, and an answer would need one; they are
+//! counted as `unsupported_link`.
 use crate::pcap::{CaptureReader, PcapRecorder};
 use crate::stack::{Counters, Outbox, Stack, StackConfig};
 use clap::Args;
@@ -29,6 +32,9 @@ pub fn run(args: RespondArgs) -> anyhow::Result<()> {
         "{}",
         report(&responded, out.frames(), &args.out.display().to_string())
     );
+    if let Some(odd) = reader.oddities() {
+        eprintln!("ringside: warning: {}: {odd}", args.file.display());
+    }
     if let Some(stopped) = reader.stopped() {
         eprintln!("ringside: warning: {}: {stopped}", args.file.display());
     }
@@ -45,9 +51,14 @@ pub fn respond(
     let mut stack = Stack::new(cfg);
     let mut outbox = Outbox::new();
     let mut own_frames = 0;
+    let mut unsupported_link = 0;
     // The stack's clock never steps back, even where a merged capture's timestamps do.
     let mut clock = std::time::Duration::ZERO;
     while let Some(f) = reader.next_frame()? {
+        if f.link != crate::pcap::LinkKind::Ethernet {
+            unsupported_link += 1;
+            continue;
+        }
         // What the host itself sent is already an answer: a live stack never sees its own
         // frames (the ring skips outgoing ones), so neither does this one.
         if crate::capture::sent_by(own_mac, f.data) {
@@ -65,6 +76,7 @@ pub fn respond(
     Ok(Responded {
         counters: stack.counters().clone(),
         own_frames,
+        unsupported_link,
     })
 }
 
@@ -73,6 +85,8 @@ pub struct Responded {
     pub counters: Counters,
     /// Frames the host itself had sent (its MAC to another unicast MAC), not fed to the stack.
     pub own_frames: u64,
+    /// Frames of a non-Ethernet link type (Linux cooked, raw IP), not fed to the stack.
+    pub unsupported_link: u64,
 }
 
 /// The counters as `name<TAB>count` lines: frames the host itself had sent (skipped), frames
@@ -83,6 +97,9 @@ pub fn report(r: &Responded, written: u64, path: &str) -> String {
         "own_frames\t{}\nframes_in\t{}\nanswered\t{}\nframes_out\t{}\n",
         r.own_frames, c.frames_in, c.answered, c.frames_out
     );
+    if r.unsupported_link > 0 {
+        s.insert_str(0, &format!("unsupported_link\t{}\n", r.unsupported_link));
+    }
     for (reason, n) in c.nonzero() {
         s.push_str(&format!("{}\t{n}\n", reason.name()));
     }

@@ -12,6 +12,9 @@ const BATCH: usize = 1024;
 
 pub struct PcapLink {
     reader: CaptureReader,
+    /// Frames of another link type (a pcapng interface that is not Ethernet): the stack and the
+    /// screen speak Ethernet, so they are skipped and counted (shown in the status line).
+    unsupported_link: u64,
     now: Duration,
     stats: LinkStats,
 }
@@ -25,6 +28,7 @@ impl PcapLink {
     pub fn new(reader: CaptureReader) -> Self {
         PcapLink {
             reader,
+            unsupported_link: 0,
             now: Duration::ZERO,
             stats: LinkStats::default(),
         }
@@ -49,6 +53,10 @@ impl Link for PcapLink {
                 }
                 break;
             };
+            if f.link != crate::pcap::LinkKind::Ethernet {
+                self.unsupported_link += 1;
+                continue;
+            }
             // The capture's own clock: the stack ages its caches by the file's timestamps.
             self.now = self.now.max(f.ts);
             self.stats.rx_frames += 1;
@@ -83,7 +91,15 @@ impl Link for PcapLink {
     }
 
     fn describe(&self) -> String {
-        format!("pcap {}", self.reader.path().display())
+        // Shown in the status line: what was odd in the file but read anyway, once per file.
+        let mut s = format!("pcap {}", self.reader.path().display());
+        if let Some(odd) = self.reader.oddities() {
+            s += &format!(" ({odd})");
+        }
+        if self.unsupported_link > 0 {
+            s += &format!(" ({} non-Ethernet frames skipped)", self.unsupported_link);
+        }
+        s
     }
 
     fn progress(&self) -> Option<(u64, u64)> {

@@ -129,8 +129,18 @@ fn rows_of(d: &Dissection, li: usize) -> Vec<Vec<Seg>> {
 pub fn layer_role(k: LayerKind) -> &'static str {
     match k {
         LayerKind::Ethernet | LayerKind::Vlan => "link layer",
+        // What Linux wrote in place of the link header (`tcpdump -i any`).
+        LayerKind::Sll => "link layer (Linux cooked)",
+        // IEEE 802.2: the upper half of the data link layer.
+        LayerKind::Llc => "link layer (LLC)",
         LayerKind::Arp => "link-layer helper",
-        LayerKind::Ipv4 | LayerKind::Icmp | LayerKind::IcmpQuote => "network layer",
+        // ICMPv6 is part of IPv6 as ICMP is of IPv4 (RFC 4443).
+        LayerKind::Ipv4
+        | LayerKind::Icmp
+        | LayerKind::IcmpQuote
+        | LayerKind::Ipv6
+        | LayerKind::Ipv6Ext
+        | LayerKind::Icmpv6 => "network layer",
         LayerKind::Udp => "transport layer",
         LayerKind::Payload => "application data",
         LayerKind::Trailer => "link layer padding",

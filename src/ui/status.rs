@@ -226,10 +226,18 @@ fn segments(app: &App, w: usize) -> Vec<Segment> {
     }
     let no_reply = c.frames_in.saturating_sub(c.answered);
     if replay {
-        let mut t = format!(
-            "{} frames judged: would answer {}, no reply {}",
-            c.frames_in, c.answered, no_reply
-        );
+        // Recorded verdicts are what ringside did; otherwise what it would have done.
+        let mut t = if s.recorded_verdicts && s.notes_seen > 0 {
+            format!(
+                "{} frames as recorded: answered {}, no-reply {}",
+                c.frames_in, c.answered, no_reply
+            )
+        } else {
+            format!(
+                "{} frames judged: would answer {}, no-reply {}",
+                c.frames_in, c.answered, no_reply
+            )
+        };
         for (r, n) in c.nonzero() {
             t.push_str(&format!(" · {} {n}", r.name()));
         }

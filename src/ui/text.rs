@@ -60,7 +60,11 @@ pub fn pad(s: &str, w: usize) -> String {
 
 pub fn layer_color(k: LayerKind) -> Color {
     match k {
-        LayerKind::Ethernet => Color::LightBlue,
+        LayerKind::Ethernet | LayerKind::Sll => Color::LightBlue,
+        LayerKind::Llc => Color::Blue,
+        LayerKind::Ipv6 => Color::LightGreen,
+        LayerKind::Ipv6Ext => Color::Green,
+        LayerKind::Icmpv6 => Color::LightCyan,
         LayerKind::Vlan => Color::LightMagenta,
         LayerKind::Arp => Color::Yellow,
         LayerKind::Ipv4 => Color::LightGreen,

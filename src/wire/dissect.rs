@@ -24,6 +24,8 @@ pub struct Summary {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dissection {
     pub frame_len: usize,
+    /// What the frame starts with ([`Dissection::parse_link`]); Ethernet for [`Dissection::parse`].
+    pub link: LinkKind,
     pub layers: Vec<Layer>,
     pub fields: Vec<Field>,
     pub problems: Vec<Malformation>,
@@ -40,7 +42,6 @@ pub fn dissect(frame: &[u8]) -> Dissection {
 const _: () = assert!(MAX_VLAN_TAGS == etherparse::LaxSlicedPacket::LINK_EXTS_CAP);
 
 const ETH_LEN: usize = 14;
-const ARP_LEN: usize = 28;
 const UDP_LEN: usize = 8;
 const ICMP_LEN: usize = 8;
 
@@ -48,7 +49,13 @@ impl Dissection {
     /// Clear and dissect `frame`. `csum_not_ready` marks the UDP checksum as unverified: the
     /// sender's kernel left it to offload, so the bytes on the wire are not the final checksum.
     pub fn parse(&mut self, frame: &[u8], csum_not_ready: bool) {
+        self.parse_link(frame, LinkKind::Ethernet, csum_not_ready);
+    }
+
+    /// Like [`Dissection::parse`] for a frame of a capture with another link type.
+    pub fn parse_link(&mut self, frame: &[u8], link: LinkKind, csum_not_ready: bool) {
         self.frame_len = frame.len();
+        self.link = link;
         self.layers.clear();
         self.fields.clear();
         self.problems.clear();
@@ -56,6 +63,7 @@ impl Dissection {
             d: self,
             frame,
             csum_not_ready,
+            final_dst: None,
         };
         w.walk();
     }
@@ -88,6 +96,15 @@ impl Dissection {
         self.layers.iter().rev().find(|l| l.bytes.contains(&at))
     }
 
+    /// RARP (RFC 903): ARP's packet under EtherType 0x8035.
+    fn is_rarp(&self) -> bool {
+        self.fields
+            .iter()
+            .rev()
+            .find(|f| matches!(f.key, "eth.type" | "vlan.type"))
+            .is_some_and(|f| matches!(f.value, Value::Named(0x8035, _, _)))
+    }
+
     /// Wireshark-like one-line columns. Allocates: meant for the rows on screen, not the hot path.
     pub fn summary(&self) -> Summary {
         let ip = |k: &str| match self.field(k).map(|f| f.value) {
@@ -101,12 +118,44 @@ impl Dissection {
             protocol: "Ethernet",
             info: String::new(),
         };
-        if self.frame_len < ETH_LEN {
+        if self.link != LinkKind::Ethernet {
+            s.src = mac("sll.src").unwrap_or_default();
+            s.dst = String::new();
+            s.protocol = match self.link {
+                LinkKind::RawIp => "IP",
+                _ => "SLL",
+            };
+        } else if self.frame_len < ETH_LEN {
             s.protocol = "Ethernet";
             s.info = format!("Truncated frame ({} bytes)", self.frame_len);
             return s;
         }
-        if self.has_layer(LayerKind::Arp) {
+        if self.has_layer(LayerKind::Llc) {
+            let dsap = self.num("llc.dsap").unwrap_or(0);
+            s.protocol = match (dsap, self.num("llc.pid")) {
+                (0x42, _) => "STP",
+                (_, Some(_)) => "SNAP",
+                _ => "LLC",
+            };
+            s.info = format!(
+                "IEEE 802.3, length {}: DSAP 0x{dsap:02x} ({}), SSAP 0x{:02x}",
+                self.num("eth.len").or(self.num("vlan.len")).unwrap_or(0),
+                sap_name(dsap as u8),
+                self.num("llc.ssap").unwrap_or(0)
+            );
+            if let (Some(oui), Some(pid)) = (self.num("llc.oui"), self.num("llc.pid")) {
+                s.info += &format!(", OUI 0x{oui:06x}, PID 0x{pid:04x}");
+            }
+        } else if self.has_layer(LayerKind::Arp) && self.is_rarp() {
+            s.protocol = "RARP";
+            let tha = mac("arp.tha").unwrap_or_else(|| "?".into());
+            s.info = match self.num("arp.opcode") {
+                Some(3) => format!("Who is {tha}? Tell {}", mac("arp.sha").unwrap_or_default()),
+                Some(4) => format!("{tha} is at {}", ip("arp.tpa").unwrap_or_default()),
+                Some(op) => format!("RARP opcode {op}"),
+                None => "Truncated RARP".into(),
+            };
+        } else if self.has_layer(LayerKind::Arp) {
             s.protocol = "ARP";
             let spa = ip("arp.spa").unwrap_or_else(|| "?".into());
             let tpa = ip("arp.tpa").unwrap_or_else(|| "?".into());
@@ -118,6 +167,44 @@ impl Dissection {
                 Some(op) => format!("ARP opcode {op}"),
                 None => "Truncated ARP".into(),
             };
+        } else if self.has_layer(LayerKind::Ipv6) {
+            s.protocol = "IPv6";
+            let ip6 = |k: &str| match self.field(k).map(|f| f.value) {
+                Some(v @ Value::Ipv6(_)) => Some(v.to_string()),
+                _ => None,
+            };
+            if let (Some(src), Some(dst)) = (ip6("ipv6.src"), ip6("ipv6.dst")) {
+                s.src = src;
+                s.dst = dst;
+            }
+            if self.has_layer(LayerKind::Udp) {
+                s.protocol = "UDP";
+                let sp = self.num("udp.srcport").unwrap_or(0);
+                let dp = self.num("udp.dstport").unwrap_or(0);
+                let len = self.num("udp.length").unwrap_or(0);
+                s.info = format!("{sp} → {dp} Len={}", len.saturating_sub(8));
+            } else if let Some(t) = self.num("icmpv6.type") {
+                s.protocol = "ICMPv6";
+                let name = icmpv6_type_name(t as u8);
+                let target = ip6("icmpv6.nd.ns.target_address")
+                    .or_else(|| ip6("icmpv6.nd.na.target_address"))
+                    .or_else(|| ip6("icmpv6.nd.rd.target_address"))
+                    .or_else(|| ip6("icmpv6.mld.multicast_address"));
+                s.info = match (
+                    self.num("icmpv6.echo.identifier"),
+                    self.num("icmpv6.echo.sequence_number"),
+                    target,
+                ) {
+                    (Some(id), Some(seq), _) => format!(
+                        "{name} id=0x{id:04x}, seq={seq}, hop limit={}",
+                        self.num("ipv6.hlim").unwrap_or(0)
+                    ),
+                    (_, _, Some(t)) => format!("{name} {t}"),
+                    _ => name.to_string(),
+                };
+            } else if let Some(p) = self.num("ipv6.nxt") {
+                s.info = format!("Next header {p} ({})", ip_protocol_name(p as u8));
+            }
         } else if self.has_layer(LayerKind::Ipv4) {
             s.protocol = "IPv4";
             if let (Some(src), Some(dst)) = (ip("ipv4.src"), ip("ipv4.dst")) {
@@ -171,21 +258,125 @@ struct Walker<'a, 'f> {
     d: &'a mut Dissection,
     frame: &'f [u8],
     csum_not_ready: bool,
+    /// Where an IPv6 routing header holds the datagram's final destination, for the
+    /// upper-layer checksum (RFC 8200 8.1).
+    final_dst: Option<usize>,
 }
 
 impl Walker<'_, '_> {
     fn walk(&mut self) {
         let frame = self.frame;
+        match self.d.link {
+            LinkKind::Ethernet => {}
+            LinkKind::LinuxSll => return self.sll(),
+            LinkKind::LinuxSll2 => return self.sll2(),
+            LinkKind::RawIp => {
+                // A bare datagram: its version nibble says which IP it is.
+                match frame.first().map(|b| b >> 4) {
+                    Some(4) => self.ipv4_datagram(0),
+                    Some(6) => self.ipv6_datagram(0),
+                    _ => self.payload(0, frame.len()),
+                }
+                return;
+            }
+        }
         self.ethernet(0);
         if frame.len() < ETH_LEN {
             // Shorter than an Ethernet header: the fields above are what bytes there are.
             self.problem(Malformation::Truncated(LayerKind::Ethernet));
             return;
         }
-        // 802.1Q / 802.1ad tags: each is 4 bytes after the previous type field. Followed up to
-        // MAX_VLAN_TAGS deep, like etherparse's lax slicer.
-        let mut at = ETH_LEN;
-        let mut ether_type = read_u16(frame, 12).unwrap_or(0);
+        self.tagged(ETH_LEN, read_u16(frame, 12).unwrap_or(0));
+    }
+
+    /// Linux cooked header v1 (LINKTYPE_LINUX_SLL, 16 bytes): packet type, ARPHRD type,
+    /// address length, 8 address bytes, protocol.
+    fn sll(&mut self) {
+        self.begin(LayerKind::Sll, 0, 16);
+        self.field("sll.pkttype", "Packet type", 0, 16, |v| {
+            Value::Named(v, 0, sll_pkttype_name(v))
+        });
+        let hatype = self.field("sll.hatype", "Link-layer address type", 16, 16, Value::Dec);
+        let halen = self.field("sll.halen", "Link-layer address length", 32, 16, Value::Dec);
+        self.sll_address(6, halen);
+        let proto = self.sll_protocol_field(14 * 8, hatype);
+        self.sll_next(proto, 16, hatype);
+    }
+
+    /// Linux cooked header v2 (LINKTYPE_LINUX_SLL2, 20 bytes): protocol, reserved, interface
+    /// index, ARPHRD type, packet type, address length, 8 address bytes.
+    fn sll2(&mut self) {
+        self.begin(LayerKind::Sll, 0, 20);
+        // Fields in wire order: the protocol comes first here.
+        let hatype = read_bits(self.frame, 64, 16);
+        let proto = self.sll_protocol_field(0, hatype);
+        self.field("sll.ifindex", "Interface index", 32, 32, Value::Dec);
+        let hatype = self.field("sll.hatype", "Link-layer address type", 64, 16, Value::Dec);
+        self.field("sll.pkttype", "Packet type", 80, 8, |v| {
+            Value::Named(v, 0, sll_pkttype_name(v))
+        });
+        let halen = self.field("sll.halen", "Link-layer address length", 88, 8, Value::Dec);
+        self.sll_address(12, halen);
+        self.sll_next(proto, 20, hatype);
+    }
+
+    /// The cooked header's sender address: a MAC when 6 bytes long, else its bytes.
+    fn sll_address(&mut self, at: usize, halen: Option<u64>) {
+        let len = (halen.unwrap_or(0) as usize).min(8);
+        // A 6-byte address is shown as a MAC whatever the device type, as tshark does.
+        self.address("sll.src", "Source address", at, len, len == 6, false);
+    }
+
+    /// The cooked header's protocol field (at bit `bit`) and what follows the `hdr_len`-byte
+    /// header: an EtherType, or one of Linux's own values below 1536 (ETH_P_802_2 = 4: an LLC
+    /// header follows; others, e.g. ETH_P_802_3 = 1 (Novell raw), as payload).
+    fn sll_protocol_field(&mut self, bit: usize, hatype: Option<u64>) -> Option<u64> {
+        let proto = read_bits(self.frame, bit, 16)?;
+        // ARPHRD_NETLINK (824) carries netlink messages, not network-layer packets.
+        let netlink = hatype == Some(824);
+        if proto < 0x0600 || netlink {
+            self.push(
+                "sll.ltype",
+                "Protocol",
+                bit,
+                16,
+                Value::Named(proto, 4, if proto == 4 { "802.2 LLC" } else { "Linux" }),
+                None,
+            );
+        } else {
+            self.push(
+                "sll.etype",
+                "Protocol",
+                bit,
+                16,
+                Value::Named(proto, 4, ether_type_name(proto as u16)),
+                None,
+            );
+        }
+        Some(proto)
+    }
+
+    /// What follows the `hdr_len`-byte cooked header, by its protocol field.
+    fn sll_next(&mut self, proto: Option<u64>, hdr_len: usize, hatype: Option<u64>) {
+        let frame = self.frame;
+        let netlink = hatype == Some(824);
+        let Some(proto) = proto.filter(|_| frame.len() >= hdr_len) else {
+            self.problem(Malformation::Truncated(LayerKind::Sll));
+            return;
+        };
+        match proto {
+            _ if netlink => self.payload(hdr_len, frame.len()),
+            4 => self.llc(hdr_len, frame.len() - hdr_len),
+            p if p < 0x0600 => self.payload(hdr_len, frame.len()),
+            p => self.tagged(hdr_len, p as u16),
+        }
+    }
+
+    /// What follows a link header's type field at `at`: VLAN tags, then the network layer.
+    fn tagged(&mut self, at: usize, ether_type: u16) {
+        let frame = self.frame;
+        let mut at = at;
+        let mut ether_type = ether_type;
         let mut tags = 0;
         while is_vlan_tpid(ether_type) {
             if frame.len() < at + 4 {
@@ -203,16 +394,88 @@ impl Walker<'_, '_> {
             at += 4;
             tags += 1;
         }
+        self.network(at, ether_type);
+    }
+
+    /// What follows an EtherType field (Ethernet's, a VLAN tag's) at `at`.
+    fn network(&mut self, at: usize, ether_type: u16) {
+        let frame = self.frame;
         match ether_type {
+            // IEEE 802.3 clause 3.2.6: a value up to 1500 is the length of the LLC data that
+            // follows, not a type (Wireshark draws the same line; 1501-1535 are undefined).
+            len if is_8023_length(len) => self.llc(at, len as usize),
             0x0800 => self.ipv4_datagram(at),
-            0x0806 => {
-                // ARP's layout is fixed for Ethernet/IPv4; `arp` reads what bytes there are.
-                self.arp(at);
-                self.trailer(at + ARP_LEN);
+            0x86dd => self.ipv6_datagram(at),
+            // RARP (RFC 903) is ARP's packet with opcodes 3/4, under its own EtherType.
+            0x0806 | 0x8035 => {
+                let end = self.arp(at);
+                self.trailer(end);
             }
-            // IPv6, MACsec, LLDP...: not decoded, shown as payload under their ethertype.
+            // MACsec, LLDP...: not decoded, shown as payload under their ethertype.
             _ => self.payload(at, frame.len()),
         }
+    }
+
+    /// IEEE 802.2 LLC (and SNAP, RFC 1042) in the `len` bytes an 802.3 length field announces.
+    /// Bytes past `len` are padding to Ethernet's 60-byte minimum: the trailer.
+    fn llc(&mut self, at: usize, len: usize) {
+        let end = (at + len).min(self.frame.len());
+        // The LLC reads stop where the length field says the data ends, never in the padding.
+        let full = self.frame;
+        self.frame = &full[..end];
+        let ctl = self.frame.get(at + 2).copied();
+        // Control is one byte for U-format PDUs (low bits 11), two for I- and S-format.
+        let ctl_len = match ctl {
+            Some(c) if c & 3 == 3 => 1,
+            _ => 2,
+        };
+        self.begin(LayerKind::Llc, at, 2 + ctl_len);
+        let b = at * 8;
+        let dsap = self.field("llc.dsap", "DSAP", b, 8, |v| {
+            Value::Named(v, 2, sap_name(v as u8))
+        });
+        let ssap = self.field("llc.ssap", "SSAP", b + 8, 8, |v| {
+            Value::Named(v, 2, sap_name(v as u8))
+        });
+        // A 2-byte control field is sent low-order octet first (ISO/IEC 8802-2 5.2): shown as
+        // a little-endian number, as Wireshark does.
+        let control = self.frame.get(at + 2..at + 2 + ctl_len).map(|c| {
+            let v = c.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64);
+            self.push(
+                "llc.control",
+                "Control",
+                b + 16,
+                ctl_len * 8,
+                Value::Hex(v, ctl_len as u8 * 2),
+                None,
+            );
+            v
+        });
+        let mut data = at + 2 + ctl_len;
+        if control.is_none() && len > 0 {
+            self.problem(Malformation::Truncated(LayerKind::Llc));
+        }
+        if dsap == Some(0xaa) && ssap == Some(0xaa) && control == Some(3) {
+            // SNAP: an OUI and a protocol ID (an EtherType when the OUI is 0).
+            if let Some(l) = self.d.layers.last_mut() {
+                l.declared_len = 8;
+                l.bytes.end = (at + 8).min(end);
+            }
+            self.field("llc.oui", "OUI", (at + 3) * 8, 24, |v| Value::Hex(v, 6));
+            self.field("llc.pid", "Protocol ID", (at + 6) * 8, 16, |v| {
+                Value::Hex(v, 4)
+            });
+            if end < at + 8 {
+                self.problem(Malformation::Truncated(LayerKind::Llc));
+            }
+            data = at + 8;
+        }
+        self.payload(data, end);
+        self.frame = full;
+        if at + len > full.len() {
+            self.problem(Malformation::LengthExceedsFrame(LayerKind::Ethernet));
+        }
+        self.trailer(end.max(at));
     }
 
     /// An IPv4 datagram at `at`: etherparse's lax IPv4 slicer says whether the header holds and
@@ -248,11 +511,18 @@ impl Walker<'_, '_> {
         // Only the first fragment carries the transport header. Its checksum covers bytes this
         // frame does not have when the datagram is fragmented or cut short.
         let partial = fragmented || payload.incomplete;
+        // Bytes past the total length are the Ethernet trailer, never a header: the transport
+        // decoders see the frame cut where the datagram ends. A datagram with no payload has no
+        // transport header at all (tshark agrees), whatever the padding looks like.
+        let full = self.frame;
+        self.frame = &full[..payload_end];
         match payload.ip_number.0 {
+            _ if payload_start == payload_end => {}
             17 if first_fragment => self.udp(payload_start, payload_end, partial),
             1 if first_fragment => self.icmp(payload_start, payload_end, partial),
             _ => self.payload(payload_start, payload_end),
         }
+        self.frame = full;
         self.trailer(end.max(payload_end));
     }
 
@@ -325,6 +595,22 @@ impl Walker<'_, '_> {
         Some(a)
     }
 
+    /// Up to 24 bytes shown in full, if all are in the frame.
+    fn octets(&mut self, key: &'static str, label: &'static str, at: usize, len: usize) {
+        if let Some(src) = self.frame.get(at..at + len) {
+            let mut b = [0u8; 24];
+            let n = len.min(24);
+            b[..n].copy_from_slice(&src[..n]);
+            self.push(key, label, at * 8, n * 8, Value::Octets(b, n as u8), None);
+        }
+    }
+
+    fn ipv6_addr(&mut self, key: &'static str, label: &'static str, at: usize) -> Option<[u8; 16]> {
+        let a: [u8; 16] = self.frame.get(at..at + 16)?.try_into().ok()?;
+        self.push(key, label, at * 8, 128, Value::Ipv6(a), None);
+        Some(a)
+    }
+
     /// A run of bytes (options, payload) cut to what the frame holds.
     fn bytes(&mut self, key: &'static str, label: &'static str, start: usize, end: usize) {
         let end = end.min(self.frame.len());
@@ -344,9 +630,31 @@ impl Walker<'_, '_> {
         self.begin(LayerKind::Ethernet, at, ETH_LEN);
         self.mac("eth.dst", "Destination", at);
         self.mac("eth.src", "Source", at + 6);
-        self.field("eth.type", "Type", (at + 12) * 8, 16, |v| {
-            Value::Named(v, 4, ether_type_name(v as u16))
-        });
+        self.type_or_length("eth", (at + 12) * 8);
+    }
+
+    /// The 16 bits after the addresses (or a VLAN tag's TCI): an EtherType (`eth.type`), or up
+    /// to 1500 an IEEE 802.3 length (`eth.len`), as tshark names them.
+    fn type_or_length(&mut self, proto: &'static str, bit: usize) {
+        let Some(v) = read_bits(self.frame, bit, 16) else {
+            return;
+        };
+        let (key, label, value) = if is_8023_length(v as u16) {
+            let key = if proto == "eth" {
+                "eth.len"
+            } else {
+                "vlan.len"
+            };
+            (key, "Length", Value::Named(v, 0, "IEEE 802.3"))
+        } else {
+            let key = if proto == "eth" {
+                "eth.type"
+            } else {
+                "vlan.type"
+            };
+            (key, "Type", Value::Named(v, 4, ether_type_name(v as u16)))
+        };
+        self.push(key, label, bit, 16, value, None);
     }
 
     fn vlan(&mut self, at: usize) {
@@ -355,44 +663,91 @@ impl Walker<'_, '_> {
         self.field("vlan.pcp", "PCP", b, 3, Value::Dec);
         self.field("vlan.dei", "DEI", b + 3, 1, Value::Dec);
         self.field("vlan.id", "VLAN ID", b + 4, 12, Value::Dec);
-        self.field("vlan.type", "Type", b + 16, 16, |v| {
-            Value::Named(v, 4, ether_type_name(v as u16))
-        });
+        self.type_or_length("vlan", b + 16);
         if self.frame.len() < at + 4 {
             self.problem(Malformation::Truncated(LayerKind::Vlan));
         }
     }
 
-    fn arp(&mut self, at: usize) {
-        self.begin(LayerKind::Arp, at, ARP_LEN);
+    /// ARP (RFC 826) or RARP (RFC 903) at `at`; returns where the packet ends. The four
+    /// addresses are `hlen` and `plen` bytes long: shown as a MAC / IPv4 address where the
+    /// hardware / protocol type says so (as tshark does), otherwise as bytes.
+    fn arp(&mut self, at: usize) -> usize {
         let b = at * 8;
+        let hlen = self.frame.get(at + 4).copied().unwrap_or(6) as usize;
+        let plen = self.frame.get(at + 5).copied().unwrap_or(4) as usize;
+        let declared = 8 + 2 * (hlen + plen);
+        self.begin(LayerKind::Arp, at, declared);
         let htype = self.field("arp.htype", "Hardware type", b, 16, |v| {
-            Value::Named(v, 0, if v == 1 { "Ethernet" } else { "other" })
+            Value::Named(v, 0, arp_hw_name(v as u16))
         });
         let ptype = self.field("arp.ptype", "Protocol type", b + 16, 16, |v| {
             Value::Named(v, 4, ether_type_name(v as u16))
         });
-        let hlen = self.field("arp.hlen", "HLEN", b + 32, 8, Value::Dec);
-        let plen = self.field("arp.plen", "PLEN", b + 40, 8, Value::Dec);
+        self.field("arp.hlen", "HLEN", b + 32, 8, Value::Dec);
+        self.field("arp.plen", "PLEN", b + 40, 8, Value::Dec);
         self.field("arp.opcode", "Operation", b + 48, 16, |v| {
             Value::Named(v, 0, arp_op_name(v as u16))
         });
-        let is_eth_ipv4 = [htype, ptype, hlen, plen]
-            .iter()
-            .zip([Some(1), Some(0x0800), Some(6), Some(4)])
-            .all(|(got, want)| got.is_none() || *got == want);
-        if !is_eth_ipv4 {
-            // Other address sizes: etherparse would follow them, but ringside teaches Ethernet/IPv4.
+        // Ethernet (1), experimental Ethernet (2) and IEEE 802 (6) hardware with 6-byte addresses are MACs (RFC 5342).
+        let hw_is_mac = matches!(htype, Some(1 | 2 | 6) | None) && hlen == 6;
+        let proto_is_ipv4 = matches!(ptype, Some(0x0800) | None) && plen == 4;
+        let unsupported = htype.is_some_and(|h| h != 1)
+            || ptype.is_some_and(|p| p != 0x0800)
+            || hlen != 6
+            || plen != 4;
+        if unsupported {
+            // Not Ethernet/IPv4: decoded, but ringside's stack will not answer it.
             self.problem(Malformation::UnsupportedArp);
-            self.bytes("arp.addresses", "Addresses", at + 8, self.frame.len());
+        }
+        let mut p = at + 8;
+        for (hw_key, hw_label, pr_key, pr_label) in [
+            (
+                "arp.sha",
+                "Sender hardware address",
+                "arp.spa",
+                "Sender protocol address",
+            ),
+            (
+                "arp.tha",
+                "Target hardware address",
+                "arp.tpa",
+                "Target protocol address",
+            ),
+        ] {
+            self.address(hw_key, hw_label, p, hlen, hw_is_mac, false);
+            p += hlen;
+            self.address(pr_key, pr_label, p, plen, false, proto_is_ipv4);
+            p += plen;
+        }
+        if self.frame.len() < at + declared {
+            self.problem(Malformation::Truncated(LayerKind::Arp));
+        }
+        at + declared
+    }
+
+    /// An address field of `len` bytes at `at`: a MAC, an IPv4 address, its bytes (up to 24,
+    /// e.g. InfiniBand's 20) or, longer, a run of bytes shown by its length. Nothing if the frame ends first.
+    fn address(
+        &mut self,
+        key: &'static str,
+        label: &'static str,
+        at: usize,
+        len: usize,
+        mac: bool,
+        ipv4: bool,
+    ) {
+        if len == 0 || self.frame.len() < at + len {
             return;
         }
-        self.mac("arp.sha", "Sender hardware address", at + 8);
-        self.ipv4_addr("arp.spa", "Sender protocol address", at + 14);
-        self.mac("arp.tha", "Target hardware address", at + 18);
-        self.ipv4_addr("arp.tpa", "Target protocol address", at + 24);
-        if self.frame.len() < at + ARP_LEN {
-            self.problem(Malformation::Truncated(LayerKind::Arp));
+        if mac {
+            self.mac(key, label, at);
+        } else if ipv4 {
+            self.ipv4_addr(key, label, at);
+        } else if len <= 24 {
+            self.octets(key, label, at, len);
+        } else {
+            self.bytes(key, label, at, at + len);
         }
     }
 
@@ -515,14 +870,18 @@ impl Walker<'_, '_> {
             data_end = start + length;
         }
         let sum = sum.unwrap_or(0) as u16;
-        // A zero checksum field means "not sent" (RFC 768) whatever the length field says.
-        let check = if sum == 0 { Some(Check::Absent) } else { check };
+        // A zero checksum field means "not sent" (RFC 768) whatever the length field says;
+        // over IPv6 the checksum is mandatory and a zero one is wrong (RFC 8200 8.1).
+        let check = match sum {
+            0 if self.over_ipv6() => Some(Check::Bad { expected: 0xffff }),
+            0 => Some(Check::Absent),
+            _ => check,
+        };
         let check = check.unwrap_or_else(|| {
             if partial || self.csum_not_ready {
                 Check::Unverified
             } else {
-                let ip = self.ip_header_start();
-                let computed = transport_checksum(self.frame, ip, 17, &self.frame[start..data_end]);
+                let computed = self.transport_sum(17, &self.frame[start..data_end]);
                 verify(computed, sum)
             }
         });
@@ -575,13 +934,41 @@ impl Walker<'_, '_> {
             );
         }
         match ty {
-            Some(0) | Some(8) | Some(13) | Some(14) => {
+            // Echo (RFC 792), timestamp (RFC 792), information (RFC 792) and address mask
+            // (RFC 950) messages all carry an identifier and a sequence number.
+            Some(0 | 8 | 13..=18) => {
                 self.field("icmp.ident", "Identifier", b + 32, 16, |v| Value::Hex(v, 4));
                 self.field("icmp.seq", "Sequence Number", b + 48, 16, Value::Dec);
                 if start + ICMP_LEN > end {
                     self.problem(Malformation::Truncated(LayerKind::Icmp));
                 }
-                self.payload(start + ICMP_LEN, end);
+                let mut data = start + ICMP_LEN;
+                let body = match ty {
+                    // Milliseconds since midnight UT, three of them.
+                    Some(13 | 14) => &[
+                        ("icmp.originate_timestamp", "Originate Timestamp"),
+                        ("icmp.receive_timestamp", "Receive Timestamp"),
+                        ("icmp.transmit_timestamp", "Transmit Timestamp"),
+                    ][..],
+                    Some(17 | 18) => &[("icmp.address_mask", "Address Mask")][..],
+                    _ => &[][..],
+                };
+                for &(key, label) in body {
+                    if key == "icmp.address_mask" {
+                        self.ipv4_addr(key, label, data);
+                    } else {
+                        self.field(key, label, data * 8, 32, Value::Dec);
+                    }
+                    data += 4;
+                }
+                if !body.is_empty() && end < data {
+                    self.problem(Malformation::Truncated(LayerKind::Icmp));
+                }
+                if let Some(l) = self.d.layers.last_mut() {
+                    l.declared_len = data - start;
+                    l.bytes.end = data.min(end).min(self.frame.len()).max(l.bytes.start);
+                }
+                self.payload(data, end);
             }
             Some(3) | Some(11) | Some(12) => {
                 if ty == Some(3) && code == Some(4) {
@@ -674,15 +1061,350 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Offset of the (last) IPv4 header, for the UDP pseudo-header.
-    fn ip_header_start(&self) -> usize {
+    /// Whether the innermost IP header is IPv6.
+    fn over_ipv6(&self) -> bool {
         self.d
             .layers
             .iter()
             .rev()
-            .find(|l| l.kind == LayerKind::Ipv4)
-            .map(|l| l.bytes.start)
-            .unwrap_or(0)
+            .find(|l| matches!(l.kind, LayerKind::Ipv4 | LayerKind::Ipv6))
+            .is_some_and(|l| l.kind == LayerKind::Ipv6)
+    }
+
+    /// The folded sum over the pseudo-header of the innermost IP header (IPv4: RFC 768;
+    /// IPv6: RFC 8200 8.1, with a 32-bit length) and `segment`.
+    fn transport_sum(&self, proto: u8, segment: &[u8]) -> u32 {
+        let ip = self
+            .d
+            .layers
+            .iter()
+            .rev()
+            .find(|l| matches!(l.kind, LayerKind::Ipv4 | LayerKind::Ipv6));
+        match ip {
+            Some(l) if l.kind == LayerKind::Ipv6 => {
+                let at = l.bytes.start;
+                let src = self.frame.get(at + 8..at + 24).unwrap_or(&[]);
+                let dst_at = self.final_dst.unwrap_or(at + 24);
+                let dst = self.frame.get(dst_at..dst_at + 16).unwrap_or(&[]);
+                let mut acc = sum16(src, 0);
+                acc = sum16(dst, acc);
+                acc = sum16(&(segment.len() as u32).to_be_bytes(), acc);
+                acc = sum16(&[0, 0, 0, proto], acc);
+                sum16(segment, acc)
+            }
+            l => transport_checksum(self.frame, l.map_or(0, |l| l.bytes.start), proto, segment),
+        }
+    }
+
+    /// An IPv6 datagram at `at` (RFC 8200): the fixed header, the extension headers, then UDP,
+    /// ICMPv6 or payload. etherparse's `Ipv6HeaderSlice` / `Ipv6ExtensionsSlice` refuse a header
+    /// cut short or lying about its length and give no byte ranges, and the field map needs both:
+    /// so the walk is by hand, one bounds-checked read at a time, like IPv4's field map.
+    fn ipv6_datagram(&mut self, at: usize) {
+        let frame = self.frame;
+        self.begin(LayerKind::Ipv6, at, 40);
+        let b = at * 8;
+        let version = self.field("ipv6.version", "Version", b, 4, Value::Dec);
+        self.field("ipv6.tclass", "Traffic Class", b + 4, 8, |v| {
+            Value::Hex(v, 2)
+        });
+        self.field("ipv6.flow", "Flow Label", b + 12, 20, |v| Value::Hex(v, 5));
+        let plen = self.field("ipv6.plen", "Payload Length", b + 32, 16, Value::Dec);
+        let nxt = self.field("ipv6.nxt", "Next Header", b + 48, 8, |v| {
+            Value::Named(v, 0, ip_protocol_name(v as u8))
+        });
+        self.field("ipv6.hlim", "Hop Limit", b + 56, 8, Value::Dec);
+        self.ipv6_addr("ipv6.src", "Source Address", at + 8);
+        self.ipv6_addr("ipv6.dst", "Destination Address", at + 24);
+        if frame.len() < at + 40 {
+            self.problem(Malformation::Truncated(LayerKind::Ipv6));
+            return;
+        }
+        if version != Some(6) {
+            self.problem(Malformation::BadVersion);
+        }
+        let mut end = at + 40 + plen.unwrap_or(0) as usize;
+        let mut partial = false;
+        if end > frame.len() {
+            self.problem(Malformation::LengthExceedsFrame(LayerKind::Ipv6));
+            end = frame.len();
+            partial = true;
+        }
+        // Bytes past the payload length are the Ethernet trailer, never a header.
+        let full = self.frame;
+        self.frame = &full[..end];
+        let mut next = nxt.unwrap_or(59) as u8;
+        let mut p = at + 40;
+        let mut first_fragment = true;
+        // Extension headers (RFC 8200 4.1); a chain longer than this is shown as payload.
+        for _ in 0..8 {
+            let (len, keys): (usize, [&'static str; 2]) = match next {
+                0 => (0, ["ipv6.hopopts.nxt", "ipv6.hopopts.len"]),
+                43 => (0, ["ipv6.routing.nxt", "ipv6.routing.len"]),
+                60 => (0, ["ipv6.dstopts.nxt", "ipv6.dstopts.len"]),
+                44 => (8, ["ipv6.fraghdr.nxt", ""]),
+                _ => break,
+            };
+            // Hdr Ext Len counts 8-octet units beyond the first 8 (fragment: always 8).
+            let len = if len == 8 {
+                8
+            } else {
+                match self.frame.get(p + 1) {
+                    Some(&l) => (l as usize + 1) * 8,
+                    None => 8,
+                }
+            };
+            self.begin(LayerKind::Ipv6Ext, p, len);
+            let eb = p * 8;
+            let nh = self.field(keys[0], "Next Header", eb, 8, |v| {
+                Value::Named(v, 0, ip_protocol_name(v as u8))
+            });
+            if next == 44 {
+                let off = self.field(
+                    "ipv6.fraghdr.offset",
+                    "Fragment Offset",
+                    eb + 16,
+                    13,
+                    Value::Dec,
+                );
+                self.field("ipv6.fraghdr.more", "M", eb + 31, 1, Value::Dec);
+                self.field("ipv6.fraghdr.ident", "Identification", eb + 32, 32, |v| {
+                    Value::Hex(v, 8)
+                });
+                partial = true; // the checksum covers the whole datagram
+                first_fragment = off == Some(0);
+            } else {
+                self.field(keys[1], "Hdr Ext Len", eb + 8, 8, Value::Dec);
+                if next == 43 {
+                    self.field("ipv6.routing.type", "Routing Type", eb + 16, 8, Value::Dec);
+                    let left = self.field(
+                        "ipv6.routing.segleft",
+                        "Segments Left",
+                        eb + 24,
+                        8,
+                        Value::Dec,
+                    );
+                    // With segments left, the upper-layer checksum uses the final destination
+                    // (RFC 8200 8.1): the last address of a type 0 (RFC 2460) or type 2
+                    // (RFC 6275) header, the first segment of a segment routing header (type 4,
+                    // RFC 8754). Other types hide it: the checksum is not verified.
+                    if left != Some(0) {
+                        let rtype = read_bits(self.frame, eb + 16, 8);
+                        let addrs = len.saturating_sub(8) / 16;
+                        self.final_dst = match rtype {
+                            Some(0 | 2) if addrs > 0 => Some(p + 8 + 16 * (addrs - 1)),
+                            Some(4) if addrs > 0 => Some(p + 8),
+                            _ => {
+                                partial = true;
+                                None
+                            }
+                        };
+                    }
+                    self.bytes("ipv6.routing.data", "Type-specific data", p + 4, p + len);
+                } else {
+                    self.bytes("ipv6.options", "Options", p + 2, p + len);
+                }
+            }
+            if p + len > self.frame.len() || nh.is_none() {
+                self.problem(Malformation::Truncated(LayerKind::Ipv6Ext));
+                self.frame = full;
+                self.trailer(end);
+                return;
+            }
+            next = nh.unwrap_or(59) as u8;
+            p += len;
+        }
+        match next {
+            _ if p >= end => {}
+            17 if first_fragment => self.udp(p, end, partial),
+            58 if first_fragment => self.icmpv6(p, end, partial),
+            _ => self.payload(p, end),
+        }
+        self.frame = full;
+        self.trailer(end);
+    }
+
+    /// ICMPv6 (RFC 4443), with neighbour discovery (RFC 4861) and MLD (RFC 2710, RFC 3810).
+    fn icmpv6(&mut self, start: usize, end: usize, partial: bool) {
+        let frame = self.frame;
+        self.begin(LayerKind::Icmpv6, start, 4);
+        let b = start * 8;
+        let ty = self.field("icmpv6.type", "Type", b, 8, |v| {
+            Value::Named(v, 0, icmpv6_type_name(v as u8))
+        });
+        self.field("icmpv6.code", "Code", b + 8, 8, Value::Dec);
+        if let Some(v) = read_bits(frame, b + 16, 16) {
+            let check = if partial || end > frame.len() {
+                Check::Unverified
+            } else {
+                let sum = self.transport_sum(58, &frame[start..end]);
+                verify(sum, v as u16)
+            };
+            if let Check::Bad { .. } = check {
+                self.problem(Malformation::BadChecksum(LayerKind::Icmpv6));
+            }
+            self.push(
+                "icmpv6.checksum",
+                "Checksum",
+                b + 16,
+                16,
+                Value::Hex(v, 4),
+                Some(check),
+            );
+        } else {
+            self.problem(Malformation::Truncated(LayerKind::Icmpv6));
+            return;
+        }
+        let ty = ty.unwrap_or(0) as u8;
+        // The fixed part of each message after type/code/checksum, then where options start.
+        let body = match ty {
+            128 | 129 => {
+                self.field("icmpv6.echo.identifier", "Identifier", b + 32, 16, |v| {
+                    Value::Hex(v, 4)
+                });
+                self.field(
+                    "icmpv6.echo.sequence_number",
+                    "Sequence",
+                    b + 48,
+                    16,
+                    Value::Dec,
+                );
+                8
+            }
+            1..=4 => {
+                match ty {
+                    2 => self.field("icmpv6.mtu", "MTU", b + 32, 32, Value::Dec),
+                    4 => self.field("icmpv6.pointer", "Pointer", b + 32, 32, Value::Dec),
+                    _ => self.field("icmpv6.unused", "Unused", b + 32, 32, |v| Value::Hex(v, 8)),
+                };
+                8
+            }
+            130..=132 => {
+                self.field(
+                    "icmpv6.mld.maximum_response_delay",
+                    "Maximum Response Delay",
+                    b + 32,
+                    16,
+                    Value::Dec,
+                );
+                self.ipv6_addr(
+                    "icmpv6.mld.multicast_address",
+                    "Multicast Address",
+                    start + 8,
+                );
+                24
+            }
+            143 => {
+                self.field(
+                    "icmpv6.mldr.nb_mcast_records",
+                    "Number of Records",
+                    b + 48,
+                    16,
+                    Value::Dec,
+                );
+                8
+            }
+            133 => 8,
+            134 => {
+                self.field(
+                    "icmpv6.nd.ra.cur_hop_limit",
+                    "Cur Hop Limit",
+                    b + 32,
+                    8,
+                    Value::Dec,
+                );
+                self.field("icmpv6.nd.ra.flag", "Flags (M, O, ...)", b + 40, 8, |v| {
+                    Value::Hex(v, 2)
+                });
+                self.field(
+                    "icmpv6.nd.ra.router_lifetime",
+                    "Router Lifetime",
+                    b + 48,
+                    16,
+                    Value::Dec,
+                );
+                self.field(
+                    "icmpv6.nd.ra.reachable_time",
+                    "Reachable Time",
+                    b + 64,
+                    32,
+                    Value::Dec,
+                );
+                self.field(
+                    "icmpv6.nd.ra.retrans_timer",
+                    "Retrans Timer",
+                    b + 96,
+                    32,
+                    Value::Dec,
+                );
+                16
+            }
+            135 => {
+                self.ipv6_addr("icmpv6.nd.ns.target_address", "Target Address", start + 8);
+                24
+            }
+            136 => {
+                self.field("icmpv6.nd.na.flag", "Flags (R, S, O)", b + 32, 32, |v| {
+                    Value::Hex(v, 8)
+                });
+                self.ipv6_addr("icmpv6.nd.na.target_address", "Target Address", start + 8);
+                24
+            }
+            137 => {
+                self.ipv6_addr("icmpv6.nd.rd.target_address", "Target Address", start + 8);
+                self.ipv6_addr(
+                    "icmpv6.nd.rd.destination_address",
+                    "Destination Address",
+                    start + 24,
+                );
+                40
+            }
+            _ => 4,
+        };
+        if let Some(l) = self.d.layers.last_mut() {
+            l.declared_len = body;
+            l.bytes.end = (start + body).min(end).min(frame.len()).max(l.bytes.start);
+        }
+        if start + body > end {
+            self.problem(Malformation::Truncated(LayerKind::Icmpv6));
+            return;
+        }
+        if (133..=137).contains(&ty) {
+            self.nd_options(start + body, end);
+        } else {
+            self.payload(start + body, end);
+        }
+    }
+
+    /// Neighbour discovery options (RFC 4861 4.6): type, length in 8-octet units, value.
+    fn nd_options(&mut self, mut p: usize, end: usize) {
+        while p + 2 <= end {
+            let len = self.frame[p + 1] as usize * 8;
+            self.begin(LayerKind::Icmpv6, p, len.max(2));
+            let ty = self.field("icmpv6.opt.type", "Option Type", p * 8, 8, |v| {
+                Value::Named(v, 0, nd_option_name(v as u8))
+            });
+            self.field(
+                "icmpv6.opt.length",
+                "Length (8 octets)",
+                p * 8 + 8,
+                8,
+                Value::Dec,
+            );
+            if len == 0 || p + len > end {
+                // A zero length would loop forever; RFC 4861 says to discard such a packet.
+                self.problem(Malformation::Truncated(LayerKind::Icmpv6));
+                return;
+            }
+            match ty {
+                Some(1 | 2) if len == 8 => {
+                    self.octets("icmpv6.opt.linkaddr", "Link-layer Address", p + 2, 6)
+                }
+                _ => self.bytes("icmpv6.opt.data", "Option data", p + 2, p + len),
+            }
+            p += len;
+        }
+        self.payload(p, end);
     }
 }
 
@@ -765,6 +1487,37 @@ fn verify(folded_sum: u32, stored: u16) -> Check {
     }
 }
 
+/// IEEE 802.3 clause 3.2.6: a Length/Type value up to 1500 is a length.
+pub fn is_8023_length(t: u16) -> bool {
+    t <= 1500
+}
+
+/// Well-known IEEE 802.2 SAPs (low bit masked: it is I/G in a DSAP, C/R in an SSAP).
+fn sap_name(sap: u8) -> &'static str {
+    match sap & 0xfe {
+        0x00 => "null",
+        0x06 => "IP",
+        0x42 => "spanning tree (BPDU)",
+        0xaa => "SNAP",
+        0xe0 => "NetWare",
+        0xf0 => "NetBIOS",
+        0xfe => "ISO network layer",
+        _ => "other",
+    }
+}
+
+/// Linux's PACKET_* packet types (linux/if_packet.h), as a cooked header records them.
+fn sll_pkttype_name(t: u64) -> &'static str {
+    match t {
+        0 => "unicast to us",
+        1 => "broadcast",
+        2 => "multicast",
+        3 => "unicast to another host",
+        4 => "sent by us",
+        _ => "other",
+    }
+}
+
 pub fn ether_type_name(t: u16) -> &'static str {
     match t {
         0x0800 => "IPv4",
@@ -783,17 +1536,64 @@ pub fn ether_type_name(t: u16) -> &'static str {
 
 pub fn ip_protocol_name(p: u8) -> &'static str {
     match p {
+        0 => "IPv6 hop-by-hop options",
         1 => "ICMP",
         2 => "IGMP",
         6 => "TCP",
         17 => "UDP",
         41 => "IPv6",
+        43 => "IPv6 routing",
+        44 => "IPv6 fragment",
+        58 => "ICMPv6",
+        59 => "no next header",
+        60 => "IPv6 destination options",
         47 => "GRE",
         50 => "ESP",
         51 => "AH",
         89 => "OSPF",
         132 => "SCTP",
         _ => "unknown",
+    }
+}
+
+pub fn icmpv6_type_name(t: u8) -> &'static str {
+    match t {
+        1 => "destination unreachable",
+        2 => "packet too big",
+        3 => "time exceeded",
+        4 => "parameter problem",
+        128 => "echo request",
+        129 => "echo reply",
+        130 => "MLD query",
+        131 => "MLD report",
+        132 => "MLD done",
+        133 => "router solicitation",
+        134 => "router advertisement",
+        135 => "neighbour solicitation",
+        136 => "neighbour advertisement",
+        137 => "redirect",
+        143 => "MLDv2 report",
+        _ => "other",
+    }
+}
+
+fn nd_option_name(t: u8) -> &'static str {
+    match t {
+        1 => "source link-layer address",
+        2 => "target link-layer address",
+        3 => "prefix information",
+        4 => "redirected header",
+        5 => "MTU",
+        25 => "recursive DNS server",
+        _ => "other",
+    }
+}
+
+fn arp_hw_name(t: u16) -> &'static str {
+    match t {
+        1 => "Ethernet",
+        6 => "IEEE 802",
+        _ => "other",
     }
 }
 
@@ -817,6 +1617,10 @@ fn icmp_type_only(t: u8) -> &'static str {
         12 => "parameter problem",
         13 => "timestamp request",
         14 => "timestamp reply",
+        15 => "information request",
+        16 => "information reply",
+        17 => "address mask request",
+        18 => "address mask reply",
         _ => "other",
     }
 }
@@ -851,6 +1655,10 @@ pub fn icmp_type_name(t: u8, code: u8) -> &'static str {
         (12, _) => "Parameter problem",
         (13, _) => "Timestamp request",
         (14, _) => "Timestamp reply",
+        (15, _) => "Information request",
+        (16, _) => "Information reply",
+        (17, _) => "Address mask request",
+        (18, _) => "Address mask reply",
         _ => "ICMP (other type)",
     }
 }

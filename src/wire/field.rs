@@ -4,14 +4,51 @@
 use std::fmt;
 use std::ops::Range;
 
+/// What a frame starts with: the capture's link type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// DLT_EN10MB (1): an Ethernet header.
+    #[default]
+    Ethernet,
+    /// LINKTYPE_LINUX_SLL (113): Linux's 16-byte "cooked" header (`tcpdump -i any`).
+    LinuxSll,
+    /// LINKTYPE_LINUX_SLL2 (276): its 20-byte successor, with the interface index.
+    LinuxSll2,
+    /// LINKTYPE_RAW (101), IPV4 (228), IPV6 (229): the IP datagram alone.
+    RawIp,
+}
+
+impl LinkKind {
+    /// From a pcap/pcapng link type number (tcpdump.org/linktypes.html); None if not decoded.
+    /// DLT_RAW is 12 or 14 on some BSDs: files written there may carry those numbers.
+    pub fn from_linktype(t: u32) -> Option<Self> {
+        match t {
+            1 => Some(LinkKind::Ethernet),
+            113 => Some(LinkKind::LinuxSll),
+            276 => Some(LinkKind::LinuxSll2),
+            12 | 14 | 101 | 228 | 229 => Some(LinkKind::RawIp),
+            _ => None,
+        }
+    }
+}
+
 /// Which protocol header (or payload) a [`Layer`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LayerKind {
     Ethernet,
+    /// Linux "cooked" capture header (`tcpdump -i any`: LINUX_SLL / LINUX_SLL2), in place of
+    /// Ethernet.
+    Sll,
     /// One 802.1Q / 802.1ad tag.
     Vlan,
+    /// IEEE 802.2 LLC (and SNAP) after an 802.3 length field.
+    Llc,
     Arp,
     Ipv4,
+    Ipv6,
+    /// One IPv6 extension header (hop-by-hop, routing, fragment, destination options...).
+    Ipv6Ext,
+    Icmpv6,
     Icmp,
     /// The IPv4 header (+ 8 bytes) quoted inside an ICMP error.
     IcmpQuote,
@@ -26,6 +63,11 @@ impl LayerKind {
     pub fn name(self) -> &'static str {
         match self {
             LayerKind::Ethernet => "Ethernet II",
+            LayerKind::Sll => "Linux cooked capture",
+            LayerKind::Llc => "IEEE 802.2 LLC",
+            LayerKind::Ipv6 => "IPv6",
+            LayerKind::Ipv6Ext => "IPv6 extension header",
+            LayerKind::Icmpv6 => "ICMPv6",
             LayerKind::Vlan => "802.1Q VLAN tag",
             LayerKind::Arp => "ARP",
             LayerKind::Ipv4 => "IPv4",
@@ -73,6 +115,11 @@ pub enum Value {
     Hex(u64, u8),
     Mac([u8; 6]),
     Ipv4([u8; 4]),
+    /// Shown the RFC 5952 way (`fe80::1`).
+    Ipv6([u8; 16]),
+    /// A short run of bytes shown in full (an address of a type ringside does not name):
+    /// the first `.1` of the array.
+    Octets([u8; 24], u8),
     /// A number with its meaning (`0x0800` "IPv4", type 8 "echo request").
     Named(u64, u8, &'static str),
     /// Flag bits with their names ("DF", "MF").
@@ -92,6 +139,16 @@ impl fmt::Display for Value {
                 m[0], m[1], m[2], m[3], m[4], m[5]
             ),
             Value::Ipv4(a) => write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]),
+            Value::Ipv6(a) => write!(f, "{}", std::net::Ipv6Addr::from(a)),
+            Value::Octets(b, n) => {
+                for (i, x) in b.iter().take(n as usize).enumerate() {
+                    if i > 0 {
+                        f.write_str(":")?;
+                    }
+                    write!(f, "{x:02x}")?;
+                }
+                Ok(())
+            }
             Value::Named(v, 0, name) => write!(f, "{v} ({name})"),
             Value::Named(v, w, name) => {
                 write!(f, "0x{:0width$x} ({name})", v, width = w as usize)
@@ -177,6 +234,11 @@ impl Malformation {
         fn k(l: LayerKind) -> &'static str {
             match l {
                 LayerKind::Ethernet => "ethernet",
+                LayerKind::Sll => "sll",
+                LayerKind::Llc => "llc",
+                LayerKind::Ipv6 => "ipv6",
+                LayerKind::Ipv6Ext => "ipv6_ext",
+                LayerKind::Icmpv6 => "icmpv6",
                 LayerKind::Vlan => "vlan",
                 LayerKind::Arp => "arp",
                 LayerKind::Ipv4 => "ipv4",

@@ -6,7 +6,7 @@ pub mod dissect;
 pub mod field;
 
 pub use dissect::{dissect, Dissection, Summary};
-pub use field::{Check, Field, Layer, LayerKind, Malformation, Value};
+pub use field::{Check, Field, Layer, LayerKind, LinkKind, Malformation, Value};
 
 /// VLAN tags followed in front of the EtherType, by the dissector and the stack alike: a frame
 /// with more is malformed to both (`too_many_vlan_tags` in the dissection, dropped as
