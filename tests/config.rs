@@ -6,10 +6,10 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ringside");
 
-/// `ringside respond assets/ping.pcap` with the environment `env`: (exit code, stdout, stderr).
+/// `ringside respond assets/ping.pcapng` with the environment `env`: (exit code, stdout, stderr).
 fn respond(env: &[(&str, &Path)], extra: &[&str]) -> (i32, String, String) {
     let out = tempfile::NamedTempFile::new().unwrap();
-    let ping = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/ping.pcap");
+    let ping = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/ping.pcapng");
     let mut c = Command::new(BIN);
     c.arg("respond")
         .arg(ping)

@@ -173,15 +173,15 @@ fn replay_merges_files_by_time_and_shows_no_live_controls() {
         return;
     }
     let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
-    let args = format!("replay {assets}/ping.pcap {assets}/udp-exchange.pcap");
+    let args = format!("replay {assets}/ping.pcapng {assets}/udp-exchange.pcapng");
     let (t, _dir, _rc) = start_demo("replay", 160, 48, &args);
     let long = Duration::from_secs(20);
     let s = t.wait_for("both files loaded", long, |s| s.contains("· loaded"));
-    assert!(s.contains("ping.pcap + "), "{s}");
+    assert!(s.contains("ping.pcapng + "), "{s}");
     t.keys("g");
     let s = t.wait_for("the first frames", long, |s| s.contains("frame 1/"));
-    assert!(s.contains("[ping.pcap] "), "{s}");
-    assert!(s.contains("[udp-exchange.pcap] "), "{s}");
+    assert!(s.contains("[ping.pcapng] "), "{s}");
+    assert!(s.contains("[udp-exchange.pcapng] "), "{s}");
     for live_only in [
         "ARP ON",
         "[a]",
@@ -266,7 +266,7 @@ fn tmux() -> Command {
 #[test]
 fn dump_tree_and_pipe_stays_tsv() {
     let bin = env!("CARGO_BIN_EXE_ringside");
-    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcapng");
     let o = Command::new(bin)
         .args(["dump", "-V", "--frame", "13", ping])
         .output()
@@ -294,7 +294,7 @@ fn dump_in_a_terminal_is_one_summary_line_per_frame() {
     if !have_tmux() {
         return;
     }
-    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcap");
+    let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcapng");
     let (t, _dir, _rc) = start_demo("dump", 120, 40, &format!("dump {ping}"));
     let s = t.wait_for("the summary", Duration::from_secs(20), |s| {
         s.contains("Echo (ping) request")

@@ -342,7 +342,7 @@ const LOOK_AT: &[LookAt] = &[
         ],
         &[
             "udppkt 44 B · packed 42 · hole 14-15",
-            "unsigned char protocol;        25   23",
+            "unsigned char protocol;    25   23",
             "pkt->ip.protocol: the wire has",
         ],
     ),
@@ -352,7 +352,7 @@ const LOOK_AT: &[LookAt] = &[
         (160, 48),
         &["j", "j"],
         &[
-            "Ethernet II · 14 bytes · offset 0",
+            "Ethernet II (link layer) · 14 bytes · offset 0",
             "TTL: 64",
             "Destination Address: 198.51.100.2",
         ],

@@ -121,7 +121,7 @@ fn a_panic_in_the_tui_restores_the_terminal_and_says_where_the_report_is() {
     let cmd = format!(
         "XDG_STATE_HOME={} RINGSIDE_DEBUG_PANIC=1 {BIN} replay {}",
         quote(state.path()),
-        quote(&root().join("assets/ping.pcap"))
+        quote(&root().join("assets/ping.pcapng"))
     );
     // Wide enough that the one line is one screen line too.
     let s = server.session("panic", 300, 24, &tmux::run_then_report(&cmd));

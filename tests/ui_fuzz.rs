@@ -509,7 +509,7 @@ fn backwards_timestamps_draw_a_sparkline() {
         let series = app.pps_series(n);
         assert!(series.len() <= n, "{n}: {series:?}");
     }
-    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut term = Terminal::new(TestBackend::new(160, 90)).unwrap();
     term.draw(|f| draw(f, &mut app)).unwrap();
     // The Time column counts from the first frame: earlier frames are negative, not 0.
     let screen = format!("{}", term.backend());

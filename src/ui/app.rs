@@ -770,17 +770,19 @@ impl App {
                 ),
             },
             Action::CycleSide => {
-                // One press per view: the ARP caches first (lesson 4), then the C struct.
+                // One press per view, the one this mode needs first: the ARP caches where there
+                // is a peer to watch (lesson 4), the C struct for a capture file (lesson 2).
+                let replay = matches!(self.mode, Mode::Replay { .. });
                 self.side = if self.wide {
                     match self.lower_panel() {
                         SideView::Arp => SideView::Struct,
                         _ => SideView::Arp,
                     }
                 } else {
-                    match self.side {
-                        SideView::Hex => SideView::Arp,
-                        SideView::Arp => SideView::Struct,
-                        SideView::Struct => SideView::Hex,
+                    match (self.side, replay) {
+                        (SideView::Hex, false) | (SideView::Struct, true) => SideView::Arp,
+                        (SideView::Hex, true) | (SideView::Arp, false) => SideView::Struct,
+                        (SideView::Struct, false) | (SideView::Arp, true) => SideView::Hex,
                     }
                 };
                 let name = match (self.wide, self.side) {

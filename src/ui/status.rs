@@ -51,7 +51,19 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             } else {
                 "verdicts show what ringside would have answered".to_string()
             };
-            let mut t = format!("ringside replay {} · {verdicts}", clean(file));
+            // The files by name, as the list tags them (the directories would push the
+            // verdicts and the progress off a narrow title).
+            let names = file
+                .split(super::SOURCE_SEP)
+                .map(|f| {
+                    std::path::Path::new(f)
+                        .file_name()
+                        .map_or_else(|| f.to_string(), |n| n.to_string_lossy().into_owned())
+                })
+                .collect::<Vec<_>>()
+                .join(super::SOURCE_SEP);
+            // Progress first: it is what changes while a large file loads.
+            let mut t = format!("ringside replay {}", clean(&names));
             if let Some((done, total)) = s.progress {
                 if !s.finished && total > 0 {
                     let pct = u128::from(done.min(total)) * 100 / u128::from(total);
@@ -61,6 +73,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             if s.finished {
                 t.push_str(" · loaded");
             }
+            t.push_str(&format!(" · {verdicts}"));
             t
         }
     };
