@@ -385,8 +385,15 @@ mod device {
         _map: Mapping,
         fd: Fd,
         ifname: String,
+        /// Every hardware RX ring (one per NIC queue), walked in turn.
         rx: Vec<RingView>,
-        tx: RingView,
+        /// Frames handed over per RX ring (shown by `describe`: which queues the NIC used).
+        rx_frames: Vec<u64>,
+        /// Every hardware TX ring.
+        tx: Vec<RingView>,
+        /// The RX ring the latest frames came from: replies go out on the TX ring of the same
+        /// queue when it has room (as a NIC's queue pairs are used), otherwise on any other.
+        tx_hint: usize,
         next_rx: usize,
         stats: LinkStats,
         bad_slots: u64,
@@ -474,7 +481,12 @@ mod device {
             if tx_rings == 0 || rx_rings == 0 {
                 return Err(io::Error::other(format!("{ifname} has no netmap rings")));
             }
-            let tx = view(ring_ofs(0)?)?;
+            // Ring order in netmap_if (netmap.h): the NIC TX rings, the host TX ring(s), the NIC
+            // RX rings, then the host RX ring(s). NR_REG_ALL_NIC registered the NIC rings only:
+            // the host rings (the path to and from the kernel's own stack) are left alone.
+            let tx = (0..tx_rings)
+                .map(|i| view(ring_ofs(i)?))
+                .collect::<io::Result<Vec<_>>>()?;
             let rx = (0..rx_rings)
                 .map(|i| view(ring_ofs(tx_rings + host_tx + i)?))
                 .collect::<io::Result<Vec<_>>>()?;
@@ -483,13 +495,28 @@ mod device {
                 _map: map,
                 fd,
                 ifname: ifname.to_string(),
+                rx_frames: vec![0; rx.len()],
                 rx,
                 tx,
+                tx_hint: 0,
                 next_rx: 0,
                 stats: LinkStats::default(),
                 bad_slots: 0,
                 pending_tx: false,
             })
+        }
+
+        /// Put `frame` on the hinted TX ring, or the next one with room. Ok(false): all full
+        /// (or the frame fits no buffer).
+        fn tx_put_any(&self, frame: &[u8]) -> Result<bool, NmError> {
+            let n = self.tx.len();
+            let first = self.tx_hint % n;
+            for k in 0..n {
+                if self.tx[(first + k) % n].tx_put(&self.region, frame)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
         }
 
         fn txsync(&mut self) -> io::Result<()> {
@@ -521,7 +548,8 @@ mod device {
             let mut handed = 0;
             let n = self.rx.len();
             for k in 0..n {
-                let r = self.rx[(self.next_rx + k) % n];
+                let ring = (self.next_rx + k) % n;
+                let r = self.rx[ring];
                 let stats = &mut self.stats;
                 let got = r
                     .rx_walk(&self.region, usize::MAX, &mut self.bad_slots, &mut |f| {
@@ -538,6 +566,10 @@ mod device {
                         );
                     })
                     .map_err(|e| io::Error::other(e.to_string()))?;
+                if got > 0 {
+                    self.rx_frames[ring] += got as u64;
+                    self.tx_hint = ring;
+                }
                 handed += got;
             }
             self.next_rx = (self.next_rx + 1) % n;
@@ -545,11 +577,11 @@ mod device {
         }
 
         fn send(&mut self, frame: &[u8]) -> io::Result<()> {
-            let mut put = self.tx.tx_put(&self.region, frame);
+            let mut put = self.tx_put_any(frame);
             if put == Ok(false) {
-                // Full: push what is queued and take back the slots the NIC has sent.
+                // All full: push what is queued and take back the slots the NIC has sent.
                 self.txsync()?;
-                put = self.tx.tx_put(&self.region, frame);
+                put = self.tx_put_any(frame);
             }
             match put {
                 Ok(true) => {
@@ -588,11 +620,16 @@ mod device {
 
         fn describe(&self) -> String {
             let mut s = format!(
-                "netmap {} ({} RX rings x {} slots)",
+                "netmap {} ({} RX rings x {} slots",
                 self.ifname,
                 self.rx.len(),
                 self.rx.first().map(|r| r.num_slots()).unwrap_or(0)
             );
+            if self.rx.len() > 1 {
+                let per: Vec<String> = self.rx_frames.iter().map(|n| n.to_string()).collect();
+                s.push_str(&format!(", frames per RX ring {}", per.join("/")));
+            }
+            s.push(')');
             if self.bad_slots > 0 {
                 s.push_str(&format!(", {} bad slots", self.bad_slots));
             }
