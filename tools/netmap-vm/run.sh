@@ -188,7 +188,7 @@ boot() {
     cols=$(stty size 2>/dev/null </dev/tty | cut -d' ' -f2) || cols=""
     append="$append rs.rows=${rows:-40} rs.cols=${cols:-120}"
   fi
-  local q=(qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -no-reboot
+  local q=(qemu-system-x86_64 -accel tcg -m 1024 -smp "${NETMAP_VM_SMP:-2}" -nographic -no-reboot
     -kernel "$KDIR"/root/boot/vmlinuz-"$KVER" -initrd "$WORK/initramfs.gz" -append "$append"
     -nic none -serial mon:stdio)
   [ "$MODE" = demo ] && exec "${q[@]}"
