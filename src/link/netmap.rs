@@ -340,6 +340,21 @@ impl RingView {
     }
 }
 
+/// Multi-queue TX: try `put` on ring `first` (of `n`), then on each following ring (wrapping),
+/// until one takes the frame. Ok(false) when every ring is full.
+pub fn put_on_first_with_room(
+    n: usize,
+    first: usize,
+    mut put: impl FnMut(usize) -> Result<bool, NmError>,
+) -> Result<bool, NmError> {
+    for k in 0..n {
+        if put((first + k) % n)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// The one-line message for `--backend netmap` where it cannot work.
 pub const NO_DEVICE: &str =
     "/dev/netmap not found: this kernel has no netmap module; load it with \
@@ -509,14 +524,9 @@ mod device {
         /// Put `frame` on the hinted TX ring, or the next one with room. Ok(false): all full
         /// (or the frame fits no buffer).
         fn tx_put_any(&self, frame: &[u8]) -> Result<bool, NmError> {
-            let n = self.tx.len();
-            let first = self.tx_hint % n;
-            for k in 0..n {
-                if self.tx[(first + k) % n].tx_put(&self.region, frame)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+            put_on_first_with_room(self.tx.len(), self.tx_hint, |i| {
+                self.tx[i].tx_put(&self.region, frame)
+            })
         }
 
         fn txsync(&mut self) -> io::Result<()> {
@@ -815,6 +825,35 @@ mod tests {
             RingView::new(&f.region(), usize::MAX - 3),
             Err(NmError::RingOutOfBounds)
         );
+    }
+
+    #[test]
+    fn tx_goes_to_the_hinted_ring_then_the_next_with_room() {
+        // Three TX rings (three NIC queues): ring 1 full, rings 0 and 2 with room.
+        let mut rings: Vec<FakeRing> = (0..3).map(|_| FakeRing::new()).collect();
+        for (i, f) in rings.iter_mut().enumerate() {
+            f.hdr().tail = if i == 1 { 0 } else { 4 };
+        }
+        let regions: Vec<Region> = rings.iter_mut().map(|f| f.region()).collect();
+        let views: Vec<RingView> = regions
+            .iter()
+            .map(|r| RingView::new(r, 0).unwrap())
+            .collect();
+        let put = |first: usize, frame: &[u8]| {
+            put_on_first_with_room(3, first, |i| views[i].tx_put(&regions[i], frame))
+        };
+        assert_eq!(put(2, b"to ring 2"), Ok(true), "the hinted ring has room");
+        assert_eq!(put(1, b"ring 1 full"), Ok(true), "wraps on to ring 2");
+        assert_eq!(put(5, b"hint past the end"), Ok(true), "5 % 3 = ring 2");
+        let heads: Vec<u32> = rings.iter_mut().map(|f| f.hdr().head).collect();
+        assert_eq!(heads, vec![0, 0, 3]);
+        // Ring 2 (4 slots) takes one more, then ring 0 takes 4, then everything is full.
+        for _ in 0..5 {
+            assert_eq!(put(2, b"x"), Ok(true));
+        }
+        assert_eq!(put(0, b"full"), Ok(false));
+        let heads: Vec<u32> = rings.iter_mut().map(|f| f.hdr().head).collect();
+        assert_eq!(heads, vec![4, 0, 4]);
     }
 
     #[test]
