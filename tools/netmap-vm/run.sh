@@ -18,6 +18,8 @@
 # missing (one line says what to install).
 set -euo pipefail
 
+# ip and ethtool live in /usr/sbin, which is not on a normal user's PATH on Debian.
+export PATH=$PATH:/usr/sbin:/sbin
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=${NETMAP_VM_DIR:-$ROOT/target/netmap-vm}
@@ -46,12 +48,12 @@ need_cmd strip binutils
 need_cmd ip iproute2
 need_cmd ethtool ethtool
 need_cmd nsenter util-linux
-[ -x /bin/busybox ] && /bin/busybox --list | grep -qx cpio ||
+[ -x /bin/busybox ] && /bin/busybox --list | grep -x cpio >/dev/null ||
   missing "a static busybox: install it with \`apt-get install busybox-static\`"
 file_static() { ! ldd "$1" >/dev/null 2>&1; }
 file_static /bin/busybox || missing "a static busybox (this one is dynamic): \`apt-get install busybox-static\`"
 PING=$(command -v ping) || missing "ping: install it with \`apt-get install iputils-ping\`"
-"$PING" -V 2>&1 | grep -q iputils || missing "iputils ping: install it with \`apt-get install iputils-ping\`"
+"$PING" -V 2>&1 | grep iputils >/dev/null || missing "iputils ping: install it with \`apt-get install iputils-ping\`"
 BASH_BIN=$(command -v bash)
 
 if [ -z "${NETMAP_TARBALL:-}" ]; then
@@ -89,7 +91,7 @@ step_debs() {
   done
   if [ ${#get[@]} -gt 0 ]; then
     log "downloading ${get[*]}"
-    (cd "$WORK/debs" && apt-get download -q "${get[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) ||
+    (cd "$WORK/debs" && apt-get download -q "${get[@]}" 2>&1 | { grep -v '^W: Download is performed unsandboxed' >&2 || true; }) ||
       die "apt-get download failed: run \`apt-get update\` and check the Debian 12 sources"
   fi
   DEBS=()
