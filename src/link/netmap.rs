@@ -340,6 +340,21 @@ impl RingView {
     }
 }
 
+/// Multi-queue TX: try `put` on ring `first` (of `n`), then on each following ring (wrapping),
+/// until one takes the frame. Ok(false) when every ring is full.
+pub fn put_on_first_with_room(
+    n: usize,
+    first: usize,
+    mut put: impl FnMut(usize) -> Result<bool, NmError>,
+) -> Result<bool, NmError> {
+    for k in 0..n {
+        if put((first + k) % n)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// The one-line message for `--backend netmap` where it cannot work.
 pub const NO_DEVICE: &str =
     "/dev/netmap not found: this kernel has no netmap module; load it with \
@@ -385,8 +400,15 @@ mod device {
         _map: Mapping,
         fd: Fd,
         ifname: String,
+        /// Every hardware RX ring (one per NIC queue), walked in turn.
         rx: Vec<RingView>,
-        tx: RingView,
+        /// Frames handed over per RX ring (shown by `describe`: which queues the NIC used).
+        rx_frames: Vec<u64>,
+        /// Every hardware TX ring.
+        tx: Vec<RingView>,
+        /// The RX ring the latest frames came from: replies go out on the TX ring of the same
+        /// queue when it has room (as a NIC's queue pairs are used), otherwise on any other.
+        tx_hint: usize,
         next_rx: usize,
         stats: LinkStats,
         bad_slots: u64,
@@ -474,7 +496,12 @@ mod device {
             if tx_rings == 0 || rx_rings == 0 {
                 return Err(io::Error::other(format!("{ifname} has no netmap rings")));
             }
-            let tx = view(ring_ofs(0)?)?;
+            // Ring order in netmap_if (netmap.h): the NIC TX rings, the host TX ring(s), the NIC
+            // RX rings, then the host RX ring(s). NR_REG_ALL_NIC registered the NIC rings only:
+            // the host rings (the path to and from the kernel's own stack) are left alone.
+            let tx = (0..tx_rings)
+                .map(|i| view(ring_ofs(i)?))
+                .collect::<io::Result<Vec<_>>>()?;
             let rx = (0..rx_rings)
                 .map(|i| view(ring_ofs(tx_rings + host_tx + i)?))
                 .collect::<io::Result<Vec<_>>>()?;
@@ -483,12 +510,22 @@ mod device {
                 _map: map,
                 fd,
                 ifname: ifname.to_string(),
+                rx_frames: vec![0; rx.len()],
                 rx,
                 tx,
+                tx_hint: 0,
                 next_rx: 0,
                 stats: LinkStats::default(),
                 bad_slots: 0,
                 pending_tx: false,
+            })
+        }
+
+        /// Put `frame` on the hinted TX ring, or the next one with room. Ok(false): all full
+        /// (or the frame fits no buffer).
+        fn tx_put_any(&self, frame: &[u8]) -> Result<bool, NmError> {
+            put_on_first_with_room(self.tx.len(), self.tx_hint, |i| {
+                self.tx[i].tx_put(&self.region, frame)
             })
         }
 
@@ -521,7 +558,8 @@ mod device {
             let mut handed = 0;
             let n = self.rx.len();
             for k in 0..n {
-                let r = self.rx[(self.next_rx + k) % n];
+                let ring = (self.next_rx + k) % n;
+                let r = self.rx[ring];
                 let stats = &mut self.stats;
                 let got = r
                     .rx_walk(&self.region, usize::MAX, &mut self.bad_slots, &mut |f| {
@@ -539,6 +577,10 @@ mod device {
                         );
                     })
                     .map_err(|e| io::Error::other(e.to_string()))?;
+                if got > 0 {
+                    self.rx_frames[ring] += got as u64;
+                    self.tx_hint = ring;
+                }
                 handed += got;
             }
             self.next_rx = (self.next_rx + 1) % n;
@@ -546,11 +588,11 @@ mod device {
         }
 
         fn send(&mut self, frame: &[u8]) -> io::Result<()> {
-            let mut put = self.tx.tx_put(&self.region, frame);
+            let mut put = self.tx_put_any(frame);
             if put == Ok(false) {
-                // Full: push what is queued and take back the slots the NIC has sent.
+                // All full: push what is queued and take back the slots the NIC has sent.
                 self.txsync()?;
-                put = self.tx.tx_put(&self.region, frame);
+                put = self.tx_put_any(frame);
             }
             match put {
                 Ok(true) => {
@@ -589,11 +631,16 @@ mod device {
 
         fn describe(&self) -> String {
             let mut s = format!(
-                "netmap {} ({} RX rings x {} slots)",
+                "netmap {} ({} RX rings x {} slots",
                 self.ifname,
                 self.rx.len(),
                 self.rx.first().map(|r| r.num_slots()).unwrap_or(0)
             );
+            if self.rx.len() > 1 {
+                let per: Vec<String> = self.rx_frames.iter().map(|n| n.to_string()).collect();
+                s.push_str(&format!(", frames per RX ring {}", per.join("/")));
+            }
+            s.push(')');
             if self.bad_slots > 0 {
                 s.push_str(&format!(", {} bad slots", self.bad_slots));
             }
@@ -779,6 +826,35 @@ mod tests {
             RingView::new(&f.region(), usize::MAX - 3),
             Err(NmError::RingOutOfBounds)
         );
+    }
+
+    #[test]
+    fn tx_goes_to_the_hinted_ring_then_the_next_with_room() {
+        // Three TX rings (three NIC queues): ring 1 full, rings 0 and 2 with room.
+        let mut rings: Vec<FakeRing> = (0..3).map(|_| FakeRing::new()).collect();
+        for (i, f) in rings.iter_mut().enumerate() {
+            f.hdr().tail = if i == 1 { 0 } else { 4 };
+        }
+        let regions: Vec<Region> = rings.iter_mut().map(|f| f.region()).collect();
+        let views: Vec<RingView> = regions
+            .iter()
+            .map(|r| RingView::new(r, 0).unwrap())
+            .collect();
+        let put = |first: usize, frame: &[u8]| {
+            put_on_first_with_room(3, first, |i| views[i].tx_put(&regions[i], frame))
+        };
+        assert_eq!(put(2, b"to ring 2"), Ok(true), "the hinted ring has room");
+        assert_eq!(put(1, b"ring 1 full"), Ok(true), "wraps on to ring 2");
+        assert_eq!(put(5, b"hint past the end"), Ok(true), "5 % 3 = ring 2");
+        let heads: Vec<u32> = rings.iter_mut().map(|f| f.hdr().head).collect();
+        assert_eq!(heads, vec![0, 0, 3]);
+        // Ring 2 (4 slots) takes one more, then ring 0 takes 4, then everything is full.
+        for _ in 0..5 {
+            assert_eq!(put(2, b"x"), Ok(true));
+        }
+        assert_eq!(put(0, b"full"), Ok(false));
+        let heads: Vec<u32> = rings.iter_mut().map(|f| f.hdr().head).collect();
+        assert_eq!(heads, vec![4, 0, 4]);
     }
 
     #[test]
