@@ -73,62 +73,19 @@ pub enum FieldName {
     FrameLen,
 }
 
-/// Every field-map key a filter may name (the dissector's keys, as `dump` prints them).
-pub const FIELD_KEYS: &[&str] = &[
-    "eth.dst",
-    "eth.src",
-    "eth.type",
-    "vlan.pcp",
-    "vlan.dei",
-    "vlan.id",
-    "vlan.type",
-    "arp.htype",
-    "arp.ptype",
-    "arp.hlen",
-    "arp.plen",
-    "arp.opcode",
-    "arp.sha",
-    "arp.spa",
-    "arp.tha",
-    "arp.tpa",
-    "ipv4.version",
-    "ipv4.ihl",
-    "ipv4.dscp",
-    "ipv4.ecn",
-    "ipv4.total_length",
-    "ipv4.id",
-    "ipv4.flags",
-    "ipv4.frag_offset",
-    "ipv4.ttl",
-    "ipv4.protocol",
-    "ipv4.checksum",
-    "ipv4.src",
-    "ipv4.dst",
-    "ipv4.options",
-    "icmp.type",
-    "icmp.code",
-    "icmp.checksum",
-    "icmp.ident",
-    "icmp.seq",
-    "icmp.mtu",
-    "icmp.pointer",
-    "icmp.unused",
-    "icmp.rest",
-    "icmp.quote.version",
-    "icmp.quote.ihl",
-    "icmp.quote.total_length",
-    "icmp.quote.id",
-    "icmp.quote.ttl",
-    "icmp.quote.protocol",
-    "icmp.quote.src",
-    "icmp.quote.dst",
-    "icmp.quote.srcport",
-    "icmp.quote.dstport",
-    "udp.srcport",
-    "udp.dstport",
-    "udp.length",
-    "udp.checksum",
+/// `dump` columns that are not fields of the frame's headers (frame facts and summaries).
+const NOT_FIELDS: &[&str] = &[
+    "no", "time", "cap_len", "orig_len", "data", "problems", "protocol", "info",
 ];
+
+/// Is `tok` a field-map key a filter may name? The dissector's keys, exactly as `dump` prints
+/// them as columns: one list, so a field `dump` gains (IPv6, LLC...) is filterable at once.
+fn field_key(tok: &str) -> Option<&'static str> {
+    crate::cli::dump::COLUMNS
+        .iter()
+        .copied()
+        .find(|k| *k == tok && !NOT_FIELDS.contains(k))
+}
 
 fn field_name(tok: &str) -> Option<FieldName> {
     Some(match tok {
@@ -136,7 +93,7 @@ fn field_name(tok: &str) -> Option<FieldName> {
         "ipv4.addr" => FieldName::Any(&["ipv4.src", "ipv4.dst"]),
         "udp.port" => FieldName::Any(&["udp.srcport", "udp.dstport"]),
         "eth.addr" => FieldName::Any(&["eth.src", "eth.dst"]),
-        _ => FieldName::Key(FIELD_KEYS.iter().find(|k| **k == tok)?),
+        _ => FieldName::Key(field_key(tok)?),
     })
 }
 
@@ -570,5 +527,20 @@ mod tests {
         assert_eq!(hits("icmp.seq", &frames), [0], "a field alone: present");
         // The simple words keep working beside them.
         assert_eq!(hits("udp and port 9 and not icmp.type", &frames), [1, 2]);
+    }
+
+    #[test]
+    fn every_field_dump_prints_is_filterable_ipv6_too() {
+        // A router solicitation (RFC 4861 4.1): Ethernet, IPv6 with hop limit 255, ICMPv6 133.
+        let mut f = vec![0x33, 0x33, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
+        f.extend_from_slice(&[0x60, 0, 0, 0, 0, 8, 58, 255]);
+        f.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        f.extend_from_slice(&[0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        f.extend_from_slice(&[133, 0, 0, 0, 0, 0, 0, 0]);
+        let frames = [dissect(&f)];
+        assert_eq!(hits("ipv6.hlim == 255", &frames), [0]);
+        assert_eq!(hits("ipv6.nxt == 58 && !ipv4.ttl", &frames), [0]);
+        // dump's non-field columns are not fields.
+        assert!(Filter::parse("info == 1").is_err());
     }
 }
