@@ -180,11 +180,10 @@ impl AfPacket {
                 ),
             ));
         }
-        // A V2 slot holds header + sockaddr_ll + padding + an MTU-sized frame with a VLAN tag;
-        // rounded up to a power of two so slots tile the blocks. V3 frames are variable-sized
-        // inside a block; tp_frame_size only has to be valid there.
-        let need = 96 + 14 + 4 + mtu.max(1500);
-        let frame_size = need.next_power_of_two().max(2048);
+        // A V2 slot holds header + sockaddr_ll + padding + an MTU-sized frame with a VLAN tag,
+        // and no more (1584 B at MTU 1500, not a power of two: denser ring, see v2_slot_size).
+        // V3 frames are variable-sized inside a block; tp_frame_size only has to be valid there.
+        let frame_size = ring::v2_slot_size(mtu);
         let (frame_size, block_size) = match cfg.version {
             RingVersion::V2 if frame_size > cfg.block_size => {
                 (frame_size, frame_size.div_ceil(page) * page)
