@@ -51,13 +51,21 @@ pub struct RingConfig {
 }
 
 impl RingConfig {
-    /// Defaults: V2 4 MiB (64 blocks x 64 KiB), V3 8 MiB (32 blocks x 256 KiB), 1 ms retire.
+    /// Defaults: V2 32 MiB (512 blocks x 64 KiB: 20,992 slots of 1584 B at MTU 1500), V3 8 MiB
+    /// (32 blocks x 256 KiB), 1 ms retire.
+    ///
+    /// Why V2 32 MiB (bench/ring.py, bench/RESULTS.md): a V2 ring is drained as fast as a V3 one
+    /// between wake-ups, but its slots are fixed-size, so a 64 B flood uses 1584 B per frame.
+    /// The old 4 MiB (2,048 slots) held ~1.5 ms of a full-speed 64 B flood and dropped whenever
+    /// ringside's thread was off the CPU that long; 32 MiB holds ~15 ms and dropped nothing in
+    /// the bench runs, while a lone ping still wakes ringside per frame (V3 would wait for the
+    /// retire timer). The memory is mapped once, at start.
     pub fn new(version: RingVersion) -> Self {
         match version {
             RingVersion::V2 => RingConfig {
                 version,
                 block_size: 64 << 10,
-                block_nr: 64,
+                block_nr: 512,
                 retire_ms: 1,
                 busy_poll: false,
                 linger: Duration::from_micros(50),
@@ -553,8 +561,14 @@ impl AfPacket {
     fn occupancy(&self) -> (u32, u32) {
         match self.cfg.version {
             RingVersion::V2 => {
+                // The kernel fills slots in ring order and hands them back in that order, so the
+                // frames waiting for us are one run starting at the cursor: walk only that run
+                // (a default ring has tens of thousands of slots; this runs per UI refresh).
                 let used = (0..self.frame_nr)
-                    .filter(|&i| self.ring.status(self.v2_offset(i)) & libc::TP_STATUS_USER != 0)
+                    .map(|k| (self.cursor + k) % self.frame_nr)
+                    .take_while(|&i| {
+                        self.ring.status(self.v2_offset(i)) & libc::TP_STATUS_USER != 0
+                    })
                     .count();
                 (used as u32, self.frame_nr as u32)
             }
