@@ -51,21 +51,22 @@ pub struct RingConfig {
 }
 
 impl RingConfig {
-    /// Defaults: V2 32 MiB (512 blocks x 64 KiB: 20,992 slots of 1584 B at MTU 1500), V3 8 MiB
+    /// Defaults: V2 64 MiB (1024 blocks x 64 KiB: 41,984 slots of 1584 B at MTU 1500), V3 8 MiB
     /// (32 blocks x 256 KiB), 1 ms retire.
     ///
-    /// Why V2 32 MiB (bench/ring.py, bench/RESULTS.md): a V2 ring is drained as fast as a V3 one
-    /// between wake-ups, but its slots are fixed-size, so a 64 B flood uses 1584 B per frame.
-    /// The old 4 MiB (2,048 slots) held ~1.5 ms of a full-speed 64 B flood and dropped whenever
-    /// ringside's thread was off the CPU that long; 32 MiB holds ~15 ms and dropped nothing in
-    /// the bench runs, while a lone ping still wakes ringside per frame (V3 would wait for the
-    /// retire timer). The memory is mapped once, at start.
+    /// Why V2 64 MiB (bench/ring.py, bench/RESULTS.md): a V2 ring wakes ringside per frame, so a
+    /// lone ping is answered at the C TPACKET_V2 + poll floor (V3 waits for its retire timer),
+    /// but its slots are fixed-size: a 64 B flood takes 1584 B per frame. The old 4 MiB (2,048
+    /// slots) held ~1.5 ms of a full-speed 64 B flood and dropped whenever ringside's thread was
+    /// off the CPU that long (it dropped in all five bench runs on this shared machine). 16 MiB
+    /// and 32 MiB each dropped in one of five runs, 64 MiB (~30 ms of that flood) in none, at the
+    /// same ping latency. The memory is mapped once, at start.
     pub fn new(version: RingVersion) -> Self {
         match version {
             RingVersion::V2 => RingConfig {
                 version,
                 block_size: 64 << 10,
-                block_nr: 512,
+                block_nr: 1024,
                 retire_ms: 1,
                 busy_poll: false,
                 linger: Duration::from_micros(50),
