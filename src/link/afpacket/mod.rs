@@ -6,7 +6,7 @@
 //! frame, no ring); the ring-capable crates we found are unmaintained or GPL. The unsafe part is
 //! the small [`ring`] module; everything it lends out is bounds-checked there.
 //!
-//! Which ring for what (measured on a veth lab, see `bench/live.sh` and the README):
+//! Which ring for what (measured on a veth lab, see `bench/live.py`, `bench/ring.py` and the README):
 //! - **TPACKET_V2** (frame slots, the default for `live`): every frame is handed to user space as
 //!   soon as the kernel has written it, so `poll()` wakes per frame and a ping is answered in tens
 //!   of microseconds. This is the interactive responder's ring.
