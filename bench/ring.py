@@ -20,6 +20,8 @@ Namespaces rsbench-*-PID, removed on exit. Addresses: 198.51.100.0/24 only.
 """
 import argparse
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,6 +98,11 @@ def main():
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("bench: needs root (namespaces, raw sockets): run with sudo")
+    for tool in ("cc", "trafgen", "ping", "taskset"):
+        if not shutil.which(tool):
+            raise SystemExit(f"bench: {tool} not found: apt-get install gcc netsniff-ng "
+                             "iputils-ping util-linux")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     binary = os.path.abspath(a.bin)
     if not os.path.exists(binary):
         raise SystemExit(f"bench: {binary} not found: run `cargo build --release` first")
