@@ -58,8 +58,8 @@ impl RingConfig {
     /// lone ping is answered at the C TPACKET_V2 + poll floor (V3 waits for its retire timer),
     /// but its slots are fixed-size: a 64 B flood takes 1584 B per frame. The old 4 MiB (2,048
     /// slots) held ~1.5 ms of a full-speed 64 B flood and dropped whenever ringside's thread was
-    /// off the CPU that long (it dropped in all five bench runs on this shared machine). 16 MiB
-    /// and 32 MiB each dropped in one of five runs, 64 MiB (~30 ms of that flood) in none, at the
+    /// off the CPU that long (it dropped in all six bench runs on this shared machine). 16 MiB
+    /// and 32 MiB each dropped in two of six runs, 64 MiB (~30 ms of that flood) in none, at the
     /// same ping latency. The memory is mapped once, at start.
     pub fn new(version: RingVersion) -> Self {
         match version {
