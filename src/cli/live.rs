@@ -53,7 +53,7 @@ pub struct LiveArgs {
     #[arg(long, value_name = "KIB")]
     pub block_kib: Option<usize>,
 
-    /// Number of ring blocks. Default: 64 (v2, 4 MiB), 32 (v3, 8 MiB).
+    /// Number of ring blocks. Default: 1024 (v2, 64 MiB), 32 (v3, 8 MiB).
     #[arg(long, value_name = "N")]
     pub blocks: Option<usize>,
 

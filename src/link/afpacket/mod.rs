@@ -6,7 +6,7 @@
 //! frame, no ring); the ring-capable crates we found are unmaintained or GPL. The unsafe part is
 //! the small [`ring`] module; everything it lends out is bounds-checked there.
 //!
-//! Which ring for what (measured on a veth lab, see `bench/live.sh` and the README):
+//! Which ring for what (measured on a veth lab, see `bench/live.py`, `bench/ring.py` and the README):
 //! - **TPACKET_V2** (frame slots, the default for `live`): every frame is handed to user space as
 //!   soon as the kernel has written it, so `poll()` wakes per frame and a ping is answered in tens
 //!   of microseconds. This is the interactive responder's ring.
@@ -51,13 +51,22 @@ pub struct RingConfig {
 }
 
 impl RingConfig {
-    /// Defaults: V2 4 MiB (64 blocks x 64 KiB), V3 8 MiB (32 blocks x 256 KiB), 1 ms retire.
+    /// Defaults: V2 64 MiB (1024 blocks x 64 KiB: 41,984 slots of 1584 B at MTU 1500), V3 8 MiB
+    /// (32 blocks x 256 KiB), 1 ms retire.
+    ///
+    /// Why V2 64 MiB (bench/ring.py, bench/RESULTS.md): a V2 ring wakes ringside per frame, so a
+    /// lone ping is answered at the C TPACKET_V2 + poll floor (V3 waits for its retire timer),
+    /// but its slots are fixed-size: a 64 B flood takes 1584 B per frame. The old 4 MiB (2,048
+    /// slots) held ~1.5 ms of a full-speed 64 B flood and dropped whenever ringside's thread was
+    /// off the CPU that long (it dropped in all six bench runs on this shared machine). 16 MiB
+    /// and 32 MiB each dropped in two of six runs, 64 MiB (~30 ms of that flood) in none, at the
+    /// same ping latency. The memory is mapped once, at start.
     pub fn new(version: RingVersion) -> Self {
         match version {
             RingVersion::V2 => RingConfig {
                 version,
                 block_size: 64 << 10,
-                block_nr: 64,
+                block_nr: 1024,
                 retire_ms: 1,
                 busy_poll: false,
                 linger: Duration::from_micros(50),
@@ -180,11 +189,10 @@ impl AfPacket {
                 ),
             ));
         }
-        // A V2 slot holds header + sockaddr_ll + padding + an MTU-sized frame with a VLAN tag;
-        // rounded up to a power of two so slots tile the blocks. V3 frames are variable-sized
-        // inside a block; tp_frame_size only has to be valid there.
-        let need = 96 + 14 + 4 + mtu.max(1500);
-        let frame_size = need.next_power_of_two().max(2048);
+        // A V2 slot holds header + sockaddr_ll + padding + an MTU-sized frame with a VLAN tag,
+        // and no more (1584 B at MTU 1500, not a power of two: denser ring, see v2_slot_size).
+        // V3 frames are variable-sized inside a block; tp_frame_size only has to be valid there.
+        let frame_size = ring::v2_slot_size(mtu);
         let (frame_size, block_size) = match cfg.version {
             RingVersion::V2 if frame_size > cfg.block_size => {
                 (frame_size, frame_size.div_ceil(page) * page)
@@ -554,8 +562,14 @@ impl AfPacket {
     fn occupancy(&self) -> (u32, u32) {
         match self.cfg.version {
             RingVersion::V2 => {
+                // The kernel fills slots in ring order and hands them back in that order, so the
+                // frames waiting for us are one run starting at the cursor: walk only that run
+                // (a default ring has tens of thousands of slots; this runs per UI refresh).
                 let used = (0..self.frame_nr)
-                    .filter(|&i| self.ring.status(self.v2_offset(i)) & libc::TP_STATUS_USER != 0)
+                    .map(|k| (self.cursor + k) % self.frame_nr)
+                    .take_while(|&i| {
+                        self.ring.status(self.v2_offset(i)) & libc::TP_STATUS_USER != 0
+                    })
                     .count();
                 (used as u32, self.frame_nr as u32)
             }
