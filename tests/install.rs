@@ -32,7 +32,14 @@ fn can_hide_sources(test: &str) -> bool {
 /// A copy of the binary outside the source tree.
 fn installed(dir: &Path) -> PathBuf {
     let bin = dir.join("ringside");
-    std::fs::copy(BIN, &bin).unwrap();
+    // Copied by `cp`, not from this process: a write descriptor here would be inherited by a
+    // child another test forks meanwhile, and exec of the copy could fail with ETXTBSY.
+    let cp = std::process::Command::new("cp")
+        .arg(BIN)
+        .arg(&bin)
+        .status()
+        .unwrap();
+    assert!(cp.success(), "cp {BIN}");
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     bin
 }

@@ -58,7 +58,12 @@ impl Student {
         let home = tempfile::tempdir().unwrap();
         std::fs::create_dir(home.path().join("bin")).unwrap();
         let bin = home.path().join("bin/ringside");
-        std::fs::copy(BIN, &bin).unwrap();
+        // A hard link where it can be: a copy is a file open for writing, and a child another
+        // test forks at that moment inherits the descriptor until it execs, so running the copy
+        // can fail with ETXTBSY ("Text file busy"). A link opens nothing for writing.
+        if std::fs::hard_link(BIN, &bin).is_err() {
+            std::fs::copy(BIN, &bin).unwrap();
+        }
         if euid() == 0 {
             std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         }
@@ -372,7 +377,11 @@ fn with_setcap_an_ordinary_user_runs_live_on_a_veth_the_admin_made() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let bin = dir.path().join("ringside");
-    std::fs::copy(BIN, &bin).unwrap();
+    // Its own inode (setcap marks the file), copied by `cp`: a copy written from this process
+    // would leave a write descriptor that a child another test forks inherits until it execs,
+    // and running the binary then can fail with ETXTBSY.
+    let cp = Command::new("cp").arg(BIN).arg(&bin).status().unwrap();
+    assert!(cp.success(), "cp {BIN}");
     sh(&[
         "setcap",
         "cap_net_raw,cap_net_admin+ep",
