@@ -196,6 +196,15 @@ verdict udp_print_sink $? "$(grep 'print sink' /tmp/main.err | head -1)"
 neigh() { $P ip neigh show $RS dev peer0 | awk '{print $NF}'; }
 # Every state change of the entry, from the kernel itself (netlink), beside a poll of the table
 # (STALE -> DELAY happens without a notification).
+# Start from a confirmed entry: the steps above leave it wherever their timers got to (with these
+# short timers, a DELAY/PROBE cycle that ends after ARP is off would fail it early). A ping
+# through a STALE entry makes the kernel probe, and ringside (ARP still on) confirms it.
+i=0
+while [ "$(neigh)" != REACHABLE ] && [ $i -lt 20 ]; do
+  $P ping -c 1 -W 1 $RS >/dev/null 2>&1
+  sleep 0.5
+  i=$((i + 1))
+done
 $P ip monitor neigh >/tmp/neigh.mon 2>&1 &
 mon=$!
 kill -USR1 $RPID
