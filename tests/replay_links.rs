@@ -55,7 +55,15 @@ fn raw_ping_for_the_stack() -> Vec<u8> {
 /// Run `path` through `replay`'s own capture thread to the end.
 fn replay(path: &Path) -> (Vec<Captured>, Status) {
     let reader = CaptureReader::open(path).unwrap();
-    let mut h = ringside::cli::replay::spawn(reader, StackConfig::default(), false);
+    drain(ringside::cli::replay::spawn(
+        reader,
+        StackConfig::default(),
+        false,
+    ))
+}
+
+/// Every frame and the final status of a capture thread that reads files.
+fn drain(mut h: ringside::capture::CaptureHandle) -> (Vec<Captured>, Status) {
     let rx = h.frames.take().unwrap();
     let mut got = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -147,6 +155,9 @@ fn replay_non_ethernet(
     };
     assert_eq!(marked("←"), frames.len(), "{s}");
     assert_eq!(marked("✓") + marked("✗"), 0, "{s}");
+    // `w` writes an Ethernet capture: the cooked or raw-IP frames have no place in it.
+    let written = dir.path().join("w.pcapng");
+    assert_eq!(ringside::ui::write_history(&app, &written).unwrap(), 0);
     let (_, d) = app.selection().expect("a frame is selected");
     let layers = d.layers.iter().map(|l| l.kind).collect();
     (s, layers)
@@ -164,8 +175,62 @@ fn a_cooked_capture_is_replayed_with_its_sll_header_and_not_judged() {
 }
 
 #[test]
+fn an_sll2_capture_is_replayed_with_its_sll_header_and_not_judged() {
+    let v1 = sll_arp_for_the_stack();
+    // SLL2: protocol, reserved, ifindex 3, hatype 1, pkttype 1, addr len 6, address + 2 pad.
+    let mut f = vec![
+        0x08, 0x06, 0, 0, 0, 0, 0, 3, 0, 1, 1, 6, 2, 0, 0, 0, 0, 1, 0, 0,
+    ];
+    f.extend_from_slice(&v1[16..]);
+    let (s, layers) = replay_non_ethernet(276, LinkKind::LinuxSll2, &[f]);
+    assert_eq!(layers[..2], [LayerKind::Sll, LayerKind::Arp], "{s}");
+}
+
+#[test]
 fn a_raw_ip_capture_is_replayed_ipv4_first_and_not_judged() {
     let (s, layers) = replay_non_ethernet(101, LinkKind::RawIp, &[raw_ping_for_the_stack()]);
     assert_eq!(layers[..2], [LayerKind::Ipv4, LayerKind::Icmp], "{s}");
     assert!(s.contains("ICMP"), "{s}");
+}
+
+/// `replay eth.pcap cooked.pcap`: merged by time, the Ethernet ping is judged and answered, the
+/// cooked ARP request beside it is shown as cooked and not judged.
+#[test]
+fn a_merged_replay_judges_only_the_ethernet_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let (eth, cooked) = (dir.path().join("eth.pcap"), dir.path().join("cooked.pcap"));
+    let cfg = StackConfig::default();
+    let mut ping = Vec::new();
+    let h = ringside::wire::build::EthIp {
+        src_mac: [2, 0, 0, 0, 0, 1],
+        dst_mac: cfg.mac,
+        src_ip: [198, 51, 100, 1].into(),
+        dst_ip: cfg.ip,
+        ttl: 64,
+        ip_id: 1,
+    };
+    ringside::wire::build::icmp_echo(&mut ping, &h, false, 7, 1, b"hi");
+    write_pcap(&eth, 1, &[ping]);
+    write_pcap(&cooked, 113, &[sll_arp_for_the_stack()]);
+    let readers = [&eth, &cooked]
+        .iter()
+        .map(|p| CaptureReader::open(p).unwrap())
+        .collect();
+    let link = Box::new(ringside::link::merge::MergedLink::new(readers));
+    let (got, st) = drain(ringside::capture::spawn(
+        link,
+        ringside::stack::Stack::new(cfg),
+        ringside::cli::replay::replay_options(false),
+    ));
+    let judged: Vec<_> = got.iter().filter(|c| c.verdict.is_some()).collect();
+    assert_eq!(judged.len(), 1, "{got:?}");
+    assert_eq!(judged[0].link, LinkKind::Ethernet);
+    let cooked: Vec<_> = got
+        .iter()
+        .filter(|c| c.link == LinkKind::LinuxSll)
+        .collect();
+    assert_eq!(cooked.len(), 1);
+    assert_eq!(cooked[0].verdict, None);
+    assert_eq!((st.counters.frames_in, st.counters.answered), (1, 1));
+    assert_eq!(st.unsupported_link, 1);
 }
