@@ -35,6 +35,7 @@ fn frames() -> Vec<Captured> {
             verdict: Some(Verdict::Answered(Answer::EchoReply)),
             responders: Default::default(),
             source: 0,
+            link: ringside::wire::LinkKind::Ethernet,
         })
         .collect()
 }

@@ -33,6 +33,8 @@ pub struct Captured {
     pub responders: Responders,
     /// Which input it came from when several are merged (`replay a.pcap b.pcap`: 0, 1, ...).
     pub source: u16,
+    /// What the frame starts with (see [`RxMeta::link`]): the screen dissects it by this.
+    pub link: crate::wire::LinkKind,
 }
 
 /// Where recorded frames go (`-w FILE`). Runs on the capture thread: keep it buffered.
@@ -93,6 +95,9 @@ pub struct Status {
     pub controls_applied: u64,
     /// Frames whose source carried ringside's recorded note (a capture ringside wrote).
     pub notes_seen: u64,
+    /// Received frames of another link type (Linux cooked, raw IP, from a capture file): shown,
+    /// never fed to the stack, which speaks Ethernet. Not in the stack's `frames_in`.
+    pub unsupported_link: u64,
     /// Shown verdicts are the recorded ones where a note has them ([`CaptureOptions::recorded_verdicts`]);
     /// false when the user asked to judge the frames again.
     pub recorded_verdicts: bool,
@@ -264,6 +269,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         recorded: opts.recorded,
         recorded_verdicts: opts.recorded_verdicts,
         notes_seen: 0,
+        unsupported_link: 0,
         shown: Counters::default(),
         control: ctl_rx,
         status: status.clone(),
@@ -307,6 +313,8 @@ struct Worker {
     recorded_verdicts: bool,
     /// Frames that carried a recorded note.
     notes_seen: u64,
+    /// See [`Status::unsupported_link`].
+    unsupported_link: u64,
     /// Verdicts as shown (recorded ones where the source had them): the status bar's counters
     /// once a recorded note was seen.
     shown: Counters,
@@ -356,6 +364,7 @@ impl Worker {
                 record_errors,
                 lossless,
                 notes_seen,
+                unsupported_link,
                 shown,
                 ..
             } = &mut self;
@@ -369,7 +378,12 @@ impl Worker {
                     (Direction::In, None) => {}
                     (Direction::Out, _) => shown.frames_out += 1,
                 }
-                if let Some(r) = record.as_mut() {
+                // A recording is an Ethernet capture: a cooked or raw-IP frame has no place in it.
+                let ethernet = meta.link == crate::wire::LinkKind::Ethernet;
+                if !ethernet {
+                    *unsupported_link += 1;
+                }
+                if let Some(r) = record.as_mut().filter(|_| ethernet) {
                     if r.write_frame(meta.ts, data, meta.orig_len, Some(&note))
                         .is_err()
                     {
@@ -386,6 +400,7 @@ impl Worker {
                         verdict: note.verdict,
                         responders: note.responders,
                         source: source_tag.as_ref().map_or(0, |t| t.load(Ordering::Relaxed)),
+                        link: meta.link,
                     };
                     offer(
                         h,
@@ -459,6 +474,7 @@ impl Worker {
             record_errors: self.record_errors,
             controls_applied: self.controls_applied,
             notes_seen: self.notes_seen,
+            unsupported_link: self.unsupported_link,
             recorded_verdicts: self.recorded_verdicts,
             now,
             progress: self.link.progress(),
@@ -550,6 +566,18 @@ pub fn pump(
             arp: stack.arp_responder(),
             icmp: stack.icmp_responder(),
         };
+        if meta.link != crate::wire::LinkKind::Ethernet {
+            // A cooked (LINUX_SLL) or raw-IP frame from a capture file: the stack answers
+            // Ethernet, so it is shown for what it is, verdict-less, and never judged (the link
+            // counts it as `unsupported_link`, beside the stack's `frames_in`).
+            let note = FrameNote {
+                dir: Direction::In,
+                verdict: None,
+                responders: switches(stack),
+            };
+            keep(meta, note, frame);
+            return;
+        }
         // Notes count only where the source is a recording (`mode.recorded`).
         let note = meta.note.filter(|_| mode.recorded);
         let sent = match note {
@@ -593,6 +621,7 @@ pub fn pump(
                 orig_len: reply.len() as u32,
                 csum_not_ready: false,
                 note: None,
+                link: crate::wire::LinkKind::Ethernet,
             };
             let note = FrameNote {
                 dir: Direction::Out,

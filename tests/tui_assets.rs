@@ -36,6 +36,22 @@ fn captures_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// One ARP request behind a LINUX_SLL (113) header, as a classic pcap.
+fn write_cooked_arp(path: &Path) {
+    let mut frame = vec![0, 1, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x06];
+    frame.extend_from_slice(
+        &hex::decode("0001080006040001020000000001c6336401000000000000c6336402").unwrap(),
+    );
+    let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    b.extend_from_slice(&65535u32.to_le_bytes());
+    b.extend_from_slice(&113u32.to_le_bytes());
+    for v in [1u32, 0, frame.len() as u32, frame.len() as u32] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&frame);
+    std::fs::write(path, b).unwrap();
+}
+
 fn quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
 }
@@ -57,6 +73,9 @@ fn every_asset_and_odd_capture_opens_and_quits_cleanly() {
         odd_captures::write(&cap, &path);
         files.push(path);
     }
+    // A Linux cooked capture (`tcpdump -i any`): shown, its frames not judged.
+    files.push(dir.path().join("cooked-arp.pcap"));
+    write_cooked_arp(files.last().unwrap());
     // All sessions start at once (each waits for its TUI), then each is quit in turn.
     let sessions: Vec<_> = files
         .iter()

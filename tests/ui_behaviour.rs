@@ -316,6 +316,7 @@ fn frame(i: u32) -> Captured {
         verdict: None,
         responders: Default::default(),
         source: 0,
+        link: ringside::wire::LinkKind::Ethernet,
     }
 }
 
@@ -636,6 +637,7 @@ fn lesson5_should_be_is_visible_at_every_size() {
             verdict: None,
             responders: Default::default(),
             source: 0,
+            link: ringside::wire::LinkKind::Ethernet,
         });
     }
     app.selected = Some(13);

@@ -400,6 +400,7 @@ fn one_run(run: usize, caps: &[(String, Vec<Frame>)], tally: &mut Tally) {
             };
             app.ingest(&Captured {
                 source: r.below(3) as u16,
+                link: ringside::wire::LinkKind::Ethernet,
                 responders: Default::default(),
                 ts: *ts,
                 dir,
@@ -496,6 +497,7 @@ fn backwards_timestamps_draw_a_sparkline() {
     for s in [100u64, 99, 98, 80, 200, 5, 4_000_000_000, 0] {
         app.ingest(&Captured {
             source: 0,
+            link: ringside::wire::LinkKind::Ethernet,
             responders: Default::default(),
             ts: Duration::from_secs(s),
             dir: Direction::In,
@@ -523,6 +525,7 @@ fn backwards_timestamps_draw_a_sparkline() {
     for s in [100u64, 99, 100, 98] {
         app.ingest(&Captured {
             source: 0,
+            link: ringside::wire::LinkKind::Ethernet,
             responders: Default::default(),
             ts: Duration::from_secs(s),
             dir: Direction::In,

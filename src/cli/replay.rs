@@ -20,7 +20,8 @@ use std::time::Duration;
 
 #[derive(Args, Debug, Default)]
 pub struct ReplayArgs {
-    /// The capture to browse (pcap or pcapng, Ethernet). Several are merged by time, each frame
+    /// The capture to browse (pcap or pcapng: Ethernet, Linux cooked or raw IP; only Ethernet
+    /// frames are judged by the stack). Several are merged by time, each frame
     /// tagged with its file (like `mergecap`).
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,
@@ -88,19 +89,6 @@ pub fn browse(
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
     let first = reopen()?;
-    if let Some((reader, kind)) = first.iter().find_map(|r| {
-        r.file_link()
-            .filter(|k| *k != crate::pcap::LinkKind::Ethernet)
-            .map(|k| (r, k))
-    }) {
-        // The stack answers Ethernet frames and the screen draws them: a cooked or raw-IP
-        // capture has no MACs to answer to (see `respond`); dump decodes it.
-        let file = reader.path().display();
-        return Err(UsageError(format!(
-            "{file}: a {kind:?} capture: replay feeds Ethernet frames to the stack; `ringside dump {file}` decodes it"
-        ))
-        .into());
-    }
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "ringside replay draws a terminal UI: run it in a terminal (for text, use `ringside dump`)"

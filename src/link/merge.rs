@@ -19,6 +19,8 @@ struct Head {
     data: Vec<u8>,
     /// ringside's recorded note (pcapng comment), carried through the merge.
     note: Option<crate::recorded::FrameNote>,
+    /// What the frame starts with (its file's, or pcapng interface's, link type).
+    link: crate::pcap::LinkKind,
 }
 
 pub struct MergedLink {
@@ -58,6 +60,7 @@ impl MergedLink {
                 orig_len: f.orig_len,
                 data: f.data.to_vec(),
                 note: f.note,
+                link: f.link,
             }),
             Ok(None) => {
                 if let Some(s) = r.stopped() {
@@ -111,6 +114,7 @@ impl Link for MergedLink {
                     orig_len: head.orig_len,
                     csum_not_ready: false,
                     note: head.note,
+                    link: head.link,
                 },
             );
             self.refill(i);

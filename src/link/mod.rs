@@ -25,6 +25,9 @@ pub struct RxMeta {
     /// What ringside recorded about this frame when it wrote the capture (pcapng comments);
     /// None for live links and foreign captures.
     pub note: Option<crate::recorded::FrameNote>,
+    /// What the frame starts with: Ethernet for every live backend; a capture file's link type
+    /// (Linux cooked, raw IP) for pcap. The stack is fed Ethernet frames only.
+    pub link: crate::wire::LinkKind,
 }
 
 /// Counters and gauges a backend keeps about itself (the kernel's, where it has them).

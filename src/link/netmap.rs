@@ -573,6 +573,7 @@ mod device {
                                 orig_len: f.len() as u32,
                                 csum_not_ready: false,
                                 note: None,
+                                link: crate::wire::LinkKind::Ethernet,
                             },
                         );
                     })

@@ -12,8 +12,8 @@ const BATCH: usize = 1024;
 
 pub struct PcapLink {
     reader: CaptureReader,
-    /// Frames of another link type (a pcapng interface that is not Ethernet): the stack and the
-    /// screen speak Ethernet, so they are skipped and counted (shown in the status line).
+    /// Frames of another link type (Linux cooked, raw IP): shown, but the stack speaks Ethernet,
+    /// so they are not fed to it; counted here (the status line names them).
     unsupported_link: u64,
     now: Duration,
     stats: LinkStats,
@@ -55,7 +55,6 @@ impl Link for PcapLink {
             };
             if f.link != crate::pcap::LinkKind::Ethernet {
                 self.unsupported_link += 1;
-                continue;
             }
             // The capture's own clock: the stack ages its caches by the file's timestamps.
             self.now = self.now.max(f.ts);
@@ -70,6 +69,7 @@ impl Link for PcapLink {
                     orig_len: f.orig_len,
                     csum_not_ready: false,
                     note: f.note,
+                    link: f.link,
                 },
             );
             n += 1;
@@ -97,7 +97,10 @@ impl Link for PcapLink {
             s += &format!(" ({odd})");
         }
         if self.unsupported_link > 0 {
-            s += &format!(" ({} non-Ethernet frames skipped)", self.unsupported_link);
+            s += &format!(
+                " (unsupported_link {}: non-Ethernet frames shown, not fed to the stack)",
+                self.unsupported_link
+            );
         }
         s
     }

@@ -693,6 +693,7 @@ impl SimLan {
                 orig_len: f.len() as u32,
                 csum_not_ready: false,
                 note: None,
+                link: crate::wire::LinkKind::Ethernet,
             },
         );
         true
@@ -758,6 +759,7 @@ pub fn run_lockstep(
                     verdict: note.verdict,
                     responders: note.responders,
                     source: 0,
+                    link: crate::wire::LinkKind::Ethernet,
                 })
             },
         )

@@ -118,6 +118,7 @@ impl Link for Tap {
                 orig_len: n as u32,
                 csum_not_ready: false,
                 note: None,
+                link: crate::wire::LinkKind::Ethernet,
             };
             on_frame(&self.buf[..n], meta);
             handed += 1;

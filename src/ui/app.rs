@@ -229,7 +229,7 @@ impl App {
         self.links.add(no, c.ts, c.source, &c.data);
         self.count_pps(c.ts.as_secs());
         if let Some(f) = &self.filter {
-            self.scratch.parse(&c.data, c.csum_not_ready);
+            self.scratch.parse_link(&c.data, c.link, c.csum_not_ready);
             let facts = FrameFacts {
                 dir: c.dir,
                 verdict: c.verdict,
@@ -381,7 +381,8 @@ impl App {
             return Some(r.clone());
         }
         let f = self.history.get(no)?;
-        self.scratch.parse(f.data, f.entry.csum_not_ready);
+        self.scratch
+            .parse_link(f.data, f.entry.link, f.entry.csum_not_ready);
         let r = Row {
             summary: self.scratch.summary(),
         };
@@ -398,7 +399,8 @@ impl App {
         let no = self.selected?;
         if self.sel_no != Some(no) {
             let f = self.history.get(no)?;
-            self.sel.parse(f.data, f.entry.csum_not_ready);
+            self.sel
+                .parse_link(f.data, f.entry.link, f.entry.csum_not_ready);
             self.sel_no = Some(no);
             // Keep the same field selected across frames when it exists there.
             self.field = self
@@ -479,7 +481,8 @@ impl App {
         self.matches.clear();
         if let Some(f) = &f {
             for fr in self.history.iter() {
-                self.scratch.parse(fr.data, fr.entry.csum_not_ready);
+                self.scratch
+                    .parse_link(fr.data, fr.entry.link, fr.entry.csum_not_ready);
                 let facts = FrameFacts {
                     dir: fr.entry.dir,
                     verdict: fr.entry.verdict,

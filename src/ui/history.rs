@@ -20,6 +20,8 @@ pub struct Entry {
     pub csum_not_ready: bool,
     /// Which merged input it came from (see [`Captured::source`]).
     pub source: u16,
+    /// What the frame starts with: dissect it by this ([`crate::wire::Dissection::parse_link`]).
+    pub link: crate::wire::LinkKind,
     chunk: u64,
     off: u32,
     len: u32,
@@ -79,6 +81,7 @@ impl History {
         if let Some(e) = self.entries.back_mut() {
             e.responders = c.responders;
             e.source = c.source;
+            e.link = c.link;
         }
         no
     }
@@ -115,6 +118,7 @@ impl History {
             orig_len,
             csum_not_ready,
             source: 0,
+            link: crate::wire::LinkKind::Ethernet,
             chunk: self.first_chunk + chunk_idx as u64,
             off,
             len: need as u32,

@@ -222,6 +222,10 @@ pub fn write_history(app: &App, path: &Path) -> anyhow::Result<u64> {
         _ => true,
     };
     for fr in app.history.iter() {
+        // The file is an Ethernet capture: a replayed cooked or raw-IP frame is left out.
+        if fr.entry.link != crate::wire::LinkKind::Ethernet {
+            continue;
+        }
         let note = FrameNote {
             dir: fr.entry.dir,
             verdict: fr.entry.verdict,

@@ -254,6 +254,13 @@ fn segments(app: &App, w: usize) -> Vec<Segment> {
         for (r, n) in c.nonzero() {
             t.push_str(&format!(" · {} {n}", r.name()));
         }
+        if s.unsupported_link > 0 {
+            // Cooked or raw-IP frames: shown, but the stack (Ethernet) never saw them.
+            t.push_str(&format!(
+                " · unsupported_link {} (not judged)",
+                s.unsupported_link
+            ));
+        }
         out.push(seg(0, vec![Span::raw(t)]));
         return out;
     }

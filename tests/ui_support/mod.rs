@@ -73,6 +73,7 @@ impl Lesson {
                     verdict: note.verdict,
                     responders: note.responders,
                     source: 0,
+                    link: meta.link,
                 })
             },
         )

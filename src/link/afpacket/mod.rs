@@ -417,6 +417,7 @@ impl AfPacket {
             orig_len: f.len,
             csum_not_ready: f.csum_not_ready(),
             note: None,
+            link: crate::wire::LinkKind::Ethernet,
         };
         *counters.0 += 1;
         if let Some(tag) = f.vlan {

@@ -328,6 +328,7 @@ impl Queue {
                         // checksum to offload looks wrong here (see the README's AF_XDP notes).
                         csum_not_ready: false,
                         note: None,
+                        link: crate::wire::LinkKind::Ethernet,
                     };
                     frames += 1;
                     bytes += d.len as u64;
