@@ -364,7 +364,10 @@ fn the_deb_installs_a_binary_that_runs_its_lessons_and_demo_with_man_pages_and_c
         .output()
         .unwrap();
     let list = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success() && list.lines().count() == 8, "{list}");
+    assert!(
+        o.status.success() && list.lines().count() == ringside::lessons::LESSONS.len(),
+        "{list}"
+    );
     let comp = Command::new("bash")
         .arg("-c")
         .arg(format!(
