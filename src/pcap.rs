@@ -166,6 +166,9 @@ impl CaptureReader {
         }
         let frames = self.frames;
         let path = &self.path;
+        // A link type ringside cannot read is an error for the caller, and the end of the file:
+        // no frame may follow an error.
+        let mut fatal = None;
         let result: Result<Option<FileFrame<'_>>, String> = match &mut self.format {
             Format::Pcap(r) => r.next_record(),
             Format::PcapNg {
@@ -179,7 +182,13 @@ impl CaptureReader {
                     None => break Ok(None),
                     Some(Err(e)) => break Err(describe_error(&e)),
                     Some(Ok(Block::InterfaceDescription(idb))) => {
-                        links.push(check_link_type(path, idb.linktype)?);
+                        match check_link_type(path, idb.linktype) {
+                            Ok(k) => links.push(k),
+                            Err(e) => {
+                                fatal = Some(e);
+                                break Ok(None);
+                            }
+                        }
                         let unit = idb.options.iter().find_map(|o| match o {
                             InterfaceDescriptionOption::IfTsResol(r) => Some(TsUnit::from(*r)),
                             _ => None,
@@ -242,6 +251,10 @@ impl CaptureReader {
                 }
             },
         };
+        if let Some(e) = fatal {
+            self.done = true;
+            return Err(e);
+        }
         match result {
             Ok(Some(f)) => {
                 self.frames = frames + 1;

@@ -528,3 +528,44 @@ fn pcapng_with_options_pcap_file_refuses_is_read() {
         assert_eq!(String::from_utf8_lossy(&t.stdout).lines().count(), 2);
     }
 }
+
+/// Found by the pcap fuzzer: a second interface with a link type ringside cannot read is an
+/// error, and no frame may follow it (the reader used to go on after returning the error).
+#[test]
+fn no_frame_follows_an_unreadable_interface() {
+    use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+    use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
+    use pcap_file::pcapng::PcapNgWriter;
+    use std::borrow::Cow;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("two-links.pcapng");
+    let mut w = PcapNgWriter::new(std::fs::File::create(&p).unwrap()).unwrap();
+    let data = frames()[0].clone();
+    let epb = |interface_id| EnhancedPacketBlock {
+        interface_id,
+        timestamp: Duration::from_secs(1),
+        original_len: data.len() as u32,
+        data: Cow::Borrowed(&data),
+        options: vec![],
+    };
+    for (link, id) in [
+        (pcap_file::DataLink::ETHERNET, 0),
+        (pcap_file::DataLink::PPP, 1),
+    ] {
+        w.write_pcapng_block(InterfaceDescriptionBlock {
+            linktype: link,
+            snaplen: 0,
+            options: vec![],
+        })
+        .unwrap();
+        w.write_pcapng_block(epb(id)).unwrap();
+    }
+    w.write_pcapng_block(epb(0)).unwrap();
+    drop(w);
+    let mut r = CaptureReader::open(&p).unwrap();
+    assert!(r.next_frame().unwrap().is_some(), "the Ethernet frame");
+    assert!(r.next_frame().is_err(), "the PPP interface");
+    for _ in 0..3 {
+        assert!(r.next_frame().unwrap().is_none(), "nothing after the error");
+    }
+}
