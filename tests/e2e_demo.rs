@@ -139,7 +139,12 @@ fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
         assert!(s.contains(hint), "{hint:?} missing at 80x24:\n{s}");
     }
     t.keys("Space");
-    let s = t.wait_for("the frozen title", long, |s| s.contains("TIME FROZEN"));
+    t.wait_for("the frozen title", long, |s| s.contains("TIME FROZEN"));
+    // The title turns at the key press; the clock it shows is the capture thread's last
+    // snapshot until the thread has applied the freeze (one status tick later). Read the
+    // time once that settled snapshot is on screen.
+    std::thread::sleep(Duration::from_millis(600));
+    let s = t.screen();
     let (t0, n0) = (sim_time(&s).unwrap(), frames(&s).unwrap());
     std::thread::sleep(Duration::from_millis(1500));
     let s = t.screen();
