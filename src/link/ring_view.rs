@@ -32,11 +32,11 @@ impl RingKind {
     /// The name on screen.
     pub fn name(self) -> &'static str {
         match self {
-            RingKind::NetmapRx => "netmap RX ring",
-            RingKind::TpacketV2 => "TPACKET_V2 RX ring",
-            RingKind::TpacketV3 => "TPACKET_V3 RX ring",
-            RingKind::XdpRx => "AF_XDP RX ring",
-            RingKind::Simulated => "simulated netmap RX ring",
+            RingKind::NetmapRx => "netmap RX",
+            RingKind::TpacketV2 => "TPACKET_V2",
+            RingKind::TpacketV3 => "TPACKET_V3",
+            RingKind::XdpRx => "AF_XDP RX",
+            RingKind::Simulated => "simulated netmap",
         }
     }
 
