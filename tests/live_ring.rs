@@ -1,7 +1,8 @@
 //! The ring panel of a real `ringside live` (tmux, root, a veth lab in namespaces of its own):
 //! it names the TPACKET ring with the geometry the kernel accepted (TPACKET_V2: 41,984 frame
-//! slots of 1,584 bytes at MTU 1500; `--ring v3`: 32 blocks of 256 KiB), and ringside's cursor
-//! moves on as the peer kernel's pings arrive, every slot handed back once read.
+//! slots of 1,584 bytes at MTU 1500; `--ring v3`: 32 blocks of 256 KiB; `--backend xdp`: the
+//! AF_XDP RX ring's 2048 descriptors and its FILL ring), and ringside's cursor moves on as the
+//! peer kernel's pings arrive, every slot handed back once read.
 #[path = "common/netns.rs"]
 mod netns;
 use netns::*;
@@ -43,12 +44,13 @@ impl Drop for Tmux {
     }
 }
 
-/// (next, kernel, held) from the panel's "next 12  kernel 12  (0 ringside's)".
+/// (ringside's index, the kernel's, held) from the panel's "next 12  kernel 12  (0 ringside's)"
+/// (TPACKET) or "cons 12  prod 12  (0 ringside's)" (AF_XDP).
 fn cursors(screen: &str) -> Option<(u32, u32, u32)> {
     let line = screen
         .lines()
-        .find(|l| l.contains("next ") && l.contains("kernel ") && l.contains("ringside's)"))?;
-    let at = line.find("next ")?;
+        .find(|l| l.contains("ringside's)") && (l.contains("next ") || l.contains("cons ")))?;
+    let at = line.find("next ").or_else(|| line.find("cons "))?;
     let nums: Vec<u32> = line[at..]
         .split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
@@ -66,6 +68,7 @@ fn live_ring_panel_shows_the_real_tpacket_ring() {
     for (extra, title) in [
         ("", "TPACKET_V2: 41984 frame slots x 1584 B"),
         ("--ring v3", "TPACKET_V3: 32 blocks x 262144 B"),
+        ("--backend xdp", "AF_XDP RX: 2048 descriptors x "),
     ] {
         let lab = Lab::veth("ring");
         let shell = format!(
@@ -98,10 +101,13 @@ fn live_ring_panel_shows_the_real_tpacket_ring() {
         let s = t.wait_for("the cursor to move past the pings", |s| {
             cursors(s).is_some_and(|(n, k, held)| n >= n0 + 5 && n == k && held == 0)
         });
-        if extra.is_empty() {
-            assert!(s.contains("sets TP_STATUS_USER"), "{s}");
-        } else {
-            assert!(s.contains("retire timeout"), "{s}");
+        match extra {
+            "" => assert!(s.contains("sets TP_STATUS_USER"), "{s}"),
+            "--ring v3" => assert!(s.contains("retire timeout"), "{s}"),
+            _ => assert!(
+                s.contains("FILL ring: ") && s.contains("lent to the kernel"),
+                "{s}"
+            ),
         }
         t.keys("q");
     }

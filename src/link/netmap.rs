@@ -395,6 +395,7 @@ pub fn picture(
         rings,
         ring_index: index,
         last_sync: None,
+        fill: None,
     }
 }
 

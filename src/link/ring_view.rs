@@ -104,6 +104,8 @@ pub struct RingView {
     pub rings: u32,
     pub ring_index: u32,
     pub last_sync: Option<LastSync>,
+    /// AF_XDP: (empty UMEM chunks lent to the kernel on the FILL ring, FILL ring size).
+    pub fill: Option<(u32, u32)>,
 }
 
 impl RingView {
@@ -193,6 +195,7 @@ mod tests {
             rings: 1,
             ring_index: 0,
             last_sync: None,
+            fill: None,
         };
         assert_eq!(v.index_of(0), 41_978);
         assert_eq!(v.index_of(6), 0);

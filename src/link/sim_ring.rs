@@ -144,6 +144,7 @@ impl SimRing {
             rings: 1,
             ring_index: 0,
             last_sync: Some(self.last),
+            fill: None,
         }
     }
 }

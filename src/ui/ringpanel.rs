@@ -47,8 +47,9 @@ pub fn caption(kind: RingKind) -> &'static str {
              full or at its retire timeout; ringside writes TP_STATUS_KERNEL back."
         }
         RingKind::XdpRx => {
-            "AF_XDP: the kernel fills UMEM chunks it took from the FILL ring and posts them on \
-             the RX ring (producer); ringside reads them and moves the consumer on."
+            "AF_XDP: the kernel writes each frame into a UMEM chunk ringside lent it on the FILL \
+             ring and posts it here (prod); ringside reads it in place, moves cons on and lends \
+             the chunk again."
         }
     }
 }
@@ -61,8 +62,6 @@ pub fn no_ring(app: &App) -> String {
     let desc = app.status.link_desc.to_ascii_lowercase();
     if desc.starts_with("tap") {
         "No ring: a TAP device hands over one frame per read().".into()
-    } else if desc.contains("xdp") {
-        "AF_XDP has rings (FILL, RX, TX, completion); this panel does not draw them yet.".into()
     } else {
         "No ring on this link.".into()
     }
@@ -173,6 +172,16 @@ pub fn ring_lines(v: &RingView, width: usize) -> Vec<Line<'static>> {
         cursors.join("  "),
         v.user
     )));
+    if let Some((lent, size)) = v.fill {
+        out.extend(
+            wrap(
+                &format!("FILL ring: {lent} of {size} empty chunks lent to the kernel"),
+                width,
+            )
+            .into_iter()
+            .map(Line::raw),
+        );
+    }
     let mut legend = vec![
         Span::styled("█", cell(Owner::User).1),
         Span::raw(" ringside's "),
@@ -302,6 +311,7 @@ mod tests {
                 published: 2,
                 taken: 1,
             }),
+            fill: None,
         };
         let s = text(&ring_lines(&v, 38));
         assert!(s.contains("simulated netmap: 16 slots x 2048 B"), "{s}");

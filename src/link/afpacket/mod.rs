@@ -688,6 +688,7 @@ fn ring_picture(
         rings: 1,
         ring_index: 0,
         last_sync: None,
+        fill: None,
     }
 }
 
