@@ -109,15 +109,17 @@ pub struct RingView {
 }
 
 impl RingView {
-    /// A window of `min(total, WINDOW)` slots that shows `around` (the cursor), starting a few
-    /// slots before it so the slots just handed back stay in view: (first index, length).
+    /// A window of `min(total, WINDOW)` consecutive slots that shows `around` (the cursor),
+    /// starting a few slots before it so the slots just handed back stay in view, and never
+    /// wrapping past the last slot (the row's first index then reads as on a ruler):
+    /// (first index, length).
     pub fn window(total: u32, around: u32) -> (u32, u32) {
         let len = total.min(WINDOW as u32);
         if len == total {
             return (0, len);
         }
         let back = len / 8;
-        ((around % total + total - back) % total, len)
+        ((around % total).saturating_sub(back).min(total - len), len)
     }
 
     /// The ring index of cell `k` of the window.
@@ -181,14 +183,14 @@ mod tests {
         let (first, len) = RingView::window(41_984, 1000);
         assert_eq!(len, WINDOW as u32);
         assert_eq!(first, 1000 - 8);
-        // Wrapping: the cursor at slot 2 of 41,984 shows the last slots before it.
-        let (first, _) = RingView::window(41_984, 2);
-        assert_eq!(first, 41_984 - 6);
+        // Near either end the window stops at the ring's end instead of wrapping.
+        assert_eq!(RingView::window(41_984, 2), (0, 64));
+        assert_eq!(RingView::window(41_984, 41_983), (41_984 - 64, 64));
         let v = RingView {
             kind: RingKind::TpacketV2,
             total: 41_984,
             slot_bytes: 1584,
-            first,
+            first: 41_920,
             cells: vec![Owner::Kernel; WINDOW],
             user: 0,
             cursors: vec![],
@@ -197,11 +199,11 @@ mod tests {
             last_sync: None,
             fill: None,
         };
-        assert_eq!(v.index_of(0), 41_978);
-        assert_eq!(v.index_of(6), 0);
-        assert_eq!(v.cell_of(2), Some(8), "the cursor sits 8 cells in");
-        assert_eq!(v.cell_of(41_978), Some(0));
-        assert_eq!(v.cell_of(500), None, "outside the window");
+        assert_eq!(v.index_of(0), 41_920);
+        assert_eq!(v.index_of(63), 41_983);
+        assert_eq!(v.cell_of(41_983), Some(63));
+        assert_eq!(v.cell_of(0), None, "slot 0 is outside this window");
+        assert_eq!(v.cell_of(500), None);
         assert_eq!(v.cell_of(41_984), None, "not a slot");
     }
 

@@ -147,15 +147,15 @@ pub fn ring_lines(v: &RingView, width: usize) -> Vec<Line<'static>> {
             ));
         }
     }
-    if (v.cells.len() as u32) < v.total {
+    if (v.cells.len() as u32) < v.total && !v.cells.is_empty() {
         out.push(Line::styled(
             fit(
                 &format!(
-                    "  ({} of {} {} shown, from slot {})",
-                    v.cells.len(),
-                    v.total,
+                    "  ({} {}-{} of {} shown)",
                     v.kind.unit(),
-                    v.first
+                    v.first,
+                    v.index_of(v.cells.len() - 1),
+                    v.total
                 ),
                 width,
             ),

@@ -857,36 +857,46 @@ mod tests {
     const USER: u32 = libc::TP_STATUS_USER;
 
     /// A V2 ring of the default geometry where the kernel has filled 5 slots from ringside's
-    /// cursor at 41,982 (wrapping past the end): the window shows them as ringside's, the rest
-    /// as the kernel's, and the kernel's position right after them.
+    /// cursor: the window shows them as ringside's, the rest as the kernel's, and the kernel's
+    /// position right after them. At the ring's end the run wraps to slot 0.
     #[test]
     fn v2_picture_from_a_synthetic_ring() {
         let total = 41_984u32;
-        let cursor = 41_982;
-        let filled = |i: u32| (0..5).any(|k| (cursor + k) % total == i);
-        let status = |i: u32| {
-            if filled(i) {
-                USER | libc::TP_STATUS_CSUMNOTREADY
-            } else {
-                libc::TP_STATUS_KERNEL
+        let filled_from = |cursor: u32| {
+            move |i: u32| {
+                if (0..5).any(|k| (cursor + k) % total == i) {
+                    USER | libc::TP_STATUS_CSUMNOTREADY
+                } else {
+                    libc::TP_STATUS_KERNEL
+                }
             }
         };
-        let v = ring_picture(RingVersion::V2, total, 1584, cursor, 5, &status);
+        let users = |v: &RingView| -> Vec<u32> {
+            (0..v.cells.len())
+                .filter(|&k| v.cells[k] == Owner::User)
+                .map(|k| v.index_of(k))
+                .collect()
+        };
+        let v = ring_picture(RingVersion::V2, total, 1584, 1000, 5, &filled_from(1000));
         assert_eq!(v.kind, RingKind::TpacketV2);
         assert_eq!(v.cells.len(), WINDOW);
-        assert_eq!(
-            v.first,
-            cursor - 8,
-            "a few slots before the cursor stay in view"
-        );
-        let users: Vec<u32> = (0..v.cells.len())
-            .filter(|&k| v.cells[k] == Owner::User)
-            .map(|k| v.index_of(k))
-            .collect();
-        assert_eq!(users, [41_982, 41_983, 0, 1, 2]);
-        assert_eq!(v.cursor("next"), Some(41_982));
-        assert_eq!(v.cursor("kernel"), Some(3));
+        assert_eq!(v.first, 992, "a few slots before the cursor stay in view");
+        assert_eq!(users(&v), [1000, 1001, 1002, 1003, 1004]);
+        assert_eq!(v.cursor("next"), Some(1000));
+        assert_eq!(v.cursor("kernel"), Some(1005));
         assert_eq!((v.user, v.total, v.slot_bytes), (5, 41_984, 1584));
+        // Wrapping: the window ends at the last slot; the kernel is already back at slot 3.
+        let v = ring_picture(
+            RingVersion::V2,
+            total,
+            1584,
+            41_982,
+            5,
+            &filled_from(41_982),
+        );
+        assert_eq!(v.first, 41_920);
+        assert_eq!(users(&v), [41_982, 41_983]);
+        assert_eq!(v.cursor("kernel"), Some(3));
     }
 
     /// V3: 32 blocks, all in view; two retired blocks wait for ringside; the kernel fills the

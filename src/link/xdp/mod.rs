@@ -805,7 +805,7 @@ mod tests {
         assert!(line("ring mmap", libc::ENOMEM).starts_with("AF_XDP ring mmap on rs0: "));
     }
 
-    /// Three frames posted past the wrap of a 2048-entry ring: ringside's from the consumer to
+    /// Four frames posted across the wrap of a 2048-entry ring: ringside's from the consumer to
     /// the producer; the FILL ring's count carried along.
     #[test]
     fn rx_picture_from_free_running_indexes() {
@@ -818,7 +818,26 @@ mod tests {
             .filter(|&k| v.cells[k] == Owner::User)
             .map(|k| v.index_of(k))
             .collect();
-        assert_eq!(users, [2046, 2047, 0, 1]);
+        assert_eq!(users, [2046, 2047], "the window ends at the last entry");
         assert_eq!(v.fill, Some((2040, 2048)));
+        // After the wrap, the same four entries from 0 on.
+        let v = rx_picture(
+            2048,
+            2048,
+            (prod.wrapping_add(2), cons.wrapping_add(2)),
+            (0, 2048),
+            (0, 1),
+        );
+        assert_eq!(v.cursor("cons"), Some(0));
+        assert_eq!(
+            &v.cells[..5],
+            [
+                Owner::User,
+                Owner::User,
+                Owner::User,
+                Owner::User,
+                Owner::Kernel
+            ]
+        );
     }
 }
