@@ -151,7 +151,7 @@ pub fn ring_lines(v: &RingView, width: usize) -> Vec<Line<'static>> {
         out.push(Line::styled(
             fit(
                 &format!(
-                    "  ({} {}-{} of {} shown)",
+                    "({} {}-{} of {})",
                     v.kind.unit(),
                     v.first,
                     v.index_of(v.cells.len() - 1),
@@ -329,5 +329,50 @@ mod tests {
                 assert!(n <= w, "width {w}: {n} cells");
             }
         }
+    }
+
+    /// A default TPACKET_V2 ring at 38 cells (the 80x24 panel): two rows of 32 slots after a
+    /// 5-digit gutter, the cursors' initials under them, which slots the window holds.
+    #[test]
+    fn a_large_tpacket_ring_in_a_small_panel() {
+        let mut cells = vec![Owner::Kernel; 64];
+        cells[8] = Owner::User;
+        let v = RingView {
+            kind: RingKind::TpacketV2,
+            total: 41_984,
+            slot_bytes: 1584,
+            first: 992,
+            cells,
+            user: 1,
+            cursors: vec![
+                Cursor {
+                    name: "next",
+                    at: 1000,
+                    meaning: "ringside reads here next",
+                },
+                Cursor {
+                    name: "kernel",
+                    at: 1001,
+                    meaning: "the kernel copies the next frame here",
+                },
+            ],
+            rings: 1,
+            ring_index: 0,
+            last_sync: None,
+            fill: None,
+        };
+        let s = text(&ring_lines(&v, 38));
+        let rows: Vec<&str> = s.lines().collect();
+        assert_eq!(rows[0], "TPACKET_V2: 41984 frame slots x 1584 B");
+        assert_eq!(
+            rows[1],
+            format!("  992 {}█{}", "·".repeat(8), "·".repeat(23))
+        );
+        assert_eq!(rows[2], format!("{}nk", " ".repeat(14)));
+        assert_eq!(rows[3], format!(" 1024 {}", "·".repeat(32)));
+        assert_eq!(rows[4], "(frame slots 992-1055 of 41984)");
+        assert_eq!(rows[5], "next 1000  kernel 1001  (1 ringside's)");
+        assert!(!s.contains("handed back"), "no such state in TPACKET: {s}");
+        assert!(s.replace('\n', " ").contains("sets TP_STATUS_USER"), "{s}");
     }
 }
