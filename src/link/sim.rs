@@ -25,6 +25,10 @@
 //! ([`SimLan::lockstep`]) `recv_batch` never sleeps: it jumps the clock to the next event, which
 //! makes whole lessons reproducible in tests. Everything is deterministic given [`SimConfig::seed`].
 //!
+//! The NIC: the peer's frames reach ringside through a 16-slot netmap-style RX ring
+//! ([`super::sim_ring`]): a `poll()` publishes what is on the wire, `nm_nextpkt()` takes one slot at
+//! a time, so the ring panel (`v`) draws a real ring in the demo.
+//!
 //! The teacher's clock: [`Link::set_frozen`] stops simulated time (no timer fires, no frame moves)
 //! and [`Link::step`] then lets exactly one thing happen: the next frame on the wire, or, when the
 //! wire is empty, the clock jumps to the next timer and the first frame it sends is delivered.
