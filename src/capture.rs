@@ -79,6 +79,8 @@ pub struct Status {
     pub arp_responder: bool,
     pub icmp_responder: bool,
     pub peer: Option<PeerView>,
+    /// The link's receive ring at the snapshot (the ring panel), None where there is none.
+    pub ring: Option<crate::link::ring_view::RingView>,
     /// Frames the UI channel had no room for.
     pub handoff_dropped: u64,
     /// Frames waiting in the UI channel, and its capacity.
@@ -467,6 +469,7 @@ impl Worker {
             arp_responder: self.stack.arp_responder(),
             icmp_responder: self.stack.icmp_responder(),
             peer: self.link.peer(),
+            ring: self.link.ring(),
             handoff_dropped: self.handoff_dropped,
             handoff_used: self.in_flight.frames.load(Ordering::Relaxed),
             handoff_capacity: self.handoff_capacity,

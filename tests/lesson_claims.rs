@@ -97,6 +97,33 @@ const CLAIMS: &[(u32, &str, &str)] = &[
     (9, "frame 3, TTL a router decrements, byte", "22"),
     (9, "frame 3, ports a NAT rewrites, bytes", "34-37"),
     (9, "frame 3, first byte an L7 load balancer reads", "42"),
+    (10, "slots in the demo's ring", "16"),
+    (10, "bytes per slot buffer in the demo's ring", "2048"),
+    (10, "most slots filled at once", "15"),
+    (
+        10,
+        "seconds at which a UDP datagram arrives with a ping, first three",
+        "2, 6, 10",
+    ),
+    (
+        10,
+        "frames the first frozen step at t = 5 s hands over",
+        "2",
+    ),
+    (
+        10,
+        "default live ring: TPACKET_V2 frame slots at MTU 1500",
+        "41984",
+    ),
+    (10, "default live ring: bytes per frame slot", "1584"),
+    (10, "default live ring: frame slots per 64 KiB block", "41"),
+    (
+        10,
+        "default live ring: unused bytes at the end of each block",
+        "592",
+    ),
+    (10, "`--ring v3`: blocks", "32"),
+    (10, "`--ring v3`: bytes per block", "262144"),
 ];
 
 fn root() -> &'static Path {
@@ -482,6 +509,7 @@ fn actual(n: u32, claim: &str) -> String {
                 _ => panic!("{claim}"),
             }
         }
+        10 => ring_claim(claim),
         _ => panic!("no claims for lesson {n}"),
     }
 }
@@ -533,5 +561,82 @@ fn the_claims_table_is_in_lessons_md_row_for_row() {
                 "lesson {n}: LESSONS.md states `{row}`, which tests/lesson_claims.rs does not check"
             );
         }
+    }
+}
+
+/// Lesson 10: the demo's ring, measured on the simulated LAN the lesson opens; the live ring's
+/// geometry as `live` computes it (`tests/live_ring.rs` checks the panel of a real run).
+fn ring_claim(claim: &str) -> String {
+    use ringside::link::afpacket::{ring::v2_slot_size, RingConfig, RingVersion};
+    use ringside::link::sim::{run_lockstep, SimConfig, SimLan};
+    use ringside::link::Link;
+    let Opens::Demo { arp_timeout } = lesson(10).unwrap().opens else {
+        panic!("lesson 10 opens the demo");
+    };
+    let demo = || {
+        SimLan::lockstep(SimConfig {
+            arp_timeout: Duration::from_secs_f64(arp_timeout),
+            ..SimConfig::default()
+        })
+    };
+    let v2 = RingConfig::new(RingVersion::V2);
+    let v3 = RingConfig::new(RingVersion::V3);
+    let slot = v2_slot_size(1500);
+    match claim {
+        "slots in the demo's ring" => demo().ring().unwrap().total.to_string(),
+        "bytes per slot buffer in the demo's ring" => demo().ring().unwrap().slot_bytes.to_string(),
+        "most slots filled at once" => {
+            let mut r = ringside::link::sim_ring::SimRing::default();
+            let mut wire = (0..100)
+                .map(|i| (Duration::from_secs(i), vec![0u8; 60]))
+                .collect();
+            r.rxsync(&mut wire);
+            r.waiting().to_string()
+        }
+        "seconds at which a UDP datagram arrives with a ping, first three" => {
+            let mut sim = demo();
+            let mut stack = Stack::new(StackConfig::default());
+            let mut seen: Vec<(Duration, u8)> = Vec::new();
+            run_lockstep(&mut sim, &mut stack, Duration::from_secs(11), &mut |c| {
+                if c.dir == ringside::capture::Direction::In && c.data[12..14] == [8, 0] {
+                    seen.push((c.ts, c.data[23]));
+                }
+            })
+            .unwrap();
+            let both: Vec<u64> = (0..=11)
+                .filter(|&t| {
+                    let at = |p: u8| seen.contains(&(Duration::from_secs(t), p));
+                    at(1) && at(17)
+                })
+                .take(3)
+                .collect();
+            list(both)
+        }
+        "frames the first frozen step at t = 5 s hands over" => {
+            let mut sim = demo();
+            let mut stack = Stack::new(StackConfig::default());
+            run_lockstep(&mut sim, &mut stack, Duration::from_secs(5), &mut |_| {}).unwrap();
+            sim.set_frozen(true);
+            sim.step();
+            let mut got = 0;
+            sim.recv_batch(Duration::from_millis(1), &mut |_, _| got += 1)
+                .unwrap();
+            assert_eq!(got, 1, "a step delivers one frame");
+            sim.ring().unwrap().last_sync.unwrap().published.to_string()
+        }
+        "default live ring: TPACKET_V2 frame slots at MTU 1500" => {
+            ((v2.block_size / slot) * v2.block_nr).to_string()
+        }
+        "default live ring: bytes per frame slot" => slot.to_string(),
+        "default live ring: frame slots per 64 KiB block" => {
+            assert_eq!(v2.block_size, 64 << 10);
+            (v2.block_size / slot).to_string()
+        }
+        "default live ring: unused bytes at the end of each block" => {
+            (v2.block_size % slot).to_string()
+        }
+        "`--ring v3`: blocks" => v3.block_nr.to_string(),
+        "`--ring v3`: bytes per block" => v3.block_size.to_string(),
+        _ => panic!("{claim}"),
     }
 }

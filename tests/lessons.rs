@@ -346,6 +346,24 @@ const LOOK_AT: &[LookAt] = &[
             "pkt->ip.protocol: the wire has",
         ],
     ),
+    // Lesson 10: `v` until the ring (two presses on a projector, three at 80x24), `space`, `.`.
+    (
+        10,
+        (160, 48),
+        &["v", "v", "Space", "."],
+        &[
+            "simulated netmap: 16 slots x 2048 B",
+            "TIME FROZEN",
+            "█ ringside's ▒ handed back · kernel's",
+            "nm_nextpkt() took 1",
+        ],
+    ),
+    (
+        10,
+        (80, 24),
+        &["v", "v", "v"],
+        &["simulated netmap: 16 slots x 2048 B", "(0 ringside's)"],
+    ),
     // Lesson 9: frame 3's layers: what a switch reads, then what a router reads.
     (
         9,

@@ -672,8 +672,8 @@ fn lesson5_should_be_is_visible_at_every_size() {
     }
 }
 
-/// `v` shows the next view with each press at every size: at 80x24 hex → ARP → C struct, on a
-/// wide screen (hex always shown) ARP ↔ C struct under the hex view.
+/// `v` shows the next view with each press at every size: at 80x24 hex → ARP → C struct →
+/// ring, on a wide screen (hex always shown) ARP → C struct → ring under the hex view.
 #[test]
 fn v_cycles_one_view_per_press_at_every_size() {
     let mut l = Lesson::new();
@@ -681,6 +681,7 @@ fn v_cycles_one_view_per_press_at_every_size() {
     let arp = "its ARP entry for ringside";
     // The struct panel names the course's struct, or says no course struct fits the frame.
     let is_struct = |s: &str| s.contains("The course's struct") || s.contains("No course struct");
+    let ring = "simulated netmap: 16 slots";
     let s = l.render(80, 24);
     assert!(!s.contains(arp) && !is_struct(&s));
     l.press(Action::CycleSide);
@@ -688,17 +689,22 @@ fn v_cycles_one_view_per_press_at_every_size() {
     l.press(Action::CycleSide);
     assert!(is_struct(&l.render(80, 24)), "two: the struct");
     l.press(Action::CycleSide);
+    assert!(l.render(80, 24).contains(ring), "three: the ring");
+    l.press(Action::CycleSide);
     let s = l.render(80, 24);
     assert!(
-        s.contains("Hex · frame") && !is_struct(&s),
-        "three: hex again"
+        s.contains("Hex · frame") && !is_struct(&s) && !s.contains(ring),
+        "four: hex again"
     );
-    // Wide: ARP under the hex in the demo; each press swaps.
+    // Wide: ARP under the hex in the demo; each press moves on.
     let s = l.render(160, 48);
     assert!(s.contains(arp) && s.contains("Hex · frame"), "{s}");
     l.press(Action::CycleSide);
     let s = l.render(160, 48);
     assert!(is_struct(&s) && !s.contains(arp), "{s}");
+    l.press(Action::CycleSide);
+    let s = l.render(160, 48);
+    assert!(s.contains(ring) && s.contains("Hex · frame"), "{s}");
     l.press(Action::CycleSide);
     assert!(l.render(160, 48).contains(arp));
 }

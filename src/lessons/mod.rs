@@ -76,6 +76,12 @@ pub const LESSONS: &[Lesson] = &[
         opens: Opens::Capture("udp-exchange.pcapng"),
         caption: "Lesson 9 · frame 3, Tab, j: switch reads Ethernet, router + IPv4, NAT/L4 + ports, L7 the payload",
     },
+    Lesson {
+        number: 10,
+        title: "The ring itself: nm_open, poll, nm_nextpkt",
+        opens: Opens::Demo { arp_timeout: 15.0 },
+        caption: "Lesson 10 · v until Ring, space, then . : poll hands slots over, nm_nextpkt takes one, no read",
+    },
 ];
 
 /// Lesson `n`, if there is one.

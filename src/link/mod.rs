@@ -71,6 +71,13 @@ pub trait Link: Send {
     /// One line for the status bar, e.g. "afpacket veth-rs0 (TPACKET_V3, 64 blocks x 128 KiB)".
     fn describe(&self) -> String;
 
+    /// A snapshot of the receive ring (who owns which slot, where the cursors are), for the ring
+    /// panel; None where frames do not come through a shared ring (TAP, a capture file).
+    /// Taken at status ticks, never per frame: see [`ring_view`].
+    fn ring(&self) -> Option<ring_view::RingView> {
+        None
+    }
+
     /// The simulated peer's state, for the simulated LAN only.
     fn peer(&self) -> Option<PeerView> {
         None
@@ -168,5 +175,7 @@ pub mod afpacket;
 pub mod iface;
 pub mod merge;
 pub mod netmap;
+pub mod ring_view;
+pub mod sim_ring;
 pub mod tap;
 pub mod xdp;

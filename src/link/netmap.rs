@@ -246,6 +246,20 @@ impl RingView {
         Ok((head, tail))
     }
 
+    /// (head, cur, tail) as they are now, for the ring panel. Racy by nature (the kernel may
+    /// move tail between the loads); each word is one atomic Acquire load, as in `rx_walk`.
+    pub fn head_cur_tail(&self, region: &Region) -> Result<(u32, u32, u32), NmError> {
+        let (head, tail) = self.head_tail(region)?;
+        let cur = region
+            .load(self.off + offset_of!(NmRingHdr, cur))
+            .ok_or(NmError::RingOutOfBounds)?;
+        Ok((head, cur.min(self.num_slots - 1), tail))
+    }
+
+    pub fn buf_size(&self) -> u32 {
+        self.buf_size
+    }
+
     fn set_head_cur(&self, region: &Region, i: u32) {
         // Both offsets were validated with the header; `cur` first, `head` (what the kernel reads
         // as "released up to here") last.
@@ -337,6 +351,51 @@ impl RingView {
         let _ = region.store(s + offset_of!(NmSlot, len), word);
         self.set_head_cur(region, self.next(head));
         Ok(true)
+    }
+}
+
+/// The ring panel's picture of one netmap RX ring (`index` of `rings`) of `num_slots` slots of
+/// `buf_size` bytes: slots [head, tail) are user space's (netmap.h, struct netmap_ring), the
+/// rest the kernel's. Pure, so it is tested below and built without the `netmap` feature.
+pub fn picture(
+    num_slots: u32,
+    buf_size: u32,
+    (head, cur, tail): (u32, u32, u32),
+    index: u32,
+    rings: u32,
+) -> crate::link::ring_view::RingView {
+    use crate::link::ring_view::{distance, netmap_owner, Cursor, RingKind, RingView};
+    let (first, len) = RingView::window(num_slots, head);
+    RingView {
+        kind: RingKind::NetmapRx,
+        total: num_slots,
+        slot_bytes: buf_size,
+        first,
+        cells: (0..len)
+            .map(|k| netmap_owner((first + k) % num_slots, head, tail))
+            .collect(),
+        user: distance(head, tail, num_slots),
+        cursors: vec![
+            Cursor {
+                name: "head",
+                at: head,
+                meaning: "first slot ringside holds; moving it hands slots back",
+            },
+            Cursor {
+                name: "cur",
+                at: cur,
+                meaning: "where nm_nextpkt reads next; poll() wakes when tail passes it",
+            },
+            Cursor {
+                name: "tail",
+                at: tail,
+                meaning: "first slot the kernel holds",
+            },
+        ],
+        rings,
+        ring_index: index,
+        last_sync: None,
+        fill: None,
     }
 }
 
@@ -630,6 +689,30 @@ mod device {
             }
         }
 
+        /// The RX ring holding most frames for ringside (ring 0 when all are empty).
+        fn ring(&self) -> Option<crate::link::ring_view::RingView> {
+            let hct: Vec<(u32, u32, u32)> = self
+                .rx
+                .iter()
+                .map(|r| r.head_cur_tail(&self.region))
+                .collect::<Result<_, _>>()
+                .ok()?;
+            let (i, r) = self.rx.iter().enumerate().max_by_key(|(i, r)| {
+                let (h, _, t) = hct[*i];
+                (
+                    crate::link::ring_view::distance(h, t, r.num_slots()),
+                    usize::MAX - i,
+                )
+            })?;
+            Some(super::picture(
+                r.num_slots(),
+                r.buf_size(),
+                hct[i],
+                i as u32,
+                self.rx.len() as u32,
+            ))
+        }
+
         fn describe(&self) -> String {
             let mut s = format!(
                 "netmap {} ({} RX rings x {} slots",
@@ -718,6 +801,32 @@ mod tests {
         ring.rx_walk(region, max, bad, &mut |f| got.push(f.to_vec()))
             .unwrap();
         got
+    }
+
+    /// After the kernel received three frames and ringside took one (moving cur and head past
+    /// it together, as nm_nextpkt does), the picture shows the two slots ringside still holds
+    /// (head..tail) and the cursors by their netmap names.
+    #[test]
+    fn picture_shows_head_to_tail_as_ringsides() {
+        let mut f = FakeRing::new();
+        f.kernel_rx(b"one");
+        f.kernel_rx(b"two");
+        f.kernel_rx(b"three");
+        let region = f.region();
+        let ring = RingView::new(&region, 0).unwrap();
+        let mut bad = 0;
+        collect(&ring, &region, 1, &mut bad);
+        let hct = ring.head_cur_tail(&f.region()).unwrap();
+        assert_eq!(hct, (1, 1, 3));
+        let v = picture(ring.num_slots(), ring.buf_size(), hct, 0, 1);
+        use crate::link::ring_view::Owner::{Kernel as K, User as U};
+        assert_eq!(v.cells, [K, U, U, K, K, K, K, K]);
+        assert_eq!(v.user, 2);
+        assert_eq!(
+            (v.cursor("head"), v.cursor("cur"), v.cursor("tail")),
+            (Some(1), Some(1), Some(3))
+        );
+        assert_eq!((v.total, v.slot_bytes), (SLOTS, BUF));
     }
 
     #[test]

@@ -25,9 +25,14 @@
 //! ([`SimLan::lockstep`]) `recv_batch` never sleeps: it jumps the clock to the next event, which
 //! makes whole lessons reproducible in tests. Everything is deterministic given [`SimConfig::seed`].
 //!
+//! The NIC: the peer's frames reach ringside through a 16-slot netmap-style RX ring
+//! ([`super::sim_ring`]): a `poll()` publishes what is on the wire, `nm_nextpkt()` takes one slot at
+//! a time, so the ring panel (`v`) draws a real ring in the demo.
+//!
 //! The teacher's clock: [`Link::set_frozen`] stops simulated time (no timer fires, no frame moves)
 //! and [`Link::step`] then lets exactly one thing happen: the next frame on the wire, or, when the
 //! wire is empty, the clock jumps to the next timer and the first frame it sends is delivered.
+use super::sim_ring::SimRing;
 use super::{Link, LinkStats, PeerView, RxMeta};
 #[cfg(test)]
 use crate::capture::Direction;
@@ -146,6 +151,8 @@ pub struct SimLan {
     neigh: Neigh,
     /// Frames on the wire towards the stack, with the time they were sent.
     wire: VecDeque<(Duration, Vec<u8>)>,
+    /// The NIC's RX ring the frames from the wire pass through (see [`super::sim_ring`]).
+    ring: SimRing,
     queue: VecDeque<(Duration, Pending)>,
     next_ping: Duration,
     next_udp: Duration,
@@ -188,6 +195,7 @@ impl SimLan {
             stack_mac_hint: None,
             neigh: Neigh::None,
             wire: VecDeque::new(),
+            ring: SimRing::default(),
             queue: VecDeque::new(),
             next_ping: Duration::ZERO,
             next_udp: if cfg.udp_interval.is_zero() {
@@ -585,7 +593,7 @@ impl Link for SimLan {
         if self.frozen {
             return Ok(self.recv_frozen(timeout, on_frame));
         }
-        if self.wire.is_empty() {
+        if self.nothing_waiting() {
             match self.clock {
                 Clock::Lockstep => {
                     let t = self.next_event().min(self.now + timeout);
@@ -641,6 +649,10 @@ impl Link for SimLan {
         Some(self.view())
     }
 
+    fn ring(&self) -> Option<super::ring_view::RingView> {
+        Some(self.ring.view())
+    }
+
     fn set_frozen(&mut self, frozen: bool) {
         if frozen == self.frozen {
             return;
@@ -678,15 +690,26 @@ impl Link for SimLan {
 }
 
 impl SimLan {
-    /// Hand the oldest frame on the wire to `on_frame`; false when the wire is empty.
+    /// Nothing for ringside: the wire and the ring are both empty.
+    fn nothing_waiting(&self) -> bool {
+        self.wire.is_empty() && self.ring.waiting() == 0
+    }
+
+    /// Hand the oldest frame to `on_frame` through the ring, as a netmap program takes it:
+    /// `nm_nextpkt` while the ring has frames, a `poll()` (rxsync) when it has none; false when
+    /// the wire and the ring are empty.
     fn deliver_one(&mut self, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> bool {
-        let Some((ts, f)) = self.wire.pop_front() else {
+        if self.ring.waiting() == 0 {
+            self.ring.rxsync(&mut self.wire);
+        }
+        let Some(slot) = self.ring.next_pkt() else {
             return false;
         };
+        let (ts, f) = self.ring.buf(slot);
         self.stats.rx_frames += 1;
         self.stats.rx_bytes += f.len() as u64;
         on_frame(
-            &f,
+            f,
             RxMeta {
                 ts,
                 clock: ts,
@@ -714,7 +737,7 @@ impl SimLan {
         // Timers that send nothing (a ping counted lost) pass on the way to the next frame; the
         // peer pings once a second, so one comes soon (the bound only guards the loop).
         for _ in 0..10_000 {
-            if !self.wire.is_empty() {
+            if !self.nothing_waiting() {
                 break;
             }
             let t = self.next_event();
@@ -927,6 +950,54 @@ mod tests {
             sim.now() < stepped + Duration::from_secs(3),
             "not from the wall clock"
         );
+    }
+
+    /// The demo's ring, frozen and stepped: each `.` moves head/cur/tail on by one slot; the
+    /// slot just read is handed back (head moved past it) and the next poll gives it to the
+    /// kernel; frames never skip the ring.
+    #[test]
+    fn frozen_steps_move_the_ring_one_slot_at_a_time() {
+        use crate::link::ring_view::Owner;
+        let mut sim = SimLan::lockstep(SimConfig {
+            udp_interval: Duration::ZERO,
+            ..SimConfig::default()
+        });
+        let mut stack = Stack::new(StackConfig::default());
+        run_lockstep(&mut sim, &mut stack, Duration::from_secs(3), &mut |_| {}).unwrap();
+        sim.set_frozen(true);
+        let before = sim.ring().unwrap();
+        let head0 = before.cursor("head").unwrap();
+        assert_eq!(before.cursor("cur"), Some(head0));
+        assert_eq!(before.cursor("tail"), Some(head0), "nothing waiting");
+        let stepped = |sim: &mut SimLan| {
+            sim.step();
+            let mut got = 0;
+            sim.recv_batch(Duration::from_millis(1), &mut |_, _| got += 1)
+                .unwrap();
+            assert_eq!(got, 1, "one frame per step");
+            sim.ring().unwrap()
+        };
+        let a = stepped(&mut sim);
+        let s0 = head0;
+        let s1 = (head0 + 1) % 16;
+        assert_eq!(a.cursor("head"), Some(s1), "the cursor moved one slot");
+        assert_eq!(a.cursor("cur"), Some(s1));
+        assert_eq!(a.cursor("tail"), Some(s1));
+        assert_eq!(
+            a.cells[s0 as usize],
+            Owner::Returned,
+            "read and handed back"
+        );
+        assert_eq!(a.last_sync.unwrap().taken, 1);
+        let b = stepped(&mut sim);
+        assert_eq!(b.cells[s0 as usize], Owner::Kernel, "the next poll took it");
+        assert_eq!(b.cells[s1 as usize], Owner::Returned);
+        assert_eq!(b.cursor("head"), Some((s1 + 1) % 16));
+        assert_eq!(b.last_sync.unwrap().reclaimed, 1);
+        // Frozen with no step: nothing moves.
+        sim.recv_batch(Duration::from_millis(1), &mut |_, _| {})
+            .unwrap();
+        assert_eq!(sim.ring().unwrap(), b);
     }
 
     #[test]

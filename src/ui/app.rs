@@ -24,6 +24,8 @@ pub enum SideView {
     Hex,
     Struct,
     Arp,
+    /// The link's receive ring (who owns each slot).
+    Ring,
 }
 
 /// Something the user asked for, from a key or the mouse.
@@ -774,24 +776,28 @@ impl App {
             },
             Action::CycleSide => {
                 // One press per view, the one this mode needs first: the ARP caches where there
-                // is a peer to watch (lesson 4), the C struct for a capture file (lesson 2).
+                // is a peer to watch (lesson 4), the C struct for a capture file (lesson 2); the
+                // ring last (lesson 10). Wide screens always show the hex view above.
+                use SideView::{Arp, Hex, Ring, Struct};
                 let replay = matches!(self.mode, Mode::Replay { .. });
-                self.side = if self.wide {
-                    match self.lower_panel() {
-                        SideView::Arp => SideView::Struct,
-                        _ => SideView::Arp,
-                    }
-                } else {
-                    match (self.side, replay) {
-                        (SideView::Hex, false) | (SideView::Struct, true) => SideView::Arp,
-                        (SideView::Hex, true) | (SideView::Arp, false) => SideView::Struct,
-                        (SideView::Struct, false) | (SideView::Arp, true) => SideView::Hex,
-                    }
+                let order: &[SideView] = match (self.wide, replay) {
+                    (true, false) => &[Arp, Struct, Ring],
+                    (true, true) => &[Struct, Arp, Ring],
+                    (false, false) => &[Hex, Arp, Struct, Ring],
+                    (false, true) => &[Hex, Struct, Arp, Ring],
                 };
-                let name = match (self.wide, self.side) {
-                    (_, SideView::Arp) => "ARP caches",
-                    (_, SideView::Struct) => "C struct (packed vs padded)",
-                    (_, SideView::Hex) => "hex view",
+                let now = if self.wide {
+                    self.lower_panel()
+                } else {
+                    self.side
+                };
+                let at = order.iter().position(|&v| v == now);
+                self.side = order[at.map_or(0, |i| (i + 1) % order.len())];
+                let name = match self.side {
+                    Arp => "ARP caches",
+                    Struct => "C struct (packed vs padded)",
+                    Hex => "hex view",
+                    Ring => "the receive ring (who owns each slot)",
                 };
                 self.say(format!("v: {name}"), false);
             }

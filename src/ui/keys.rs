@@ -23,7 +23,7 @@ pub const KEYS: &[(&str, &str)] = &[
     (".", "demo: one event (the next frame or timer), then frozen"),
     ("+  -", "simulated time faster / slower, 0.01x to 100x (demo)"),
     ("a  i", "ARP / ICMP echo responder on / off"),
-    ("v", "right-hand panel: hex / ARP caches / C struct"),
+    ("v", "right-hand panel: hex / ARP caches / C struct / ring"),
     ("w", "write the history to ringside-YYYYmmdd-HHMMSS.pcapng"),
     (
         "J",

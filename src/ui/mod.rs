@@ -16,6 +16,7 @@ pub mod layers;
 pub mod links;
 pub mod list;
 pub mod packing;
+pub mod ringpanel;
 pub mod status;
 pub mod structview;
 pub mod text;
@@ -168,6 +169,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         hexview::render(f, h, app);
         match app.lower_panel() {
             SideView::Arp => arp::render(f, s, app),
+            SideView::Ring => ringpanel::render(f, s, app),
             _ => structview::render(f, s, app),
         }
     } else {
@@ -175,6 +177,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
             SideView::Hex => hexview::render(f, side, app),
             SideView::Struct => structview::render(f, side, app),
             SideView::Arp => arp::render(f, side, app),
+            SideView::Ring => ringpanel::render(f, side, app),
         }
     }
     if app.show_help {

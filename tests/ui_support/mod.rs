@@ -95,6 +95,7 @@ impl Lesson {
             arp_responder: self.stack.arp_responder(),
             icmp_responder: self.stack.icmp_responder(),
             peer: self.sim.peer(),
+            ring: self.sim.ring(),
             handoff_capacity: 65_536,
             printed: self.printed.clone(),
             now,

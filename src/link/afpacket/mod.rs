@@ -13,6 +13,7 @@
 //! - **TPACKET_V3** (blocks): the kernel fills a block and hands it over when full or when the
 //!   retire timer (`--retire-ms`) fires. Fewer wake-ups and denser memory at high rates (bulk
 //!   capture), but a lone ping waits for the timer: its RTT is about the timeout.
+use super::ring_view::{Cursor, Owner, RingKind, RingView};
 use super::{Link, LinkStats, RxMeta};
 use crate::link::iface::{self, Fd};
 use std::cell::Cell;
@@ -588,6 +589,36 @@ impl AfPacket {
         }
     }
 
+    /// The ring as the ring panel draws it: a window of slots (V2) or blocks (V3) around
+    /// ringside's cursor, each owner read from its tp_status / block_status.
+    ///
+    /// A racy snapshot, on purpose: the kernel keeps writing status words while we read them one
+    /// by one, so the picture mixes moments a few microseconds apart. That is fine for a picture
+    /// redrawn ten times a second. Each word is read with the same atomic Acquire load the
+    /// receive path uses (never a plain read of memory the kernel writes), no frame bytes are
+    /// read, and nothing here changes ownership: only `recv_v2`/`recv_v3` hand slots back.
+    fn ring_snapshot(&self) -> RingView {
+        let (used, _) = self.occupancy();
+        let (total, slot_bytes) = match self.cfg.version {
+            RingVersion::V2 => (self.frame_nr, self.frame_size),
+            RingVersion::V3 => (self.cfg.block_nr, self.cfg.block_size),
+        };
+        let status = |i: u32| match self.cfg.version {
+            RingVersion::V2 => self.ring.status(self.v2_offset(i as usize)),
+            RingVersion::V3 => self
+                .ring
+                .status(i as usize * self.cfg.block_size + ring::V3_BLOCK_STATUS),
+        };
+        ring_picture(
+            self.cfg.version,
+            total as u32,
+            slot_bytes as u32,
+            self.cursor as u32,
+            used,
+            &status,
+        )
+    }
+
     /// Frames the kernel wrote with impossible offsets (0 unless something is very wrong).
     pub fn bad_headers(&self) -> u64 {
         self.bad_headers
@@ -597,6 +628,67 @@ impl AfPacket {
     pub fn freeze_count(&self) -> u64 {
         self.poll_kernel_stats();
         self.freeze_q.get()
+    }
+}
+
+/// The picture of a TPACKET ring of `total` slots (V2) or blocks (V3) of `slot_bytes` each:
+/// the window around ringside's `cursor`, each cell's owner from its status word
+/// (`status(i)`: slot i's tp_status or block i's block_status), `used` slots or blocks in
+/// ringside's hands. Pure, so it is tested on a synthetic ring state below.
+fn ring_picture(
+    version: RingVersion,
+    total: u32,
+    slot_bytes: u32,
+    cursor: u32,
+    used: u32,
+    status: &dyn Fn(u32) -> u32,
+) -> RingView {
+    let total = total.max(1);
+    let cursor = cursor % total;
+    let (first, len) = RingView::window(total, cursor);
+    let cells = (0..len)
+        .map(|k| {
+            // TP_STATUS_USER set: the kernel wrote the slot and will not touch it until
+            // ringside stores TP_STATUS_KERNEL (0) there again.
+            if status((first + k) % total) & libc::TP_STATUS_USER != 0 {
+                Owner::User
+            } else {
+                Owner::Kernel
+            }
+        })
+        .collect();
+    // The kernel's own position (packet_sock's rx_ring.head for V2, the active block for V3)
+    // is not in shared memory. Both sides go round the ring in order and ringside hands slots
+    // back in order, so it is the first slot after the run ringside has not read yet; when
+    // every slot is ringside's, the kernel waits at the cursor (V2 drops, V3 freezes).
+    let kernel_at = (cursor + used.min(total)) % total;
+    let (kind, kernel_meaning) = match version {
+        RingVersion::V2 => (RingKind::TpacketV2, "the kernel copies the next frame here"),
+        RingVersion::V3 => (RingKind::TpacketV3, "the kernel fills this block"),
+    };
+    RingView {
+        kind,
+        total,
+        slot_bytes,
+        first,
+        cells,
+        user: used,
+        cursors: vec![
+            Cursor {
+                name: "next",
+                at: cursor,
+                meaning: "ringside reads here next",
+            },
+            Cursor {
+                name: "kernel",
+                at: kernel_at,
+                meaning: kernel_meaning,
+            },
+        ],
+        rings: 1,
+        ring_index: 0,
+        last_sync: None,
+        fill: None,
     }
 }
 
@@ -724,6 +816,10 @@ impl Link for AfPacket {
         }
     }
 
+    fn ring(&self) -> Option<RingView> {
+        Some(self.ring_snapshot())
+    }
+
     fn describe(&self) -> String {
         let wake = if self.cfg.busy_poll {
             "busy-poll"
@@ -750,5 +846,77 @@ impl Link for AfPacket {
             s.push_str(&format!(", {} bad ring headers", self.bad_headers));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::ring_view::WINDOW;
+
+    const USER: u32 = libc::TP_STATUS_USER;
+
+    /// A V2 ring of the default geometry where the kernel has filled 5 slots from ringside's
+    /// cursor: the window shows them as ringside's, the rest as the kernel's, and the kernel's
+    /// position right after them. At the ring's end the run wraps to slot 0.
+    #[test]
+    fn v2_picture_from_a_synthetic_ring() {
+        let total = 41_984u32;
+        let filled_from = |cursor: u32| {
+            move |i: u32| {
+                if (0..5).any(|k| (cursor + k) % total == i) {
+                    USER | libc::TP_STATUS_CSUMNOTREADY
+                } else {
+                    libc::TP_STATUS_KERNEL
+                }
+            }
+        };
+        let users = |v: &RingView| -> Vec<u32> {
+            (0..v.cells.len())
+                .filter(|&k| v.cells[k] == Owner::User)
+                .map(|k| v.index_of(k))
+                .collect()
+        };
+        let v = ring_picture(RingVersion::V2, total, 1584, 1000, 5, &filled_from(1000));
+        assert_eq!(v.kind, RingKind::TpacketV2);
+        assert_eq!(v.cells.len(), WINDOW);
+        assert_eq!(v.first, 992, "a few slots before the cursor stay in view");
+        assert_eq!(users(&v), [1000, 1001, 1002, 1003, 1004]);
+        assert_eq!(v.cursor("next"), Some(1000));
+        assert_eq!(v.cursor("kernel"), Some(1005));
+        assert_eq!((v.user, v.total, v.slot_bytes), (5, 41_984, 1584));
+        // Wrapping: the window ends at the last slot; the kernel is already back at slot 3.
+        let v = ring_picture(
+            RingVersion::V2,
+            total,
+            1584,
+            41_982,
+            5,
+            &filled_from(41_982),
+        );
+        assert_eq!(v.first, 41_920);
+        assert_eq!(users(&v), [41_982, 41_983]);
+        assert_eq!(v.cursor("kernel"), Some(3));
+    }
+
+    /// V3: 32 blocks, all in view; two retired blocks wait for ringside; the kernel fills the
+    /// block after them.
+    #[test]
+    fn v3_picture_from_a_synthetic_ring() {
+        let status = |b: u32| if b == 30 || b == 31 { USER } else { 0 };
+        let v = ring_picture(RingVersion::V3, 32, 256 << 10, 30, 2, &status);
+        assert_eq!(v.kind, RingKind::TpacketV3);
+        assert_eq!(
+            (v.first, v.cells.len()),
+            (0, 32),
+            "a small ring is shown whole"
+        );
+        assert_eq!(v.cells[30], Owner::User);
+        assert_eq!(v.cells[31], Owner::User);
+        assert_eq!(v.cells.iter().filter(|&&o| o == Owner::User).count(), 2);
+        assert_eq!(v.cursor("kernel"), Some(0), "wraps to block 0");
+        // Every block ringside's: the kernel waits at the cursor (the ring is frozen).
+        let v = ring_picture(RingVersion::V3, 32, 256 << 10, 7, 32, &|_| USER);
+        assert_eq!(v.cursor("kernel"), Some(7));
     }
 }

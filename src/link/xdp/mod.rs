@@ -21,6 +21,7 @@
 //!
 //! On veth (the lab) only copy mode exists: the kernel copies each frame into the UMEM. The point
 //! there is the lesson, not speed (see the README's backend table).
+use super::ring_view::{distance, Cursor, Owner, RingKind, RingView};
 use super::{Link, LinkStats, RxMeta};
 use crate::link::iface::{self, Fd};
 use std::io;
@@ -681,6 +682,23 @@ impl Link for Xdp {
         }
     }
 
+    /// The RX ring of the queue holding most frames for ringside (queue 0 when all are empty).
+    fn ring(&self) -> Option<RingView> {
+        let (i, q) = self
+            .queues
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, q)| (q.rx.available(), usize::MAX - i))?;
+        let (fill_prod, fill_cons) = q.fill.indexes();
+        Some(rx_picture(
+            q.rx.size(),
+            q.umem.chunk,
+            q.rx.indexes(),
+            (fill_prod.wrapping_sub(fill_cons), q.fill.size()),
+            (i as u32, self.queues.len() as u32),
+        ))
+    }
+
     fn describe(&self) -> String {
         let mut s = format!(
             "xdp {} (AF_XDP {}, {} XDP, {} queue{}, {} frames x {} B each, {})",
@@ -701,6 +719,54 @@ impl Link for Xdp {
             s.push_str(&format!(", {} bad descriptors", self.bad_descs));
         }
         s
+    }
+}
+
+/// The ring panel's picture of one AF_XDP RX ring of `size` descriptors naming UMEM chunks of
+/// `chunk` bytes, from its free-running (producer, consumer) indexes: entries from the consumer
+/// up to the producer are filled frames for ringside, the rest the kernel's to fill.
+fn rx_picture(
+    size: u32,
+    chunk: u32,
+    (prod, cons): (u32, u32),
+    fill: (u32, u32),
+    (queue, queues): (u32, u32),
+) -> RingView {
+    let size = size.max(1);
+    let held = prod.wrapping_sub(cons).min(size);
+    let at = |i: u32| i % size;
+    let (first, len) = RingView::window(size, at(cons));
+    RingView {
+        kind: RingKind::XdpRx,
+        total: size,
+        slot_bytes: chunk,
+        first,
+        cells: (0..len)
+            .map(|k| {
+                if distance(at(cons), (first + k) % size, size) < held {
+                    Owner::User
+                } else {
+                    Owner::Kernel
+                }
+            })
+            .collect(),
+        user: held,
+        cursors: vec![
+            Cursor {
+                name: "cons",
+                at: at(cons),
+                meaning: "consumer: ringside reads here next",
+            },
+            Cursor {
+                name: "prod",
+                at: at(prod),
+                meaning: "producer: the kernel posts the next frame here",
+            },
+        ],
+        rings: queues,
+        ring_index: queue,
+        last_sync: None,
+        fill: Some(fill),
     }
 }
 
@@ -737,5 +803,41 @@ mod tests {
         }
         // Anything else still names the step and the interface.
         assert!(line("ring mmap", libc::ENOMEM).starts_with("AF_XDP ring mmap on rs0: "));
+    }
+
+    /// Four frames posted across the wrap of a 2048-entry ring: ringside's from the consumer to
+    /// the producer; the FILL ring's count carried along.
+    #[test]
+    fn rx_picture_from_free_running_indexes() {
+        let (prod, cons) = (u32::MAX.wrapping_add(3), u32::MAX - 1);
+        let v = rx_picture(2048, 2048, (prod, cons), (2040, 2048), (0, 1));
+        assert_eq!(v.user, 4);
+        assert_eq!(v.cursor("cons"), Some(2046));
+        assert_eq!(v.cursor("prod"), Some(2));
+        let users: Vec<u32> = (0..v.cells.len())
+            .filter(|&k| v.cells[k] == Owner::User)
+            .map(|k| v.index_of(k))
+            .collect();
+        assert_eq!(users, [2046, 2047], "the window ends at the last entry");
+        assert_eq!(v.fill, Some((2040, 2048)));
+        // After the wrap, the same four entries from 0 on.
+        let v = rx_picture(
+            2048,
+            2048,
+            (prod.wrapping_add(2), cons.wrapping_add(2)),
+            (0, 2048),
+            (0, 1),
+        );
+        assert_eq!(v.cursor("cons"), Some(0));
+        assert_eq!(
+            &v.cells[..5],
+            [
+                Owner::User,
+                Owner::User,
+                Owner::User,
+                Owner::User,
+                Owner::Kernel
+            ]
+        );
     }
 }

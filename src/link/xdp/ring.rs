@@ -241,6 +241,15 @@ impl<T: Copy, End> Ring<T, End> {
         self.size
     }
 
+    /// (producer, consumer) as they are now, free-running (mask with `size - 1` for a slot), for
+    /// the ring panel: two Acquire loads, racy by nature (the kernel moves its index meanwhile).
+    pub fn indexes(&self) -> (u32, u32) {
+        (
+            self.prod().load(Ordering::Acquire),
+            self.cons().load(Ordering::Acquire),
+        )
+    }
+
     fn slot(&self, index: u32) -> *mut T {
         // SAFETY (of the pointer arithmetic): masked into 0..size, inside the descriptor array.
         unsafe { self.descs.as_ptr().add((index & (self.size - 1)) as usize) }
