@@ -39,11 +39,10 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-const ETH_ARP: u16 = 0x0806;
-const ETH_IPV4: u16 = 0x0800;
-const ARP_REQUEST: u16 = 1;
-const ARP_REPLY: u16 = 2;
-const BROADCAST: [u8; 6] = [0xff; 6];
+use crate::wire::build::{
+    ARP_REPLY, ARP_REQUEST, BROADCAST_MAC as BROADCAST, ETHERTYPE_ARP as ETH_ARP,
+    ETHERTYPE_IPV4 as ETH_IPV4,
+};
 /// Frames the peer keeps waiting for an ARP answer (Linux kept 3 per neighbour for years).
 const QUEUE_MAX: usize = 3;
 

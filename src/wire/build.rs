@@ -12,6 +12,10 @@
 //! [`ipv4_fragmented`]) are made of those.
 use std::net::Ipv4Addr;
 
+pub use super::checksum::{internet_checksum, pseudo_header, udp_checksum_field, Checksum};
+use super::ethernet::{EtherType, Mac};
+use super::ipv4::IpProtocol;
+
 /// Ethernet header length without VLAN tags.
 pub const ETH_HDR_LEN: usize = 14;
 /// Ethernet frames shorter than this (without FCS) are padded on the wire.
@@ -23,17 +27,19 @@ pub const IPV4_MAX_LEN: usize = 65_535;
 /// Smallest IPv4 MTU every link must carry (RFC 791: 68 bytes).
 pub const IPV4_MIN_MTU: usize = 68;
 
-pub const ETHERTYPE_IPV4: u16 = 0x0800;
-pub const ETHERTYPE_ARP: u16 = 0x0806;
-pub const ETHERTYPE_VLAN: u16 = 0x8100;
-pub const ETHERTYPE_QINQ: u16 = 0x88a8;
+// The protocol numbers are defined once, as associated constants of their types
+// (`EtherType::IPV4`, `IpProtocol::UDP`); these plain aliases keep older callers working.
+pub const ETHERTYPE_IPV4: u16 = EtherType::IPV4.0;
+pub const ETHERTYPE_ARP: u16 = EtherType::ARP.0;
+pub const ETHERTYPE_VLAN: u16 = EtherType::VLAN.0;
+pub const ETHERTYPE_QINQ: u16 = EtherType::QINQ.0;
 
 pub const ARP_REQUEST: u16 = 1;
 pub const ARP_REPLY: u16 = 2;
 
-pub const IP_PROTO_ICMP: u8 = 1;
-pub const IP_PROTO_TCP: u8 = 6;
-pub const IP_PROTO_UDP: u8 = 17;
+pub const IP_PROTO_ICMP: u8 = IpProtocol::ICMP.0;
+pub const IP_PROTO_TCP: u8 = IpProtocol::TCP.0;
+pub const IP_PROTO_UDP: u8 = IpProtocol::UDP.0;
 
 pub const ICMP_ECHO_REPLY: u8 = 0;
 pub const ICMP_DEST_UNREACHABLE: u8 = 3;
@@ -45,7 +51,7 @@ pub const ICMP_CODE_PORT_UNREACHABLE: u8 = 3;
 /// Time exceeded code: fragment reassembly time exceeded.
 pub const ICMP_CODE_REASSEMBLY_TIMEOUT: u8 = 1;
 
-pub const BROADCAST_MAC: [u8; 6] = [0xff; 6];
+pub const BROADCAST_MAC: [u8; 6] = Mac::BROADCAST.0;
 
 /// Ethernet and IPv4 addressing of one frame, plus the two IPv4 header fields a sender chooses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,106 +62,6 @@ pub struct EthIp {
     pub dst_ip: Ipv4Addr,
     pub ttl: u8,
     pub ip_id: u16,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Checksums (RFC 1071)
-// ---------------------------------------------------------------------------------------------
-
-/// Incremental Internet checksum: the ones' complement sum of 16-bit big-endian words.
-///
-/// Parts may have any length: a part that starts at an odd offset of the logical byte string is
-/// summed byte-swapped (RFC 1071 §2(B)), so `add(a); add(b)` equals `add(a ++ b)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Checksum {
-    sum: u64,
-    odd: bool,
-}
-
-impl Checksum {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Add `data`, which follows everything added so far.
-    pub fn add(&mut self, data: &[u8]) -> &mut Self {
-        let s = u64::from(fold(sum_words(data)));
-        self.sum += if self.odd {
-            u64::from((s as u16).swap_bytes())
-        } else {
-            s
-        };
-        self.odd ^= data.len() % 2 == 1;
-        self
-    }
-
-    /// Add one 16-bit word (must be at an even offset, as every header field is).
-    pub fn add_u16(&mut self, v: u16) -> &mut Self {
-        self.add(&v.to_be_bytes())
-    }
-
-    /// The ones' complement sum folded to 16 bits (not complemented).
-    pub fn sum(&self) -> u16 {
-        fold(self.sum)
-    }
-
-    /// The value to write into a checksum field: the complement of the folded sum.
-    /// Over data that includes a correct checksum field this is 0, which is how to verify.
-    pub fn finish(&self) -> u16 {
-        !self.sum()
-    }
-}
-
-/// Sum of big-endian 32-bit words (then a trailing 16-bit word and byte); folding this to 16 bits
-/// gives the 16-bit ones' complement sum because 2^16 ≡ 1 (mod 2^16 - 1).
-fn sum_words(data: &[u8]) -> u64 {
-    let mut acc: u64 = 0;
-    let mut chunks = data.chunks_exact(4);
-    for c in &mut chunks {
-        acc += u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
-    }
-    let rest = chunks.remainder();
-    let mut i = 0;
-    if rest.len() >= 2 {
-        acc += u64::from(u16::from_be_bytes([rest[0], rest[1]]));
-        i = 2;
-    }
-    if rest.len() > i {
-        acc += u64::from(rest[i]) << 8;
-    }
-    acc
-}
-
-fn fold(mut s: u64) -> u16 {
-    while s > 0xffff {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    s as u16
-}
-
-/// The checksum field value for `data` (e.g. an IPv4 header with its checksum field zeroed).
-/// Verifying: `internet_checksum(header_with_checksum) == 0`.
-pub fn internet_checksum(data: &[u8]) -> u16 {
-    Checksum::new().add(data).finish()
-}
-
-/// A checksum started with the IPv4 pseudo-header of UDP/TCP (RFC 768): add the L4 bytes, then
-/// `finish()`. `l4_len` is the UDP length (header + data).
-pub fn pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, l4_len: u16) -> Checksum {
-    let mut c = Checksum::new();
-    c.add(&src.octets())
-        .add(&dst.octets())
-        .add_u16(u16::from(protocol))
-        .add_u16(l4_len);
-    c
-}
-
-/// UDP transmits a computed checksum of 0 as 0xffff (0 means "no checksum", RFC 768).
-pub fn udp_checksum_field(c: &Checksum) -> u16 {
-    match c.finish() {
-        0 => 0xffff,
-        v => v,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,30 +401,6 @@ mod tests {
             "total length matches frame"
         );
         (h.slice().to_vec(), ip.payload().payload.to_vec())
-    }
-
-    #[test]
-    fn checksum_known_vector() {
-        // RFC 1071 §3 example bytes: sum is 0xddf2.
-        let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
-        assert_eq!(Checksum::new().add(&d).sum(), 0xddf2);
-        assert_eq!(internet_checksum(&d), !0xddf2);
-    }
-
-    #[test]
-    fn checksum_parts_equal_whole_for_any_split() {
-        let data: Vec<u8> = (0..=200u32).map(|i| (i * 37 + 11) as u8).collect();
-        let whole = internet_checksum(&data);
-        for a in 0..data.len() {
-            for b in a..data.len() {
-                let c = Checksum::new()
-                    .add(&data[..a])
-                    .add(&data[a..b])
-                    .add(&data[b..])
-                    .finish();
-                assert_eq!(c, whole, "split at {a},{b}");
-            }
-        }
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! slices, not field positions, so the field map is ours: each layer's fields are read from fixed
 //! layouts (the RFC diagrams) at the offset etherparse found, one bounds-checked read at a time, so a
 //! header cut short still shows every field whose bytes are there.
+use super::checksum::{pseudo_header_v4_raw, pseudo_header_v6, verify, Checksum};
 use super::field::*;
-use super::{is_vlan_tpid, MAX_VLAN_TAGS};
+use super::{is_vlan_tpid, EtherType, IpProtocol, MAX_VLAN_TAGS};
 
 /// The one-line view of a frame for packet lists (Wireshark's columns).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -400,14 +401,14 @@ impl Walker<'_, '_> {
     /// What follows an EtherType field (Ethernet's, a VLAN tag's) at `at`.
     fn network(&mut self, at: usize, ether_type: u16) {
         let frame = self.frame;
-        match ether_type {
+        match EtherType(ether_type) {
             // IEEE 802.3 clause 3.2.6: a value up to 1500 is the length of the LLC data that
             // follows, not a type (Wireshark draws the same line; 1501-1535 are undefined).
-            len if is_8023_length(len) => self.llc(at, len as usize),
-            0x0800 => self.ipv4_datagram(at),
-            0x86dd => self.ipv6_datagram(at),
+            len if len.is_8023_length() => self.llc(at, len.0 as usize),
+            EtherType::IPV4 => self.ipv4_datagram(at),
+            EtherType::IPV6 => self.ipv6_datagram(at),
             // RARP (RFC 903) is ARP's packet with opcodes 3/4, under its own EtherType.
-            0x0806 | 0x8035 => {
+            EtherType::ARP | EtherType::RARP => {
                 let end = self.arp(at);
                 self.trailer(end);
             }
@@ -495,7 +496,7 @@ impl Walker<'_, '_> {
             .d
             .problems
             .contains(&Malformation::LengthTooShort(LayerKind::Ipv4))
-            || ip.header().protocol().0 == 51
+            || IpProtocol(ip.header().protocol().0) == IpProtocol::AH
         {
             // Total length shorter than the header (nothing to trust after it), or an
             // authentication header ringside does not decode: the rest is raw bytes.
@@ -783,7 +784,9 @@ impl Walker<'_, '_> {
         let hdr_len = ihl.unwrap_or(20);
         let header = frame.get(at..at + hdr_len);
         let check = match header {
-            Some(h) if hdr_len >= 20 => Some(verify(checksum(h), read_u16(h, 10).unwrap_or(0))),
+            Some(h) if hdr_len >= 20 => {
+                Some(verify(Checksum::new().add(h), read_u16(h, 10).unwrap_or(0)))
+            }
             _ => Some(Check::Unverified),
         };
         if let Some(v) = read_bits(frame, b + 80, 16) {
@@ -882,7 +885,7 @@ impl Walker<'_, '_> {
                 Check::Unverified
             } else {
                 let computed = self.transport_sum(17, &self.frame[start..data_end]);
-                verify(computed, sum)
+                verify(&computed, sum)
             }
         });
         if let Check::Bad { .. } = check {
@@ -917,7 +920,7 @@ impl Walker<'_, '_> {
                 Check::Unverified
             } else {
                 verify(
-                    checksum(&frame[start..end]),
+                    Checksum::new().add(&frame[start..end]),
                     read_u16(frame, start + 2).unwrap_or(0),
                 )
             };
@@ -1071,9 +1074,9 @@ impl Walker<'_, '_> {
             .is_some_and(|l| l.kind == LayerKind::Ipv6)
     }
 
-    /// The folded sum over the pseudo-header of the innermost IP header (IPv4: RFC 768;
+    /// The sum over the pseudo-header of the innermost IP header (IPv4: RFC 768;
     /// IPv6: RFC 8200 8.1, with a 32-bit length) and `segment`.
-    fn transport_sum(&self, proto: u8, segment: &[u8]) -> u32 {
+    fn transport_sum(&self, proto: u8, segment: &[u8]) -> Checksum {
         let ip = self
             .d
             .layers
@@ -1086,13 +1089,17 @@ impl Walker<'_, '_> {
                 let src = self.frame.get(at + 8..at + 24).unwrap_or(&[]);
                 let dst_at = self.final_dst.unwrap_or(at + 24);
                 let dst = self.frame.get(dst_at..dst_at + 16).unwrap_or(&[]);
-                let mut acc = sum16(src, 0);
-                acc = sum16(dst, acc);
-                acc = sum16(&(segment.len() as u32).to_be_bytes(), acc);
-                acc = sum16(&[0, 0, 0, proto], acc);
-                sum16(segment, acc)
+                let mut c = pseudo_header_v6(src, dst, proto, segment.len() as u32);
+                c.add(segment);
+                c
             }
-            l => transport_checksum(self.frame, l.map_or(0, |l| l.bytes.start), proto, segment),
+            l => {
+                let ip = l.map_or(0, |l| l.bytes.start);
+                let addrs = self.frame.get(ip + 12..ip + 20).unwrap_or(&[]);
+                let mut c = pseudo_header_v4_raw(addrs, proto, segment.len() as u16);
+                c.add(segment);
+                c
+            }
         }
     }
 
@@ -1238,7 +1245,7 @@ impl Walker<'_, '_> {
                 Check::Unverified
             } else {
                 let sum = self.transport_sum(58, &frame[start..end]);
-                verify(sum, v as u16)
+                verify(&sum, v as u16)
             };
             if let Check::Bad { .. } = check {
                 self.problem(Malformation::BadChecksum(LayerKind::Icmpv6));
@@ -1436,60 +1443,9 @@ pub fn read_bits(b: &[u8], bit: usize, len: usize) -> Option<u64> {
     Some(((acc >> shift) & ((1u128 << len) - 1)) as u64)
 }
 
-/// RFC 1071 ones'-complement sum of `data` added to `acc`, folded to 16 bits, not inverted.
-/// Sums 32-bit words into a 64-bit accumulator (RFC 1071 section 2: the sum is associative, so
-/// wider words fold to the same 16-bit result), which is what makes 1514-byte frames cheap.
-fn sum16(data: &[u8], acc: u32) -> u32 {
-    let mut wide: u64 = acc as u64;
-    let mut words = data.chunks_exact(4);
-    for w in &mut words {
-        wide += u32::from_be_bytes([w[0], w[1], w[2], w[3]]) as u64;
-    }
-    let rest = words.remainder();
-    let mut tail = [0u8; 4];
-    tail[..rest.len()].copy_from_slice(rest);
-    wide += u32::from_be_bytes(tail) as u64;
-    // Fold 64 -> 16 bits, carrying around.
-    wide = (wide & 0xffff_ffff) + (wide >> 32);
-    wide = (wide & 0xffff_ffff) + (wide >> 32);
-    let mut s = ((wide & 0xffff) + (wide >> 16)) as u32;
-    s = (s & 0xffff) + (s >> 16);
-    (s & 0xffff) + (s >> 16)
-}
-
-/// The folded sum over a whole message including its checksum field: 0xffff when it is right.
-fn checksum(data: &[u8]) -> u32 {
-    sum16(data, 0)
-}
-
-/// UDP sum over pseudo-header + segment (IPv4 header at `ip`).
-fn transport_checksum(frame: &[u8], ip: usize, proto: u8, segment: &[u8]) -> u32 {
-    let addrs = frame.get(ip + 12..ip + 20).unwrap_or(&[]);
-    let mut acc = sum16(addrs, 0);
-    acc = sum16(&[0, proto], acc);
-    acc = sum16(&(segment.len() as u16).to_be_bytes(), acc);
-    sum16(segment, acc)
-}
-
-/// Good when the sum over the message (checksum included) is all ones; otherwise Bad with the
-/// value that would have made it right.
-fn verify(folded_sum: u32, stored: u16) -> Check {
-    if folded_sum == 0xffff {
-        Check::Good
-    } else {
-        // Take the stored value out of the sum, then complement: that is what it should be.
-        let without = sum16(&(!stored).to_be_bytes(), folded_sum);
-        let mut expected = !(without as u16);
-        if expected == 0 {
-            expected = 0xffff;
-        }
-        Check::Bad { expected }
-    }
-}
-
 /// IEEE 802.3 clause 3.2.6: a Length/Type value up to 1500 is a length.
 pub fn is_8023_length(t: u16) -> bool {
-    t <= 1500
+    EtherType(t).is_8023_length()
 }
 
 /// Well-known IEEE 802.2 SAPs (low bit masked: it is I/G in a DSAP, C/R in an SSAP).
@@ -1519,41 +1475,11 @@ fn sll_pkttype_name(t: u64) -> &'static str {
 }
 
 pub fn ether_type_name(t: u16) -> &'static str {
-    match t {
-        0x0800 => "IPv4",
-        0x0806 => "ARP",
-        0x86dd => "IPv6",
-        0x8100 => "802.1Q",
-        0x88a8 => "802.1ad",
-        0x9100 => "QinQ",
-        0x88cc => "LLDP",
-        0x8035 => "RARP",
-        0x88e5 => "MACsec",
-        t if t <= 1500 => "802.3 length",
-        _ => "unknown",
-    }
+    EtherType(t).name()
 }
 
 pub fn ip_protocol_name(p: u8) -> &'static str {
-    match p {
-        0 => "IPv6 hop-by-hop options",
-        1 => "ICMP",
-        2 => "IGMP",
-        6 => "TCP",
-        17 => "UDP",
-        41 => "IPv6",
-        43 => "IPv6 routing",
-        44 => "IPv6 fragment",
-        58 => "ICMPv6",
-        59 => "no next header",
-        60 => "IPv6 destination options",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        89 => "OSPF",
-        132 => "SCTP",
-        _ => "unknown",
-    }
+    IpProtocol(p).name()
 }
 
 pub fn icmpv6_type_name(t: u8) -> &'static str {
