@@ -2,18 +2,27 @@
 //! - [`dissect`]: any byte string to a [`Dissection`] (layers + byte-exact field map), never panics.
 //! - [`build`]: the frames the stack sends.
 //! - [`checksum`]: the Internet checksum (RFC 1071), the one implementation.
-//! - [`ethernet`], [`ipv4`]: the `Mac`, `EtherType` and `IpProtocol` types.
+//! - one file per header, [`ethernet`], [`vlan`], [`arp`], [`ipv4`], [`icmp`], [`udp`]: its
+//!   field table (the one place its layout is written: name, bit range, C member, meaning),
+//!   a checked zero-copy view for reading and a `Repr` for writing, both driven by the table
+//!   (the shape is explained in [`table`]). `Mac`, `EtherType` and `IpProtocol` live there too.
+pub mod arp;
 pub mod build;
 pub mod checksum;
 pub mod dissect;
 pub mod ethernet;
 pub mod field;
+pub mod icmp;
 pub mod ipv4;
+pub mod table;
+pub mod udp;
+pub mod vlan;
 
 pub use dissect::{dissect, Dissection, Summary};
 pub use ethernet::{EtherType, Mac};
 pub use field::{Check, Field, Layer, LayerKind, LinkKind, Malformation, Value};
 pub use ipv4::IpProtocol;
+pub use table::{FieldDef, HeaderError};
 
 /// VLAN tags followed in front of the EtherType, by the dissector and the stack alike: a frame
 /// with more is malformed to both (`too_many_vlan_tags` in the dissection, dropped as
