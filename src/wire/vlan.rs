@@ -53,6 +53,8 @@ pub mod field {
 pub const FIELDS: &[FieldDef] = &[field::PCP, field::DEI, field::ID, field::TYPE];
 /// Bytes of a tag after its TPID (TCI + EtherType).
 pub const HEADER_LEN: usize = 4;
+/// The TPID that announces a tag (it fills the previous header's type field).
+pub const TPID_LEN: usize = 2;
 const _: () = assert!(check_table(FIELDS, HEADER_LEN));
 
 /// A checked view of one tag's TCI and EtherType (4 bytes, starting after the TPID).
