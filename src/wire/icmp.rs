@@ -19,6 +19,25 @@ pub const CODE_REASSEMBLY_TIMEOUT: u8 = 1;
 /// The fixed part every message has: type, code, checksum and 4 type-specific bytes.
 pub const HEADER_LEN: usize = 8;
 
+/// The name of an ICMP type (RFC 792; RFC 950 for the address mask messages).
+pub(crate) fn type_name(t: u64) -> &'static str {
+    match t {
+        0 => "echo reply",
+        3 => "destination unreachable",
+        5 => "redirect",
+        8 => "echo request",
+        11 => "time exceeded",
+        12 => "parameter problem",
+        13 => "timestamp request",
+        14 => "timestamp reply",
+        15 => "information request",
+        16 => "information reply",
+        17 => "address mask request",
+        18 => "address mask reply",
+        _ => "other",
+    }
+}
+
 /// The fields, by message kind (RFC 792, each message's diagram).
 pub mod field {
     use super::super::table::{CMember, CScalar::*, FieldDef, Show};
@@ -29,7 +48,7 @@ pub mod field {
         at: 0,
         bit: 0,
         width: 8,
-        show: Show::Dec, // the dissector names it (icmp_type_only)
+        show: Show::Named(super::type_name, 0),
         course: CMember::new("type", UChar),
         about:
             "the message: 8 echo request, 0 echo reply, 3 unreachable, 11 time exceeded (RFC 792)",
