@@ -72,7 +72,7 @@ pub mod field {
         bit: 0,
         width: 6,
         show: Show::Dec,
-        course: CMember::new("tos", UChar),
+        course: CMember::covering("tos", UChar, "ipv4.dscp+ipv4.ecn"),
         about: "differentiated services code point, the old TOS (RFC 2474 §3)",
     };
     pub const ECN: FieldDef = FieldDef {

@@ -53,14 +53,40 @@ pub struct CMember {
     pub ty: CScalar,
     /// A bit-field's width (`unsigned char version:4`), 0 if not a bit-field.
     pub bits: u8,
+    /// The dissector keys the member holds, `+`-joined, when it holds more than this field
+    /// (the course's `tos` is DSCP + ECN); empty: just this field.
+    pub covers: &'static str,
 }
 
 impl CMember {
     pub const fn new(name: &'static str, ty: CScalar) -> Option<CMember> {
-        Some(CMember { name, ty, bits: 0 })
+        Some(CMember {
+            name,
+            ty,
+            bits: 0,
+            covers: "",
+        })
     }
     pub const fn bits(name: &'static str, ty: CScalar, bits: u8) -> Option<CMember> {
-        Some(CMember { name, ty, bits })
+        Some(CMember {
+            name,
+            ty,
+            bits,
+            covers: "",
+        })
+    }
+    /// A member that holds this field and the ones after it (`covers`, `+`-joined keys).
+    pub const fn covering(
+        name: &'static str,
+        ty: CScalar,
+        covers: &'static str,
+    ) -> Option<CMember> {
+        Some(CMember {
+            name,
+            ty,
+            bits: 0,
+            covers,
+        })
     }
 }
 
@@ -78,8 +104,9 @@ pub struct FieldDef {
     /// Width in bits (at most 64).
     pub width: u16,
     pub show: Show,
-    /// The course's C member for this field. None: no member of its own (it shares the
-    /// previous field's, like ECN inside `tos`, or the course's structs do not have it).
+    /// The course's C member for this field (the course's struct, or one written in its style).
+    /// None: no member of its own (it is inside the previous one, like ECN inside `tos`, or the
+    /// course's structs do not have it).
     pub course: Option<CMember>,
     /// What it means, one line, with where it is defined.
     pub about: &'static str,
