@@ -44,11 +44,12 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-const ETH_ARP: u16 = 0x0806;
-const ETH_IPV4: u16 = 0x0800;
-const ARP_REQUEST: u16 = 1;
-const ARP_REPLY: u16 = 2;
-const BROADCAST: [u8; 6] = [0xff; 6];
+use crate::wire::arp::{ArpPacket, ArpRepr, OP_REPLY as ARP_REPLY, OP_REQUEST as ARP_REQUEST};
+use crate::wire::ethernet::EthernetFrame;
+use crate::wire::icmp::{IcmpPacket, ECHO_REPLY};
+use crate::wire::ipv4::Ipv4Packet;
+use crate::wire::{EtherType, IpProtocol, Mac};
+const BROADCAST: [u8; 6] = Mac::BROADCAST.0;
 /// Frames the peer keeps waiting for an ARP answer (Linux kept 3 per neighbour for years).
 const QUEUE_MAX: usize = 3;
 
@@ -458,21 +459,23 @@ impl SimLan {
 
     /// A frame from the stack reaches the peer.
     fn receive(&mut self, f: &[u8]) {
-        if f.len() < 14 {
+        let Ok(eth) = EthernetFrame::new_checked(f) else {
+            return;
+        };
+        let dst = eth.dst();
+        if dst != Mac(self.cfg.peer_mac) && !dst.is_broadcast() {
             return;
         }
-        let dst: [u8; 6] = f[0..6].try_into().unwrap_or_default();
-        if dst != self.cfg.peer_mac && dst != BROADCAST {
-            return;
-        }
-        let ethertype = u16::from_be_bytes([f[12], f[13]]);
-        let p = &f[14..];
-        match ethertype {
-            ETH_ARP if p.len() >= 28 => {
-                let op = u16::from_be_bytes([p[6], p[7]]);
-                let sha: [u8; 6] = p[8..14].try_into().unwrap_or_default();
-                let spa = Ipv4Addr::new(p[14], p[15], p[16], p[17]);
-                let tpa = Ipv4Addr::new(p[24], p[25], p[26], p[27]);
+        let p = eth.payload();
+        match eth.ethertype() {
+            EtherType::ARP => {
+                let Some(a) = ArpPacket::new_checked(p)
+                    .ok()
+                    .and_then(|a| ArpRepr::parse(&a))
+                else {
+                    return;
+                };
+                let (op, sha, spa, tpa) = (a.op, a.sha.0, a.spa, a.tpa);
                 if spa != self.cfg.stack_ip {
                     return;
                 }
@@ -513,15 +516,18 @@ impl SimLan {
                     }
                 }
             }
-            ETH_IPV4 if p.len() >= 20 => {
-                let ihl = (p[0] & 0x0f) as usize * 4;
-                if p[9] != 1 || p.len() < ihl + 8 {
+            EtherType::IPV4 => {
+                let Ok(ip) = Ipv4Packet::new_checked(p) else {
+                    return;
+                };
+                if ip.protocol() != IpProtocol::ICMP {
                     return;
                 }
-                let icmp = &p[ihl..];
-                if icmp[0] == 0 {
-                    let ident = u16::from_be_bytes([icmp[4], icmp[5]]);
-                    let seq = u16::from_be_bytes([icmp[6], icmp[7]]);
+                let Ok(icmp) = IcmpPacket::new_checked(ip.payload()) else {
+                    return;
+                };
+                if icmp.msg_type() == ECHO_REPLY {
+                    let (ident, seq) = (icmp.ident(), icmp.seq());
                     if ident == self.ident {
                         if let Some(i) = self.outstanding.iter().position(|&(s, _)| s == seq) {
                             self.outstanding.remove(i);

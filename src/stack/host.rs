@@ -26,8 +26,13 @@ use super::arp::ArpCache;
 use super::icmp::TokenBucket;
 use super::reassembly::{Fragment, Key, Outcome, Reassembler};
 use super::*;
-use crate::wire::build::{self, EthIp, Ipv4Datagram};
-use crate::wire::{is_vlan_tpid, MAX_VLAN_TAGS};
+use crate::wire::arp::{self, ArpPacket, ArpRepr};
+use crate::wire::build::{EthIp, Ipv4Datagram};
+use crate::wire::ethernet::{self, EthernetFrame, EthernetRepr};
+use crate::wire::icmp;
+use crate::wire::ipv4::{self, Ipv4Packet};
+use crate::wire::vlan::{self, VlanTag};
+use crate::wire::{EtherType, IpProtocol, Mac, MAX_VLAN_TAGS};
 
 /// TTL of everything we send (Linux's default).
 const REPLY_TTL: u8 = 64;
@@ -77,7 +82,7 @@ pub struct Stack {
 }
 
 fn is_unicast_mac(m: &[u8; 6]) -> bool {
-    m[0] & 1 == 0 && *m != [0; 6]
+    Mac(*m).is_unicast()
 }
 
 /// A source address no host on a wire can have: what Linux's `ip_route_input_slow` drops as a
@@ -120,14 +125,6 @@ pub(super) fn ipv4_options_ok(opts: &[u8]) -> bool {
         }
     }
     true
-}
-
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-fn ip_at(b: &[u8], at: usize) -> Ipv4Addr {
-    Ipv4Addr::new(b[at], b[at + 1], b[at + 2], b[at + 3])
 }
 
 impl Stack {
@@ -210,7 +207,7 @@ impl Stack {
 
     /// The IP MTU replies are fragmented to: `cfg.mtu` within 68..=65,535.
     pub fn effective_mtu(&self) -> usize {
-        self.cfg.mtu.clamp(build::IPV4_MIN_MTU, build::IPV4_MAX_LEN)
+        self.cfg.mtu.clamp(ipv4::MIN_MTU, ipv4::MAX_LEN)
     }
 
     fn ethernet(
@@ -220,42 +217,47 @@ impl Stack {
         csum_not_ready: bool,
         out: &mut Outbox,
     ) -> Verdict {
-        if frame.len() < build::ETH_HDR_LEN {
+        let Ok(eth) = EthernetFrame::new_checked(frame) else {
             return Verdict::NoReply(DropReason::Malformed);
-        }
-        let mut at = 12;
-        let mut ethertype = be16(frame, at);
-        while is_vlan_tpid(ethertype) {
-            if (at - 12) / 4 == MAX_VLAN_TAGS {
+        };
+        // The tags sit between the source MAC and the final EtherType: each is a TPID (in the
+        // type field's place) then a TCI, read through `VlanTag` as the dissector does.
+        let tags_start = ethernet::field::TYPE.at;
+        let mut at = ethernet::HEADER_LEN; // just past the (first) type field
+        let mut ethertype = eth.ethertype();
+        let mut tags = 0;
+        while ethertype.is_vlan_tpid() {
+            if tags == MAX_VLAN_TAGS {
                 // A tag more than the dissector follows: it flags the frame malformed, so do we.
                 return Verdict::NoReply(DropReason::Malformed);
             }
-            at += 4;
-            if frame.len() < at + 2 {
+            let Ok(tag) = VlanTag::new_checked(&frame[at..]) else {
                 return Verdict::NoReply(DropReason::Malformed);
-            }
-            ethertype = be16(frame, at);
+            };
+            ethertype = tag.ethertype();
+            at += vlan::HEADER_LEN;
+            tags += 1;
         }
-        if !self.vlan_member(&frame[12..at]) {
+        let tag_bytes = &frame[tags_start..at - vlan::TPID_LEN];
+        if !self.vlan_member(tag_bytes) {
             return Verdict::NoReply(DropReason::VlanNotMember);
         }
-        let dst: [u8; 6] = frame[0..6].try_into().unwrap_or_default();
-        let src: [u8; 6] = frame[6..12].try_into().unwrap_or_default();
-        if dst != self.cfg.mac && dst != build::BROADCAST_MAC {
+        let (dst, src) = (eth.dst(), eth.src());
+        if dst != Mac(self.cfg.mac) && !dst.is_broadcast() {
             return Verdict::NoReply(DropReason::NotForUs);
         }
-        if !is_unicast_mac(&src) || src == self.cfg.mac {
+        if !src.is_unicast() || src == Mac(self.cfg.mac) {
             return Verdict::NoReply(DropReason::BadSource);
         }
         let peer = Peer {
-            mac: src,
-            tags: &frame[12..at],
-            link_broadcast: dst == build::BROADCAST_MAC,
+            mac: src.0,
+            tags: tag_bytes,
+            link_broadcast: dst.is_broadcast(),
         };
-        let payload = &frame[at + 2..];
+        let payload = &frame[at..];
         match ethertype {
-            build::ETHERTYPE_ARP => self.arp(now, &peer, payload, out),
-            build::ETHERTYPE_IPV4 => self.ipv4(now, &peer, payload, csum_not_ready, out),
+            EtherType::ARP => self.arp(now, &peer, payload, out),
+            EtherType::IPV4 => self.ipv4(now, &peer, payload, csum_not_ready, out),
             _ => Verdict::NoReply(DropReason::UnsupportedEthertype),
         }
     }
@@ -265,7 +267,8 @@ impl Stack {
     /// it to the untagged interface), or exactly the VLAN IDs of one of `cfg.vlans`. Any TPID
     /// (802.1Q 0x8100, 802.1ad 0x88a8, the old 0x9100) counts; only the IDs are compared.
     fn vlan_member(&self, tags: &[u8]) -> bool {
-        let vid = |t: &[u8]| be16(t, 2) & 0x0fff;
+        // Each tag is 4 bytes, TPID then TCI: the VLAN ID is in the TCI.
+        let vid = |t: &[u8]| VlanTag::new_unchecked(&t[vlan::TPID_LEN..]).vid();
         let n = tags.len() / 4;
         if n == 0 || (n == 1 && vid(tags) == 0) {
             return true;
@@ -296,18 +299,14 @@ impl Stack {
     /// request's sender with `ip_route_input`, the same martian rules as IP): MartianSource.
     /// Nothing learned or sent.
     fn arp(&mut self, now: Duration, peer: &Peer<'_>, p: &[u8], out: &mut Outbox) -> Verdict {
-        // Anything past 28 bytes is Ethernet padding.
-        if p.len() < 28 {
+        // Anything past 28 bytes is Ethernet padding. Only Ethernet/IPv4 ARP exists on this link.
+        let Some(a) = ArpPacket::new_checked(p)
+            .ok()
+            .and_then(|a| ArpRepr::parse(&a))
+        else {
             return Verdict::NoReply(DropReason::Malformed);
-        }
-        if p[0..6] != [0x00, 0x01, 0x08, 0x00, 6, 4] {
-            // Only Ethernet/IPv4 ARP exists on this link.
-            return Verdict::NoReply(DropReason::Malformed);
-        }
-        let op = be16(p, 6);
-        let sha: [u8; 6] = p[8..14].try_into().unwrap_or_default();
-        let spa = ip_at(p, 14);
-        let tpa = ip_at(p, 24);
+        };
+        let (op, sha, spa, tpa) = (a.op, a.sha.0, a.spa, a.tpa);
         if !is_unicast_mac(&sha) {
             return Verdict::NoReply(DropReason::BadSource);
         }
@@ -316,7 +315,7 @@ impl Stack {
         }
         let learnable = !spa.is_unspecified() && spa != self.cfg.ip;
         match op {
-            build::ARP_REQUEST if tpa == self.cfg.ip => {
+            arp::OP_REQUEST if tpa == self.cfg.ip => {
                 if learnable {
                     self.arp.learn(now, spa, sha, true);
                 }
@@ -325,21 +324,33 @@ impl Stack {
                 }
                 let (mac, ip, tags) = (self.cfg.mac, self.cfg.ip, peer.tags);
                 out.push_with(|b| {
-                    build::ethernet(b, sha, mac, tags, build::ETHERTYPE_ARP);
-                    build::arp_payload(b, build::ARP_REPLY, mac, ip, sha, spa);
+                    EthernetRepr {
+                        dst: Mac(sha),
+                        src: Mac(mac),
+                        ethertype: EtherType::ARP,
+                    }
+                    .emit(b, tags);
+                    ArpRepr {
+                        op: arp::OP_REPLY,
+                        sha: Mac(mac),
+                        spa: ip,
+                        tha: Mac(sha),
+                        tpa: spa,
+                    }
+                    .emit(b);
                 });
                 Verdict::Answered(Answer::ArpReply)
             }
-            build::ARP_REQUEST if spa != tpa => {
+            arp::OP_REQUEST if spa != tpa => {
                 if learnable {
                     self.arp.learn(now, spa, sha, false);
                 }
                 Verdict::NoReply(DropReason::NotForUs)
             }
-            build::ARP_REQUEST | build::ARP_REPLY => {
+            arp::OP_REQUEST | arp::OP_REPLY => {
                 // A gratuitous request, or any reply: a new entry only for a reply to us.
                 if learnable {
-                    let for_us = op == build::ARP_REPLY && tpa == self.cfg.ip;
+                    let for_us = op == arp::OP_REPLY && tpa == self.cfg.ip;
                     self.arp.learn(now, spa, sha, for_us);
                 }
                 Verdict::NoReply(DropReason::ArpNoReplyNeeded)
@@ -382,20 +393,16 @@ impl Stack {
         csum_not_ready: bool,
         out: &mut Outbox,
     ) -> Verdict {
-        if p.len() < 20 || p[0] >> 4 != 4 {
+        // Version, IHL, the header there, total length within header..frame: else Malformed.
+        let Ok(ip) = Ipv4Packet::new_checked(p) else {
             return Verdict::NoReply(DropReason::Malformed);
-        }
-        let ihl = usize::from(p[0] & 0x0f) * 4;
-        let total = usize::from(be16(p, 2));
-        if ihl < 20 || ihl > p.len() || total < ihl || total > p.len() {
-            return Verdict::NoReply(DropReason::Malformed);
-        }
-        if build::internet_checksum(&p[..ihl]) != 0 {
+        };
+        if !ip.verify_checksum() {
             return Verdict::NoReply(DropReason::BadChecksum);
         }
-        let p = &p[..total]; // frames may be padded past the datagram
-        let flags_frag = be16(p, 6);
-        let (src, dst) = (ip_at(p, 12), ip_at(p, 16));
+        let ihl = ip.header_len();
+        let p = ip.datagram(); // frames may be padded past the datagram
+        let (src, dst) = (ip.src(), ip.dst());
         let broadcast = self.is_broadcast(dst);
         if (dst != self.cfg.ip || peer.link_broadcast) && !broadcast {
             return Verdict::NoReply(DropReason::NotForUs);
@@ -406,13 +413,13 @@ impl Stack {
         if src == self.cfg.ip || self.is_broadcast(src) {
             return Verdict::NoReply(DropReason::BadSource);
         }
-        if !ipv4_options_ok(&p[20..ihl]) {
+        if !ipv4_options_ok(ip.options()) {
             return Verdict::NoReply(DropReason::BadIpv4Options);
         }
-        let more = flags_frag & 0x2000 != 0;
-        let offset = usize::from(flags_frag & 0x1fff) * 8;
-        let protocol = p[9];
-        let dont_fragment = flags_frag & 0x4000 != 0;
+        let more = ip.more_frags();
+        let offset = ip.frag_offset();
+        let protocol = ip.protocol().0;
+        let dont_fragment = ip.dont_frag();
         if !more && offset == 0 {
             let d = Datagram {
                 bytes: p,
@@ -429,20 +436,20 @@ impl Stack {
             src,
             dst,
             protocol,
-            id: be16(p, 4),
+            id: ip.ident(),
         };
         let frag = Fragment {
             header: &p[..ihl],
             offset,
             more,
-            payload: &p[ihl..],
+            payload: ip.payload(),
         };
         let mut buf = std::mem::take(&mut self.reassembled);
         let v = match self.frags.insert(now, key, frag, &mut buf) {
             Outcome::Held => Verdict::NoReply(DropReason::FragmentHeld),
             Outcome::Rejected => Verdict::NoReply(DropReason::FragmentRejected),
             Outcome::Complete { header_len } => {
-                let first_df = be16(&buf, 6) & 0x4000 != 0;
+                let first_df = Ipv4Packet::new_unchecked(&buf[..]).dont_frag();
                 let d = Datagram {
                     bytes: &buf,
                     ihl: header_len,
@@ -468,14 +475,14 @@ impl Stack {
         csum_not_ready: bool,
         out: &mut Outbox,
     ) -> Verdict {
-        match d.protocol {
-            build::IP_PROTO_ICMP => self.icmp(peer, d, csum_not_ready, out),
-            build::IP_PROTO_UDP => self.udp(now, peer, d, csum_not_ready, out),
+        match IpProtocol(d.protocol) {
+            IpProtocol::ICMP => self.icmp(peer, d, csum_not_ready, out),
+            IpProtocol::UDP => self.udp(now, peer, d, csum_not_ready, out),
             _ => self.unreachable(
                 now,
                 peer,
                 d,
-                build::ICMP_CODE_PROTOCOL_UNREACHABLE,
+                icmp::CODE_PROTOCOL_UNREACHABLE,
                 Answer::ProtocolUnreachable,
                 out,
             ),

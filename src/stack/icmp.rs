@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use super::host::{Datagram, Peer, Stack};
 use super::{Answer, DropReason, Outbox, Verdict};
-use crate::wire::build::{self, IP_PROTO_ICMP};
+use crate::wire::icmp::{self, EchoRepr, ErrorRepr, IcmpPacket};
+use crate::wire::IpProtocol;
+
+const IP_PROTO_ICMP: u8 = IpProtocol::ICMP.0;
 
 /// ICMP errors quote the offending IP header and this many bytes of its payload (RFC 792).
 pub const QUOTED_PAYLOAD: usize = 8;
@@ -53,14 +56,13 @@ impl Stack {
         csum_not_ready: bool,
         out: &mut Outbox,
     ) -> Verdict {
-        let msg = d.payload();
-        if msg.len() < 8 {
+        let Ok(msg) = IcmpPacket::new_checked(d.payload()) else {
             return Verdict::NoReply(DropReason::Malformed);
-        }
-        if !csum_not_ready && build::internet_checksum(msg) != 0 {
+        };
+        if !csum_not_ready && !msg.verify_checksum() {
             return Verdict::NoReply(DropReason::BadChecksum);
         }
-        if msg[0] != build::ICMP_ECHO_REQUEST {
+        if msg.msg_type() != icmp::ECHO_REQUEST {
             return Verdict::NoReply(DropReason::IcmpNotEcho);
         }
         if !self.cfg.icmp_responder {
@@ -72,25 +74,19 @@ impl Stack {
         // Echo reply: same identifier, sequence and data (RFC 792), code 0. The data is exactly
         // the request's ICMP payload as bounded by the IPv4 total length: Ethernet padding was
         // cut off before we got here.
-        let ident = u16::from_be_bytes([msg[4], msg[5]]);
-        let seq = u16::from_be_bytes([msg[6], msg[7]]);
-        let data = &msg[8..];
+        let data = msg.data();
         let hdr = if csum_not_ready {
-            build::icmp_echo_header(true, ident, seq, data)
+            // The request's checksum is not final (offload): sum the reply in full.
+            EchoRepr {
+                reply: true,
+                ident: msg.ident(),
+                seq: msg.seq(),
+            }
+            .header(data)
         } else {
             // The checksum was verified: update it for the type/code word alone (RFC 1624
             // eqn. 3) instead of summing the data again.
-            let old_word = u16::from_be_bytes([msg[0], msg[1]]);
-            let old_csum = u16::from_be_bytes([msg[2], msg[3]]);
-            let csum = build::Checksum::new()
-                .add_u16(!old_csum)
-                .add_u16(!old_word)
-                .add_u16(0) // echo reply, code 0
-                .finish();
-            let mut hdr = [0u8; 8];
-            hdr[2..4].copy_from_slice(&csum.to_be_bytes());
-            hdr[4..8].copy_from_slice(&msg[4..8]);
-            hdr
+            EchoRepr::reply_header(&msg)
         };
         self.send_ip(
             out,
@@ -126,7 +122,11 @@ impl Stack {
         }
         let quoted_len = d.ihl + d.payload().len().min(QUOTED_PAYLOAD);
         let quoted = &d.bytes[..quoted_len];
-        let hdr = build::icmp_error_header(build::ICMP_DEST_UNREACHABLE, code, quoted);
+        let hdr = ErrorRepr {
+            msg_type: icmp::DEST_UNREACHABLE,
+            code,
+        }
+        .header(quoted);
         self.send_ip(out, peer, d.src, IP_PROTO_ICMP, false, [&hdr, quoted]);
         Verdict::Answered(answer)
     }
@@ -136,7 +136,7 @@ impl Stack {
 mod tests {
     use super::*;
     use crate::stack::StackConfig;
-    use crate::wire::build::IP_PROTO_UDP;
+    use crate::wire::build::{self, IP_PROTO_UDP};
 
     #[test]
     fn no_unreachable_about_a_link_layer_broadcast_whatever_the_ip_destination() {

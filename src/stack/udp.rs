@@ -4,7 +4,11 @@ use std::time::Duration;
 
 use super::host::{Datagram, Peer, Stack};
 use super::{Answer, DropReason, Outbox, PrintedDatagram, Verdict};
-use crate::wire::build::{self, IP_PROTO_UDP};
+use crate::wire::icmp;
+use crate::wire::udp::{UdpPacket, UdpRepr};
+use crate::wire::IpProtocol;
+
+const IP_PROTO_UDP: u8 = IpProtocol::UDP.0;
 
 /// The print sink keeps at most this many bytes of each payload (`orig_len` tells the rest).
 pub const PRINT_PAYLOAD_CAP: usize = 2048;
@@ -18,27 +22,18 @@ impl Stack {
         csum_not_ready: bool,
         out: &mut Outbox,
     ) -> Verdict {
-        let p = d.payload();
-        if p.len() < 8 {
+        // 8 bytes there, length within 8..=IP payload: else Malformed. Bytes past the UDP
+        // length are not part of the datagram: `payload()` stops there.
+        let Ok(u) = UdpPacket::new_checked(d.payload()) else {
             return Verdict::NoReply(DropReason::Malformed);
+        };
+        let (src_port, dst_port, csum) = (u.src_port(), u.dst_port(), u.checksum());
+        // Checksum 0 means the sender computed none (RFC 768). With offload the field holds only
+        // the pseudo-header sum the kernel left for the NIC: unverifiable, so accepted.
+        if csum != 0 && !csum_not_ready && !u.verify_checksum(d.src, d.dst) {
+            return Verdict::NoReply(DropReason::BadChecksum);
         }
-        let src_port = u16::from_be_bytes([p[0], p[1]]);
-        let dst_port = u16::from_be_bytes([p[2], p[3]]);
-        let udp_len = usize::from(u16::from_be_bytes([p[4], p[5]]));
-        let csum = u16::from_be_bytes([p[6], p[7]]);
-        if udp_len < 8 || udp_len > p.len() {
-            return Verdict::NoReply(DropReason::Malformed);
-        }
-        let seg = &p[..udp_len]; // bytes past the UDP length are not part of the datagram
-                                 // Checksum 0 means the sender computed none (RFC 768). With offload the field holds only
-                                 // the pseudo-header sum the kernel left for the NIC: unverifiable, so accepted.
-        if csum != 0 && !csum_not_ready {
-            let mut c = build::pseudo_header(d.src, d.dst, IP_PROTO_UDP, udp_len as u16);
-            if c.add(seg).finish() != 0 {
-                return Verdict::NoReply(DropReason::BadChecksum);
-            }
-        }
-        let payload = &seg[8..];
+        let payload = u.payload();
         if dst_port == self.cfg.udp_echo_port {
             if d.broadcast && !self.cfg.answer_broadcast_echo {
                 return Verdict::NoReply(DropReason::BroadcastEcho);
@@ -48,7 +43,11 @@ impl Stack {
             if src_port == 0 || src_port == self.cfg.udp_echo_port {
                 return Verdict::NoReply(DropReason::BadSource);
             }
-            let hdr = build::udp_header(self.cfg.ip, d.src, dst_port, src_port, payload);
+            let hdr = UdpRepr {
+                src_port: dst_port,
+                dst_port: src_port,
+            }
+            .header(self.cfg.ip, d.src, payload);
             self.send_ip(
                 out,
                 peer,
@@ -72,7 +71,7 @@ impl Stack {
             now,
             peer,
             d,
-            build::ICMP_CODE_PORT_UNREACHABLE,
+            icmp::CODE_PORT_UNREACHABLE,
             Answer::PortUnreachable,
             out,
         )

@@ -27,6 +27,8 @@
 //! bit-fields for flags + fragment offset (`__be16 frag_off`): 3 + 13 bits split across a
 //! big-endian 16-bit word cannot be written portably. A whole integer plus shifts and masks is
 //! correct everywhere.
+use crate::wire::table::{CScalar, FieldDef};
+use crate::wire::{arp, ethernet, icmp, ipv4, udp};
 use crate::wire::{Dissection, LayerKind, Value};
 use std::ops::Range;
 
@@ -634,99 +636,62 @@ fn m(name: &'static str, ty: CDecl, wire: &'static str) -> CField {
     }
 }
 
-fn bits(name: &'static str, ty: CDecl, bits: u32, wire: &'static str) -> CField {
-    CField {
-        bits: Some(bits),
-        ..m(name, ty, wire)
-    }
-}
-
 fn bytes(n: usize) -> CDecl {
     CDecl::Array(Box::new(CDecl::UChar), n)
 }
 
+/// A course struct read from the wire tables: every field that has a course member
+/// ([`FieldDef::course`]), in wire order, with the course's name, C type and bit-field width.
+/// The member names and types are written once, next to the layout, in `src/wire/<header>.rs`.
+fn from_tables(name: &'static str, tables: &[&[FieldDef]]) -> CStruct {
+    let fields = tables
+        .iter()
+        .flat_map(|t| t.iter())
+        .filter_map(|f| {
+            let c = f.course?;
+            let ty = match c.ty {
+                CScalar::UChar => CDecl::UChar,
+                CScalar::UShort => CDecl::UShort,
+                CScalar::UInt => CDecl::UInt,
+                CScalar::UCharArray(n) => bytes(n),
+            };
+            let wire = if c.covers.is_empty() { f.key } else { c.covers };
+            Some(CField {
+                name: c.name,
+                ty,
+                bits: (c.bits > 0).then_some(u32::from(c.bits)),
+                wire: Some(wire),
+            })
+        })
+        .collect();
+    CStruct { name, fields }
+}
+
 /// `struct etherhdr` (blog 2.1).
 pub fn etherhdr() -> CStruct {
-    CStruct {
-        name: "etherhdr",
-        fields: vec![
-            m("dst_mac", bytes(6), "eth.dst"),
-            m("src_mac", bytes(6), "eth.src"),
-            m("protocol", CDecl::UShort, "eth.type"),
-        ],
-    }
+    from_tables("etherhdr", &[ethernet::FIELDS])
 }
 
 /// `struct iphdr` (blog 2.2, with the `;` after `sip` the post forgot). Its bit-fields are the
 /// course's, in the course's order: on little-endian gcc `version:4` is the LOW nibble.
 pub fn iphdr() -> CStruct {
-    use CDecl::*;
-    CStruct {
-        name: "iphdr",
-        fields: vec![
-            bits("version", UChar, 4, "ipv4.version"),
-            bits("hdrlen", UChar, 4, "ipv4.ihl"),
-            m("tos", UChar, "ipv4.dscp+ipv4.ecn"),
-            m("totlen", UShort, "ipv4.total_length"),
-            m("id", UShort, "ipv4.id"),
-            bits("flag", UShort, 3, "ipv4.flags"),
-            bits("offset", UShort, 13, "ipv4.frag_offset"),
-            m("ttl", UChar, "ipv4.ttl"),
-            m("protocol", UChar, "ipv4.protocol"),
-            m("check", UShort, "ipv4.checksum"),
-            m("sip", UInt, "ipv4.src"),
-            m("dip", UInt, "ipv4.dst"),
-        ],
-    }
+    from_tables("iphdr", &[ipv4::FIELDS])
 }
 
 /// `struct udphdr` (blog 2.3).
 pub fn udphdr() -> CStruct {
-    use CDecl::*;
-    CStruct {
-        name: "udphdr",
-        fields: vec![
-            m("sport", UShort, "udp.srcport"),
-            m("dport", UShort, "udp.dstport"),
-            m("length", UShort, "udp.length"),
-            m("check", UShort, "udp.checksum"),
-        ],
-    }
+    from_tables("udphdr", &[udp::FIELDS])
 }
 
 /// `struct icmphdr` for echo request/reply, written in the course's style (it has none).
 pub fn icmphdr() -> CStruct {
-    use CDecl::*;
-    CStruct {
-        name: "icmphdr",
-        fields: vec![
-            m("type", UChar, "icmp.type"),
-            m("code", UChar, "icmp.code"),
-            m("check", UShort, "icmp.checksum"),
-            m("identifier", UShort, "icmp.ident"),
-            m("seq", UShort, "icmp.seq"),
-        ],
-    }
+    from_tables("icmphdr", &[icmp::HEADER, icmp::ECHO])
 }
 
 /// `struct arphdr` for Ethernet + IPv4 ARP, in the course's style: `unsigned int sip` after a
 /// 6-byte MAC lands on an offset that is not a multiple of 4, so gcc pads inside it twice.
 pub fn arphdr() -> CStruct {
-    use CDecl::*;
-    CStruct {
-        name: "arphdr",
-        fields: vec![
-            m("h_type", UShort, "arp.htype"),
-            m("h_proto", UShort, "arp.ptype"),
-            m("h_addrlen", UChar, "arp.hlen"),
-            m("protolen", UChar, "arp.plen"),
-            m("oper", UShort, "arp.opcode"),
-            m("smac", bytes(6), "arp.sha"),
-            m("sip", UInt, "arp.spa"),
-            m("dmac", bytes(6), "arp.tha"),
-            m("dip", UInt, "arp.tpa"),
-        ],
-    }
+    from_tables("arphdr", &[arp::FIELDS])
 }
 
 fn packet(name: &'static str, parts: Vec<CField>, payload: bool) -> CStruct {

@@ -1,5 +1,7 @@
-//! Builders for the frames the stack sends (and that tests, lessons and the simulated LAN send to
-//! it). Each builder APPENDS one complete Ethernet frame to `out` (the shape of
+//! Frame-level composition: the frames the stack sends (and that tests, lessons and the simulated
+//! LAN send to it), made of the per-protocol emitters (`EthernetRepr`, `ArpRepr`, `Ipv4Repr`,
+//! `EchoRepr`, `ErrorRepr`, `UdpRepr`, each in its header's file, written through its field
+//! table). Each builder APPENDS one complete Ethernet frame to `out` (the shape of
 //! `Outbox::push_with`), computing every checksum, and never allocates beyond growing `out`.
 //!
 //! Frames are written unpadded (a 42-byte ARP frame stays 42 bytes, as `tcpdump` shows it on the
@@ -12,40 +14,53 @@
 //! [`ipv4_fragmented`]) are made of those.
 use std::net::Ipv4Addr;
 
+use super::arp::ArpRepr;
+pub use super::checksum::{internet_checksum, pseudo_header, udp_checksum_field, Checksum};
+pub use super::ethernet::pad_to_min;
+use super::ethernet::{EtherType, EthernetRepr, Mac};
+use super::icmp::{EchoRepr, ErrorRepr};
+use super::ipv4::{IpProtocol, Ipv4Repr};
+use super::udp::UdpRepr;
+use super::{arp as arp_wire, ethernet as eth_wire, icmp as icmp_wire, ipv4 as ipv4_wire};
+
+// Aliases of the per-protocol constants, for older callers: each value is written once, in its
+// header's file.
 /// Ethernet header length without VLAN tags.
-pub const ETH_HDR_LEN: usize = 14;
+pub const ETH_HDR_LEN: usize = eth_wire::HEADER_LEN;
 /// Ethernet frames shorter than this (without FCS) are padded on the wire.
-pub const ETH_MIN_FRAME: usize = 60;
+pub const ETH_MIN_FRAME: usize = eth_wire::MIN_FRAME;
 /// IPv4 header length without options (all headers built here have no options).
-pub const IPV4_HDR_LEN: usize = 20;
+pub const IPV4_HDR_LEN: usize = ipv4_wire::HEADER_LEN;
 /// Largest IPv4 datagram (total length is 16 bits).
-pub const IPV4_MAX_LEN: usize = 65_535;
+pub const IPV4_MAX_LEN: usize = ipv4_wire::MAX_LEN;
 /// Smallest IPv4 MTU every link must carry (RFC 791: 68 bytes).
-pub const IPV4_MIN_MTU: usize = 68;
+pub const IPV4_MIN_MTU: usize = ipv4_wire::MIN_MTU;
 
-pub const ETHERTYPE_IPV4: u16 = 0x0800;
-pub const ETHERTYPE_ARP: u16 = 0x0806;
-pub const ETHERTYPE_VLAN: u16 = 0x8100;
-pub const ETHERTYPE_QINQ: u16 = 0x88a8;
+// The protocol numbers are defined once, as associated constants of their types
+// (`EtherType::IPV4`, `IpProtocol::UDP`); these plain aliases keep older callers working.
+pub const ETHERTYPE_IPV4: u16 = EtherType::IPV4.0;
+pub const ETHERTYPE_ARP: u16 = EtherType::ARP.0;
+pub const ETHERTYPE_VLAN: u16 = EtherType::VLAN.0;
+pub const ETHERTYPE_QINQ: u16 = EtherType::QINQ.0;
 
-pub const ARP_REQUEST: u16 = 1;
-pub const ARP_REPLY: u16 = 2;
+pub const ARP_REQUEST: u16 = arp_wire::OP_REQUEST;
+pub const ARP_REPLY: u16 = arp_wire::OP_REPLY;
 
-pub const IP_PROTO_ICMP: u8 = 1;
-pub const IP_PROTO_TCP: u8 = 6;
-pub const IP_PROTO_UDP: u8 = 17;
+pub const IP_PROTO_ICMP: u8 = IpProtocol::ICMP.0;
+pub const IP_PROTO_TCP: u8 = IpProtocol::TCP.0;
+pub const IP_PROTO_UDP: u8 = IpProtocol::UDP.0;
 
-pub const ICMP_ECHO_REPLY: u8 = 0;
-pub const ICMP_DEST_UNREACHABLE: u8 = 3;
-pub const ICMP_ECHO_REQUEST: u8 = 8;
-pub const ICMP_TIME_EXCEEDED: u8 = 11;
+pub const ICMP_ECHO_REPLY: u8 = icmp_wire::ECHO_REPLY;
+pub const ICMP_DEST_UNREACHABLE: u8 = icmp_wire::DEST_UNREACHABLE;
+pub const ICMP_ECHO_REQUEST: u8 = icmp_wire::ECHO_REQUEST;
+pub const ICMP_TIME_EXCEEDED: u8 = icmp_wire::TIME_EXCEEDED;
 /// Destination unreachable codes.
-pub const ICMP_CODE_PROTOCOL_UNREACHABLE: u8 = 2;
-pub const ICMP_CODE_PORT_UNREACHABLE: u8 = 3;
+pub const ICMP_CODE_PROTOCOL_UNREACHABLE: u8 = icmp_wire::CODE_PROTOCOL_UNREACHABLE;
+pub const ICMP_CODE_PORT_UNREACHABLE: u8 = icmp_wire::CODE_PORT_UNREACHABLE;
 /// Time exceeded code: fragment reassembly time exceeded.
-pub const ICMP_CODE_REASSEMBLY_TIMEOUT: u8 = 1;
+pub const ICMP_CODE_REASSEMBLY_TIMEOUT: u8 = icmp_wire::CODE_REASSEMBLY_TIMEOUT;
 
-pub const BROADCAST_MAC: [u8; 6] = [0xff; 6];
+pub const BROADCAST_MAC: [u8; 6] = Mac::BROADCAST.0;
 
 /// Ethernet and IPv4 addressing of one frame, plus the two IPv4 header fields a sender chooses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,116 +74,18 @@ pub struct EthIp {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Checksums (RFC 1071)
-// ---------------------------------------------------------------------------------------------
-
-/// Incremental Internet checksum: the ones' complement sum of 16-bit big-endian words.
-///
-/// Parts may have any length: a part that starts at an odd offset of the logical byte string is
-/// summed byte-swapped (RFC 1071 §2(B)), so `add(a); add(b)` equals `add(a ++ b)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Checksum {
-    sum: u64,
-    odd: bool,
-}
-
-impl Checksum {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Add `data`, which follows everything added so far.
-    pub fn add(&mut self, data: &[u8]) -> &mut Self {
-        let s = u64::from(fold(sum_words(data)));
-        self.sum += if self.odd {
-            u64::from((s as u16).swap_bytes())
-        } else {
-            s
-        };
-        self.odd ^= data.len() % 2 == 1;
-        self
-    }
-
-    /// Add one 16-bit word (must be at an even offset, as every header field is).
-    pub fn add_u16(&mut self, v: u16) -> &mut Self {
-        self.add(&v.to_be_bytes())
-    }
-
-    /// The ones' complement sum folded to 16 bits (not complemented).
-    pub fn sum(&self) -> u16 {
-        fold(self.sum)
-    }
-
-    /// The value to write into a checksum field: the complement of the folded sum.
-    /// Over data that includes a correct checksum field this is 0, which is how to verify.
-    pub fn finish(&self) -> u16 {
-        !self.sum()
-    }
-}
-
-/// Sum of big-endian 32-bit words (then a trailing 16-bit word and byte); folding this to 16 bits
-/// gives the 16-bit ones' complement sum because 2^16 ≡ 1 (mod 2^16 - 1).
-fn sum_words(data: &[u8]) -> u64 {
-    let mut acc: u64 = 0;
-    let mut chunks = data.chunks_exact(4);
-    for c in &mut chunks {
-        acc += u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
-    }
-    let rest = chunks.remainder();
-    let mut i = 0;
-    if rest.len() >= 2 {
-        acc += u64::from(u16::from_be_bytes([rest[0], rest[1]]));
-        i = 2;
-    }
-    if rest.len() > i {
-        acc += u64::from(rest[i]) << 8;
-    }
-    acc
-}
-
-fn fold(mut s: u64) -> u16 {
-    while s > 0xffff {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    s as u16
-}
-
-/// The checksum field value for `data` (e.g. an IPv4 header with its checksum field zeroed).
-/// Verifying: `internet_checksum(header_with_checksum) == 0`.
-pub fn internet_checksum(data: &[u8]) -> u16 {
-    Checksum::new().add(data).finish()
-}
-
-/// A checksum started with the IPv4 pseudo-header of UDP/TCP (RFC 768): add the L4 bytes, then
-/// `finish()`. `l4_len` is the UDP length (header + data).
-pub fn pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, l4_len: u16) -> Checksum {
-    let mut c = Checksum::new();
-    c.add(&src.octets())
-        .add(&dst.octets())
-        .add_u16(u16::from(protocol))
-        .add_u16(l4_len);
-    c
-}
-
-/// UDP transmits a computed checksum of 0 as 0xffff (0 means "no checksum", RFC 768).
-pub fn udp_checksum_field(c: &Checksum) -> u16 {
-    match c.finish() {
-        0 => 0xffff,
-        v => v,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Ethernet and ARP
 // ---------------------------------------------------------------------------------------------
 
 /// Append an Ethernet header. `vlan_tags` is the raw 802.1Q/802.1ad tag stack (4 bytes per tag:
 /// TPID then TCI, outermost first) written between the source MAC and `ethertype`; usually empty.
 pub fn ethernet(out: &mut Vec<u8>, dst: [u8; 6], src: [u8; 6], vlan_tags: &[u8], ethertype: u16) {
-    out.extend_from_slice(&dst);
-    out.extend_from_slice(&src);
-    out.extend_from_slice(vlan_tags);
-    out.extend_from_slice(&ethertype.to_be_bytes());
+    EthernetRepr {
+        dst: Mac(dst),
+        src: Mac(src),
+        ethertype: EtherType(ethertype),
+    }
+    .emit(out, vlan_tags);
 }
 
 /// Append a 28-byte Ethernet/IPv4 ARP packet (no Ethernet header).
@@ -180,12 +97,14 @@ pub fn arp_payload(
     target_mac: [u8; 6],
     target_ip: Ipv4Addr,
 ) {
-    out.extend_from_slice(&[0x00, 0x01, 0x08, 0x00, 6, 4]); // htype Ethernet, ptype IPv4, hlen, plen
-    out.extend_from_slice(&op.to_be_bytes());
-    out.extend_from_slice(&sender_mac);
-    out.extend_from_slice(&sender_ip.octets());
-    out.extend_from_slice(&target_mac);
-    out.extend_from_slice(&target_ip.octets());
+    ArpRepr {
+        op,
+        sha: Mac(sender_mac),
+        spa: sender_ip,
+        tha: Mac(target_mac),
+        tpa: target_ip,
+    }
+    .emit(out);
 }
 
 /// Append a 42-byte unpadded ARP frame from `sender_mac` to `eth_dst`. A request has `op`
@@ -204,14 +123,6 @@ pub fn arp(
     arp_payload(out, op, sender_mac, sender_ip, target_mac, target_ip);
 }
 
-/// Pad the frame that starts at `out[start]` with zeros to the 60-byte Ethernet minimum.
-pub fn pad_to_min(out: &mut Vec<u8>, start: usize) {
-    let want = start + ETH_MIN_FRAME;
-    if out.len() < want {
-        out.resize(want, 0);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // IPv4
 // ---------------------------------------------------------------------------------------------
@@ -228,20 +139,18 @@ pub fn ipv4_header(
     more_fragments: bool,
     frag_offset: usize,
 ) {
-    let start = out.len();
-    let total = (IPV4_HDR_LEN + payload_len).min(IPV4_MAX_LEN) as u16;
-    let flags_frag = (u16::from(dont_fragment) << 14)
-        | (u16::from(more_fragments) << 13)
-        | (((frag_offset / 8) as u16) & 0x1fff);
-    out.extend_from_slice(&[0x45, 0x00]);
-    out.extend_from_slice(&total.to_be_bytes());
-    out.extend_from_slice(&h.ip_id.to_be_bytes());
-    out.extend_from_slice(&flags_frag.to_be_bytes());
-    out.extend_from_slice(&[h.ttl, protocol, 0, 0]);
-    out.extend_from_slice(&h.src_ip.octets());
-    out.extend_from_slice(&h.dst_ip.octets());
-    let c = internet_checksum(&out[start..start + IPV4_HDR_LEN]);
-    out[start + 10..start + 12].copy_from_slice(&c.to_be_bytes());
+    Ipv4Repr {
+        src: h.src_ip,
+        dst: h.dst_ip,
+        protocol: IpProtocol(protocol),
+        ttl: h.ttl,
+        ident: h.ip_id,
+        dont_frag: dont_fragment,
+        more_frags: more_fragments,
+        frag_offset,
+        payload_len,
+    }
+    .emit(out);
 }
 
 /// One IPv4 datagram to be written as one or more frames: header fields from `eth_ip`, L4 bytes
@@ -382,17 +291,7 @@ pub fn ipv4_fragmented(
 /// The 8-byte ICMP echo header (type, code, checksum, identifier, sequence) for `data`, checksum
 /// included.
 pub fn icmp_echo_header(reply: bool, ident: u16, seq: u16, data: &[u8]) -> [u8; 8] {
-    let ty = if reply {
-        ICMP_ECHO_REPLY
-    } else {
-        ICMP_ECHO_REQUEST
-    };
-    let mut hdr = [ty, 0, 0, 0, 0, 0, 0, 0];
-    hdr[4..6].copy_from_slice(&ident.to_be_bytes());
-    hdr[6..8].copy_from_slice(&seq.to_be_bytes());
-    let c = Checksum::new().add(&hdr).add(data).finish();
-    hdr[2..4].copy_from_slice(&c.to_be_bytes());
-    hdr
+    EchoRepr { reply, ident, seq }.header(data)
 }
 
 /// The 8-byte UDP header for `payload`, checksum over the pseudo-header included (0 becomes
@@ -404,23 +303,16 @@ pub fn udp_header(
     dst_port: u16,
     payload: &[u8],
 ) -> [u8; 8] {
-    let len = (8 + payload.len()).min(usize::from(u16::MAX)) as u16;
-    let mut hdr = [0u8; 8];
-    hdr[0..2].copy_from_slice(&src_port.to_be_bytes());
-    hdr[2..4].copy_from_slice(&dst_port.to_be_bytes());
-    hdr[4..6].copy_from_slice(&len.to_be_bytes());
-    let mut c = pseudo_header(src_ip, dst_ip, IP_PROTO_UDP, len);
-    c.add(&hdr).add(payload);
-    hdr[6..8].copy_from_slice(&udp_checksum_field(&c).to_be_bytes());
-    hdr
+    UdpRepr { src_port, dst_port }.header(src_ip, dst_ip, payload)
 }
 
 /// The 8-byte ICMP error header (type, code, checksum, 4 unused bytes) for `quoted`.
 pub fn icmp_error_header(icmp_type: u8, code: u8, quoted: &[u8]) -> [u8; 8] {
-    let mut hdr = [icmp_type, code, 0, 0, 0, 0, 0, 0];
-    let c = Checksum::new().add(&hdr).add(quoted).finish();
-    hdr[2..4].copy_from_slice(&c.to_be_bytes());
-    hdr
+    ErrorRepr {
+        msg_type: icmp_type,
+        code,
+    }
+    .header(quoted)
 }
 
 /// Most bytes after an 8-byte L4 header that fit one IPv4 datagram (65,535 - 20 - 8).
@@ -495,30 +387,6 @@ mod tests {
             "total length matches frame"
         );
         (h.slice().to_vec(), ip.payload().payload.to_vec())
-    }
-
-    #[test]
-    fn checksum_known_vector() {
-        // RFC 1071 §3 example bytes: sum is 0xddf2.
-        let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
-        assert_eq!(Checksum::new().add(&d).sum(), 0xddf2);
-        assert_eq!(internet_checksum(&d), !0xddf2);
-    }
-
-    #[test]
-    fn checksum_parts_equal_whole_for_any_split() {
-        let data: Vec<u8> = (0..=200u32).map(|i| (i * 37 + 11) as u8).collect();
-        let whole = internet_checksum(&data);
-        for a in 0..data.len() {
-            for b in a..data.len() {
-                let c = Checksum::new()
-                    .add(&data[..a])
-                    .add(&data[a..b])
-                    .add(&data[b..])
-                    .finish();
-                assert_eq!(c, whole, "split at {a},{b}");
-            }
-        }
     }
 
     #[test]

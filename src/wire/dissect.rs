@@ -1,5 +1,15 @@
 //! Dissection: any byte string to layers and a byte-exact field map.
 //!
+//! Ethernet, VLAN, ARP, IPv4, ICMP and UDP are decoded by walking their field tables
+//! (`wire/{ethernet,vlan,arp,ipv4,icmp,udp}.rs`, see `wire/table.rs`): the keys, labels, bit
+//! ranges and how values are shown come from there, so the field map, the stack's views and the
+//! builders share one layout. What a table cannot say is written here by hand: checksums and
+//! their verdicts, an 802.3 length in the type field's place, ARP addresses of other lengths,
+//! the ICMP fields that depend on the type (code names, next-hop MTU, pointer, timestamps) and
+//! the quoted datagram. IPv6 and its extension headers, ICMPv6, LLC/SNAP and the Linux cooked
+//! headers are still decoded by hand below, one bounds-checked read at a time (they have no
+//! table yet).
+//!
 //! etherparse's lax IPv4 slicer (`LaxIpv4Slice`) judges the IPv4 header and finds its payload:
 //! where it starts, whether it is complete or fragmented. (Its whole-packet `LaxSlicedPacket`
 //! does the same plus Ethernet and VLAN, but returns a large struct by value: walking the 14-byte
@@ -7,8 +17,12 @@
 //! slices, not field positions, so the field map is ours: each layer's fields are read from fixed
 //! layouts (the RFC diagrams) at the offset etherparse found, one bounds-checked read at a time, so a
 //! header cut short still shows every field whose bytes are there.
+use super::checksum::{pseudo_header_v4_raw, pseudo_header_v6, verify, Checksum};
 use super::field::*;
-use super::{is_vlan_tpid, MAX_VLAN_TAGS};
+pub use super::table::read_bits;
+use super::table::FieldDef;
+use super::{arp, ethernet, icmp, ipv4, udp, vlan};
+use super::{is_vlan_tpid, EtherType, IpProtocol, MAX_VLAN_TAGS};
 
 /// The one-line view of a frame for packet lists (Wireshark's columns).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -400,14 +414,14 @@ impl Walker<'_, '_> {
     /// What follows an EtherType field (Ethernet's, a VLAN tag's) at `at`.
     fn network(&mut self, at: usize, ether_type: u16) {
         let frame = self.frame;
-        match ether_type {
+        match EtherType(ether_type) {
             // IEEE 802.3 clause 3.2.6: a value up to 1500 is the length of the LLC data that
             // follows, not a type (Wireshark draws the same line; 1501-1535 are undefined).
-            len if is_8023_length(len) => self.llc(at, len as usize),
-            0x0800 => self.ipv4_datagram(at),
-            0x86dd => self.ipv6_datagram(at),
+            len if len.is_8023_length() => self.llc(at, len.0 as usize),
+            EtherType::IPV4 => self.ipv4_datagram(at),
+            EtherType::IPV6 => self.ipv6_datagram(at),
             // RARP (RFC 903) is ARP's packet with opcodes 3/4, under its own EtherType.
-            0x0806 | 0x8035 => {
+            EtherType::ARP | EtherType::RARP => {
                 let end = self.arp(at);
                 self.trailer(end);
             }
@@ -495,7 +509,7 @@ impl Walker<'_, '_> {
             .d
             .problems
             .contains(&Malformation::LengthTooShort(LayerKind::Ipv4))
-            || ip.header().protocol().0 == 51
+            || IpProtocol(ip.header().protocol().0) == IpProtocol::AH
         {
             // Total length shorter than the header (nothing to trust after it), or an
             // authentication header ringside does not decode: the rest is raw bytes.
@@ -557,6 +571,31 @@ impl Walker<'_, '_> {
     ) -> Option<u64> {
         let raw = read_bits(self.frame, bit, len)?;
         self.push(key, label, bit, len, value(raw), None);
+        Some(raw)
+    }
+
+    /// Add the table field `f` of a header at byte `at` if all its bytes are in the frame: key,
+    /// label, place and shown value all from the table. Returns the raw value.
+    #[inline]
+    fn def(&mut self, at: usize, f: &FieldDef) -> Option<u64> {
+        let bit = at * 8 + f.bit_start();
+        let raw = read_bits(self.frame, bit, f.width as usize)?;
+        self.push(f.key, f.label, bit, f.width as usize, f.value(raw), None);
+        Some(raw)
+    }
+
+    /// Add a table field whose value or check the walk decides (`value` from the raw bits).
+    #[inline]
+    fn def_with(
+        &mut self,
+        at: usize,
+        f: &FieldDef,
+        value: impl FnOnce(u64) -> Value,
+        check: Option<Check>,
+    ) -> Option<u64> {
+        let bit = at * 8 + f.bit_start();
+        let raw = read_bits(self.frame, bit, f.width as usize)?;
+        self.push(f.key, f.label, bit, f.width as usize, value(raw), check);
         Some(raw)
     }
 
@@ -627,44 +666,35 @@ impl Walker<'_, '_> {
     }
 
     fn ethernet(&mut self, at: usize) {
-        self.begin(LayerKind::Ethernet, at, ETH_LEN);
-        self.mac("eth.dst", "Destination", at);
-        self.mac("eth.src", "Source", at + 6);
-        self.type_or_length("eth", (at + 12) * 8);
+        use ethernet::field::*;
+        self.begin(LayerKind::Ethernet, at, ethernet::HEADER_LEN);
+        self.def(at, &DST);
+        self.def(at, &SRC);
+        self.type_or_length(at, &TYPE, "eth.len");
     }
 
-    /// The 16 bits after the addresses (or a VLAN tag's TCI): an EtherType (`eth.type`), or up
-    /// to 1500 an IEEE 802.3 length (`eth.len`), as tshark names them.
-    fn type_or_length(&mut self, proto: &'static str, bit: usize) {
-        let Some(v) = read_bits(self.frame, bit, 16) else {
+    /// A type field (`eth.type`, `vlan.type`) of a header at `at`, or, up to 1500, an IEEE 802.3
+    /// length in its place (`len_key`: `eth.len`, `vlan.len`), as tshark names them.
+    fn type_or_length(&mut self, at: usize, ty: &FieldDef, len_key: &'static str) {
+        let Some(v) = ty.read(self.frame.get(at..).unwrap_or(&[])) else {
             return;
         };
-        let (key, label, value) = if is_8023_length(v as u16) {
-            let key = if proto == "eth" {
-                "eth.len"
-            } else {
-                "vlan.len"
-            };
-            (key, "Length", Value::Named(v, 0, "IEEE 802.3"))
+        if is_8023_length(v as u16) {
+            let value = Value::Named(v, 0, "IEEE 802.3");
+            self.push(len_key, "Length", at * 8 + ty.bit_start(), 16, value, None);
         } else {
-            let key = if proto == "eth" {
-                "eth.type"
-            } else {
-                "vlan.type"
-            };
-            (key, "Type", Value::Named(v, 4, ether_type_name(v as u16)))
-        };
-        self.push(key, label, bit, 16, value, None);
+            self.def(at, ty);
+        }
     }
 
     fn vlan(&mut self, at: usize) {
-        self.begin(LayerKind::Vlan, at, 4);
-        let b = at * 8;
-        self.field("vlan.pcp", "PCP", b, 3, Value::Dec);
-        self.field("vlan.dei", "DEI", b + 3, 1, Value::Dec);
-        self.field("vlan.id", "VLAN ID", b + 4, 12, Value::Dec);
-        self.type_or_length("vlan", b + 16);
-        if self.frame.len() < at + 4 {
+        use vlan::field::*;
+        self.begin(LayerKind::Vlan, at, vlan::HEADER_LEN);
+        self.def(at, &PCP);
+        self.def(at, &DEI);
+        self.def(at, &ID);
+        self.type_or_length(at, &TYPE, "vlan.len");
+        if self.frame.len() < at + vlan::HEADER_LEN {
             self.problem(Malformation::Truncated(LayerKind::Vlan));
         }
     }
@@ -673,22 +703,17 @@ impl Walker<'_, '_> {
     /// addresses are `hlen` and `plen` bytes long: shown as a MAC / IPv4 address where the
     /// hardware / protocol type says so (as tshark does), otherwise as bytes.
     fn arp(&mut self, at: usize) -> usize {
-        let b = at * 8;
-        let hlen = self.frame.get(at + 4).copied().unwrap_or(6) as usize;
-        let plen = self.frame.get(at + 5).copied().unwrap_or(4) as usize;
-        let declared = 8 + 2 * (hlen + plen);
+        use arp::field::*;
+        let hdr = self.frame.get(at..).unwrap_or(&[]);
+        let hlen = HLEN.read(hdr).unwrap_or(6) as usize;
+        let plen = PLEN.read(hdr).unwrap_or(4) as usize;
+        let declared = arp::FIXED_LEN + 2 * (hlen + plen);
         self.begin(LayerKind::Arp, at, declared);
-        let htype = self.field("arp.htype", "Hardware type", b, 16, |v| {
-            Value::Named(v, 0, arp_hw_name(v as u16))
-        });
-        let ptype = self.field("arp.ptype", "Protocol type", b + 16, 16, |v| {
-            Value::Named(v, 4, ether_type_name(v as u16))
-        });
-        self.field("arp.hlen", "HLEN", b + 32, 8, Value::Dec);
-        self.field("arp.plen", "PLEN", b + 40, 8, Value::Dec);
-        self.field("arp.opcode", "Operation", b + 48, 16, |v| {
-            Value::Named(v, 0, arp_op_name(v as u16))
-        });
+        let htype = self.def(at, &HTYPE);
+        let ptype = self.def(at, &PTYPE);
+        self.def(at, &HLEN);
+        self.def(at, &PLEN);
+        self.def(at, &OPCODE);
         // Ethernet (1), experimental Ethernet (2) and IEEE 802 (6) hardware with 6-byte addresses are MACs (RFC 5342).
         let hw_is_mac = matches!(htype, Some(1 | 2 | 6) | None) && hlen == 6;
         let proto_is_ipv4 = matches!(ptype, Some(0x0800) | None) && plen == 4;
@@ -700,24 +725,13 @@ impl Walker<'_, '_> {
             // Not Ethernet/IPv4: decoded, but ringside's stack will not answer it.
             self.problem(Malformation::UnsupportedArp);
         }
-        let mut p = at + 8;
-        for (hw_key, hw_label, pr_key, pr_label) in [
-            (
-                "arp.sha",
-                "Sender hardware address",
-                "arp.spa",
-                "Sender protocol address",
-            ),
-            (
-                "arp.tha",
-                "Target hardware address",
-                "arp.tpa",
-                "Target protocol address",
-            ),
-        ] {
-            self.address(hw_key, hw_label, p, hlen, hw_is_mac, false);
+        // The addresses sit where the table says only for Ethernet/IPv4 (6 + 4 bytes): with
+        // other lengths they are placed here, by hlen and plen, under the table's names.
+        let mut p = at + arp::FIXED_LEN;
+        for (hw, pr) in [(SHA, SPA), (THA, TPA)] {
+            self.address(hw.key, hw.label, p, hlen, hw_is_mac, false);
             p += hlen;
-            self.address(pr_key, pr_label, p, plen, false, proto_is_ipv4);
+            self.address(pr.key, pr.label, p, plen, false, proto_is_ipv4);
             p += plen;
         }
         if self.frame.len() < at + declared {
@@ -754,55 +768,40 @@ impl Walker<'_, '_> {
     /// The IPv4 header at `at`; returns where the datagram ends (by total length, cut to the
     /// frame). Also used where etherparse refused the header: the reason is found here.
     fn ipv4(&mut self, at: usize) -> usize {
+        use ipv4::field::*;
         let frame = self.frame;
-        let ihl = frame.get(at).map(|b| (b & 0x0f) as usize * 4);
+        let ihl = IHL
+            .read(frame.get(at..).unwrap_or(&[]))
+            .map(|v| v as usize * 4);
         self.begin(LayerKind::Ipv4, at, ihl.unwrap_or(20).max(20));
-        let b = at * 8;
-        let version = self.field("ipv4.version", "Version", b, 4, Value::Dec);
-        self.field("ipv4.ihl", "IHL", b + 4, 4, Value::Dec);
-        self.field("ipv4.dscp", "DSCP", b + 8, 6, Value::Dec);
-        self.field("ipv4.ecn", "ECN", b + 14, 2, Value::Dec);
-        let total = self.field("ipv4.total_length", "Total Length", b + 16, 16, Value::Dec);
-        self.field("ipv4.id", "Identification", b + 32, 16, |v| {
-            Value::Hex(v, 4)
-        });
-        self.field("ipv4.flags", "Flags", b + 48, 3, |v| {
-            Value::Flags(v as u8, &["reserved", "DF", "MF"])
-        });
-        self.field(
-            "ipv4.frag_offset",
-            "Fragment Offset",
-            b + 51,
-            13,
-            Value::Dec,
-        );
-        self.field("ipv4.ttl", "TTL", b + 64, 8, Value::Dec);
-        self.field("ipv4.protocol", "Protocol", b + 72, 8, |v| {
-            Value::Named(v, 0, ip_protocol_name(v as u8))
-        });
+        let mut version = None;
+        let mut total = None;
+        let mut check = None;
         let hdr_len = ihl.unwrap_or(20);
-        let header = frame.get(at..at + hdr_len);
-        let check = match header {
-            Some(h) if hdr_len >= 20 => Some(verify(checksum(h), read_u16(h, 10).unwrap_or(0))),
-            _ => Some(Check::Unverified),
-        };
-        if let Some(v) = read_bits(frame, b + 80, 16) {
-            self.push(
-                "ipv4.checksum",
-                "Header Checksum",
-                b + 80,
-                16,
-                Value::Hex(v, 4),
-                check,
-            );
+        for f in ipv4::FIELDS {
+            if f.key == CHECKSUM.key {
+                // Verified over the whole header (options too), when all of it is here.
+                check = match frame.get(at..at + hdr_len) {
+                    Some(h) if hdr_len >= 20 => {
+                        Some(verify(Checksum::new().add(h), CHECKSUM.get(h) as u16))
+                    }
+                    _ => Some(Check::Unverified),
+                };
+                self.def_with(at, f, |v| f.value(v), check);
+                continue;
+            }
+            let raw = self.def(at, f);
+            match f.key {
+                k if k == VERSION.key => version = raw,
+                k if k == TOTAL_LENGTH.key => total = raw,
+                _ => {}
+            }
         }
-        self.ipv4_addr("ipv4.src", "Source Address", at + 12);
-        self.ipv4_addr("ipv4.dst", "Destination Address", at + 16);
-        if hdr_len > 20 {
+        if hdr_len > ipv4::HEADER_LEN {
             self.bytes("ipv4.options", "Options", at + 20, at + hdr_len);
         }
 
-        if frame.len() < at + 20 {
+        if frame.len() < at + ipv4::HEADER_LEN {
             self.problem(Malformation::Truncated(LayerKind::Ipv4));
             return frame.len();
         }
@@ -835,23 +834,14 @@ impl Walker<'_, '_> {
     /// The UDP header and payload in `start..end` (the IP payload). `partial`: the IP payload is
     /// not all here (fragment or truncated), so the checksum cannot be verified.
     fn udp(&mut self, start: usize, end: usize, partial: bool) {
+        use udp::field::*;
         self.begin(LayerKind::Udp, start, UDP_LEN);
-        let b = start * 8;
-        self.field("udp.srcport", "Source Port", b, 16, Value::Dec);
-        self.field("udp.dstport", "Destination Port", b + 16, 16, Value::Dec);
-        let length = self.field("udp.length", "Length", b + 32, 16, Value::Dec);
-        let sum = read_bits(self.frame, b + 48, 16);
+        self.def(start, &SRC_PORT);
+        self.def(start, &DST_PORT);
+        let length = self.def(start, &LENGTH);
+        let sum = CHECKSUM.read(self.frame.get(start..).unwrap_or(&[]));
         if start + UDP_LEN > end {
-            if let Some(v) = sum {
-                self.push(
-                    "udp.checksum",
-                    "Checksum",
-                    b + 48,
-                    16,
-                    Value::Hex(v, 4),
-                    None,
-                );
-            }
+            self.def(start, &CHECKSUM);
             self.problem(Malformation::Truncated(LayerKind::Udp));
             return;
         }
@@ -882,63 +872,52 @@ impl Walker<'_, '_> {
                 Check::Unverified
             } else {
                 let computed = self.transport_sum(17, &self.frame[start..data_end]);
-                verify(computed, sum)
+                verify(&computed, sum)
             }
         });
         if let Check::Bad { .. } = check {
             self.problem(Malformation::BadChecksum(LayerKind::Udp));
         }
-        self.push(
-            "udp.checksum",
-            "Checksum",
-            b + 48,
-            16,
-            Value::Hex(sum as u64, 4),
-            Some(check),
-        );
+        self.def_with(start, &CHECKSUM, |v| CHECKSUM.value(v), Some(check));
         self.payload(start + UDP_LEN, data_end);
     }
 
     fn icmp(&mut self, start: usize, end: usize, partial: bool) {
+        use icmp::field::{CHECKSUM, CODE, TYPE};
         let frame = self.frame;
         self.begin(LayerKind::Icmp, start, ICMP_LEN);
         let b = start * 8;
-        let ty = self.field("icmp.type", "Type", b, 8, |v| {
-            Value::Named(v, 0, icmp_type_only(v as u8))
-        });
+        let ty = self.def(start, &TYPE);
+        // The code's meaning depends on the type: named for unreachable and time exceeded.
         let code = match ty {
-            Some(t @ (3 | 11)) => self.field("icmp.code", "Code", b + 8, 8, |v| {
-                Value::Named(v, 0, icmp_code_name(t as u8, v as u8))
-            }),
-            _ => self.field("icmp.code", "Code", b + 8, 8, Value::Dec),
+            Some(t @ (3 | 11)) => self.def_with(
+                start,
+                &CODE,
+                |v| Value::Named(v, 0, icmp_code_name(t as u8, v as u8)),
+                None,
+            ),
+            _ => self.def(start, &CODE),
         };
-        if let Some(v) = read_bits(frame, b + 16, 16) {
+        if let Some(stored) = CHECKSUM.read(frame.get(start..).unwrap_or(&[])) {
             let check = if partial || end > frame.len() {
                 Check::Unverified
             } else {
-                verify(
-                    checksum(&frame[start..end]),
-                    read_u16(frame, start + 2).unwrap_or(0),
-                )
+                verify(Checksum::new().add(&frame[start..end]), stored as u16)
             };
             if let Check::Bad { .. } = check {
                 self.problem(Malformation::BadChecksum(LayerKind::Icmp));
             }
-            self.push(
-                "icmp.checksum",
-                "Checksum",
-                b + 16,
-                16,
-                Value::Hex(v, 4),
-                Some(check),
-            );
+            self.def_with(start, &CHECKSUM, |v| CHECKSUM.value(v), Some(check));
         }
+        // The 4 bytes after the checksum depend on the type: the echo and error tables, or by
+        // hand for the rarer splits (next-hop MTU, pointer, rest of header).
         match ty {
             // Echo (RFC 792), timestamp (RFC 792), information (RFC 792) and address mask
             // (RFC 950) messages all carry an identifier and a sequence number.
             Some(0 | 8 | 13..=18) => {
-                self.field("icmp.ident", "Identifier", b + 32, 16, |v| Value::Hex(v, 4));
-                self.field("icmp.seq", "Sequence Number", b + 48, 16, Value::Dec);
+                for f in icmp::ECHO {
+                    self.def(start, f);
+                }
                 if start + ICMP_LEN > end {
                     self.problem(Malformation::Truncated(LayerKind::Icmp));
                 }
@@ -978,7 +957,9 @@ impl Walker<'_, '_> {
                     self.field("icmp.pointer", "Pointer", b + 32, 8, Value::Dec);
                     self.field("icmp.unused", "Unused", b + 40, 24, |v| Value::Hex(v, 6));
                 } else {
-                    self.field("icmp.unused", "Unused", b + 32, 32, |v| Value::Hex(v, 8));
+                    for f in icmp::ERROR {
+                        self.def(start, f);
+                    }
                 }
                 if start + ICMP_LEN > end {
                     self.problem(Malformation::Truncated(LayerKind::Icmp));
@@ -1011,35 +992,34 @@ impl Walker<'_, '_> {
             return;
         }
         self.begin(LayerKind::IcmpQuote, start, (end - start).min(ihl + 8));
-        let b = start * 8;
-        self.field("icmp.quote.version", "Version", b, 4, Value::Dec);
-        self.field("icmp.quote.ihl", "IHL", b + 4, 4, Value::Dec);
-        self.field(
-            "icmp.quote.total_length",
-            "Total Length",
-            b + 16,
-            16,
-            Value::Dec,
-        );
-        self.field("icmp.quote.id", "Identification", b + 32, 16, |v| {
-            Value::Hex(v, 4)
-        });
-        self.field("icmp.quote.ttl", "TTL", b + 64, 8, Value::Dec);
-        let proto = self.field("icmp.quote.protocol", "Protocol", b + 72, 8, |v| {
-            Value::Named(v, 0, ip_protocol_name(v as u8))
-        });
-        self.ipv4_addr("icmp.quote.src", "Source Address", start + 12);
-        self.ipv4_addr("icmp.quote.dst", "Destination Address", start + 16);
+        // The quoted header is an IPv4 header: its table's places and display, under the
+        // `icmp.quote.` names tshark uses for a subset of its fields.
+        use ipv4::field as q;
+        let quoted: [(&'static str, FieldDef); 8] = [
+            ("icmp.quote.version", q::VERSION),
+            ("icmp.quote.ihl", q::IHL),
+            ("icmp.quote.total_length", q::TOTAL_LENGTH),
+            ("icmp.quote.id", q::ID),
+            ("icmp.quote.ttl", q::TTL),
+            ("icmp.quote.protocol", q::PROTOCOL),
+            ("icmp.quote.src", q::SRC),
+            ("icmp.quote.dst", q::DST),
+        ];
+        let mut proto = None;
+        for (key, f) in quoted {
+            let raw = self.def(start, &FieldDef { key, ..f });
+            if f.key == q::PROTOCOL.key {
+                proto = raw;
+            }
+        }
         let l4 = start + ihl;
-        if proto == Some(17) {
-            self.field("icmp.quote.srcport", "Source Port", l4 * 8, 16, Value::Dec);
-            self.field(
-                "icmp.quote.dstport",
-                "Destination Port",
-                l4 * 8 + 16,
-                16,
-                Value::Dec,
-            );
+        if proto == Some(u64::from(IpProtocol::UDP.0)) {
+            for (key, f) in [
+                ("icmp.quote.srcport", udp::field::SRC_PORT),
+                ("icmp.quote.dstport", udp::field::DST_PORT),
+            ] {
+                self.def(l4, &FieldDef { key, ..f });
+            }
         }
         self.bytes("icmp.quote.data", "Quoted data", l4, end);
     }
@@ -1071,9 +1051,9 @@ impl Walker<'_, '_> {
             .is_some_and(|l| l.kind == LayerKind::Ipv6)
     }
 
-    /// The folded sum over the pseudo-header of the innermost IP header (IPv4: RFC 768;
+    /// The sum over the pseudo-header of the innermost IP header (IPv4: RFC 768;
     /// IPv6: RFC 8200 8.1, with a 32-bit length) and `segment`.
-    fn transport_sum(&self, proto: u8, segment: &[u8]) -> u32 {
+    fn transport_sum(&self, proto: u8, segment: &[u8]) -> Checksum {
         let ip = self
             .d
             .layers
@@ -1086,13 +1066,17 @@ impl Walker<'_, '_> {
                 let src = self.frame.get(at + 8..at + 24).unwrap_or(&[]);
                 let dst_at = self.final_dst.unwrap_or(at + 24);
                 let dst = self.frame.get(dst_at..dst_at + 16).unwrap_or(&[]);
-                let mut acc = sum16(src, 0);
-                acc = sum16(dst, acc);
-                acc = sum16(&(segment.len() as u32).to_be_bytes(), acc);
-                acc = sum16(&[0, 0, 0, proto], acc);
-                sum16(segment, acc)
+                let mut c = pseudo_header_v6(src, dst, proto, segment.len() as u32);
+                c.add(segment);
+                c
             }
-            l => transport_checksum(self.frame, l.map_or(0, |l| l.bytes.start), proto, segment),
+            l => {
+                let ip = l.map_or(0, |l| l.bytes.start);
+                let addrs = self.frame.get(ip + 12..ip + 20).unwrap_or(&[]);
+                let mut c = pseudo_header_v4_raw(addrs, proto, segment.len() as u16);
+                c.add(segment);
+                c
+            }
         }
     }
 
@@ -1238,7 +1222,7 @@ impl Walker<'_, '_> {
                 Check::Unverified
             } else {
                 let sum = self.transport_sum(58, &frame[start..end]);
-                verify(sum, v as u16)
+                verify(&sum, v as u16)
             };
             if let Check::Bad { .. } = check {
                 self.problem(Malformation::BadChecksum(LayerKind::Icmpv6));
@@ -1417,79 +1401,9 @@ fn read_u16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-/// `len` bits (at most 64) starting at bit `bit`, big-endian; None if they run past the end.
-#[inline]
-pub fn read_bits(b: &[u8], bit: usize, len: usize) -> Option<u64> {
-    if len == 0 || len > 64 {
-        return None;
-    }
-    let first = bit / 8;
-    // Whole bytes (most fields): no shifting needed.
-    if bit.is_multiple_of(8) && len.is_multiple_of(8) {
-        let bytes = b.get(first..first + len / 8)?;
-        return Some(bytes.iter().fold(0u64, |acc, &x| (acc << 8) | x as u64));
-    }
-    let last = (bit + len).div_ceil(8);
-    let bytes = b.get(first..last)?;
-    let acc = bytes.iter().fold(0u128, |acc, &x| (acc << 8) | x as u128);
-    let shift = bytes.len() * 8 - (bit % 8) - len;
-    Some(((acc >> shift) & ((1u128 << len) - 1)) as u64)
-}
-
-/// RFC 1071 ones'-complement sum of `data` added to `acc`, folded to 16 bits, not inverted.
-/// Sums 32-bit words into a 64-bit accumulator (RFC 1071 section 2: the sum is associative, so
-/// wider words fold to the same 16-bit result), which is what makes 1514-byte frames cheap.
-fn sum16(data: &[u8], acc: u32) -> u32 {
-    let mut wide: u64 = acc as u64;
-    let mut words = data.chunks_exact(4);
-    for w in &mut words {
-        wide += u32::from_be_bytes([w[0], w[1], w[2], w[3]]) as u64;
-    }
-    let rest = words.remainder();
-    let mut tail = [0u8; 4];
-    tail[..rest.len()].copy_from_slice(rest);
-    wide += u32::from_be_bytes(tail) as u64;
-    // Fold 64 -> 16 bits, carrying around.
-    wide = (wide & 0xffff_ffff) + (wide >> 32);
-    wide = (wide & 0xffff_ffff) + (wide >> 32);
-    let mut s = ((wide & 0xffff) + (wide >> 16)) as u32;
-    s = (s & 0xffff) + (s >> 16);
-    (s & 0xffff) + (s >> 16)
-}
-
-/// The folded sum over a whole message including its checksum field: 0xffff when it is right.
-fn checksum(data: &[u8]) -> u32 {
-    sum16(data, 0)
-}
-
-/// UDP sum over pseudo-header + segment (IPv4 header at `ip`).
-fn transport_checksum(frame: &[u8], ip: usize, proto: u8, segment: &[u8]) -> u32 {
-    let addrs = frame.get(ip + 12..ip + 20).unwrap_or(&[]);
-    let mut acc = sum16(addrs, 0);
-    acc = sum16(&[0, proto], acc);
-    acc = sum16(&(segment.len() as u16).to_be_bytes(), acc);
-    sum16(segment, acc)
-}
-
-/// Good when the sum over the message (checksum included) is all ones; otherwise Bad with the
-/// value that would have made it right.
-fn verify(folded_sum: u32, stored: u16) -> Check {
-    if folded_sum == 0xffff {
-        Check::Good
-    } else {
-        // Take the stored value out of the sum, then complement: that is what it should be.
-        let without = sum16(&(!stored).to_be_bytes(), folded_sum);
-        let mut expected = !(without as u16);
-        if expected == 0 {
-            expected = 0xffff;
-        }
-        Check::Bad { expected }
-    }
-}
-
 /// IEEE 802.3 clause 3.2.6: a Length/Type value up to 1500 is a length.
 pub fn is_8023_length(t: u16) -> bool {
-    t <= 1500
+    EtherType(t).is_8023_length()
 }
 
 /// Well-known IEEE 802.2 SAPs (low bit masked: it is I/G in a DSAP, C/R in an SSAP).
@@ -1519,41 +1433,11 @@ fn sll_pkttype_name(t: u64) -> &'static str {
 }
 
 pub fn ether_type_name(t: u16) -> &'static str {
-    match t {
-        0x0800 => "IPv4",
-        0x0806 => "ARP",
-        0x86dd => "IPv6",
-        0x8100 => "802.1Q",
-        0x88a8 => "802.1ad",
-        0x9100 => "QinQ",
-        0x88cc => "LLDP",
-        0x8035 => "RARP",
-        0x88e5 => "MACsec",
-        t if t <= 1500 => "802.3 length",
-        _ => "unknown",
-    }
+    EtherType(t).name()
 }
 
 pub fn ip_protocol_name(p: u8) -> &'static str {
-    match p {
-        0 => "IPv6 hop-by-hop options",
-        1 => "ICMP",
-        2 => "IGMP",
-        6 => "TCP",
-        17 => "UDP",
-        41 => "IPv6",
-        43 => "IPv6 routing",
-        44 => "IPv6 fragment",
-        58 => "ICMPv6",
-        59 => "no next header",
-        60 => "IPv6 destination options",
-        47 => "GRE",
-        50 => "ESP",
-        51 => "AH",
-        89 => "OSPF",
-        132 => "SCTP",
-        _ => "unknown",
-    }
+    IpProtocol(p).name()
 }
 
 pub fn icmpv6_type_name(t: u8) -> &'static str {
@@ -1585,42 +1469,6 @@ fn nd_option_name(t: u8) -> &'static str {
         4 => "redirected header",
         5 => "MTU",
         25 => "recursive DNS server",
-        _ => "other",
-    }
-}
-
-fn arp_hw_name(t: u16) -> &'static str {
-    match t {
-        1 => "Ethernet",
-        6 => "IEEE 802",
-        _ => "other",
-    }
-}
-
-fn arp_op_name(op: u16) -> &'static str {
-    match op {
-        1 => "request",
-        2 => "reply",
-        3 => "RARP request",
-        4 => "RARP reply",
-        _ => "unknown",
-    }
-}
-
-fn icmp_type_only(t: u8) -> &'static str {
-    match t {
-        0 => "echo reply",
-        3 => "destination unreachable",
-        5 => "redirect",
-        8 => "echo request",
-        11 => "time exceeded",
-        12 => "parameter problem",
-        13 => "timestamp request",
-        14 => "timestamp reply",
-        15 => "information request",
-        16 => "information reply",
-        17 => "address mask request",
-        18 => "address mask reply",
         _ => "other",
     }
 }

@@ -133,11 +133,7 @@ impl fmt::Display for Value {
         match *self {
             Value::Dec(v) => write!(f, "{v}"),
             Value::Hex(v, w) => write!(f, "0x{:0width$x}", v, width = w as usize),
-            Value::Mac(m) => write!(
-                f,
-                "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-                m[0], m[1], m[2], m[3], m[4], m[5]
-            ),
+            Value::Mac(m) => super::Mac(m).fmt(f),
             Value::Ipv4(a) => write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]),
             Value::Ipv6(a) => write!(f, "{}", std::net::Ipv6Addr::from(a)),
             Value::Octets(b, n) => {

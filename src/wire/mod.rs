@@ -1,12 +1,28 @@
 //! Pure packet formats: no I/O, no clocks.
 //! - [`dissect`]: any byte string to a [`Dissection`] (layers + byte-exact field map), never panics.
 //! - [`build`]: the frames the stack sends.
+//! - [`checksum`]: the Internet checksum (RFC 1071), the one implementation.
+//! - one file per header, [`ethernet`], [`vlan`], [`arp`], [`ipv4`], [`icmp`], [`udp`]: its
+//!   field table (the one place its layout is written: name, bit range, C member, meaning),
+//!   a checked zero-copy view for reading and a `Repr` for writing, both driven by the table
+//!   (the shape is explained in [`table`]). `Mac`, `EtherType` and `IpProtocol` live there too.
+pub mod arp;
 pub mod build;
+pub mod checksum;
 pub mod dissect;
+pub mod ethernet;
 pub mod field;
+pub mod icmp;
+pub mod ipv4;
+pub mod table;
+pub mod udp;
+pub mod vlan;
 
 pub use dissect::{dissect, Dissection, Summary};
+pub use ethernet::{EtherType, Mac};
 pub use field::{Check, Field, Layer, LayerKind, LinkKind, Malformation, Value};
+pub use ipv4::IpProtocol;
+pub use table::{FieldDef, HeaderError};
 
 /// VLAN tags followed in front of the EtherType, by the dissector and the stack alike: a frame
 /// with more is malformed to both (`too_many_vlan_tags` in the dissection, dropped as
@@ -14,33 +30,20 @@ pub use field::{Check, Field, Layer, LayerKind, LinkKind, Malformation, Value};
 /// lax slicer (`LINK_EXTS_CAP`).
 pub const MAX_VLAN_TAGS: usize = 3;
 
-/// TPID of the old pre-802.1ad QinQ tag, still seen on some switches.
-pub const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+/// TPID of the old pre-802.1ad QinQ tag (alias of [`EtherType::QINQ_OLD`]).
+pub const ETHERTYPE_QINQ_OLD: u16 = EtherType::QINQ_OLD.0;
 
-/// Whether an EtherType field holds a VLAN tag's TPID: 802.1Q (0x8100), 802.1ad (0x88a8) or the
-/// old QinQ 0x9100.
+/// Whether an EtherType field holds a VLAN tag's TPID (see [`EtherType::is_vlan_tpid`]).
 pub fn is_vlan_tpid(t: u16) -> bool {
-    matches!(
-        t,
-        build::ETHERTYPE_VLAN | build::ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
-    )
+    EtherType(t).is_vlan_tpid()
 }
 
-/// Format a MAC address the usual way.
+/// Format a MAC address the usual way (`Mac`'s Display).
 pub fn mac_to_string(m: &[u8; 6]) -> String {
-    Value::Mac(*m).to_string()
+    Mac(*m).to_string()
 }
 
-/// Parse `02:00:00:00:00:01` (or with `-`).
+/// Parse `02:00:00:00:00:01` (or with `-`); `Mac`'s FromStr.
 pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let mut out = [0u8; 6];
-    let mut parts = s.split([':', '-']);
-    for b in out.iter_mut() {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 2 {
-            return None;
-        }
-        *b = u8::from_str_radix(p, 16).ok()?;
-    }
-    parts.next().is_none().then_some(out)
+    s.parse::<Mac>().ok().map(|m| m.0)
 }
