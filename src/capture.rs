@@ -79,6 +79,9 @@ pub struct Status {
     pub arp_responder: bool,
     pub icmp_responder: bool,
     pub peer: Option<PeerView>,
+    /// Live: the real kernel at the other end of the interface (its ARP entry for ringside,
+    /// its pings), from [`crate::peer_kernel::Watch`]; None where nobody watches (demo, replay).
+    pub peer_kernel: Option<crate::peer_kernel::PeerKernel>,
     /// Frames the UI channel had no room for.
     pub handoff_dropped: u64,
     /// Frames waiting in the UI channel, and its capacity.
@@ -130,6 +133,9 @@ pub struct CaptureOptions {
     /// the status bar's verdicts from them. False: judge every frame with the current settings
     /// (recorded directions still say which frames ringside sent).
     pub recorded_verdicts: bool,
+    /// Live: the peer kernel watcher's latest snapshot, copied into each status (a lock and a
+    /// clone: the watcher thread does the netlink reads).
+    pub peer_kernel: Option<crate::peer_kernel::PeerCell>,
 }
 
 impl Default for CaptureOptions {
@@ -144,6 +150,7 @@ impl Default for CaptureOptions {
             show_replies: true,
             recorded: false,
             recorded_verdicts: true,
+            peer_kernel: None,
         }
     }
 }
@@ -268,6 +275,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         show_replies: opts.show_replies,
         recorded: opts.recorded,
         recorded_verdicts: opts.recorded_verdicts,
+        peer_kernel: opts.peer_kernel,
         notes_seen: 0,
         unsupported_link: 0,
         shown: Counters::default(),
@@ -311,6 +319,7 @@ struct Worker {
     show_replies: bool,
     recorded: bool,
     recorded_verdicts: bool,
+    peer_kernel: Option<crate::peer_kernel::PeerCell>,
     /// Frames that carried a recorded note.
     notes_seen: u64,
     /// See [`Status::unsupported_link`].
@@ -467,6 +476,7 @@ impl Worker {
             arp_responder: self.stack.arp_responder(),
             icmp_responder: self.stack.icmp_responder(),
             peer: self.link.peer(),
+            peer_kernel: self.peer_kernel.as_ref().and_then(|c| c.latest()),
             handoff_dropped: self.handoff_dropped,
             handoff_used: self.in_flight.frames.load(Ordering::Relaxed),
             handoff_capacity: self.handoff_capacity,

@@ -1,7 +1,10 @@
-//! The ARP caches: ringside's (from the stack), and in the demo the simulated peer's entry for
-//! ringside counting down to expiry, with its ping statistics; then what the UDP print sink got.
+//! The ARP caches: ringside's (from the stack), and beside it the peer's entry for ringside: in
+//! the demo the simulated PC's, counting down to expiry; live, the real peer kernel's as `ip
+//! neigh` names it (read through netlink from its namespace, see `peer_kernel`), or why it
+//! cannot be seen. Each with its ping statistics; then what the UDP print sink got.
 use super::app::App;
 use super::text::{ascii, clean, fit};
+use crate::peer_kernel::PeerKernel;
 use crate::wire::mac_to_string;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -96,6 +99,9 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
             Span::styled(format!("{} lost", p.pings_lost), lost_style),
         ]));
     }
+    if let Some(k) = &s.peer_kernel {
+        peer_kernel_lines(k, width, &mut out);
+    }
     if !s.printed.is_empty() {
         out.push(Line::raw(""));
         out.push(Line::styled("UDP print sink (port 9)", bold));
@@ -110,6 +116,110 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         }
     }
     out
+}
+
+/// The live peer kernel: its entry for ringside and its pings, or one reason it is not seen.
+fn peer_kernel_lines(k: &PeerKernel, width: usize, out: &mut Vec<Line<'static>>) {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    out.push(Line::raw(""));
+    let v = match k {
+        PeerKernel::Unseen { why, how } => {
+            out.push(Line::styled("peer kernel: not visible", bold));
+            for l in wrap(&clean(why), width, "  ") {
+                out.push(Line::styled(l, Style::default().fg(Color::Yellow)));
+            }
+            for l in wrap(&clean(how), width, "  ") {
+                out.push(Line::raw(l));
+            }
+            return;
+        }
+        PeerKernel::Seen(v) => v,
+    };
+    let ip = v.ip.map_or("(no IPv4)".to_string(), |a| a.to_string());
+    out.push(Line::styled(
+        fit(
+            &format!(
+                "peer kernel {ip} ({} in {})",
+                clean(&v.ifname),
+                clean(&v.netns)
+            ),
+            width,
+        ),
+        bold,
+    ));
+    let label = format!("  its entry for {}: ", v.target);
+    match (&v.entry, v.state()) {
+        (Some(e), Some(state)) => {
+            // The colours of the demo's panel: green while confirmed, yellow while in doubt,
+            // red once the kernel gave up.
+            let color = match e.state {
+                libc::NUD_REACHABLE | libc::NUD_NOARP | libc::NUD_PERMANENT => Color::LightGreen,
+                libc::NUD_INCOMPLETE | libc::NUD_FAILED | libc::NUD_NONE => Color::LightRed,
+                _ => Color::Yellow,
+            };
+            out.push(Line::from(vec![
+                Span::raw(label.clone()),
+                Span::styled(
+                    fit(&state, width.saturating_sub(label.len())),
+                    Style::default().fg(color).add_modifier(Modifier::BOLD),
+                ),
+            ]));
+            if let Some(mac) = &e.lladdr {
+                out.push(Line::raw(fit(
+                    &format!("  lladdr {}", crate::peer_kernel::lladdr(mac)),
+                    width,
+                )));
+            }
+        }
+        _ => out.push(Line::styled(
+            fit(&format!("{label}none: must ARP before it can ping"), width),
+            Style::default().fg(Color::LightRed),
+        )),
+    }
+    let lost = v.pings_sent.saturating_sub(v.replies);
+    let style = if lost > 0 {
+        Style::default().fg(Color::LightRed)
+    } else {
+        Style::default()
+    };
+    out.push(Line::styled(
+        fit(
+            &format!(
+                "  pings sent {}, replies {} (since ringside started)",
+                v.pings_sent, v.replies
+            ),
+            width,
+        ),
+        style,
+    ));
+    if let Some(e) = &v.error {
+        out.push(Line::styled(
+            fit(&format!("  reading it failed: {}", clean(e)), width),
+            Style::default().fg(Color::LightRed),
+        ));
+    }
+}
+
+/// `text` in lines of at most `width` columns, each starting with `indent`, broken at spaces
+/// (a word longer than a line is cut by `fit`).
+fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let room = width.saturating_sub(indent.len()).max(1);
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > room {
+            lines.push(fit(&format!("{indent}{cur}"), width));
+            cur.clear();
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(fit(&format!("{indent}{cur}"), width));
+    }
+    lines
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
