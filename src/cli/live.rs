@@ -410,8 +410,10 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     }
     // A second Ctrl-C while we wrap up kills the process the ordinary way.
     set_handler(libc::SIGINT, libc::SIG_DFL);
+    peer.refresh();
     let st = handle.stop();
     printed.print_new(&st);
+    peer_log.print_change(&st);
     print_summary(&st, started.elapsed(), args.write.is_some());
     if let Some(e) = st.error {
         bail!("{e}");

@@ -32,7 +32,7 @@ mod sys;
 use std::net::Ipv4Addr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -83,6 +83,8 @@ impl PeerKernelView {
 /// The watcher thread and its latest snapshot.
 pub struct Watch {
     latest: Arc<Mutex<Option<PeerKernel>>>,
+    /// Looks published so far (see [`Watch::refresh`]).
+    looks: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -92,16 +94,42 @@ impl Watch {
     /// `explicit`: `--peer-netns`. Never fails: what goes wrong becomes [`PeerKernel::Unseen`].
     pub fn start(iface: &str, target: Ipv4Addr, explicit: Option<PathBuf>) -> Watch {
         let latest = Arc::new(Mutex::new(None));
+        let looks = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (l, s, iface) = (latest.clone(), stop.clone(), iface.to_string());
+        let shared = Shared {
+            cell: latest.clone(),
+            looks: looks.clone(),
+            stop: stop.clone(),
+        };
+        let iface = iface.to_string();
         let thread = std::thread::Builder::new()
             .name("ringside-peer".into())
-            .spawn(move || watch(&iface, target, explicit, &l, &s))
+            .spawn(move || watch(&iface, target, explicit, &shared))
             .ok();
         Watch {
             latest,
+            looks,
             stop,
             thread,
+        }
+    }
+
+    /// Look again now and wait (up to a second) for it: the final counters `live --headless`
+    /// prints must not be half a poll old.
+    pub fn refresh(&self) {
+        let Some(t) = &self.thread else { return };
+        let before = self.looks.load(Ordering::Acquire);
+        if before == 0 {
+            // Still finding the peer, or it cannot be seen: nothing to look at again.
+            return;
+        }
+        t.thread().unpark();
+        let t0 = std::time::Instant::now();
+        while self.looks.load(Ordering::Acquire) == before
+            && t0.elapsed() < Duration::from_secs(1)
+            && !t.is_finished()
+        {
+            std::thread::sleep(Duration::from_millis(2));
         }
     }
 
@@ -136,9 +164,18 @@ impl PeerCell {
     }
 }
 
-fn publish(cell: &Mutex<Option<PeerKernel>>, v: PeerKernel) {
-    if let Ok(mut g) = cell.lock() {
-        *g = Some(v);
+/// What the watcher thread shares with its [`Watch`].
+struct Shared {
+    cell: Arc<Mutex<Option<PeerKernel>>>,
+    looks: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Shared {
+    fn publish(&self, v: PeerKernel) {
+        if let Ok(mut g) = self.cell.lock() {
+            *g = Some(v);
+        }
     }
 }
 
@@ -244,19 +281,13 @@ fn find(rtnl: &mut sys::Rtnl, iface: &str, explicit: Option<&Path>) -> Result<Fo
 }
 
 /// The watcher thread: find the peer, enter its namespace, then look every [`POLL`].
-fn watch(
-    iface: &str,
-    target: Ipv4Addr,
-    explicit: Option<PathBuf>,
-    cell: &Mutex<Option<PeerKernel>>,
-    stop: &AtomicBool,
-) {
+fn watch(iface: &str, target: Ipv4Addr, explicit: Option<PathBuf>, shared: &Shared) {
     let found = sys::Rtnl::open()
         .map_err(|e| unseen(format!("netlink: {e}"), IN_THE_LAB))
         .and_then(|mut r| find(&mut r, iface, explicit.as_deref()));
     let found = match found {
         Ok(f) => f,
-        Err(why) => return publish(cell, why),
+        Err(why) => return shared.publish(why),
     };
     let netns = match &found.ns {
         Some((fd, name)) => {
@@ -269,7 +300,7 @@ fn watch(
                 } else {
                     format!("entering the peer's namespace {name}: {e}")
                 };
-                return publish(cell, unseen(why, format!("run as root, or {IN_THE_LAB}")));
+                return shared.publish(unseen(why, format!("run as root, or {IN_THE_LAB}")));
             }
             name.clone()
         }
@@ -279,7 +310,7 @@ fn watch(
     // the peer's namespace.
     let mut rtnl = match sys::Rtnl::open() {
         Ok(r) => r,
-        Err(e) => return publish(cell, unseen(format!("netlink in {netns}: {e}"), IN_THE_LAB)),
+        Err(e) => return shared.publish(unseen(format!("netlink in {netns}: {e}"), IN_THE_LAB)),
     };
     let idx = found.peer_ifindex;
     let mut ifname = String::new();
@@ -289,7 +320,7 @@ fn watch(
         }
     });
     let mut base: Option<(u64, u64)> = None;
-    while !stop.load(Ordering::Relaxed) {
+    while !shared.stop.load(Ordering::Relaxed) {
         let mut view = PeerKernelView {
             netns: netns.clone(),
             ifname: ifname.clone(),
@@ -313,7 +344,8 @@ fn watch(
             }
             Err(e) => view.error = Some(e.to_string()),
         }
-        publish(cell, PeerKernel::Seen(view));
+        shared.publish(PeerKernel::Seen(view));
+        shared.looks.fetch_add(1, Ordering::Release);
         std::thread::park_timeout(POLL);
     }
 }
