@@ -433,6 +433,16 @@ fn with_setcap_an_ordinary_user_runs_live_on_a_veth_the_admin_made() {
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
     assert!(line.contains("ringside: live on afpacket rs0"), "{line}");
+    // The peer kernel's side needs more than these capabilities (entering a namespace is
+    // CAP_SYS_ADMIN): one line says so, and how to get it.
+    line.clear();
+    err.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("peer kernel not visible: no permission to enter the peer's namespace")
+            && line.contains(&lab.peer_ns)
+            && line.contains("ringside lab exec"),
+        "{line}"
+    );
     let (tx, rx, out) = lab.ping(56, 3, 2);
     assert_eq!((tx, rx), (3, 3), "{out}");
     // SAFETY: signalling our own child.
