@@ -172,9 +172,9 @@ struct Shared {
 }
 
 impl Shared {
-    fn publish(&self, v: PeerKernel) {
+    fn publish(&self, v: impl Into<PeerKernel>) {
         if let Ok(mut g) = self.cell.lock() {
-            *g = Some(v);
+            *g = Some(v.into());
         }
     }
 }
@@ -188,8 +188,24 @@ struct Found {
 const IN_THE_LAB: &str = "run ringside in the lab (`ringside lab up`, then `ringside live -i rs0 \
                           ...` as root or `ringside lab exec -- ringside live -i rs0 ...`)";
 
-fn unseen(why: impl Into<String>, how: impl Into<String>) -> PeerKernel {
-    PeerKernel::Unseen {
+/// Why the peer cannot be seen, and how to see it (becomes [`PeerKernel::Unseen`]).
+#[derive(Debug)]
+struct NotSeen {
+    why: String,
+    how: String,
+}
+
+impl From<NotSeen> for PeerKernel {
+    fn from(n: NotSeen) -> PeerKernel {
+        PeerKernel::Unseen {
+            why: n.why,
+            how: n.how,
+        }
+    }
+}
+
+fn unseen(why: impl Into<String>, how: impl Into<String>) -> NotSeen {
+    NotSeen {
         why: why.into(),
         how: how.into(),
     }
@@ -205,7 +221,7 @@ fn label(path: &Path) -> String {
 }
 
 /// Find the other end of `iface` (see the module comment).
-fn find(rtnl: &mut sys::Rtnl, iface: &str, explicit: Option<&Path>) -> Result<Found, PeerKernel> {
+fn find(rtnl: &mut sys::Rtnl, iface: &str, explicit: Option<&Path>) -> Result<Found, NotSeen> {
     let index = crate::link::iface::ifindex(iface)
         .map_err(|e| unseen(format!("{iface}: {e}"), IN_THE_LAB))?;
     let mut link = None;
@@ -427,7 +443,7 @@ mod tests {
             Err(e) => panic!("netlink socket: {e}"),
         };
         match find(&mut r, "lo", None) {
-            Err(PeerKernel::Unseen { why, how }) => {
+            Err(NotSeen { why, how }) => {
                 assert!(why.contains("lo is not a veth"), "{why}");
                 assert!(how.contains("ringside lab up"), "{how}");
             }

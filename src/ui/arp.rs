@@ -136,17 +136,14 @@ fn peer_kernel_lines(k: &PeerKernel, width: usize, out: &mut Vec<Line<'static>>)
         PeerKernel::Seen(v) => v,
     };
     let ip = v.ip.map_or("(no IPv4)".to_string(), |a| a.to_string());
-    out.push(Line::styled(
-        fit(
-            &format!(
-                "peer kernel {ip} ({} in {})",
-                clean(&v.ifname),
-                clean(&v.netns)
-            ),
-            width,
-        ),
-        bold,
-    ));
+    let head = format!(
+        "peer kernel {ip} ({} in {})",
+        clean(&v.ifname),
+        clean(&v.netns)
+    );
+    for l in wrap(&head, width, "") {
+        out.push(Line::styled(l, bold));
+    }
     let label = format!("  its entry for {}: ", v.target);
     match (&v.entry, v.state()) {
         (Some(e), Some(state)) => {
@@ -182,16 +179,14 @@ fn peer_kernel_lines(k: &PeerKernel, width: usize, out: &mut Vec<Line<'static>>)
     } else {
         Style::default()
     };
-    out.push(Line::styled(
-        fit(
-            &format!(
-                "  pings sent {}, replies {} (since ringside started)",
-                v.pings_sent, v.replies
-            ),
-            width,
-        ),
-        style,
-    ));
+    let counts = format!("  pings sent {}, replies {}", v.pings_sent, v.replies);
+    let since = " (since ringside started)";
+    let text = if counts.len() + since.len() <= width {
+        counts + since
+    } else {
+        counts
+    };
+    out.push(Line::styled(fit(&text, width), style));
     if let Some(e) = &v.error {
         out.push(Line::styled(
             fit(&format!("  reading it failed: {}", clean(e)), width),
