@@ -94,8 +94,6 @@ fn the_arp_panel_shows_the_peer_kernels_own_entry_walk_to_failed_in_tmux() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = ping.kill();
-    let _ = ping.wait();
     assert!(
         seen.contains("FAILED") || seen.contains("INCOMPLETE"),
         "the entry never failed: states seen {seen:?}; screen:\n{screen}"
@@ -106,9 +104,14 @@ fn the_arp_panel_shows_the_peer_kernels_own_entry_walk_to_failed_in_tmux() {
             .any(|st| seen.contains(*st)),
         "no doubt before failing: states seen {seen:?}"
     );
-    let screen = wait("more pings sent than answered", &|s| {
+    // Pings sent while the entry is FAILED (or INCOMPLETE, asking again) find no MAC: the
+    // kernel counts them sent, and no reply comes.
+    let (ok, screen) = s.wait_for(Duration::from_secs(20), |s| {
         pings(s).is_some_and(|(sent, replies)| sent > replies && replies >= 3)
     });
+    let _ = ping.kill();
+    let _ = ping.wait();
+    assert!(ok, "no unanswered ping counted; screen:\n{screen}");
     // The panel's words are the kernel's: `ip neigh` agrees on the state now.
     let neigh = sh(&["ip", "-n", &lab.peer_ns, "neigh", "show", RINGSIDE_IP]);
     assert!(
