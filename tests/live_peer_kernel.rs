@@ -153,7 +153,7 @@ fn a_foreign_interface_says_why_the_peer_is_not_seen() {
     );
     let line = first_peer_line(&mut rs);
     assert!(
-        line.contains("peer kernel not visible: b0 is not a veth (a foreign interface)")
+        line.contains("peer kernel not visible: b0 is not a veth or TAP (a foreign interface)")
             && line.contains("ringside lab up"),
         "{line}"
     );
@@ -224,4 +224,53 @@ fn a_peer_outside_run_netns_is_named_unseen_until_peer_netns_points_at_it() {
     if let Err(e) = r {
         std::panic::resume_unwind(e);
     }
+}
+
+#[test]
+fn with_a_tap_device_the_peer_is_this_namespaces_own_kernel() {
+    let test = "with_a_tap_device_the_peer_is_this_namespaces_own_kernel";
+    if !can_run(test) {
+        return;
+    }
+    // As tests/live_ping.rs: the namespace's kernel owns the TAP interface and pings through
+    // it; ringside is the far end of the TAP "cable".
+    let lab = Lab::namespaces("peert");
+    let tap = "rstap0";
+    sh(&[
+        "ip", "-n", &lab.rs_ns, "tuntap", "add", "dev", tap, "mode", "tap",
+    ]);
+    sh(&[
+        "ip",
+        "-n",
+        &lab.rs_ns,
+        "addr",
+        "add",
+        "198.51.100.1/24",
+        "dev",
+        tap,
+    ]);
+    let args = [
+        "live",
+        "--headless",
+        "--backend",
+        "tap",
+        "-i",
+        tap,
+        "--ip",
+        "198.51.100.2/24",
+    ];
+    let rs = Ringside::start(&lab.rs_ns, &args);
+    let (tx, rx, out) = ping_in(&lab.rs_ns, 56, 2, 2);
+    assert_eq!((tx, rx), (2, 2), "{out}");
+    let s = rs.stop();
+    assert!(
+        s.stderr.contains(
+            "peer kernel 198.51.100.1 in this namespace: its entry for 198.51.100.2: \
+             REACHABLE (lladdr "
+        ),
+        "{}",
+        s.stderr
+    );
+    assert_eq!(s.get("peer_pings_sent"), 2, "{}", s.stdout);
+    assert_eq!(s.get("peer_echo_replies"), 2, "{}", s.stdout);
 }

@@ -74,7 +74,7 @@ fn the_peer_kernels_entry_sits_beside_ringsides_cache() {
 #[test]
 fn an_unseen_peer_gets_its_reason_and_the_way_to_see_it() {
     let mut app = live_app(PeerKernel::Unseen {
-        why: "eth1 is not a veth (a foreign interface): ringside cannot see the machine at \
+        why: "eth1 is not a veth or TAP (a foreign interface): ringside cannot see the machine at \
               the other end"
             .into(),
         how: "to see the peer kernel's ARP entry and pings, run ringside in the lab \

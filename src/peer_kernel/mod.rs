@@ -11,7 +11,8 @@
 //! exec`: the rootless lab's peer is a process's namespace, not under /run/netns), then every
 //! namespace under /run/netns (the system-wide lab's NAME-peer, a test's). Matching by id, not
 //! by the lab's name, means the panel never shows some other namespace that happens to be
-//! called ringside-peer, and it works for any veth whose other end ringside may enter.
+//! called ringside-peer, and it works for any veth whose other end ringside may enter. A TAP
+//! device's other end is the kernel of ringside's own namespace, on the same interface.
 //!
 //! Reading it: one thread setns(2)s into the peer's namespace once (setns moves only the
 //! calling thread) and stays there. Its NETLINK_ROUTE socket, made after the move, belongs to
@@ -235,10 +236,18 @@ fn find(rtnl: &mut sys::Rtnl, iface: &str, explicit: Option<&Path>) -> Result<Fo
             IN_THE_LAB,
         ));
     };
+    if link.kind.as_deref() == Some("tun") {
+        // A TAP device: the machine at the other end of this cable is the kernel of this very
+        // namespace, on this very interface (`--backend tap`).
+        return Ok(Found {
+            ns: None,
+            peer_ifindex: index,
+        });
+    }
     let (Some("veth"), Some(peer_ifindex)) = (link.kind.as_deref(), link.link) else {
         return Err(unseen(
             format!(
-                "{iface} is not a veth (a foreign interface): ringside cannot see the machine \
+                "{iface} is not a veth or TAP (a foreign interface): ringside cannot see the machine \
                  at the other end"
             ),
             format!("to see the peer kernel's ARP entry and pings, {IN_THE_LAB}"),
