@@ -175,30 +175,42 @@ pub fn for_frame(h: &History, no: u64) -> Option<Fragments> {
     let proto = key.3;
     // Walk the history in order, as a receiver would: pieces of this key gather into one
     // datagram until they make it whole; later pieces with the same key start another (the
-    // sender's identification wrapped, or a retransmission).
+    // sender's identification wrapped, or a retransmission). A set that can never be whole
+    // (overlapping pieces: Linux drops such a datagram, net/ipv4/ip_fragment.c) ends too.
     let mut set: Vec<Piece> = Vec::new();
+    // The end the last piece (MF clear) gives, and the bytes gathered: the set is judged (a
+    // sort) only when it may be whole, so a long run of pieces costs O(n log n), not O(n^2).
+    let (mut end, mut bytes) = (None, 0usize);
     for fr in h.iter() {
         let Some((k, p)) = piece(&fr) else { continue };
         if k != key {
             continue;
         }
         set.push(p);
-        if let Ok(total) = judge(&set) {
-            if set.iter().any(|p| p.no == no) {
-                let mut sorted = set.clone();
-                sorted.sort_by_key(|p| p.offset);
-                return Some(if fr.no == no {
+        bytes += p.len;
+        if !p.more {
+            end = Some(p.offset + p.len);
+        }
+        if !end.is_some_and(|e| bytes >= e) {
+            continue;
+        }
+        let verdict = judge(&set);
+        if set.iter().any(|p| p.no == no) {
+            return Some(match verdict {
+                Ok(total) if fr.no == no => {
+                    set.sort_by_key(|p| (p.offset, p.no));
                     Fragments::Completes {
-                        pieces: sorted.iter().map(|p| (p.no, p.len)).collect(),
+                        pieces: set.iter().map(|p| (p.no, p.len)).collect(),
                         total,
                         proto,
                     }
-                } else {
-                    Fragments::ReassembledIn(fr.no)
-                });
-            }
-            set.clear();
+                }
+                Ok(_) => Fragments::ReassembledIn(fr.no),
+                Err(why) => Fragments::Incomplete(why),
+            });
         }
+        set.clear();
+        (end, bytes) = (None, 0);
     }
     if !set.iter().any(|p| p.no == no) {
         return None;
@@ -206,16 +218,37 @@ pub fn for_frame(h: &History, no: u64) -> Option<Fragments> {
     Some(Fragments::Incomplete(judge(&set).err().unwrap_or_default()))
 }
 
+/// What a cached answer was computed from: the history (where it lives and what it holds: first
+/// and last frame, bytes) and the selected frame (number, time, length). Frames only arrive and
+/// leave at the ends, so the same extent and byte count means the same frames.
+type CacheKey = (
+    usize,
+    u64,
+    Option<u64>,
+    usize,
+    u64,
+    std::time::Duration,
+    usize,
+);
+
 thread_local! {
-    /// The last answer, keyed by the frame and the history's extent: the walk runs once per
-    /// selection (and again only when frames arrive or leave), not on every draw.
-    static CACHE: RefCell<Option<((u64, u64, Option<u64>), Option<Fragments>)>> =
-        const { RefCell::new(None) };
+    /// The last answer: the walk runs once per selection (and again when frames arrive or
+    /// leave), not on every draw.
+    static CACHE: RefCell<Option<(CacheKey, Option<Fragments>)>> = const { RefCell::new(None) };
 }
 
 /// [`for_frame`], cached.
 pub fn cached(h: &History, no: u64) -> Option<Fragments> {
-    let key = (no, h.first_no(), h.last_no());
+    let fr = h.get(no)?;
+    let key = (
+        h as *const History as usize,
+        h.first_no(),
+        h.last_no(),
+        h.bytes(),
+        no,
+        fr.entry.ts,
+        fr.data.len(),
+    );
     CACHE.with(|c| {
         if let Some((k, v)) = c.borrow().as_ref() {
             if *k == key {
