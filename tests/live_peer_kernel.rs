@@ -204,7 +204,9 @@ fn a_peer_outside_run_netns_is_named_unseen_until_peer_netns_points_at_it() {
         let mut rs = lab.ringside(&["--peer-netns", &ns]);
         let line = first_peer_line(&mut rs);
         assert!(
-            line.contains("in the lab's peer namespace: its entry for 198.51.100.2: none"),
+            line.contains(&format!(
+                "in the namespace of pid {pid}: its entry for 198.51.100.2: none"
+            )),
             "{line}"
         );
         drop(rs);

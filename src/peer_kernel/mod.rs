@@ -32,6 +32,7 @@ mod sys;
 
 use std::net::Ipv4Addr;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -212,11 +213,19 @@ fn unseen(why: impl Into<String>, how: impl Into<String>) -> NotSeen {
     }
 }
 
-/// How the panel names a namespace file: its /run/netns name, else the path.
-fn label(path: &Path) -> String {
-    match (path.parent(), path.file_name()) {
-        (Some(p), Some(n)) if p == Path::new("/run/netns") => n.to_string_lossy().into_owned(),
-        _ if path.starts_with("/proc") => "the lab's peer namespace".into(),
+/// How the panel names a namespace file: its /run/netns name; a process's namespace by its
+/// pid (`lab` when `ringside lab exec` named it: the rootless lab's peer); else the path.
+fn label(path: &Path, lab: bool) -> String {
+    let pid = path
+        .strip_prefix("/proc")
+        .ok()
+        .filter(|rest| rest.ends_with("ns/net"))
+        .and_then(|rest| rest.components().next())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    match (path.parent(), path.file_name(), pid) {
+        (Some(p), Some(n), _) if p == Path::new("/run/netns") => n.to_string_lossy().into_owned(),
+        (_, _, Some(_)) if lab => "the lab's peer namespace".into(),
+        (_, _, Some(pid)) => format!("the namespace of pid {pid}"),
         _ => path.display().to_string(),
     }
 }
@@ -260,16 +269,22 @@ fn find(rtnl: &mut sys::Rtnl, iface: &str, explicit: Option<&Path>) -> Result<Fo
             peer_ifindex,
         });
     };
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    candidates.extend(explicit.map(Path::to_path_buf));
-    candidates.extend(std::env::var_os(PEER_NETNS_ENV).map(PathBuf::from));
+    // (path, named by `ringside lab exec`)
+    let mut candidates: Vec<(PathBuf, bool)> = Vec::new();
+    candidates.extend(explicit.map(|p| (p.to_path_buf(), false)));
+    candidates.extend(std::env::var_os(PEER_NETNS_ENV).map(|p| (PathBuf::from(p), true)));
     if let Ok(dir) = std::fs::read_dir("/run/netns") {
         let mut named: Vec<PathBuf> = dir.filter_map(|e| Some(e.ok()?.path())).collect();
         named.sort();
-        candidates.extend(named);
+        candidates.extend(named.into_iter().map(|p| (p, false)));
     }
-    for path in &candidates {
-        let Ok(f) = std::fs::File::open(path) else {
+    for (path, from_lab) in &candidates {
+        // Non-blocking: a FIFO named by mistake must not hang the watcher in open(2).
+        let Ok(f) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+        else {
             continue;
         };
         let fd: OwnedFd = f.into();
@@ -283,7 +298,7 @@ fn find(rtnl: &mut sys::Rtnl, iface: &str, explicit: Option<&Path>) -> Result<Fo
             && id == Some(want)
         {
             return Ok(Found {
-                ns: Some((fd, label(path))),
+                ns: Some((fd, label(path, *from_lab))),
                 peer_ifindex,
             });
         }
@@ -434,14 +449,18 @@ mod tests {
     #[test]
     fn namespaces_are_named_as_the_user_knows_them() {
         assert_eq!(
-            label(Path::new("/run/netns/ringside-peer")),
+            label(Path::new("/run/netns/ringside-peer"), false),
             "ringside-peer"
         );
         assert_eq!(
-            label(Path::new("/proc/42/ns/net")),
+            label(Path::new("/proc/42/ns/net"), true),
             "the lab's peer namespace"
         );
-        assert_eq!(label(Path::new("/tmp/x")), "/tmp/x");
+        assert_eq!(
+            label(Path::new("/proc/42/ns/net"), false),
+            "the namespace of pid 42"
+        );
+        assert_eq!(label(Path::new("/tmp/x"), false), "/tmp/x");
     }
 
     #[test]

@@ -191,7 +191,7 @@ pub fn for_frame(h: &History, no: u64) -> Option<Fragments> {
         if !p.more {
             end = Some(p.offset + p.len);
         }
-        if !end.is_some_and(|e| bytes >= e) {
+        if end.is_none_or(|e| bytes < e) {
             continue;
         }
         let verdict = judge(&set);
