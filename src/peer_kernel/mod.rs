@@ -435,8 +435,8 @@ mod tests {
 
     #[test]
     fn icmp_counters_are_read_by_name() {
-        // The Icmp lines of a 6.1 kernel's /proc/net/snmp (InCsumErrors and the rate-limit
-        // columns came and went between versions: hence by name, not position).
+        // The Icmp lines of /proc/net/snmp on this machine's kernel (6.18): InCsumErrors and
+        // the OutRateLimit columns came in later versions, hence by name, not position.
         let snmp = "Ip: Forwarding DefaultTTL\nIp: 2 64\n\
             Icmp: InMsgs InErrors InCsumErrors InDestUnreachs InTimeExcds InParmProbs InSrcQuenchs InRedirects InEchos InEchoReps InTimestamps InTimestampReps InAddrMasks InAddrMaskReps OutMsgs OutErrors OutRateLimitGlobal OutRateLimitHost OutDestUnreachs OutTimeExcds OutParmProbs OutSrcQuenchs OutRedirects OutEchos OutEchoReps OutTimestamps OutTimestampReps OutAddrMasks OutAddrMaskReps\n\
             Icmp: 9 0 0 0 0 0 0 0 0 9 0 0 0 0 12 0 0 0 0 0 0 0 0 12 0 0 0 0 0\n\

@@ -288,7 +288,7 @@ pub fn nud_name(state: u16) -> String {
 mod tests {
     use super::*;
 
-    /// Recorded from this machine's kernel (Linux 6.x) with a netlink socket in the peer's
+    /// Recorded from this machine's kernel (Linux 6.18) with a netlink socket in the peer's
     /// namespace, while `ip neigh` showed `198.51.100.2 dev peer0 lladdr 02:52:53:00:00:02
     /// STALE`: one RTM_NEWNEIGH (ifindex 2, state 0x04, type RTN_UNICAST; NDA_DST, NDA_LLADDR,
     /// NDA_PROBES, NDA_CACHEINFO), then NLMSG_DONE.
