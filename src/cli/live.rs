@@ -456,6 +456,12 @@ impl PeerLog {
                 )
             }
         };
+        // Names come from outside (a namespace file, an interface): no control byte reaches
+        // the terminal.
+        let line: String = line
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
         if self.last.as_deref() != Some(line.as_str()) {
             eprintln!("{line}");
             self.last = Some(line);
