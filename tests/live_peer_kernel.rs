@@ -37,6 +37,10 @@ fn the_arp_panel_shows_the_peer_kernels_own_entry_walk_to_failed_in_tmux() {
         return;
     };
     let lab = Lab::veth("peerk");
+    // As the lab: REACHABLE for 2.5-7.5 s (base_reachable_time 5 s, randomised), long enough
+    // to be seen at the panel's two looks a second even on a loaded machine; then one unicast
+    // probe and one broadcast, 200 ms apart.
+    lab.peer_neigh_timers(5000, 200);
     let line = format!(
         "ip netns exec {} {BIN} live -i rs0 --ip {RINGSIDE_IP}/24; sleep 600",
         lab.rs_ns
@@ -69,9 +73,16 @@ fn the_arp_panel_shows_the_peer_kernels_own_entry_walk_to_failed_in_tmux() {
         screen.contains("lladdr 02:52:53:00:00:02"),
         "the MAC it learned: {screen}"
     );
+    // ringside's ARP reply confirmed it moments ago (the kernel's NDA_CACHEINFO).
+    let confirmed: f64 = screen
+        .split("confirmed ")
+        .nth(1)
+        .and_then(|r| r.split(" s ago").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no `confirmed N s ago`:\n{screen}"));
+    assert!(confirmed < 5.0, "confirmed {confirmed} s ago:\n{screen}");
 
-    // ARP off, pings go on: the kernel's own entry ages and fails (its timers are short here:
-    // reachable ~1 s, one unicast probe, one broadcast, 200 ms apart).
+    // ARP off, pings go on: the kernel's own entry ages and fails.
     s.keys("a");
     wait("ARP OFF", &|s| s.contains("ARP OFF"));
     let mut ping = Command::new("ip")
@@ -84,7 +95,7 @@ fn the_arp_panel_shows_the_peer_kernels_own_entry_walk_to_failed_in_tmux() {
     let mut seen = BTreeSet::new();
     let t0 = Instant::now();
     let mut screen = s.screen();
-    while t0.elapsed() < Duration::from_secs(30) {
+    while t0.elapsed() < Duration::from_secs(40) {
         screen = s.screen();
         if let Some(st) = state(&screen) {
             seen.insert(st.clone());

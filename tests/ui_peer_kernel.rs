@@ -39,10 +39,13 @@ fn stale(netns: &str) -> PeerKernel {
             dst: Ipv4Addr::new(198, 51, 100, 2),
             state: libc::NUD_STALE,
             lladdr: Some(vec![2, 0x52, 0x53, 0, 0, 2]),
+            confirmed_ticks: Some(712),
+            probes: Some(0),
         }),
         pings_sent: 12,
         replies: 9,
         error: None,
+        ticks_per_second: 100,
     })
 }
 
@@ -55,6 +58,7 @@ fn the_peer_kernels_entry_sits_beside_ringsides_cache() {
         "peer kernel 198.51.100.1 (peer0 in ringside-peer)",
         "its entry for 198.51.100.2: STALE",
         "lladdr 02:52:53:00:00:02",
+        "confirmed 7.1 s ago",
         "pings sent 12, replies 9 (since ringside started)",
     ] {
         assert!(wide.contains(want), "160x48 lacks {want:?}:\n{wide}");

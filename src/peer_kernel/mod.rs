@@ -73,12 +73,22 @@ pub struct PeerKernelView {
     pub replies: u64,
     /// The last read failed (the namespace went away...).
     pub error: Option<String>,
+    /// The kernel's clock_t ticks per second (to read [`netlink::Neighbour::confirmed_ticks`]).
+    pub ticks_per_second: u32,
 }
 
 impl PeerKernelView {
     /// The entry's state as `ip neigh` prints it ("REACHABLE", ...), None without an entry.
     pub fn state(&self) -> Option<String> {
         self.entry.as_ref().map(|e| netlink::nud_name(e.state))
+    }
+
+    /// How long ago the entry was last confirmed reachable (an ARP reply), as `ip -s neigh`
+    /// reads NDA_CACHEINFO.
+    pub fn confirmed_ago(&self) -> Option<Duration> {
+        let t = self.entry.as_ref()?.confirmed_ticks?;
+        let hz = self.ticks_per_second.max(1);
+        Some(Duration::from_millis(u64::from(t) * 1000 / u64::from(hz)))
     }
 }
 
@@ -360,6 +370,7 @@ fn watch(iface: &str, target: Ipv4Addr, explicit: Option<PathBuf>, shared: &Shar
         }
     });
     let mut base: Option<(u64, u64)> = None;
+    let hz = sys::clock_ticks_per_second();
     while !shared.stop.load(Ordering::Relaxed) {
         let mut view = PeerKernelView {
             netns: netns.clone(),
@@ -370,6 +381,7 @@ fn watch(iface: &str, target: Ipv4Addr, explicit: Option<PathBuf>, shared: &Shar
             pings_sent: 0,
             replies: 0,
             error: None,
+            ticks_per_second: hz,
         };
         let read = look(&mut rtnl, idx, &mut view).and_then(|()| {
             let text = std::fs::read_to_string("/proc/thread-self/net/snmp")?;

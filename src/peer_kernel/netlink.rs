@@ -36,6 +36,8 @@ const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const NDA_DST: u16 = 1;
 const NDA_LLADDR: u16 = 2;
+const NDA_CACHEINFO: u16 = 3;
+const NDA_PROBES: u16 = 4;
 const NETNSA_NSID: u16 = 1;
 const NETNSA_FD: u16 = 3;
 /// Attribute types carry two flag bits (NLA_F_NESTED, NLA_F_NET_BYTEORDER) above the type.
@@ -227,6 +229,11 @@ pub struct Neighbour {
     pub state: u16,
     /// NDA_LLADDR: absent while INCOMPLETE or FAILED (nothing learned).
     pub lladdr: Option<Vec<u8>>,
+    /// NDA_CACHEINFO's ndm_confirmed: how long ago the neighbour was last confirmed reachable
+    /// (an ARP reply), in clock ticks (USER_HZ; `ip -s neigh` prints it in seconds).
+    pub confirmed_ticks: Option<u32>,
+    /// NDA_PROBES: ARP requests sent for this entry since it was last confirmed.
+    pub probes: Option<u32>,
 }
 
 /// struct ndmsg { u8 family, pad1; u16 pad2; i32 ifindex; u16 state; u8 flags, type; }.
@@ -243,6 +250,9 @@ pub fn parse_neighbour(m: &Msg<'_>) -> Option<Neighbour> {
         dst: Ipv4Addr::from(dst),
         state,
         lladdr: attr(a, NDA_LLADDR).map(<[u8]>::to_vec),
+        // struct nda_cacheinfo { u32 ndm_confirmed, ndm_used, ndm_updated, ndm_refcnt; }
+        confirmed_ticks: attr(a, NDA_CACHEINFO).and_then(|c| u32_at(c, 0)),
+        probes: attr(a, NDA_PROBES).and_then(|p| u32_at(p, 0)),
     })
 }
 
@@ -330,6 +340,8 @@ mod tests {
         assert_eq!(n.dst, Ipv4Addr::new(198, 51, 100, 2));
         assert_eq!(nud_name(n.state), "STALE");
         assert_eq!(n.lladdr.as_deref(), Some(&[2, 0x52, 0x53, 0, 0, 2][..]));
+        // NDA_CACHEINFO: confirmed 6038 ticks (60.38 s at USER_HZ 100) ago; NDA_PROBES 0.
+        assert_eq!((n.confirmed_ticks, n.probes), (Some(6038), Some(0)));
         assert_eq!(msgs[1], Reply::Done);
     }
 

@@ -118,3 +118,11 @@ pub fn enter_netns(fd: &OwnedFd) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Clock ticks per second of the kernel's clock_t values (USER_HZ, 100 on Linux): the unit of
+/// NDA_CACHEINFO's ages.
+pub fn clock_ticks_per_second() -> u32 {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u32::try_from(hz).ok().filter(|&h| h > 0).unwrap_or(100)
+}

@@ -167,6 +167,22 @@ fn peer_kernel_lines(k: &PeerKernel, width: usize, out: &mut Vec<Line<'static>>)
                     width,
                 )));
             }
+            // Why it is (or no longer is) REACHABLE: the last ARP reply, and the re-checks
+            // since (NDA_CACHEINFO, NDA_PROBES: `ip -s neigh`'s numbers).
+            let mut why = Vec::new();
+            if let Some(ago) = v.confirmed_ago().filter(|_| e.lladdr.is_some()) {
+                why.push(format!("confirmed {:.1} s ago", ago.as_secs_f64()));
+            }
+            // In PROBE the count starts at 0 and counts the unicast requests to the old MAC,
+            // none answered yet (an answer makes it REACHABLE). Elsewhere it is bookkeeping:
+            // INCOMPLETE starts it at ucast_solicit so that only broadcasts follow
+            // (net/core/neighbour.c `__neigh_event_send()`), so it is not shown.
+            if let Some(p) = e.probes.filter(|&p| p > 0 && e.state == libc::NUD_PROBE) {
+                why.push(format!("{p} unicast ARP probes unanswered"));
+            }
+            if !why.is_empty() {
+                out.push(Line::raw(fit(&format!("  {}", why.join(", ")), width)));
+            }
         }
         _ => out.push(Line::styled(
             fit(&format!("{label}none: must ARP before it can ping"), width),
