@@ -141,3 +141,31 @@ fn a_lost_or_overlapping_fragment_is_named_not_hidden() {
     );
     assert!(!screen.contains("bad_ipv4_checksum"), "{screen}");
 }
+
+#[test]
+fn lesson_6s_ping_and_its_reply_are_each_reassembled_from_three() {
+    // Frames 3-5: one 4000-byte ping (4008 bytes of ICMP) in fragments of 1480, 1480, 1048;
+    // frames 6-8: ringside's reply, cut the same way under another identification.
+    let f = frames("fragments.pcapng");
+    let mut app = replay(&f, 5);
+    let screen = render(&mut app, 160, 48);
+    assert!(
+        screen.contains("[3 IPv4 Fragments (4008 bytes): #3(1480), #4(1480), #5(1048)]")
+            && screen.contains("Reassembled IPv4 datagram: 4008 bytes of ICMP (frames 3, 4, 5)"),
+        "{screen}"
+    );
+    let mut app = replay(&f, 8);
+    let screen = render(&mut app, 160, 48);
+    assert!(
+        screen.contains("[3 IPv4 Fragments (4008 bytes): #6(1480), #7(1480), #8(1048)]"),
+        "{screen}"
+    );
+    for no in [6, 7] {
+        let mut app = replay(&f, no);
+        let screen = render(&mut app, 160, 48);
+        assert!(
+            screen.contains("[reassembled in #8]"),
+            "frame {no}:\n{screen}"
+        );
+    }
+}

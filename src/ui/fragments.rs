@@ -53,19 +53,13 @@ impl Fragments {
                 total,
                 proto,
             } => {
-                let list: Vec<String> =
-                    pieces.iter().map(|(no, n)| format!("#{no}({n})")).collect();
-                let frames: Vec<String> = pieces.iter().map(|(no, _)| no.to_string()).collect();
+                let list = elide(pieces.iter().map(|(no, n)| format!("#{no}({n})")));
+                let frames = elide(pieces.iter().map(|(no, _)| no.to_string()));
                 vec![
+                    format!("[{} IPv4 Fragments ({total} bytes): {list}]", pieces.len()),
                     format!(
-                        "[{} IPv4 Fragments ({total} bytes): {}]",
-                        pieces.len(),
-                        list.join(", ")
-                    ),
-                    format!(
-                        "Reassembled IPv4 datagram: {total} bytes of {} (frames {})",
-                        proto_name(*proto),
-                        frames.join(", ")
+                        "Reassembled IPv4 datagram: {total} bytes of {} (frames {frames})",
+                        proto_name(*proto)
                     ),
                 ]
             }
@@ -75,6 +69,16 @@ impl Fragments {
             }
         }
     }
+}
+
+/// A list for one line: all of it up to 6 items, else the first 3, `…` and the last (a 65000-byte
+/// ping is 44 fragments: the pane must keep room for the headers).
+fn elide(items: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = items.collect();
+    if v.len() <= 6 {
+        return v.join(", ");
+    }
+    format!("{}, …, {}", v[..3].join(", "), v[v.len() - 1])
 }
 
 fn proto_name(p: u8) -> String {
@@ -169,10 +173,18 @@ fn judge(pieces: &[Piece]) -> Result<usize, String> {
     }
 }
 
+/// Frames looked at on each side of the selected one.
+const WINDOW: u64 = 1 << 16;
+/// Linux's default IPv4 reassembly timeout (net.ipv4.ipfrag_time): pieces further apart in
+/// time never make one datagram there.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What to say about frame `no` (None when it is not an IPv4 fragment).
 pub fn for_frame(h: &History, no: u64) -> Option<Fragments> {
-    let (key, _) = piece(&h.get(no)?)?;
+    let sel = h.get(no)?;
+    let (key, _) = piece(&sel)?;
     let proto = key.3;
+    let at = sel.entry.ts;
     // Walk the history in order, as a receiver would: pieces of this key gather into one
     // datagram until they make it whole; later pieces with the same key start another (the
     // sender's identification wrapped, or a retransmission). A set that can never be whole
@@ -181,7 +193,15 @@ pub fn for_frame(h: &History, no: u64) -> Option<Fragments> {
     // The end the last piece (MF clear) gives, and the bytes gathered: the set is judged (a
     // sort) only when it may be whole, so a long run of pieces costs O(n log n), not O(n^2).
     let (mut end, mut bytes) = (None, 0usize);
-    for fr in h.iter() {
+    // Bounded: a datagram's pieces lie within WINDOW frames of each other (IPv4 allows at most
+    // 8192 per datagram) and within Linux's reassembly timeout (ipfrag_time, 30 s) of one
+    // another; a live fragment flood must not make each draw walk the whole history.
+    let first = no.saturating_sub(WINDOW).max(h.first_no());
+    let last = no.saturating_add(WINDOW);
+    for fr in (first..=last).map_while(|n| h.get(n)) {
+        if fr.entry.ts.abs_diff(at) > TIMEOUT {
+            continue;
+        }
         let Some((k, p)) = piece(&fr) else { continue };
         if k != key {
             continue;
@@ -317,6 +337,20 @@ mod tests {
             [
                 "[2 IPv4 Fragments (1481 bytes): #4(1480), #5(1)]",
                 "Reassembled IPv4 datagram: 1481 bytes of UDP (frames 4, 5)"
+            ]
+        );
+        let many = Fragments::Completes {
+            pieces: (4..48)
+                .map(|no| (no, if no < 47 { 1480 } else { 88 }))
+                .collect(),
+            total: 43 * 1480 + 88,
+            proto: 1,
+        };
+        assert_eq!(
+            many.lines(),
+            [
+                "[44 IPv4 Fragments (63728 bytes): #4(1480), #5(1480), #6(1480), …, #47(88)]",
+                "Reassembled IPv4 datagram: 63728 bytes of ICMP (frames 4, 5, 6, …, 47)"
             ]
         );
         assert_eq!(Fragments::ReassembledIn(5).lines(), ["[reassembled in #5]"]);
