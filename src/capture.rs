@@ -81,6 +81,9 @@ pub struct Status {
     pub peer: Option<PeerView>,
     /// The link's receive ring at the snapshot (the ring panel), None where there is none.
     pub ring: Option<crate::link::ring_view::RingView>,
+    /// Live: the real kernel at the other end of the interface (its ARP entry for ringside,
+    /// its pings), from [`crate::peer_kernel::Watch`]; None where nobody watches (demo, replay).
+    pub peer_kernel: Option<crate::peer_kernel::PeerKernel>,
     /// Frames the UI channel had no room for.
     pub handoff_dropped: u64,
     /// Frames waiting in the UI channel, and its capacity.
@@ -132,6 +135,9 @@ pub struct CaptureOptions {
     /// the status bar's verdicts from them. False: judge every frame with the current settings
     /// (recorded directions still say which frames ringside sent).
     pub recorded_verdicts: bool,
+    /// Live: the peer kernel watcher's latest snapshot, copied into each status (a lock and a
+    /// clone: the watcher thread does the netlink reads).
+    pub peer_kernel: Option<crate::peer_kernel::PeerCell>,
 }
 
 impl Default for CaptureOptions {
@@ -146,6 +152,7 @@ impl Default for CaptureOptions {
             show_replies: true,
             recorded: false,
             recorded_verdicts: true,
+            peer_kernel: None,
         }
     }
 }
@@ -270,6 +277,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         show_replies: opts.show_replies,
         recorded: opts.recorded,
         recorded_verdicts: opts.recorded_verdicts,
+        peer_kernel: opts.peer_kernel,
         notes_seen: 0,
         unsupported_link: 0,
         shown: Counters::default(),
@@ -313,6 +321,7 @@ struct Worker {
     show_replies: bool,
     recorded: bool,
     recorded_verdicts: bool,
+    peer_kernel: Option<crate::peer_kernel::PeerCell>,
     /// Frames that carried a recorded note.
     notes_seen: u64,
     /// See [`Status::unsupported_link`].
@@ -470,6 +479,7 @@ impl Worker {
             icmp_responder: self.stack.icmp_responder(),
             peer: self.link.peer(),
             ring: self.link.ring(),
+            peer_kernel: self.peer_kernel.as_ref().and_then(|c| c.latest()),
             handoff_dropped: self.handoff_dropped,
             handoff_used: self.in_flight.frames.load(Ordering::Relaxed),
             handoff_capacity: self.handoff_capacity,

@@ -13,6 +13,7 @@ pub mod lessons;
 pub mod link;
 pub mod pcap;
 pub mod pcapng_write;
+pub mod peer_kernel;
 pub mod recorded;
 pub mod stack;
 pub mod ui;

@@ -82,6 +82,13 @@ const CLAIMS: &[(u32, &str, &str)] = &[
     (8, "datagrams", "4"),
     (8, "payload bytes, in order", "1, 1473, 4, 4"),
     (8, "fragments of the 1473-byte datagram", "2"),
+    (8, "frame that completes it (its last fragment)", "5"),
+    (
+        8,
+        "its reassembled IPv4 payload, bytes (UDP header + data)",
+        "1481",
+    ),
+    (8, "IP payload bytes in its fragments, in order", "1480, 1"),
     (8, "largest UDP payload in one 1500-byte frame", "1472"),
     (8, "datagrams the print sink receives", "4"),
     (
@@ -458,6 +465,30 @@ fn actual(n: u32, claim: &str) -> String {
                         .filter(|d| num(d, "ipv4.id") == id)
                         .count()
                         .to_string()
+                }
+                "frame that completes it (its last fragment)"
+                | "its reassembled IPv4 payload, bytes (UDP header + data)"
+                | "IP payload bytes in its fragments, in order" => {
+                    // From the headers alone: the frames (numbered from 1) with the big
+                    // datagram's identification, and what each carries after its IPv4 header.
+                    let big = heads.iter().find(|d| num(d, "udp.length") == 1481).unwrap();
+                    let id = num(big, "ipv4.id");
+                    let pieces: Vec<(usize, u64)> = frames
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| (i + 1, dissect(f)))
+                        .filter(|(_, d)| d.num("ipv4.id") == Some(id))
+                        .map(|(no, d)| (no, num(&d, "ipv4.total_length") - 4 * num(&d, "ipv4.ihl")))
+                        .collect();
+                    match claim {
+                        "frame that completes it (its last fragment)" => {
+                            pieces.last().unwrap().0.to_string()
+                        }
+                        "IP payload bytes in its fragments, in order" => {
+                            list(pieces.iter().map(|p| p.1))
+                        }
+                        _ => pieces.iter().map(|p| p.1).sum::<u64>().to_string(),
+                    }
                 }
                 "largest UDP payload in one 1500-byte frame" => {
                     // The builder's own rule: the largest payload that is still one frame.

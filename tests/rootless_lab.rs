@@ -272,6 +272,24 @@ fn a_student_without_root_builds_the_lab_pings_ringside_in_it_and_killing_it_lea
         .unwrap_or(0);
     assert!(answered >= 4, "3 echoes and an ARP request: {summary}");
     assert!(live.0.wait().unwrap().success());
+    // ringside saw the peer's side from inside the lab too (`lab exec` told it where the
+    // peer's namespace is): the kernel's own entry for it and the three pings, both answered.
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.contains(
+            "peer kernel 198.51.100.1 in the lab's peer namespace: its entry for 198.51.100.2: \
+             REACHABLE (lladdr 02:52:53:00:00:02)"
+        ),
+        "{rest}"
+    );
+    for (k, v) in [("peer_pings_sent", 3), ("peer_echo_replies", 3)] {
+        let got: Option<u64> = summary
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.trim().parse().ok());
+        assert_eq!(got, Some(v), "{k}: {summary}");
+    }
 
     // Kill the lab the hard way: no handler runs, yet everything goes.
     lab.0.kill().unwrap();
@@ -415,6 +433,16 @@ fn with_setcap_an_ordinary_user_runs_live_on_a_veth_the_admin_made() {
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
     assert!(line.contains("ringside: live on afpacket rs0"), "{line}");
+    // The peer kernel's side needs more than these capabilities (entering a namespace is
+    // CAP_SYS_ADMIN): one line says so, and how to get it.
+    line.clear();
+    err.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("peer kernel not visible: no permission to enter the peer's namespace")
+            && line.contains(&lab.peer_ns)
+            && line.contains("ringside lab exec"),
+        "{line}"
+    );
     let (tx, rx, out) = lab.ping(56, 3, 2);
     assert_eq!((tx, rx), (3, 3), "{out}");
     // SAFETY: signalling our own child.

@@ -684,7 +684,11 @@ fn enter(name: LabName, peer: bool, cmd: &[String]) -> anyhow::Result<()> {
     } else {
         format!(" --name {name}")
     };
+    // Where the peer's namespace is, for `ringside live` run on ringside's side: it shows the
+    // peer kernel's ARP entry from there (peer_kernel checks it is rs0's other end).
+    let peer_netns: Option<String>;
     if let Some(p) = rootless_lab(name) {
+        peer_netns = Some(format!("/proc/{}/ns/net", p.peer));
         // Both fds first: once in the lab's user namespace, /proc still works, but keep it simple.
         let user = userns::ns_fd(p.lab, "user")?;
         let net = userns::ns_fd(if peer { p.peer } else { p.lab }, "net")?;
@@ -694,6 +698,7 @@ fn enter(name: LabName, peer: bool, cmd: &[String]) -> anyhow::Result<()> {
             .with_context(|| format!("entering the network namespace of lab {name}"))?;
     } else if ns_exists(&format!("{name}-peer")).unwrap_or(false) {
         // The system-wide lab: ringside's side is this namespace already.
+        peer_netns = Some(format!("/run/netns/{name}-peer"));
         if peer {
             require_root()?;
             let fd: std::os::fd::OwnedFd = std::fs::File::open(format!("/run/netns/{name}-peer"))
@@ -705,7 +710,12 @@ fn enter(name: LabName, peer: bool, cmd: &[String]) -> anyhow::Result<()> {
     } else {
         bail!("lab {name} is not up: start it with `ringside lab up{flag}` in another terminal");
     }
-    let err = Command::new(&cmd[0]).args(&cmd[1..]).exec();
+    let mut command = Command::new(&cmd[0]);
+    command.args(&cmd[1..]);
+    if let Some(path) = peer_netns.filter(|_| !peer) {
+        command.env(crate::peer_kernel::PEER_NETNS_ENV, path);
+    }
+    let err = command.exec();
     Err(super::UsageError(format!("cannot run `{}`: {err}", cmd[0])).into())
 }
 

@@ -103,6 +103,12 @@ pub struct LiveArgs {
         default_value_t = 64
     )]
     pub history_mb: usize,
+
+    /// The network namespace of the machine at the other end of the veth (a /run/netns file
+    /// or /proc/PID/ns/net), for the ARP panel's "peer kernel" lines. Default: found by itself
+    /// in the lab (`ringside lab up`, `ringside lab exec`) and under /run/netns.
+    #[arg(long, value_name = "PATH")]
+    pub peer_netns: Option<PathBuf>,
 }
 
 const AFTER_HELP: &str = "\
@@ -325,12 +331,15 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     let mac = crate::wire::mac_to_string(&cfg.mac);
     let (ip, prefix) = (cfg.ip, cfg.prefix);
     let stack = Stack::new(cfg);
+    // The kernel at the other end of the cable, watched from its own thread (see peer_kernel).
+    let peer = crate::peer_kernel::Watch::start(&args.interface, ip, args.peer_netns.clone());
     if !args.headless {
         let handle = capture::spawn(
             link,
             stack,
             CaptureOptions {
                 record,
+                peer_kernel: Some(peer.cell()),
                 ..CaptureOptions::default()
             },
         );
@@ -359,6 +368,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
             record,
             poll_timeout: Duration::from_millis(20),
             status_interval: Duration::from_millis(20),
+            peer_kernel: Some(peer.cell()),
             ..CaptureOptions::default()
         },
     );
@@ -386,25 +396,77 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         state: |s| s.icmp_responder,
     };
     let mut printed = PrintCursor::default();
+    let mut peer_log = PeerLog::default();
     while !STOP.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(10));
         arp.apply(USR1.load(Ordering::Relaxed), &handle);
         icmp.apply(USR2.load(Ordering::Relaxed), &handle);
         let st = handle.status();
         printed.print_new(&st);
+        peer_log.print_change(&st);
         if st.finished {
             break;
         }
     }
     // A second Ctrl-C while we wrap up kills the process the ordinary way.
     set_handler(libc::SIGINT, libc::SIG_DFL);
+    peer.refresh();
     let st = handle.stop();
     printed.print_new(&st);
+    peer_log.print_change(&st);
     print_summary(&st, started.elapsed(), args.write.is_some());
     if let Some(e) = st.error {
         bail!("{e}");
     }
     Ok(())
+}
+
+/// Headless: one stderr line each time the peer kernel's entry for ringside changes state (or
+/// once, why it cannot be seen), so a script sees the ARP lesson as the panel shows it.
+#[derive(Default)]
+struct PeerLog {
+    last: Option<String>,
+}
+
+impl PeerLog {
+    fn print_change(&mut self, st: &Status) {
+        use crate::peer_kernel::PeerKernel;
+        let line = match &st.peer_kernel {
+            None => return,
+            Some(PeerKernel::Unseen { why, how }) => {
+                format!("ringside: peer kernel not visible: {why}; {how}")
+            }
+            Some(PeerKernel::Seen(v)) => {
+                let entry = match &v.entry {
+                    Some(e) => match &e.lladdr {
+                        Some(mac) => format!(
+                            "{} (lladdr {})",
+                            v.state().unwrap_or_default(),
+                            crate::peer_kernel::lladdr(mac)
+                        ),
+                        None => v.state().unwrap_or_default(),
+                    },
+                    None => "none".into(),
+                };
+                format!(
+                    "ringside: peer kernel {} in {}: its entry for {}: {entry}",
+                    v.ip.map_or("?".to_string(), |a| a.to_string()),
+                    v.netns,
+                    v.target
+                )
+            }
+        };
+        // Names come from outside (a namespace file, an interface): no control byte reaches
+        // the terminal.
+        let line: String = line
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        if self.last.as_deref() != Some(line.as_str()) {
+            eprintln!("{line}");
+            self.last = Some(line);
+        }
+    }
 }
 
 /// Counts signals of one kind for the main loop: the handler only increments a counter, so two
@@ -562,6 +624,11 @@ fn print_summary(st: &Status, ran: Duration, recorded: bool) {
     // The stack's bounded state: what the ARP cache and reassembly caps hold at the end.
     line("arp_entries", st.arp_cache.len() as u64);
     line("reassembly_bytes", st.reassembly_bytes as u64);
+    // The peer kernel's ICMP counters since ringside started (when it can be seen).
+    if let Some(crate::peer_kernel::PeerKernel::Seen(v)) = &st.peer_kernel {
+        line("peer_pings_sent", v.pings_sent);
+        line("peer_echo_replies", v.replies);
+    }
     if recorded {
         line("recorded_frames", c.frames_in + c.frames_out);
         line("record_errors", st.record_errors);

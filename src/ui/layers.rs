@@ -418,6 +418,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     let field_sel = app.field;
     let pinned = app.scroll_pinned;
     let link = app.selected.and_then(|no| app.links.get(no));
+    let frags = app
+        .selected
+        .and_then(|no| super::fragments::cached(&app.history, no));
     let Some((frame, d)) = app.selection_with_frame() else {
         f.render_widget(
             Paragraph::new("No frame selected yet.").style(Style::default().fg(Color::DarkGray)),
@@ -435,17 +438,31 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     let footer_h = (footer_lines.len() as u16).min(inner.height / 2);
     let body_h = inner.height.saturating_sub(footer_h);
     let mut diag = diagram_for(d, frame.data, sel, inner.width, body_h);
+    // Lines above the headers, as Wireshark's bracketed ones: the request/reply pair
+    // ("[Response frame: 12]"), then IPv4 reassembly ("[Reassembled in #5]").
+    let mut top: Vec<Line<'static>> = Vec::new();
     if let Some(link) = link {
-        // The pair first, as Wireshark's "[Response frame: 12]" line.
-        diag.lines.insert(
-            0,
-            Line::styled(
-                fit(&format!("[{}]", link.describe()), inner.width as usize),
-                Style::default().fg(Color::LightCyan),
-            ),
-        );
+        top.push(Line::styled(
+            fit(&format!("[{}]", link.describe()), inner.width as usize),
+            Style::default().fg(Color::LightCyan),
+        ));
+    }
+    if let Some(fr) = &frags {
+        let style = match fr {
+            super::fragments::Fragments::Incomplete(_) => Style::default().fg(Color::Yellow),
+            _ => Style::default().fg(Color::LightCyan),
+        };
+        for l in fr.lines() {
+            for w in wrap(&l, inner.width as usize) {
+                top.push(Line::styled(w, style));
+            }
+        }
+    }
+    if !top.is_empty() {
+        let n = top.len();
+        diag.lines.splice(0..0, top);
         for h in &mut diag.hits {
-            h.0 += 1;
+            h.0 += n;
         }
     }
     let mut scroll = app.layers_scroll;
@@ -516,6 +533,21 @@ pub fn diagram_for(d: &Dissection, frame: &[u8], sel: Option<usize>, w: u16, h: 
         return build(d, frame, sel, 2, false);
     }
     build_compact(d, frame, sel, w as usize)
+}
+
+/// Lines the bracketed context above the headers takes for the selected frame at pane width
+/// `w` (the request/reply link, the reassembly lines), for the layout's height.
+pub fn context_height(app: &App, w: u16) -> u16 {
+    let inner = w.saturating_sub(2) as usize;
+    let Some(no) = app.selected else { return 0 };
+    let link = u16::from(app.links.get(no).is_some());
+    let frags = super::fragments::cached(&app.history, no).map_or(0, |f| {
+        f.lines()
+            .iter()
+            .map(|l| wrap(l, inner).len())
+            .sum::<usize>()
+    });
+    link + frags as u16
 }
 
 /// Lines the layers pane needs to show the whole frame at width `w` (borders and the field

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod arp;
 pub mod filter;
+pub mod fragments;
 pub mod help;
 pub mod hexview;
 pub mod history;
@@ -131,9 +132,11 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         let need = match app.need_cache {
             Some((k, n)) if k == key => n,
             _ => {
+                let context = layers::context_height(app, layers_w);
                 let n = app
                     .selection_with_frame()
-                    .map_or(0, |(fr, d)| layers::height_needed(d, fr.data, layers_w));
+                    .map_or(0, |(fr, d)| layers::height_needed(d, fr.data, layers_w))
+                    + context;
                 app.need_cache = Some((key, n));
                 n
             }
