@@ -144,7 +144,7 @@ impl FieldDef {
     }
 
     /// The value as the dissector shows it, from its raw bits.
-    #[inline]
+    #[inline(always)]
     pub fn value(&self, raw: u64) -> Value {
         match self.show {
             Show::Dec => Value::Dec(raw),
