@@ -10,9 +10,13 @@ user sees it (tmux capture-pane polled every few ms):
 
   first screen   from starting the command to frame 1's row on screen
   index          until the title no longer says "indexing" (every frame listed and reachable)
-  key latency    from `tmux send-keys` to the screen showing the key's effect, for j k PgDn G g
-                 `:5000000` and a filter (`/udp`), each once the index is done. Includes tmux's
-                 own round trip (a capture-pane is a few ms): the "tmux floor" row measures it.
+  judged         until the title says "loaded" (every frame through the stack)
+  key latency    once the screen is still (judged): from the key reaching tmux (`send-keys` on a
+                 control-mode client, `tmux -C`) to the last byte of the redraw it caused (tmux's
+                 `%output` notifications, stamped as they arrive; the redraw is over when 40 ms
+                 pass without output), for j k PgDn G g `:5000000` and a filter (`/udp`); each
+                 key's effect is then checked on the screen (capture-pane, not timed). Also the
+                 first byte of the redraw ("first byte" column).
   RSS            VmRSS of the ringside process sampled during the run, and VmHWM (peak) at the
                  end, against --history-mb
 
@@ -107,9 +111,72 @@ def ringside_pid(path):
             cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
         except OSError:
             continue
-        if len(cmd) > 2 and cmd[0].endswith(b"ringside") and cmd[1] == b"replay" and path.encode() in cmd:
+        if len(cmd) > 2 and b"ringside" in os.path.basename(cmd[0]) and cmd[1] == b"replay" and path.encode() in cmd:
             return int(pid)
     return None
+
+
+class Control:
+    """A tmux control-mode client on the session: sends keys, stamps the pane's output."""
+
+    def __init__(self):
+        import threading
+
+        self.p = subprocess.Popen(["tmux", "-C", "attach", "-t", SESSION], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.stamps = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.cmd("refresh-client -C 160x48")
+
+    # What ratatui writes on every tick even when nothing changed (style reset, cursor hidden).
+    IDLE = b"\\033[39m\\033[49m\\033[59m\\033[0m\\033[?25l"
+
+    def _read(self):
+        for line in self.p.stdout:
+            if line.startswith(b"%output"):
+                t = time.monotonic()
+                data = line.rstrip(b"\n").split(b" ", 2)[-1]
+                if not data.replace(self.IDLE, b""):
+                    continue
+                with self.lock:
+                    self.stamps.append(t)
+
+    def cmd(self, c):
+        self.p.stdin.write((c + "\n").encode())
+        self.p.stdin.flush()
+
+    def last_output(self):
+        with self.lock:
+            return self.stamps[-1] if self.stamps else 0.0
+
+    def quiet(self, for_s=0.2, limit=30.0):
+        t = time.monotonic()
+        while time.monotonic() - t < limit:
+            if time.monotonic() - self.last_output() >= for_s:
+                return
+            time.sleep(0.01)
+
+    def key(self, *keys, quiet=0.04):
+        """(first byte, last byte) of the redraw after sending keys, seconds."""
+        self.quiet()
+        t0 = time.monotonic()
+        self.cmd("send-keys -t " + SESSION + " " + " ".join(keys))
+        while True:
+            time.sleep(0.002)
+            with self.lock:
+                after = [s for s in self.stamps if s > t0]
+            if after and time.monotonic() - after[-1] >= quiet:
+                return after[0] - t0, after[-1] - t0
+            if time.monotonic() - t0 > 30:
+                raise SystemExit(f"bench: no redraw after {keys}")
+
+    def close(self):
+        try:
+            self.cmd("detach")
+        except OSError:
+            pass
+        self.p.kill()
 
 
 def status_kb(pid, key):
@@ -117,14 +184,6 @@ def status_kb(pid, key):
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
-
-
-def key_latency(send, pred):
-    """Seconds from sending the keys to the screen satisfying pred (tmux round trip included)."""
-    t = time.monotonic()
-    tmux("send-keys", "-t", SESSION, *send)
-    dt, _ = wait_for(pred, timeout=30)
-    return time.monotonic() - t if dt else dt
 
 
 def main():
@@ -161,35 +220,52 @@ def main():
         wait_for(lambda s: re.search(r"^[│|]\S?\s*\S\s+1\s+0\.000", s, re.M) is not None, timeout=30)
         first = time.monotonic() - t_start
         pid = ringside_pid(path)
+        if not pid:
+            raise SystemExit("bench: cannot find the ringside process")
         rss = []
-        while "indexing" in screen():
-            if pid:
-                rss.append(status_kb(pid, "VmRSS"))
+        indexed = None
+        while " loaded" not in (s := screen()):
+            if indexed is None and "indexing" not in s:
+                indexed = time.monotonic() - t_start
+            rss.append(status_kb(pid, "VmRSS"))
             time.sleep(0.05)
-        indexed = time.monotonic() - t_start
+        judged = time.monotonic() - t_start
+        indexed = indexed or judged
         _, total = position(screen())
+
+        def check(what, pred):
+            _, s = wait_for(pred, timeout=10)
+            return s
+
+        ctl = Control()
+        lat = []
+
+        def measure(name, keys, pred):
+            first_b, last_b = ctl.key(*keys)
+            check(name, pred)
+            lat.append((name, first_b, last_b))
+            rss.append(status_kb(pid, "VmRSS"))
 
         def at(n):
             return lambda s: position(s)[0] == n
 
-        # The tmux floor: a key that changes nothing visible but the help overlay, and back.
-        floor = key_latency(["?"], lambda s: "this help" in s or "Keys" in s)
-        key_latency(["Escape"], lambda s: "frame " in s and "this help" not in s)
-        lat = []
-        lat.append(("j", key_latency(["j"], at(2))))
-        lat.append(("k", key_latency(["k"], at(1))))
-        lat.append(("PgDn", key_latency(["PageDown"], lambda s: (position(s)[0] or 0) > 2)))
-        lat.append(("G (last frame)", key_latency(["G"], at(total))))
-        lat.append(("g (first frame)", key_latency(["g"], at(1))))
+        measure("j", ["j"], at(2))
+        measure("k", ["k"], at(1))
+        measure("PgDn", ["PageDown"], lambda s: (position(s)[0] or 0) > 2)
+        measure("G (last frame)", ["G"], at(total))
+        measure("g (first frame)", ["g"], at(1))
         target = min(5_000_000, total)
-        lat.append((f":{target}", key_latency([":", str(target), "Enter"], at(target))))
-        lat.append(("/udp (filter set, first rows)", key_latency(["/", "udp", "Enter"], lambda s: "filter: udp" in s)))
-        lat.append(("j under the filter", key_latency(["j"], lambda s: True)))
-        if pid:
-            for _ in range(20):
-                rss.append(status_kb(pid, "VmRSS"))
-                time.sleep(0.05)
-        hwm = status_kb(pid, "VmHWM") if pid else 0
+        ctl.key(":")
+        ctl.key(*list(str(target)))
+        measure(f":{target} Enter", ["Enter"], at(target))
+        ctl.key("/")
+        ctl.key("u", "d", "p")
+        measure("/udp Enter (filter set, first rows shown)", ["Enter"], lambda s: "filter: udp" in s)
+        measure("j under the filter", ["j"], lambda s: True)
+        measure("G under the filter", ["G"], lambda s: True)
+        measure("Esc (filter cleared)", ["Escape"], lambda s: "filter: udp" not in s)
+        ctl.close()
+        hwm = status_kb(pid, "VmHWM")
 
         print(f"\n`bench/replay_scale.py --frames {args.frames} --history-mb {args.history_mb}`: "
               f"{args.frames} frames, {size / 1e6:.0f} MB, tmux 160x48\n")
@@ -197,10 +273,10 @@ def main():
         print("|---|---|---|---|")
         print(f"| first screen (48 rows) | {first * 1e3:.0f} ms | {td_first * 1e3:.0f} ms (-c 48) | {first / td_first:.2f}x |")
         print(f"| every frame listed (index done) | {indexed:.2f} s | {td_all:.2f} s (whole file) | {indexed / td_all:.2f}x |")
+        print(f"| every frame judged (title: loaded) | {judged:.2f} s | | {judged / td_all:.2f}x |")
         print(f"| frames listed | {total} | | |")
-        print(f"| tmux floor (`?` help overlay) | {floor * 1e3:.0f} ms | | |")
-        for name, dt in lat:
-            print(f"| key: {name} | {dt * 1e3:.0f} ms | | |")
+        for name, first_b, last_b in lat:
+            print(f"| key: {name} | {last_b * 1e3:.1f} ms (first byte {first_b * 1e3:.1f} ms) | | |")
         print(f"| RSS max while indexing and browsing | {max(rss) / 1024:.0f} MiB | | |")
         print(f"| VmHWM (peak RSS) | {hwm / 1024:.0f} MiB | | |")
         print(f"| --history-mb | {args.history_mb} MiB (peak - history = {hwm / 1024 - args.history_mb:.0f} MiB overhead) | | |")

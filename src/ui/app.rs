@@ -431,7 +431,8 @@ impl App {
         };
         let judged = fb.judged_frames();
         let start = std::time::Instant::now();
-        const STEP: u64 = 2048;
+        // Small steps: the budget is checked between them.
+        const STEP: u64 = 256;
         while *filter_cursor <= judged && start.elapsed() < budget {
             let from = *filter_cursor;
             let to = (from + STEP - 1).min(judged);
@@ -582,7 +583,7 @@ impl App {
         }
         self.filter = f;
         // With a file behind: a first step now, the rest in the background of later ticks.
-        self.filter_step(Duration::from_millis(20));
+        self.filter_step(Duration::from_millis(10));
         self.list_top = 0;
         // Keep the selection if it is still listed, else the nearest row.
         let len = self.view_len();
