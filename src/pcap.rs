@@ -122,7 +122,8 @@ impl CaptureReader {
         let path = name;
         let bytes_read = Arc::new(AtomicU64::new(0));
         let odd = Arc::new(Oddities::default());
-        let mut buffered: BufReader<Box<dyn Read + Send>> = BufReader::with_capacity(64 << 10, Box::new(reader));
+        let mut buffered: BufReader<Box<dyn Read + Send>> =
+            BufReader::with_capacity(64 << 10, Box::new(reader));
         let magic: [u8; 4] = match buffered.fill_buf() {
             Ok(b) if b.len() >= 4 => [b[0], b[1], b[2], b[3]],
             _ => bail!(

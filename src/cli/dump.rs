@@ -221,9 +221,10 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
 }
 
 /// Formats one frame as a TSV row or a JSON object. Built for millions of frames: nothing is
-/// allocated per frame once its buffers have grown (the cells and the line are reused, numbers
-/// are written digit by digit, a field's column is found once per field name), and the JSON
-/// object is written directly, keys in the order serde_json's map sorts them.
+/// allocated per frame once its buffers have grown. Every value is written once, into one
+/// buffer, and each column notes where its value lies (most of the columns are empty for any
+/// one frame); numbers are written digit by digit; a field's column is found once per field
+/// name; the JSON object is written directly, keys in the order serde_json's map sorts them.
 pub struct Dumper {
     json: bool,
     /// Column of a field key, by the key's address: the dissector's keys are `&'static str`,
@@ -231,7 +232,12 @@ pub struct Dumper {
     column_of: HashMap<usize, Option<usize>, BuildHasherDefault<AddrHasher>>,
     /// The `*.status` column of a checksum field, by the same address.
     status_of: HashMap<usize, Option<usize>, BuildHasherDefault<AddrHasher>>,
-    cells: Vec<String>,
+    /// This frame's values, one after another.
+    vals: String,
+    /// Where each column's value lies in `vals` (empty: the frame does not have it).
+    spans: Vec<(u32, u32)>,
+    /// A value added to a column that has one already (VLAN tags): the joined text.
+    joined: String,
     line: String,
     /// Column indices by column name, sorted: the order of a JSON object's keys.
     json_order: Vec<usize>,
@@ -273,6 +279,9 @@ fn status_column(key: &str) -> Option<usize> {
     }
 }
 
+/// As many tabs as there are columns.
+static TABS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| "\t".repeat(COLUMNS.len()));
+
 /// Fixed columns, by position in [`COLUMNS`] (a test checks the names).
 const NO: usize = 0;
 const TIME: usize = 1;
@@ -288,13 +297,39 @@ impl Dumper {
             json,
             column_of: HashMap::default(),
             status_of: HashMap::default(),
-            cells: vec![String::new(); COLUMNS.len()],
+            vals: String::new(),
+            spans: vec![(0, 0); COLUMNS.len()],
+            joined: String::new(),
             line: String::new(),
             json_order,
             problems: must("problems"),
             protocol: must("protocol"),
             info: must("info"),
         }
+    }
+
+    /// Add `write`'s text to column `i` (joined with `,` to a value it has already).
+    fn put(&mut self, i: usize, write: impl FnOnce(&mut String)) {
+        let (a, b) = self.spans[i];
+        if a == b {
+            let start = self.vals.len();
+            write(&mut self.vals);
+            self.spans[i] = (start as u32, self.vals.len() as u32);
+        } else {
+            // Rare (a second VLAN tag): the joined value goes after the others.
+            self.joined.clear();
+            self.joined.push_str(&self.vals[a as usize..b as usize]);
+            self.joined.push(',');
+            write(&mut self.joined);
+            let start = self.vals.len();
+            self.vals.push_str(&self.joined);
+            self.spans[i] = (start as u32, self.vals.len() as u32);
+        }
+    }
+
+    fn cell(&self, i: usize) -> &str {
+        let (a, b) = self.spans[i];
+        &self.vals[a as usize..b as usize]
     }
 
     /// The line for one frame, newline included.
@@ -306,28 +341,21 @@ impl Dumper {
         orig_len: u32,
         d: &Dissection,
     ) -> &str {
-        for c in &mut self.cells {
-            c.clear();
-        }
-        push_u64(&mut self.cells[NO], no);
-        let time = &mut self.cells[TIME];
-        push_u64(time, ts.as_secs());
-        time.push('.');
-        push_padded(time, u64::from(ts.subsec_nanos()), 9);
-        push_u64(&mut self.cells[CAP_LEN], cap_len as u64);
-        push_u64(&mut self.cells[ORIG_LEN], u64::from(orig_len));
+        self.vals.clear();
+        self.spans.fill((0, 0));
+        self.put(NO, |s| push_u64(s, no));
+        self.put(TIME, |s| {
+            push_u64(s, ts.as_secs());
+            s.push('.');
+            push_padded(s, u64::from(ts.subsec_nanos()), 9);
+        });
+        self.put(CAP_LEN, |s| push_u64(s, cap_len as u64));
+        self.put(ORIG_LEN, |s| push_u64(s, u64::from(orig_len)));
         for f in &d.fields {
             let addr = f.key.as_ptr() as usize;
-            let col = *self
-                .column_of
-                .entry(addr)
-                .or_insert_with(|| column(f.key));
+            let col = *self.column_of.entry(addr).or_insert_with(|| column(f.key));
             if let Some(i) = col {
-                let cell = &mut self.cells[i];
-                if !cell.is_empty() {
-                    cell.push(',');
-                }
-                push_machine_value(cell, f);
+                self.put(i, |s| push_machine_value(s, f));
             }
             if let Some(check) = f.check {
                 let status = *self
@@ -335,59 +363,72 @@ impl Dumper {
                     .entry(addr)
                     .or_insert_with(|| status_column(f.key));
                 if let Some(i) = status {
-                    push_joined(&mut self.cells[i], check_name(check));
+                    self.put(i, |s| s.push_str(check_name(check)));
                 }
             }
         }
-        let problems = &mut self.cells[self.problems];
-        for (i, p) in d.problems.iter().enumerate() {
-            if i > 0 {
-                problems.push(',');
-            }
-            problems.push_str(&p.name());
+        if !d.problems.is_empty() {
+            self.put(self.problems, |s| {
+                for (i, p) in d.problems.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    s.push_str(&p.name());
+                }
+            });
         }
-        let s = d.summary();
-        push_joined(&mut self.cells[self.protocol], s.protocol);
-        push_joined(&mut self.cells[self.info], &s.info);
+        let sum = d.summary();
+        self.put(self.protocol, |s| s.push_str(sum.protocol));
+        self.put(self.info, |s| s.push_str(&sum.info));
 
-        self.line.clear();
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
         if self.json {
-            self.json_line();
+            self.json_line(&mut line);
         } else {
-            for (i, cell) in self.cells.iter().enumerate() {
+            // Most columns are empty for any one frame: their tabs go out as one run.
+            let tabs: &str = &TABS;
+            let mut pending = 0;
+            for i in 0..COLUMNS.len() {
                 if i > 0 {
-                    self.line.push('\t');
+                    pending += 1;
                 }
+                // Spans first: slicing a str checks its bounds, and most cells are empty.
+                if self.spans[i].0 == self.spans[i].1 {
+                    continue;
+                }
+                let cell = self.cell(i);
+                line.push_str(&tabs[..pending]);
+                pending = 0;
                 // Cells come from our own formatting, but never let a tab or newline through.
                 if cell.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                    self.line.push_str(cell);
+                    line.push_str(cell);
                 } else {
-                    self.line
-                        .extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
+                    line.extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
                 }
             }
+            line.push_str(&tabs[..pending]);
         }
-        self.line.push('\n');
+        line.push('\n');
+        self.line = line;
         &self.line
     }
 
     /// The cells as one JSON object: only the columns the frame has, numbers as numbers,
     /// `problems` as an array of names.
-    fn json_line(&mut self) {
-        let line = &mut self.line;
+    fn json_line(&self, line: &mut String) {
         line.push('{');
         let mut first = true;
         for &i in &self.json_order {
-            let cell = &self.cells[i];
-            if cell.is_empty() {
+            if self.spans[i].0 == self.spans[i].1 {
                 continue;
             }
+            let cell = self.cell(i);
             if !first {
                 line.push(',');
             }
             first = false;
-            let name = COLUMNS[i];
-            push_json_str(line, name);
+            push_json_str(line, COLUMNS[i]);
             line.push(':');
             match i {
                 NO | CAP_LEN | ORIG_LEN => push_u64(line, cell.parse::<u64>().unwrap_or(0)),
@@ -408,31 +449,13 @@ impl Dumper {
     }
 }
 
-fn push_joined(cell: &mut String, value: &str) {
-    if !cell.is_empty() {
-        cell.push(',');
-    }
-    cell.push_str(value);
-}
-
 fn check_name(c: Check) -> &'static str {
     c.name()
 }
 
-/// `v` in decimal.
+/// `v` in decimal (itoa: the digits without `fmt`'s machinery, which costs more than the digits).
 fn push_u64(s: &mut String, v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    s.extend(buf[i..].iter().map(|&b| char::from(b)));
+    s.push_str(itoa::Buffer::new().format(v));
 }
 
 /// `v` in decimal, zero-padded to `width` digits.
@@ -534,7 +557,12 @@ mod tests {
     #[test]
     fn fixed_columns_are_where_the_formatter_writes_them() {
         assert_eq!(
-            [COLUMNS[NO], COLUMNS[TIME], COLUMNS[CAP_LEN], COLUMNS[ORIG_LEN]],
+            [
+                COLUMNS[NO],
+                COLUMNS[TIME],
+                COLUMNS[CAP_LEN],
+                COLUMNS[ORIG_LEN]
+            ],
             ["no", "time", "cap_len", "orig_len"]
         );
     }
@@ -558,7 +586,10 @@ mod tests {
 
     #[test]
     fn json_strings_are_escaped_as_serde_json_escapes_them() {
-        let all: String = (0u8..=0x7f).map(char::from).chain("é\u{9b}€".chars()).collect();
+        let all: String = (0u8..=0x7f)
+            .map(char::from)
+            .chain("é\u{9b}€".chars())
+            .collect();
         for text in [all.as_str(), "", "plain", "a\"b\\c\n"] {
             let mut s = String::new();
             push_json_str(&mut s, text);
