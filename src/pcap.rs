@@ -19,8 +19,10 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+pub mod index;
 
 /// One frame from a capture file. `data` borrows the reader's buffer until the next call.
 #[derive(Clone, Copy, Debug)]
@@ -57,7 +59,7 @@ impl std::fmt::Display for Stopped {
 enum Format {
     Pcap(ClassicPcap),
     PcapNg {
-        reader: PcapNgReader<PcapNgRepair<CountingReader>>,
+        reader: Box<PcapNgReader<PcapNgRepair<CountingReader>>>,
         /// The current frame, copied out of the reader (its block borrow cannot outlive the
         /// loop that skips non-packet blocks); reused, so no allocation per frame.
         frame: Vec<u8>,
@@ -66,7 +68,23 @@ enum Format {
         /// Per interface: its link type; and the current frame's.
         links: Vec<LinkKind>,
         link: LinkKind,
+        /// Where each packet block starts in the file (see [`NgLayout`]).
+        layout: Arc<Mutex<NgLayout>>,
     },
+}
+
+/// Where a pcapng file's packet blocks lie, noted by [`PcapNgRepair`] as it reads blocks (it
+/// reads ahead of pcap-file's parser, so the offsets queue until their frames come out).
+#[derive(Default)]
+struct NgLayout {
+    /// File offsets of packet blocks handed on but not yet returned as frames.
+    packets: std::collections::VecDeque<u64>,
+    /// Offset of the first packet block: everything before it (section header, interface
+    /// descriptions) is what a reader needs to start reading at a later packet block.
+    first_packet: Option<u64>,
+    /// A section header or interface description came after a packet block: a reader started
+    /// at a later packet would miss it.
+    late_header: bool,
 }
 
 /// Reads Ethernet frames from a pcap or pcapng file.
@@ -80,6 +98,8 @@ pub struct CaptureReader {
     total_bytes: u64,
     /// Records read although odd (see [`Oddities`]).
     odd: Arc<Oddities>,
+    /// File offset of the record of the frame returned last (see [`Self::record_offset`]).
+    record_offset: Option<u64>,
 }
 
 impl CaptureReader {
@@ -102,7 +122,8 @@ impl CaptureReader {
         let path = name;
         let bytes_read = Arc::new(AtomicU64::new(0));
         let odd = Arc::new(Oddities::default());
-        let mut buffered: BufReader<Box<dyn Read + Send>> = BufReader::new(Box::new(reader));
+        let mut buffered: BufReader<Box<dyn Read + Send>> =
+            BufReader::with_capacity(64 << 10, Box::new(reader));
         let magic: [u8; 4] = match buffered.fill_buf() {
             Ok(b) if b.len() >= 4 => [b[0], b[1], b[2], b[3]],
             _ => bail!(
@@ -126,14 +147,18 @@ impl CaptureReader {
                 Format::Pcap(r)
             }
             [0x0a, 0x0d, 0x0d, 0x0a] => {
-                let r = PcapNgReader::new(PcapNgRepair::new(counting, odd.clone()))
+                let layout = Arc::new(Mutex::new(NgLayout::default()));
+                let repair =
+                    PcapNgRepair::new(counting, odd.clone(), bytes_read.clone(), layout.clone());
+                let r = PcapNgReader::new(repair)
                     .map_err(|e| anyhow::anyhow!("{}: bad pcapng header: {e}", path.display()))?;
                 Format::PcapNg {
-                    reader: r,
+                    reader: Box::new(r),
                     frame: Vec::new(),
                     units: Vec::new(),
                     links: Vec::new(),
                     link: LinkKind::Ethernet,
+                    layout,
                 }
             }
             _ => bail!(
@@ -154,6 +179,7 @@ impl CaptureReader {
             bytes_read,
             total_bytes,
             odd,
+            record_offset: None,
         })
     }
 
@@ -169,14 +195,19 @@ impl CaptureReader {
         // A link type ringside cannot read is an error for the caller, and the end of the file:
         // no frame may follow an error.
         let mut fatal = None;
+        let record_offset = &mut self.record_offset;
         let result: Result<Option<FileFrame<'_>>, String> = match &mut self.format {
-            Format::Pcap(r) => r.next_record(),
+            Format::Pcap(r) => {
+                *record_offset = Some(r.inner.count.load(Ordering::Relaxed));
+                r.next_record()
+            }
             Format::PcapNg {
                 reader,
                 frame,
                 units,
                 links,
                 link,
+                layout,
             } => loop {
                 let found = match reader.next_block() {
                     None => break Ok(None),
@@ -241,6 +272,8 @@ impl CaptureReader {
                     Some(Ok(_)) => None, // statistics, name resolution, sections: nothing to show
                 };
                 if let Some((ts, orig_len, note)) = found {
+                    // Packet blocks come out of pcap-file in the order the repair noted them.
+                    *record_offset = layout.lock().ok().and_then(|mut l| l.packets.pop_front());
                     break Ok(Some(FileFrame {
                         ts,
                         orig_len,
@@ -309,6 +342,33 @@ impl CaptureReader {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where the record of the frame returned last starts in the file (a classic pcap record
+    /// header, a pcapng packet block): [`index::FrameIndex`] keeps these to read frame N again
+    /// without reading the frames before it. Offsets count from the start of what was given to
+    /// [`Self::from_reader`].
+    pub fn record_offset(&self) -> Option<u64> {
+        self.record_offset
+    }
+
+    /// How to start reading at a record offset: the bytes before the first record (the pcap
+    /// file header; the pcapng section header and interface descriptions) are read first,
+    /// then the records from that offset on. `Some(len)` is the length of that preamble once
+    /// a frame was read; None where it cannot work: a pcapng file with a section header or
+    /// interface description after its first packet (a reader started later would miss it).
+    pub fn preamble_len(&self) -> Option<u64> {
+        match &self.format {
+            Format::Pcap(_) => Some(24),
+            Format::PcapNg { layout, .. } => {
+                let l = layout.lock().ok()?;
+                if l.late_header {
+                    None
+                } else {
+                    l.first_packet
+                }
+            }
+        }
     }
 }
 
@@ -496,16 +556,41 @@ struct PcapNgRepair<R> {
     pos: usize,
     big_endian: bool,
     odd: Arc<Oddities>,
+    /// Bytes taken from the file so far: the offset of the next block.
+    consumed: Arc<AtomicU64>,
+    layout: Arc<Mutex<NgLayout>>,
 }
 
 impl<R: Read> PcapNgRepair<R> {
-    fn new(inner: R, odd: Arc<Oddities>) -> Self {
+    fn new(
+        inner: R,
+        odd: Arc<Oddities>,
+        consumed: Arc<AtomicU64>,
+        layout: Arc<Mutex<NgLayout>>,
+    ) -> Self {
         PcapNgRepair {
             inner,
             out: Vec::new(),
             pos: 0,
             big_endian: false,
             odd,
+            consumed,
+            layout,
+        }
+    }
+
+    /// Note where a block that goes on to pcap-file starts (see [`NgLayout`]).
+    fn note_block(&self, ty: u32, at: u64) {
+        let Ok(mut l) = self.layout.lock() else {
+            return;
+        };
+        match ty {
+            2 | 3 | 6 => {
+                l.first_packet.get_or_insert(at);
+                l.packets.push_back(at);
+            }
+            0x0a0d_0d0a | 1 if l.first_packet.is_some() => l.late_header = true,
+            _ => {}
         }
     }
 
@@ -540,6 +625,7 @@ impl<R: Read> PcapNgRepair<R> {
         loop {
             self.out.clear();
             self.pos = 0;
+            let at = self.consumed.load(Ordering::Relaxed);
             let mut head = [0u8; 12];
             let got = read_full(&mut self.inner, &mut head);
             if got == 0 {
@@ -555,6 +641,7 @@ impl<R: Read> PcapNgRepair<R> {
             }
             let ty = self.u32(&head[0..4]);
             let len = self.u32(&head[4..8]);
+            self.note_block(ty, at);
             if !(12..=MAX_BLOCK).contains(&len) || !len.is_multiple_of(4) {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,

@@ -10,12 +10,14 @@ use crate::capture::{self, CaptureHandle, CaptureOptions};
 use crate::link::merge::MergedLink;
 use crate::link::pcap::PcapLink;
 use crate::link::Link;
+use crate::pcap::index::FrameIndex;
 use crate::pcap::CaptureReader;
 use crate::stack::{Stack, StackConfig};
 use crate::ui::{self, Mode, UiOptions};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Args, Debug, Default)]
@@ -72,7 +74,14 @@ pub fn open_many(
             .map(|f| super::open_capture(f))
             .collect::<anyhow::Result<Vec<_>>>()
     };
-    browse(&mut reopen, name, history_mb, cfg, caption)
+    // One file: indexed in the background, so every frame can be listed and jumped to at once
+    // (the judge pass follows). Several files keep the merged stream: the history shows what it
+    // holds of them.
+    let one = match files {
+        [one] => Some(one.as_path()),
+        _ => None,
+    };
+    browse_indexed(&mut reopen, name, history_mb, cfg, caption, one)
 }
 
 /// Browse the captures `reopen` opens from their start (files, or a lesson's capture embedded
@@ -85,6 +94,18 @@ pub fn browse(
     cfg: StackConfig,
     caption: Option<String>,
 ) -> anyhow::Result<()> {
+    browse_indexed(reopen, name, history_mb, cfg, caption, None)
+}
+
+/// [`browse`], with `indexed`'s index when it is one file on disk.
+fn browse_indexed(
+    reopen: &mut dyn FnMut() -> anyhow::Result<Vec<CaptureReader>>,
+    name: String,
+    history_mb: usize,
+    cfg: StackConfig,
+    caption: Option<String>,
+    indexed: Option<&Path>,
+) -> anyhow::Result<()> {
     if history_mb == 0 {
         return Err(UsageError("--history-mb must be at least 1".into()).into());
     }
@@ -96,10 +117,14 @@ pub fn browse(
         )
         .into());
     }
+    let index = match indexed {
+        Some(p) => Some(Arc::new(FrameIndex::build(p)?)),
+        None => None,
+    };
     let handle = spawn_merged(first, cfg.clone(), true);
     let mut restart =
         |recorded_verdicts: bool| Ok(spawn_merged(reopen()?, cfg.clone(), recorded_verdicts));
-    ui::run_with_restart(
+    ui::run_indexed(
         handle,
         UiOptions {
             mode: Mode::Replay { file: name },
@@ -107,6 +132,7 @@ pub fn browse(
             caption,
         },
         Some(&mut restart),
+        index,
     )
 }
 
@@ -138,6 +164,9 @@ pub fn replay_options(recorded_verdicts: bool) -> CaptureOptions {
         // as sent, and the stack's fresh answers are not added as extra rows (the verdict
         // column says what ringside did, or would have done).
         handoff_capacity: Some(65_536),
+        // The judge pass waits for the screen anyway (lossless): a short queue keeps a large
+        // file's replay within --history-mb plus a fixed overhead.
+        handoff_bytes: 8 << 20,
         poll_timeout: Duration::from_millis(20),
         lossless: true,
         show_replies: false,

@@ -121,6 +121,9 @@ pub struct App {
     pub filter: Option<Filter>,
     /// Frame numbers matching the filter, oldest first.
     matches: VecDeque<u64>,
+    /// With a file behind the history: the next frame the filter has to check (the filter runs
+    /// over the file in steps, [`App::filter_step`], never in one go).
+    filter_cursor: u64,
     /// The prompt's text while typing (a filter, or a frame number for go-to).
     pub input: Option<String>,
     /// Which prompt `input` belongs to.
@@ -194,6 +197,7 @@ impl App {
             field_key: None,
             filter: None,
             matches: VecDeque::new(),
+            filter_cursor: 1,
             input: None,
             goto: false,
             message: None,
@@ -230,7 +234,9 @@ impl App {
         self.sources = self.sources.max(u32::from(c.source) + 1);
         self.links.add(no, c.ts, c.source, &c.data);
         self.count_pps(c.ts.as_secs());
-        if let Some(f) = &self.filter {
+        let file_backed = self.history.file().is_some();
+        // With a file behind, the filter checks frames in its own steps (filter_step).
+        if let Some(f) = self.filter.as_ref().filter(|_| !file_backed) {
             self.scratch.parse_link(&c.data, c.link, c.csum_not_ready);
             let facts = FrameFacts {
                 dir: c.dir,
@@ -240,7 +246,7 @@ impl App {
                 self.matches.push_back(no);
             }
         }
-        let first = self.history.first_no();
+        let first = self.history.span().0;
         while self.matches.front().is_some_and(|&n| n < first) {
             self.matches.pop_front();
         }
@@ -260,9 +266,14 @@ impl App {
     /// Start over with an empty history, for a capture read again from its start (`J`): frame
     /// numbers restart at 1; the filter, panes and side view stay.
     pub fn restart(&mut self) {
-        self.history = History::new(self.history.budget());
+        let mut fresh = History::new(self.history.budget());
+        if let Some(fb) = self.history.file() {
+            fresh = fresh.with_file(fb.index().clone());
+        }
+        self.history = fresh;
         self.rows.clear();
         self.matches.clear();
+        self.filter_cursor = 1;
         self.pps.clear();
         self.selected = None;
         self.sel_no = None;
@@ -326,17 +337,16 @@ impl App {
 
     /// Frames in the list (after the filter; up to the pause point).
     pub fn view_len(&self) -> usize {
+        let (first, count) = self.history.span();
         let all = match &self.filter {
             Some(_) => self.matches.len(),
-            None => self.history.len(),
+            None => count as usize,
         };
         match self.frozen {
             None => all,
             Some(last) => match &self.filter {
                 Some(_) => self.matches.partition_point(|&n| n <= last),
-                None => (last + 1)
-                    .saturating_sub(self.history.first_no())
-                    .min(all as u64) as usize,
+                None => (last + 1).saturating_sub(first).min(all as u64) as usize,
             },
         }
     }
@@ -348,7 +358,7 @@ impl App {
         }
         match &self.filter {
             Some(_) => self.matches.get(i).copied(),
-            None => Some(self.history.first_no() + i as u64),
+            None => Some(self.history.span().0 + i as u64),
         }
     }
 
@@ -357,7 +367,7 @@ impl App {
         match &self.filter {
             Some(_) => self.matches.binary_search(&no),
             None => {
-                let first = self.history.first_no();
+                let first = self.history.span().0;
                 if no < first {
                     Err(0)
                 } else if ((no - first) as usize) < self.view_len() {
@@ -382,6 +392,7 @@ impl App {
         if let Some(r) = self.rows.get(&no) {
             return Some(r.clone());
         }
+        self.prefetch(&[no]);
         let f = self.history.get(no)?;
         self.scratch
             .parse_link(f.data, f.entry.link, f.entry.csum_not_ready);
@@ -396,9 +407,85 @@ impl App {
         self.history.get(no)
     }
 
+    /// Make frames `nos` (sorted) available to [`Self::frame`]: with a file behind the history,
+    /// those not held are read from it. A read error is said on the status line.
+    pub fn prefetch(&mut self, nos: &[u64]) {
+        if let Some(e) = self.history.prefetch(nos) {
+            self.say(format!("reading the capture: {e}"), true);
+        }
+    }
+
+    /// With a file behind the history and a filter set: check frames against the filter for
+    /// up to `budget` (the run loop calls this each tick, so typing never waits for a scan of
+    /// the file). Only frames the judge pass has reached are checked (a filter may ask about
+    /// verdicts). Returns true while frames are left to check.
+    pub fn filter_step(&mut self, budget: Duration) -> bool {
+        let App {
+            history,
+            filter,
+            matches,
+            filter_cursor,
+            scratch,
+            ..
+        } = self;
+        let (Some(fb), Some(f)) = (history.file(), filter.as_ref()) else {
+            return false;
+        };
+        let judged = fb.judged_frames();
+        let start = std::time::Instant::now();
+        // Small steps: the budget is checked between them.
+        const STEP: u64 = 256;
+        while *filter_cursor <= judged && start.elapsed() < budget {
+            let from = *filter_cursor;
+            let to = (from + STEP - 1).min(judged);
+            let held_from = history.first_no();
+            if from >= held_from {
+                for no in from..=to {
+                    let Some(fr) = history.get(no) else { break };
+                    scratch.parse_link(fr.data, fr.entry.link, fr.entry.csum_not_ready);
+                    let facts = FrameFacts {
+                        dir: fr.entry.dir,
+                        verdict: fr.entry.verdict,
+                    };
+                    if f.matches(scratch, facts) {
+                        matches.push_back(no);
+                    }
+                }
+                *filter_cursor = to + 1;
+            } else {
+                // Evicted frames: read again from the file, with the verdicts logged for them.
+                let to = to.min(held_from - 1);
+                let count = (to - from + 1) as usize;
+                let read = fb.index().read(from, count, &mut |no, fr| {
+                    scratch.parse_link(fr.data, fr.link, false);
+                    let (dir, verdict) = fb
+                        .verdict(no)
+                        .unwrap_or((crate::capture::Direction::In, None));
+                    if f.matches(scratch, FrameFacts { dir, verdict }) {
+                        matches.push_back(no);
+                    }
+                });
+                match read {
+                    Ok(n) if n > 0 => *filter_cursor = from + n as u64,
+                    // The file changed or cannot be read: the filter stops where it is.
+                    _ => return false,
+                }
+            }
+        }
+        *filter_cursor <= judged || !fb.index().done() || judged < history.span().1
+    }
+
+    /// With a file behind the history and a filter: frames checked so far, of all.
+    pub fn filter_checked(&self) -> Option<(u64, u64)> {
+        self.history.file()?;
+        self.filter.as_ref()?;
+        Some((self.filter_cursor - 1, self.history.span().1))
+    }
+
     /// The selected frame's dissection (re-parsed when the selection changes).
     pub fn selection(&mut self) -> Option<(u64, &Dissection)> {
         let no = self.selected?;
+        self.prefetch(&[no]);
         if self.sel_no != Some(no) {
             let f = self.history.get(no)?;
             self.sel
@@ -481,7 +568,9 @@ impl App {
     /// Apply a filter (recomputes the matching frames once over the whole history).
     pub fn set_filter(&mut self, f: Option<Filter>) {
         self.matches.clear();
-        if let Some(f) = &f {
+        self.filter_cursor = 1;
+        let file_backed = self.history.file().is_some();
+        if let Some(f) = f.as_ref().filter(|_| !file_backed) {
             for fr in self.history.iter() {
                 self.scratch
                     .parse_link(fr.data, fr.entry.link, fr.entry.csum_not_ready);
@@ -495,6 +584,8 @@ impl App {
             }
         }
         self.filter = f;
+        // With a file behind: a first step now, the rest in the background of later ticks.
+        self.filter_step(Duration::from_millis(10));
         self.list_top = 0;
         // Keep the selection if it is still listed, else the nearest row.
         let len = self.view_len();
@@ -825,23 +916,48 @@ impl App {
                 self.select_pos(i);
                 self.message = None;
             }
-            Err(_) if self.history.get(no).is_some() => self.say(
+            Err(_)
+                if self
+                    .filter_checked()
+                    .is_some_and(|(checked, _)| no > checked) =>
+            {
+                self.say(
+                    format!("frame {no} is not checked by the filter yet (Esc clears it)"),
+                    true,
+                )
+            }
+            Err(_) if self.history.get(no).is_some() || self.in_span(no) => self.say(
                 format!("frame {no} is hidden by the filter (Esc clears it)"),
+                true,
+            ),
+            Err(_) if self.history.file().is_some_and(|fb| !fb.index().done()) => self.say(
+                format!(
+                    "frame {no} is not indexed yet ({} so far): try again in a moment",
+                    self.history.span().1
+                ),
                 true,
             ),
             Err(_) if no < self.history.first_no() && no > 0 => self.say(
                 format!("frame {no} is no longer in the history (its memory budget)"),
                 true,
             ),
-            Err(_) => self.say(
-                format!(
-                    "there is no frame {no} (frames {}–{})",
-                    self.history.first_no(),
-                    self.history.last_no().unwrap_or(0)
-                ),
-                true,
-            ),
+            Err(_) => {
+                let (first, count) = self.history.span();
+                self.say(
+                    format!(
+                        "there is no frame {no} (frames {first}–{})",
+                        (first + count).saturating_sub(1)
+                    ),
+                    true,
+                )
+            }
         }
+    }
+
+    /// Frame `no` can be listed (held, or in the file behind the history).
+    fn in_span(&self, no: u64) -> bool {
+        let (first, count) = self.history.span();
+        no >= first && no < first + count
     }
 
     fn pane_step(&mut self, delta: i64) {

@@ -2,10 +2,17 @@
 //! fixed memory budget. Frame bytes live in a chunked arena (no allocation per frame); when the
 //! budget is exceeded the oldest frames (and then their chunks) are evicted. Frame numbers never
 //! change and never repeat, so a selection survives eviction of older frames.
+//!
+//! A replay of one file is also backed by the file itself ([`FileBacked`]): every frame of the
+//! file can be listed and shown, evicted or not yet read by the judge pass, by reading it again
+//! through the file's [`FrameIndex`]; a one-byte-per-frame log keeps the verdicts of frames the
+//! judge pass has reached.
 use crate::capture::{Captured, Direction};
+use crate::pcap::index::FrameIndex;
 use crate::recorded::Responders;
-use crate::stack::Verdict;
-use std::collections::VecDeque;
+use crate::stack::{Answer, DropReason, Verdict};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One frame's facts; its bytes are in the arena.
@@ -22,6 +29,8 @@ pub struct Entry {
     pub source: u16,
     /// What the frame starts with: dissect it by this ([`crate::wire::Dissection::parse_link`]).
     pub link: crate::wire::LinkKind,
+    /// Read from the file ahead of the judge pass: no verdict yet ("not judged yet").
+    pub pending: bool,
     chunk: u64,
     off: u32,
     len: u32,
@@ -48,6 +57,8 @@ pub struct History {
     first_no: u64,
     evicted: u64,
     t0: Option<Duration>,
+    /// A replay of one file: every frame of it, read again on demand.
+    file: Option<FileBacked>,
 }
 
 impl History {
@@ -64,11 +75,66 @@ impl History {
             first_no: 1,
             evicted: 0,
             t0: None,
+            file: None,
         }
+    }
+
+    /// Back this history by `index`'s file: frame N of the history is frame N of the file (a
+    /// replay of that one file, each frame handed over once, in order).
+    pub fn with_file(mut self, index: Arc<FrameIndex>) -> Self {
+        self.file = Some(FileBacked::new(index));
+        self
+    }
+
+    /// The file behind the history, if any (none once its index refused the file: then the
+    /// history shows what it holds, as without a file).
+    pub fn file(&self) -> Option<&FileBacked> {
+        self.file.as_ref().filter(|fb| fb.index.usable())
+    }
+
+    /// Frames that can be listed: those held, and with a file behind, every indexed frame from
+    /// the first. (first number, count).
+    pub fn span(&self) -> (u64, u64) {
+        match self.file() {
+            Some(fb) => {
+                let held = self.last_no().unwrap_or(0);
+                (1, held.max(fb.index.frames()))
+            }
+            None => (self.first_no, self.entries.len() as u64),
+        }
+    }
+
+    /// Make frames `nos` (sorted) readable through [`Self::get`]: those not held are read from
+    /// the file (consecutive numbers in one read). Returns an error the reader met, if any.
+    pub fn prefetch(&mut self, nos: &[u64]) -> Option<String> {
+        let first_held = self.first_no;
+        let last_held = self.last_no().unwrap_or(0);
+        let fb = self.file.as_mut().filter(|fb| fb.index.usable())?;
+        let mut i = 0;
+        let mut err = None;
+        while i < nos.len() {
+            let no = nos[i];
+            if (first_held..=last_held).contains(&no) || fb.cache.contains_key(&no) {
+                i += 1;
+                continue;
+            }
+            let mut run = 1;
+            while i + run < nos.len() && nos[i + run] == no + run as u64 {
+                run += 1;
+            }
+            if let Err(e) = fb.load(no, run) {
+                err = Some(format!("{e:#}"));
+            }
+            i += run;
+        }
+        err
     }
 
     /// Store a frame; returns its number.
     pub fn push(&mut self, c: &Captured) -> u64 {
+        if let Some(fb) = self.file.as_mut() {
+            fb.judged(c.dir, c.verdict);
+        }
         let no = self.push_parts(
             c.ts,
             c.dir,
@@ -119,11 +185,16 @@ impl History {
             csum_not_ready,
             source: 0,
             link: crate::wire::LinkKind::Ethernet,
+            pending: false,
             chunk: self.first_chunk + chunk_idx as u64,
             off,
             len: need as u32,
         });
         let no = self.first_no + self.entries.len() as u64 - 1;
+        if let Some(fb) = self.file.as_mut() {
+            // The held copy (with its verdict) is the one shown from now on.
+            fb.forget(no);
+        }
         self.evict();
         no
     }
@@ -182,8 +253,12 @@ impl History {
     }
 
     pub fn get(&self, no: u64) -> Option<FrameRef<'_>> {
-        let i = no.checked_sub(self.first_no)? as usize;
-        let entry = self.entries.get(i)?;
+        let Some(i) = no.checked_sub(self.first_no).map(|i| i as usize) else {
+            return self.file()?.get(no);
+        };
+        let Some(entry) = self.entries.get(i) else {
+            return self.file()?.get(no);
+        };
         let chunk = &self.chunks[(entry.chunk - self.first_chunk) as usize];
         let data = &chunk[entry.off as usize..(entry.off + entry.len) as usize];
         Some(FrameRef { no, entry, data })
@@ -194,6 +269,144 @@ impl History {
         (self.first_no..self.first_no + self.entries.len() as u64).filter_map(|no| self.get(no))
     }
 }
+
+/// Frames read back from the file, at most this many bytes of them (then the cache starts over).
+const FILE_CACHE_BYTES: usize = 8 << 20;
+
+/// A replay's file behind the history: its index, frames read from it lately, and the verdict of
+/// every frame the judge pass has reached (one byte each: see [`verdict_code`]).
+pub struct FileBacked {
+    index: Arc<FrameIndex>,
+    cache: HashMap<u64, (Entry, Vec<u8>)>,
+    cache_bytes: usize,
+    /// Verdict codes of frames 1, 2, ... as the judge pass handed them over.
+    verdicts: Vec<u8>,
+}
+
+impl FileBacked {
+    fn new(index: Arc<FrameIndex>) -> Self {
+        FileBacked {
+            index,
+            cache: HashMap::new(),
+            cache_bytes: 0,
+            verdicts: Vec::new(),
+        }
+    }
+
+    pub fn index(&self) -> &Arc<FrameIndex> {
+        &self.index
+    }
+
+    /// Frames the judge pass has handed over (their verdicts are known).
+    pub fn judged_frames(&self) -> u64 {
+        self.verdicts.len() as u64
+    }
+
+    /// Memory held besides the history's own: the index, the verdict log, the frame cache.
+    pub fn bytes(&self) -> usize {
+        self.index.bytes() + self.verdicts.capacity() + self.cache_bytes
+    }
+
+    fn judged(&mut self, dir: Direction, verdict: Option<Verdict>) {
+        self.verdicts.push(verdict_code(dir, verdict));
+    }
+
+    fn forget(&mut self, no: u64) {
+        if let Some((_, d)) = self.cache.remove(&no) {
+            self.cache_bytes -= d.len();
+        }
+    }
+
+    /// The verdict the judge pass gave frame `no`: None if it has not reached it yet.
+    pub fn verdict(&self, no: u64) -> Option<(Direction, Option<Verdict>)> {
+        let code = *self.verdicts.get(no.checked_sub(1)? as usize)?;
+        Some(verdict_from_code(code))
+    }
+
+    fn load(&mut self, first: u64, count: usize) -> anyhow::Result<()> {
+        if self.cache_bytes > FILE_CACHE_BYTES {
+            self.cache.clear();
+            self.cache_bytes = 0;
+        }
+        let FileBacked {
+            index,
+            cache,
+            cache_bytes,
+            verdicts,
+        } = self;
+        index.read(first, count, &mut |no, f| {
+            let judged = verdicts.get(no as usize - 1).map(|&c| verdict_from_code(c));
+            let (dir, verdict) = judged.unwrap_or((Direction::In, None));
+            let entry = Entry {
+                ts: f.ts,
+                dir,
+                verdict,
+                responders: Responders::default(),
+                orig_len: f.orig_len,
+                csum_not_ready: false,
+                source: 0,
+                link: f.link,
+                pending: judged.is_none(),
+                chunk: 0,
+                off: 0,
+                len: f.data.len() as u32,
+            };
+            *cache_bytes += f.data.len();
+            cache.insert(no, (entry, f.data.to_vec()));
+        })?;
+        Ok(())
+    }
+
+    fn get(&self, no: u64) -> Option<FrameRef<'_>> {
+        let (entry, data) = self.cache.get(&no)?;
+        Some(FrameRef { no, entry, data })
+    }
+}
+
+/// A frame's direction and verdict in one byte: 0 sent, 1 received and not judged (a frame of
+/// another link type), 2.. answered (by [`Answer`]), then not answered (by [`DropReason::ALL`]).
+pub fn verdict_code(dir: Direction, verdict: Option<Verdict>) -> u8 {
+    match (dir, verdict) {
+        (Direction::Out, _) => 0,
+        (Direction::In, None) => 1,
+        // Exhaustive: a new answer must get a code (and a place in ANSWERS).
+        (Direction::In, Some(Verdict::Answered(a))) => match a {
+            Answer::ArpReply => 2,
+            Answer::EchoReply => 3,
+            Answer::UdpEcho => 4,
+            Answer::PortUnreachable => 5,
+            Answer::ProtocolUnreachable => 6,
+        },
+        (Direction::In, Some(Verdict::NoReply(r))) => {
+            2 + ANSWERS.len() as u8
+                + DropReason::ALL.iter().position(|&x| x == r).unwrap_or(0) as u8
+        }
+    }
+}
+
+/// The inverse of [`verdict_code`].
+pub fn verdict_from_code(code: u8) -> (Direction, Option<Verdict>) {
+    let c = usize::from(code);
+    match c {
+        0 => (Direction::Out, None),
+        1 => (Direction::In, None),
+        _ if c - 2 < ANSWERS.len() => (Direction::In, Some(Verdict::Answered(ANSWERS[c - 2]))),
+        _ => (
+            Direction::In,
+            DropReason::ALL
+                .get(c - 2 - ANSWERS.len())
+                .map(|&r| Verdict::NoReply(r)),
+        ),
+    }
+}
+
+const ANSWERS: [Answer; 5] = [
+    Answer::ArpReply,
+    Answer::EchoReply,
+    Answer::UdpEcho,
+    Answer::PortUnreachable,
+    Answer::ProtocolUnreachable,
+];
 
 #[cfg(test)]
 mod tests {
@@ -208,6 +421,27 @@ mod tests {
             false,
             &vec![tag; len],
         )
+    }
+
+    #[test]
+    fn verdict_codes_round_trip() {
+        let mut all = vec![(Direction::Out, None), (Direction::In, None)];
+        all.extend(
+            ANSWERS
+                .iter()
+                .map(|&a| (Direction::In, Some(Verdict::Answered(a)))),
+        );
+        all.extend(
+            DropReason::ALL
+                .iter()
+                .map(|&r| (Direction::In, Some(Verdict::NoReply(r)))),
+        );
+        let codes: std::collections::HashSet<u8> =
+            all.iter().map(|&(d, v)| verdict_code(d, v)).collect();
+        assert_eq!(codes.len(), all.len(), "every verdict has its own code");
+        for (d, v) in all {
+            assert_eq!(verdict_from_code(verdict_code(d, v)), (d, v));
+        }
     }
 
     #[test]

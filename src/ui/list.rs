@@ -20,9 +20,15 @@ pub fn benign(r: DropReason) -> bool {
     )
 }
 
-/// Marker, verdict text and colour for a frame.
-fn verdict_cell(dir: Direction, v: Option<Verdict>) -> (&'static str, &'static str, Style) {
+/// Marker, verdict text and colour for a frame. `pending`: read from the file ahead of the
+/// judge pass, so no verdict yet.
+fn verdict_cell(
+    dir: Direction,
+    v: Option<Verdict>,
+    pending: bool,
+) -> (&'static str, &'static str, Style) {
     match (dir, v) {
+        _ if pending => ("·", "not judged yet", Style::default().fg(Color::DarkGray)),
         (Direction::Out, _) => ("→", "sent", Style::default().fg(Color::Cyan)),
         (Direction::In, Some(Verdict::Answered(a))) => ("✓", a.name(), Style::default()),
         (Direction::In, Some(Verdict::NoReply(r))) if benign(r) => {
@@ -86,7 +92,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         Some(fl) => format!(" Packets · filter: {} · {total} shown ", clean(&fl.text)),
         None => format!(" Packets · {total} "),
     };
-    if app.history.evicted() > 0 {
+    if let Some((checked, all)) = app.filter_checked() {
+        if checked < all {
+            title.push_str(&format!("· checked {checked} of {all} "));
+        }
+    }
+    if app.history.evicted() > 0 && app.history.file().is_none() {
         title.push_str(&format!("· {} oldest evicted ", app.history.evicted()));
     }
     let block = Block::bordered()
@@ -100,7 +111,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
         return;
     }
     let w = inner.width as usize;
-    let c = cols(w, app.history.last_no().unwrap_or(0));
+    let (first, count) = app.history.span();
+    let c = cols(w, (first + count).saturating_sub(1));
     let header = {
         let mut s = format!(
             "  {} {} {} {} {} {} ",
@@ -162,13 +174,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     app.list_top = top;
     app.hits.list_first = top;
     let t0 = app.history.t0();
+    // With a file behind the history, rows not held are read from it, in one go.
+    let nos: Vec<u64> = (top..(top + h).min(total))
+        .filter_map(|i| app.view_no(i))
+        .collect();
+    app.prefetch(&nos);
     let mut lines = Vec::with_capacity(h);
     for i in top..(top + h).min(total) {
         let Some(no) = app.view_no(i) else { break };
         let Some(row) = app.row(no) else { break };
         let Some(fr) = app.frame(no) else { break };
         let e = *fr.entry;
-        let (mark, vtext, vstyle) = verdict_cell(e.dir, e.verdict);
+        let (mark, vtext, vstyle) = verdict_cell(e.dir, e.verdict, e.pending);
         // Earlier than the first frame (merged captures, a clock step): negative, as Wireshark.
         let time = e.ts.as_secs_f64() - t0.as_secs_f64();
         let s = &row.summary;

@@ -54,6 +54,8 @@ pub struct UiOptions {
 
 /// Frames taken from the capture channel per screen refresh at most.
 pub const DRAIN_PER_TICK: usize = 50_000;
+/// Time a tick may spend taking frames in, and again filtering a file (see [`App::filter_step`]).
+const DRAIN_TIME: Duration = Duration::from_millis(15);
 /// Screen refresh interval when nothing happens.
 const TICK: Duration = Duration::from_millis(40);
 
@@ -314,9 +316,21 @@ pub type Restart<'a> = &'a mut dyn FnMut(bool) -> anyhow::Result<CaptureHandle>;
 
 /// [`run`], with a way to read the source again for `J` (a replay).
 pub fn run_with_restart(
+    capture: CaptureHandle,
+    opts: UiOptions,
+    restart: Option<Restart<'_>>,
+) -> anyhow::Result<()> {
+    run_indexed(capture, opts, restart, None)
+}
+
+/// [`run_with_restart`] for a replay of one file with its index: every frame of the file can be
+/// listed and jumped to while the capture thread judges them in order (see
+/// [`history::FileBacked`]).
+pub fn run_indexed(
     mut capture: CaptureHandle,
     opts: UiOptions,
     mut restart: Option<Restart<'_>>,
+    index: Option<std::sync::Arc<crate::pcap::index::FrameIndex>>,
 ) -> anyhow::Result<()> {
     use ratatui::crossterm::event;
     let take_frames = |c: &mut CaptureHandle| {
@@ -328,6 +342,9 @@ pub fn run_with_restart(
     // What the replay shows now: recorded verdicts (where the capture has them) or judged again.
     let mut recorded_view = true;
     let mut app = App::new(opts.mode, opts.history_bytes);
+    if let Some(ix) = index {
+        app.history = history::History::new(opts.history_bytes).with_file(ix);
+    }
     app.caption = opts.caption;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let debug_panic = debug_panic_requested();
@@ -340,12 +357,17 @@ pub fn run_with_restart(
     let result = (|| -> anyhow::Result<()> {
         loop {
             let tick_start = Instant::now();
-            for _ in 0..DRAIN_PER_TICK {
+            for i in 0..DRAIN_PER_TICK {
+                // A fast source (a large file) gets at most DRAIN_TIME a tick: keys wait no more.
+                if i % 256 == 255 && tick_start.elapsed() > DRAIN_TIME {
+                    break;
+                }
                 match frames.try_recv() {
                     Some(c) => app.ingest(&c),
                     None => break,
                 }
             }
+            app.filter_step(DRAIN_TIME);
             let mut st = capture.status();
             // What the UI still holds counts as hand-off occupancy too.
             let (used, cap) = frames.occupancy();

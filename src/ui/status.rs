@@ -64,10 +64,23 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
                 .join(super::SOURCE_SEP);
             // Progress first: it is what changes while a large file loads.
             let mut t = format!("ringside replay {}", clean(&names));
+            let pct = |done: u64, total: u64| u128::from(done.min(total)) * 100 / u128::from(total);
+            let file = app.history.file();
+            if let Some(ix) = file.map(|fb| fb.index()).filter(|ix| !ix.done()) {
+                // A large file: browsable while the index grows, judged behind it.
+                let (done, total) = ix.progress();
+                if total > 0 {
+                    t.push_str(&format!(
+                        " · indexing {}% ({} frames)",
+                        pct(done, total),
+                        ix.frames()
+                    ));
+                }
+            }
             if let Some((done, total)) = s.progress {
                 if !s.finished && total > 0 {
-                    let pct = u128::from(done.min(total)) * 100 / u128::from(total);
-                    t.push_str(&format!(" · loading {pct}%"));
+                    let what = if file.is_some() { "judging" } else { "loading" };
+                    t.push_str(&format!(" · {what} {}%", pct(done, total)));
                 }
             }
             if s.finished {
@@ -85,7 +98,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
     } else {
         match (&app.mode, app.follow) {
             (Mode::Replay { .. }, _) => {
-                let total = app.history.len();
+                let total = app.history.span().1;
                 match app.selected_pos() {
                     Some(i) => format!("frame {}/{total}", i + 1),
                     None => format!("{total} frames"),

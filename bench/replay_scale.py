@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Replay at scale: the real binary's TUI on a capture of millions of frames (issue 13).
+
+  bench/replay_scale.py [--bin target/release/ringside] [--frames 10000000] [--history-mb 64]
+
+Makes a classic pcap of FRAMES frames (the lessons' frames from assets/*.pcapng, repeated, each
+1 ms after the one before; written in a temporary directory and deleted after), then starts
+`ringside replay FILE --history-mb MB` in tmux at 160x48 and measures, from outside, the way a
+user sees it (tmux capture-pane polled every few ms):
+
+  first screen   from starting the command to frame 1's row on screen
+  index          until the title no longer says "indexing" (every frame listed and reachable)
+  judged         until the title says "loaded" (every frame through the stack)
+  key latency    once the screen is still (judged): from the key reaching tmux (`send-keys` on a
+                 control-mode client, `tmux -C`) to the last byte of the redraw it caused (tmux's
+                 `%output` notifications, stamped as they arrive; the redraw is over when 40 ms
+                 pass without output), for j k PgDn G g `:5000000` and a filter (`/udp`); each
+                 key's effect is then checked on the screen (capture-pane, not timed). Also the
+                 first byte of the redraw ("first byte" column).
+  RSS            VmRSS of the ringside process sampled during the run, and VmHWM (peak) at the
+                 end, against --history-mb
+
+The peer row, in the same run on the same file: `tcpdump -r FILE -n -c 48` (the first screen
+of text) and `tcpdump -r FILE -n` to /dev/null (one pass over the whole file).
+"""
+import argparse
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SESSION = f"rsreplay-{os.getpid()}"
+
+
+def lesson_frames():
+    """(data, orig_len) of every packet in the lessons' pcapng captures (little-endian files)."""
+    frames = []
+    assets = os.path.join(ROOT, "assets")
+    for name in sorted(os.listdir(assets)):
+        if not name.endswith(".pcapng"):
+            continue
+        b = open(os.path.join(assets, name), "rb").read()
+        p = 0
+        while p + 12 <= len(b):
+            ty, ln = struct.unpack_from("<II", b, p)
+            if ln < 12 or p + ln > len(b):
+                break
+            if ty == 6:
+                caplen, orig = struct.unpack_from("<II", b, p + 20)
+                frames.append((b[p + 28 : p + 28 + caplen], orig))
+            p += ln
+    if not frames:
+        raise SystemExit("bench: no frames found in assets/*.pcapng")
+    return frames
+
+
+def write_pcap(path, n, frames):
+    """A classic pcap of n frames, 1 ms apart: one cycle of the lesson frames is laid out once,
+    then written again and again with its timestamps patched in place."""
+    cycle = bytearray()
+    ts_at = []
+    for data, orig in frames:
+        ts_at.append(len(cycle))
+        cycle += struct.pack("<IIII", 0, 0, len(data), max(orig, len(data))) + data
+    k = len(frames)
+    t0 = 1_700_000_000 * 1000  # ms
+    with open(path, "wb", buffering=1 << 22) as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        i = 0
+        while i < n:
+            m = min(k, n - i)
+            for j in range(m):
+                t = t0 + i + j
+                struct.pack_into("<II", cycle, ts_at[j], t // 1000, (t % 1000) * 1000)
+            f.write(cycle if m == k else cycle[: ts_at[m]])
+            i += m
+
+
+def tmux(*args):
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def screen():
+    return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def wait_for(pred, timeout=60.0, every=0.002):
+    t = time.monotonic()
+    while time.monotonic() - t < timeout:
+        s = screen()
+        if pred(s):
+            return time.monotonic() - t, s
+        time.sleep(every)
+    raise SystemExit(f"bench: timed out; screen:\n{screen()}")
+
+
+def position(s):
+    m = re.search(r"frame (\d+)/(\d+)", s)
+    return (int(m.group(1)), int(m.group(2))) if m else (None, None)
+
+
+def ringside_pid(path):
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if len(cmd) > 2 and b"ringside" in os.path.basename(cmd[0]) and cmd[1] == b"replay" and path.encode() in cmd:
+            return int(pid)
+    return None
+
+
+class Control:
+    """A tmux control-mode client on the session: sends keys, stamps the pane's output."""
+
+    def __init__(self):
+        import threading
+
+        self.p = subprocess.Popen(["tmux", "-C", "attach", "-t", SESSION], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.stamps = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.cmd("refresh-client -C 160x48")
+
+    # What ratatui writes on every tick even when nothing changed (style reset, cursor hidden).
+    IDLE = b"\\033[39m\\033[49m\\033[59m\\033[0m\\033[?25l"
+
+    def _read(self):
+        for line in self.p.stdout:
+            if line.startswith(b"%output"):
+                t = time.monotonic()
+                data = line.rstrip(b"\n").split(b" ", 2)[-1]
+                if not data.replace(self.IDLE, b""):
+                    continue
+                with self.lock:
+                    self.stamps.append(t)
+
+    def cmd(self, c):
+        self.p.stdin.write((c + "\n").encode())
+        self.p.stdin.flush()
+
+    def last_output(self):
+        with self.lock:
+            return self.stamps[-1] if self.stamps else 0.0
+
+    def quiet(self, for_s=0.2, limit=30.0):
+        t = time.monotonic()
+        while time.monotonic() - t < limit:
+            if time.monotonic() - self.last_output() >= for_s:
+                return
+            time.sleep(0.01)
+
+    def key(self, *keys, quiet=0.04):
+        """(first byte, last byte) of the redraw after sending keys, seconds."""
+        self.quiet()
+        t0 = time.monotonic()
+        self.cmd("send-keys -t " + SESSION + " " + " ".join(keys))
+        while True:
+            time.sleep(0.002)
+            with self.lock:
+                after = [s for s in self.stamps if s > t0]
+            if after and time.monotonic() - after[-1] >= quiet:
+                return after[0] - t0, after[-1] - t0
+            if time.monotonic() - t0 > 30:
+                raise SystemExit(f"bench: no redraw after {keys}")
+
+    def close(self):
+        try:
+            self.cmd("detach")
+        except OSError:
+            pass
+        self.p.kill()
+
+
+def status_kb(pid, key):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target/release/ringside"))
+    ap.add_argument("--frames", type=int, default=10_000_000)
+    ap.add_argument("--history-mb", type=int, default=64)
+    args = ap.parse_args()
+    if not os.path.exists(args.bin):
+        raise SystemExit(f"bench: no {args.bin}: cargo build --release first")
+    tmp = tempfile.mkdtemp(prefix="rsreplay-")
+    path = os.path.join(tmp, "big.pcap")
+    rows = []
+    try:
+        t = time.monotonic()
+        write_pcap(path, args.frames, lesson_frames())
+        size = os.path.getsize(path)
+        print(f"wrote {args.frames} frames, {size / 1e6:.0f} MB in {time.monotonic() - t:.1f} s", file=sys.stderr)
+        # The peer, same file, same run (page cache warm for both: the file was just written).
+        t = time.monotonic()
+        subprocess.run(["tcpdump", "-r", path, "-n", "-c", "48"], capture_output=True)
+        td_first = time.monotonic() - t
+        t = time.monotonic()
+        subprocess.run(["tcpdump", "-r", path, "-n"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        td_all = time.monotonic() - t
+
+        t_start = time.monotonic()
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48",
+             f"{args.bin} replay {path} --history-mb {args.history_mb}"],
+            check=True,
+        )
+        # Frame 1's row: the selection marker, then " 1 " as the No. column.
+        wait_for(lambda s: re.search(r"^[│|]\S?\s*\S\s+1\s+0\.000", s, re.M) is not None, timeout=30)
+        first = time.monotonic() - t_start
+        pid = ringside_pid(path)
+        if not pid:
+            raise SystemExit("bench: cannot find the ringside process")
+        rss = []
+        indexed = None
+        while " loaded" not in (s := screen()):
+            if indexed is None and "indexing" not in s:
+                indexed = time.monotonic() - t_start
+            rss.append(status_kb(pid, "VmRSS"))
+            time.sleep(0.05)
+        judged = time.monotonic() - t_start
+        indexed = indexed or judged
+        _, total = position(screen())
+
+        def check(what, pred):
+            _, s = wait_for(pred, timeout=10)
+            return s
+
+        ctl = Control()
+        lat = []
+
+        def measure(name, keys, pred):
+            first_b, last_b = ctl.key(*keys)
+            check(name, pred)
+            lat.append((name, first_b, last_b))
+            rss.append(status_kb(pid, "VmRSS"))
+
+        def at(n):
+            return lambda s: position(s)[0] == n
+
+        measure("j", ["j"], at(2))
+        measure("k", ["k"], at(1))
+        measure("PgDn", ["PageDown"], lambda s: (position(s)[0] or 0) > 2)
+        measure("G (last frame)", ["G"], at(total))
+        measure("g (first frame)", ["g"], at(1))
+        target = min(5_000_000, total)
+        ctl.key(":")
+        ctl.key(*list(str(target)))
+        measure(f":{target} Enter", ["Enter"], at(target))
+        ctl.key("/")
+        ctl.key("u", "d", "p")
+        measure("/udp Enter (filter set, first rows shown)", ["Enter"], lambda s: "filter: udp" in s)
+        measure("j under the filter", ["j"], lambda s: True)
+        measure("G under the filter", ["G"], lambda s: True)
+        measure("Esc (filter cleared)", ["Escape"], lambda s: "filter: udp" not in s)
+        ctl.close()
+        hwm = status_kb(pid, "VmHWM")
+
+        print(f"\n`bench/replay_scale.py --frames {args.frames} --history-mb {args.history_mb}`: "
+              f"{args.frames} frames, {size / 1e6:.0f} MB, tmux 160x48\n")
+        print("| figure | ringside replay | peer: tcpdump -r -n | ratio |")
+        print("|---|---|---|---|")
+        print(f"| first screen (48 rows) | {first * 1e3:.0f} ms | {td_first * 1e3:.0f} ms (-c 48) | {first / td_first:.2f}x |")
+        print(f"| every frame listed (index done) | {indexed:.2f} s | {td_all:.2f} s (whole file) | {indexed / td_all:.2f}x |")
+        print(f"| every frame judged (title: loaded) | {judged:.2f} s | | {judged / td_all:.2f}x |")
+        print(f"| frames listed | {total} | | |")
+        for name, first_b, last_b in lat:
+            print(f"| key: {name} | {last_b * 1e3:.1f} ms (first byte {first_b * 1e3:.1f} ms) | | |")
+        print(f"| RSS max while indexing and browsing | {max(rss) / 1024:.0f} MiB | | |")
+        print(f"| VmHWM (peak RSS) | {hwm / 1024:.0f} MiB | | |")
+        print(f"| --history-mb | {args.history_mb} MiB (peak - history = {hwm / 1024 - args.history_mb:.0f} MiB overhead) | | |")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+        os.rmdir(tmp)
+
+
+if __name__ == "__main__":
+    main()
