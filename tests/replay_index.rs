@@ -249,6 +249,18 @@ fn replay_lists_and_jumps_to_any_frame_of_a_large_file() {
     });
     assert!(ok, "a frame past the end is named:\n{screen}");
     assert_eq!(position(&screen), Some((1, 200_000)));
+    // Once the stack has judged every frame, frame 1 (evicted from the 1 MiB history long
+    // ago, read back from the file) shows the verdict it was given, not "not judged yet".
+    let (ok, screen) = s.wait_for(Duration::from_secs(600), |s| s.contains(" loaded"));
+    assert!(ok, "the judge pass ends:\n{screen}");
+    s.keys("j");
+    s.keys("k");
+    let (ok, screen) = s.wait_for(limit, |s| {
+        s.lines()
+            .any(|l| l.split_whitespace().nth(1) == Some("1") && l.contains("arp_reply"))
+    });
+    assert!(ok, "frame 1 keeps its verdict after eviction:\n{screen}");
+    assert!(!screen.contains("not judged yet"), "{screen}");
     s.keys("q");
 }
 
