@@ -55,9 +55,9 @@ pub fn dissect(frame: &[u8]) -> Dissection {
 // The shared VLAN depth is etherparse's: its lax slicer agrees on where the tags end.
 const _: () = assert!(MAX_VLAN_TAGS == etherparse::LaxSlicedPacket::LINK_EXTS_CAP);
 
-const ETH_LEN: usize = 14;
-const UDP_LEN: usize = 8;
-const ICMP_LEN: usize = 8;
+const ETH_LEN: usize = ethernet::HEADER_LEN;
+const UDP_LEN: usize = udp::HEADER_LEN;
+const ICMP_LEN: usize = icmp::HEADER_LEN;
 
 impl Dissection {
     /// Clear and dissect `frame`. `csum_not_ready` marks the UDP checksum as unverified: the
@@ -987,10 +987,9 @@ impl Walker<'_, '_> {
     fn icmp_quote(&mut self, start: usize, end: usize) {
         let frame = self.frame;
         let end = end.min(frame.len());
-        let ihl = frame
-            .get(start)
-            .map(|b| (b & 0x0f) as usize * 4)
-            .unwrap_or(20);
+        let ihl = ipv4::field::IHL
+            .read(frame.get(start..).unwrap_or(&[]))
+            .map_or(20, |v| v as usize * 4);
         if end < start + 20 || !(20..=60).contains(&ihl) {
             self.payload(start, end);
             return;

@@ -12,7 +12,7 @@ impl Mac {
     pub const ZERO: Mac = Mac([0; 6]);
 
     /// The I/G bit (first bit on the wire, low bit of the first byte) is set: multicast or
-    /// broadcast (IEEE 802-2014 §8.2).
+    /// broadcast (IEEE Std 802-2014, clause 8).
     pub fn is_group(&self) -> bool {
         self.0[0] & 1 == 1
     }

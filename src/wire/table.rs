@@ -251,6 +251,33 @@ pub const fn check_table(fields: &[FieldDef], len: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::{arp, ethernet, icmp, ipv4, udp, vlan};
+
+    /// Every table entry says what it means and where that is defined, and no two headers
+    /// claim the same `dump`/filter name.
+    #[test]
+    fn every_field_is_explained_and_named_once() {
+        let tables: [&[FieldDef]; 8] = [
+            ethernet::FIELDS,
+            vlan::FIELDS,
+            arp::FIELDS,
+            ipv4::FIELDS,
+            icmp::HEADER,
+            icmp::ECHO,
+            icmp::ERROR,
+            udp::FIELDS,
+        ];
+        let mut keys = std::collections::HashSet::new();
+        for f in tables.iter().flat_map(|t| t.iter()) {
+            assert!(
+                f.about.contains("RFC") || f.about.contains("IEEE"),
+                "{}: cite the RFC or IEEE clause",
+                f.key
+            );
+            assert!(keys.insert(f.key), "{} twice", f.key);
+            assert!(f.bytes().end <= 28, "{}", f.key);
+        }
+    }
 
     #[test]
     fn bits_round_trip_without_touching_neighbours() {

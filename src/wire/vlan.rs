@@ -46,7 +46,8 @@ pub mod field {
         width: 16,
         show: Show::Named(super::super::ethernet::field::TYPE_NAME, 4),
         course: None,
-        about: "the EtherType of what follows the tag (or another tag's TPID)",
+        about:
+            "the EtherType of what follows the tag, or the next tag's TPID (IEEE 802.1Q clause 9)",
     };
 }
 
