@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """CPU per captured frame: ringside's stack over TPACKET_V3 against a minimal C TPACKET_V3 loop.
 
-  sudo bench/capture_cost.py [--bin target/release/ringside] [--old-bin OLD] [--runs 3]
-                             [--seconds 3] [--profile DIR]
+  sudo bench/capture_cost.py [--bin target/release/ringside] [--old-bin OLD]
+                             [--extra LABEL=BIN]... [--runs 3] [--seconds 3] [--idle 1]
+                             [--profile DIR]
+  bench/capture_cost.py --groups FOLDED...   (where the CPU goes, from a profile)
 
 Issue 13, goal 2. On the veth lab of bench/live.py (trafgen on CPU0 floods 64 B and 1518 B UDP
 frames to 198.51.100.99, not ringside; the capturer on CPU1 reads the other end), each run takes,
@@ -40,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 IP = "198.51.100.2/24"
 
 
-def candidates(binary, old, floor):
+def candidates(binary, old, floor, extra=()):
     rows = [
         ("C floor: TPACKET_V3 loop (bench/c/v3_capture.c)", [floor, "vcap", "256", "32", "1"],
          "ready"),
@@ -50,6 +52,8 @@ def candidates(binary, old, floor):
     rs = ["live", "--headless", "--ring", "v3", "-i", "vcap", "--ip", IP]
     if old:
         rows.append(("ringside before (stack, --ring v3)", [old, *rs], "live on"))
+    for label, path in extra:
+        rows.append((f"ringside {label} (stack, --ring v3)", [path, *rs], "live on"))
     rows.append(("ringside (stack, --ring v3)", [binary, *rs], "live on"))
     return rows
 
@@ -63,7 +67,7 @@ def profile(binary, frame_len, seconds, cfg, out_dir):
     try:
         live.wait_for(proc, "live on")
         # `ip netns exec` execs: proc.pid is taskset, which execs ringside: the same pid.
-        perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "4000",
+        perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000",
                                  "--call-graph", "dwarf,16384", "-p", str(proc.pid), "-o", data],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(0.5)
@@ -93,17 +97,80 @@ def profile(binary, frame_len, seconds, cfg, out_dir):
     return folded
 
 
+# Where the capturer's CPU goes, from a folded-stack profile: each sample goes to the first group
+# (in this order) with a pattern that matches any frame of its stack: clock_gettime called from
+# the status snapshot counts as a clock read, the ARP-cache copy in it as the snapshot, a poll()
+# inside the receive call as waiting.
+GROUPS = [
+    ("clock reads", ("clock_gettime", "Instant", "Timespec", "monotonic_clock")),
+    ("status snapshots (publish, Status clones, stats syscalls)",
+     ("Worker::publish", "CaptureHandle::status", "Status as core::clone", "poll_kernel_stats",
+      "getsockopt", "print_new")),
+    ("hand-off to the UI (channel, frame copies)", ("capture::offer", "SyncSender",
+                                                    "Captured")),
+    ("control channel (try_recv per wake-up)", ("mpsc",)),
+    ("recording (pcap formatting)", ("write_frame", "pcap")),
+    ("stack (judging the frame)", ("ringside::stack::",)),
+    ("waiting (poll, sleep, scheduler)", ("poll", "nanosleep", "sleep", "schedule",
+                                          "finish_task_switch")),
+    # The per-frame closures the ring walk calls: pump's (the note, the stack call) and the
+    # capture thread's `keep` (counters, recording, hand-off).
+    ("capture loop (pump, per-frame note and counters)", ("capture::pump::{{closure}}",
+                                                          "Worker::run::{{closure}}")),
+    ("ring walk (V3 blocks and frame headers)", ("V3Frames", "recv_v3", "recv_v2", "deliver",
+                                                 "recv_batch", "prefetch")),
+    ("capture loop (pump, per-frame note and counters)", ("capture::pump", "Worker::run")),
+]
+
+
+def groups(folded):
+    """(group, samples) in GROUPS order plus "other", and the total."""
+    counts = {name: 0 for name, _ in GROUPS}
+    counts["other"] = 0
+    total = 0
+    with open(folded) as f:
+        for line in f:
+            stack, _, n = line.rstrip("\n").rpartition(" ")
+            n = int(n)
+            total += n
+            frames = stack.split(";")[1:]  # the first is the thread's name
+            hit = next((g for g, pats in GROUPS
+                        if any(p in fr for p in pats for fr in frames)), "other")
+            counts[hit] += n
+    return counts, total
+
+
+def print_groups(folded, ns_per_frame=None):
+    counts, total = groups(folded)
+    print(f"\n{os.path.basename(folded)}: {total / 1e6:.1f} ms of CPU sampled\n")
+    head = "| where | share of CPU |" + (" ns/frame |" if ns_per_frame else "")
+    print(head)
+    print("|---|---|" + ("---|" if ns_per_frame else ""))
+    for g, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        share = n / max(1, total)
+        extra = f" {share * ns_per_frame:.0f} |" if ns_per_frame else ""
+        print(f"| {g} | {100 * share:.1f} % |{extra}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.path.join(HERE, "..", "target", "release", "ringside"))
     ap.add_argument("--old-bin")
+    ap.add_argument("--extra", action="append", default=[], metavar="LABEL=BIN",
+                    help="another build to compare (e.g. one change left out)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--sizes", default="64,1518", help="frame sizes on the wire, with FCS")
     ap.add_argument("--idle", type=float, default=1.0,
                     help="seconds of CPU measured with no traffic before each flood")
     ap.add_argument("--profile", metavar="DIR")
+    ap.add_argument("--groups", metavar="FOLDED", nargs="+",
+                    help="only print where the CPU goes in these folded profiles, and exit")
     a = ap.parse_args()
+    if a.groups:
+        for g in a.groups:
+            print_groups(g)
+        return
     if os.geteuid() != 0:
         raise SystemExit("bench: needs root (namespaces, raw sockets): run with sudo")
     for tool in ("cc", "trafgen", "tcpdump", "taskset") + (("perf",) if a.profile else ()):
@@ -124,7 +191,9 @@ def main():
             subprocess.run(["cc", "-O2", "-Wall", "-o", floor,
                             os.path.join(HERE, "c", "v3_capture.c")], check=True)
             live.setup()
-            cands = candidates(binary, old, floor)
+            extra = [(e.split("=", 1)[0], os.path.abspath(e.split("=", 1)[1]))
+                     for e in a.extra]
+            cands = candidates(binary, old, floor, extra)
             for run in range(a.runs):
                 for frame_len in sizes:
                     cfg = os.path.join(d, f"f{frame_len}.cfg")
@@ -155,10 +224,15 @@ def main():
                 os.makedirs(a.profile, exist_ok=True)
                 for frame_len in sizes:
                     cfg = os.path.join(d, f"f{frame_len}.cfg")
-                    print(f"  profile: {profile(binary, frame_len, a.seconds, cfg, a.profile)}",
-                          file=sys.stderr)
+                    with open(cfg, "w") as f:
+                        f.write(live.trafgen_conf(frame_len))
+                    folded = profile(binary, frame_len, a.seconds, cfg, a.profile)
+                    print(f"  profile: {folded}", file=sys.stderr)
+                    print_groups(folded)
     finally:
         live.teardown()
+    if not a.runs:
+        return
     print(f"\nCPU per captured frame, {a.seconds} s trafgen floods (CPU0), capturer on CPU1, "
           f"{a.runs} interleaved runs: medians; each ratio = the median of the per-run ratios to "
           f"the C floor of the same run. 'beyond idle' subtracts the CPU the capturer burns with "

@@ -2,9 +2,8 @@
 //! writes into it.
 //!
 //! Two halves, kept apart on purpose:
-//! - [`Mmap`]: the only `unsafe` here that touches memory (the other is a cache prefetch hint,
-//!   [`prefetch_frame`]). It owns the mapping, reads and writes the ownership word of a frame
-//!   (V2) or block (V3) atomically, and lends a `&[u8]` view of a frame or block *only while
+//! - [`Mmap`]: the only `unsafe` here. It owns the mapping, reads and writes the ownership word of a
+//!   frame (V2) or block (V3) atomically, and lends a `&[u8]` view of a frame or block *only while
 //!   user space owns it* (the kernel does not write into a frame/block whose status has
 //!   TP_STATUS_USER until we hand it back with TP_STATUS_KERNEL). That precondition is the
 //!   caller's, so [`Mmap::user_owned`] is an `unsafe fn`.
@@ -334,7 +333,6 @@ impl Iterator for V3Frames<'_> {
                         return Some(Err(RingError::BadNext));
                     }
                     self.off += next as usize;
-                    prefetch_frame(self.block, self.off);
                 }
                 Some(Ok(f))
             }
@@ -344,29 +342,6 @@ impl Iterator for V3Frames<'_> {
             }
         }
     }
-}
-
-/// Ask the CPU to start loading the next V3 frame (its header, and the line after it where a
-/// frame's first bytes sit) while the stack judges the current one. The kernel wrote it on
-/// another CPU, so a plain read of it later waits for the cache line to travel; at 1518 B
-/// frames every frame is on new lines (bench/RESULTS.md, issue 13). Only a hint: it reads
-/// nothing, cannot fault, and does nothing for an offset outside the block.
-#[inline]
-fn prefetch_frame(block: &[u8], off: usize) {
-    #[cfg(target_arch = "x86_64")]
-    for line in [off, off + 64] {
-        if let Some(b) = block.get(line) {
-            // SAFETY: a prefetch is a hint with no effect on memory or on the program's
-            // behaviour; the address is inside `block` anyway.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    (b as *const u8).cast(),
-                )
-            };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (block, off);
 }
 
 /// Copy `data` into `out` with the 802.1Q tag `(tpid, tci)` put back after the MAC addresses,
