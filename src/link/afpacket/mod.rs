@@ -399,8 +399,9 @@ impl AfPacket {
     /// (rx frames, rx bytes, headers the kernel should never have written). True if handed on.
     ///
     /// `clock` is the stack's clock for the frame, read once per V3 block or V2 batch by the
-    /// caller, not here: a clock read (vDSO clock_gettime, ~25 ns in this VM) per frame was a
-    /// third of the capture path's CPU under a 64 B flood (bench/RESULTS.md, issue 13). The
+    /// caller, not here: a clock read per frame (vDSO clock_gettime and the `Instant`
+    /// arithmetic around it) was a third of the capture path's CPU under a 64 B flood, ~60 ns a
+    /// frame on the bench VM (bench/RESULTS.md, issue 13). The
     /// stack only ages its ARP cache and reassemblies by it, in seconds; frames of one block
     /// reach it within microseconds of each other.
     fn deliver(
