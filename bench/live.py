@@ -8,7 +8,7 @@ at full speed into a veth; the capturer on CPU1 reads the other end.
   offered   = frames the receiving veth counted (rx_packets delta)
   captured  = frames the capturer reports (ringside's counter, tcpdump's "captured")
   drops     = the kernel's ring drops (PACKET_STATISTICS: tp_drops)
-  ns/frame  = capturer CPU time (utime+stime from /proc/PID/stat, all threads) / captured
+  ns/frame  = capturer CPU time (/proc/PID/task/*/schedstat, all threads) / captured
 Rows: tcpdump -w /dev/null (default 2 MiB buffer, and -B 8192 to match ringside's 8 MiB ring);
 ringside --capture-only (ring only, frames written to -w /dev/null like tcpdump), and ringside
 with its stack (every frame parsed and dropped as not_for_us); each for AF_PACKET (v2, v3) and
@@ -93,10 +93,17 @@ def rx_packets(ns, dev):
     return int(sh(*nsx(ns, "cat", f"/sys/class/net/{dev}/statistics/rx_packets")))
 
 
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+def cpu_ns(pid):
+    """CPU time of every thread of pid so far, in ns (/proc/PID/task/*/schedstat: the
+    scheduler's own accounting, exact, where utime+stime count 10 ms ticks)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except FileNotFoundError:
+            pass
+    return total
 
 
 def wait_for(proc, needle, timeout=10):
@@ -113,20 +120,26 @@ def wait_for(proc, needle, timeout=10):
     raise SystemExit(f"bench: capturer did not start: {''.join(seen)}")
 
 
-def capture_run(name, cmd, ready, frame_len, seconds, cfg_path):
-    tck = os.sysconf("SC_CLK_TCK")
+def capture_run(name, cmd, ready, frame_len, seconds, cfg_path, idle=0.0):
+    """One flood of `seconds` against one capturer. With idle > 0, first measures the
+    capturer's CPU with no traffic for that long (its timers, status snapshots): "idle_ms_s"."""
     proc = subprocess.Popen(nsx(CAP, "taskset", "-c", "1", *cmd), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     wait_for(proc, ready)
     time.sleep(0.3)
+    idle_ms_s = float("nan")
+    if idle > 0:
+        i0, t0 = cpu_ns(proc.pid), time.monotonic()
+        time.sleep(idle)
+        idle_ms_s = (cpu_ns(proc.pid) - i0) / 1e6 / (time.monotonic() - t0)
     rx0 = rx_packets(CAP, "vcap")
-    c0 = cpu_ticks(proc.pid)
+    c0, w0 = cpu_ns(proc.pid), time.monotonic()
     gen = subprocess.run(nsx(GEN, "timeout", "-s", "INT", str(seconds), "taskset", "-c", "0",
                              "trafgen", "-o", "vgen", "-i", cfg_path, "-P", "1", "-C"),
                          capture_output=True, text=True)
     time.sleep(0.5)  # let the capturer drain the ring
     rx1 = rx_packets(CAP, "vcap")
-    c1 = cpu_ticks(proc.pid)
+    c1, w1 = cpu_ns(proc.pid), time.monotonic()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     text = out + err
@@ -138,11 +151,12 @@ def capture_run(name, cmd, ready, frame_len, seconds, cfg_path):
         vals = dict(l.split()[:2] for l in out.splitlines() if len(l.split()) >= 2)
         captured = int(vals.get("frames_captured", vals.get("frames_in", 0)))
         drops = int(vals["kernel_drops"])
-    cpu_ns = (c1 - c0) * 1e9 / tck
+    used = c1 - c0
     return {
         "name": name, "len": frame_len, "offered": offered, "captured": captured,
-        "drops": drops, "ns": cpu_ns / captured if captured else float("nan"),
-        "mpps": offered / seconds / 1e6, "gen": gen.returncode,
+        "drops": drops, "ns": used / captured if captured else float("nan"),
+        "mpps": offered / seconds / 1e6, "gen": gen.returncode, "idle_ms_s": idle_ms_s,
+        "window_s": w1 - w0,
     }
 
 

@@ -591,8 +591,9 @@ pub fn pump(
             keep(meta, note, frame);
             return;
         }
-        // Notes count only where the source is a recording (`mode.recorded`).
-        let note = meta.note.filter(|_| mode.recorded);
+        // Notes count only where the source is a recording (`mode.recorded`); a live link's
+        // frames never have one, so it is not even read there.
+        let note = if mode.recorded { meta.note } else { None };
         let sent = match note {
             Some(n) => n.dir == Direction::Out,
             None => mode.recorded && sent_by(own_mac, frame),

@@ -397,9 +397,17 @@ impl AfPacket {
 
     /// Hand one parsed ring frame to `on_frame` (VLAN tag re-inserted), updating the counters
     /// (rx frames, rx bytes, headers the kernel should never have written). True if handed on.
+    ///
+    /// `clock` is the stack's clock for the frame, read once per V3 block or V2 batch by the
+    /// caller, not here: a clock read per frame (vDSO clock_gettime and the `Instant`
+    /// arithmetic around it) was a third of the capture path's CPU under a 64 B flood, ~60 ns a
+    /// frame on the bench VM (bench/RESULTS.md, issue 13). The
+    /// stack only ages its ARP cache and reassemblies by it, in seconds; frames of one block
+    /// reach it within microseconds of each other.
     fn deliver(
         parsed: Result<RxFrame, ring::RingError>,
         bytes: &[u8],
+        clock: Duration,
         scratch: &mut Vec<u8>,
         counters: (&mut u64, &mut u64, &mut u64),
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
@@ -414,7 +422,7 @@ impl AfPacket {
         let data = &bytes[f.data.clone()];
         let mut meta = RxMeta {
             ts: Duration::new(f.sec as u64, f.nsec.min(999_999_999)),
-            clock: super::monotonic_clock(),
+            clock,
             orig_len: f.len,
             csum_not_ready: f.csum_not_ready(),
             note: None,
@@ -441,6 +449,8 @@ impl AfPacket {
         let mut handed = 0;
         let mut walked = 0;
         let mut waited = false;
+        // Read once the first frame is ours (after any wait): one clock read per batch.
+        let mut clock = None;
         let limit = self.frame_nr.min(V2_BATCH);
         while walked < limit {
             if !self.cursor_ready() {
@@ -465,7 +475,15 @@ impl AfPacket {
                     &mut self.bad_headers,
                 );
                 let parsed = ring::v2_frame(slot);
-                if Self::deliver(parsed, slot, &mut self.vlan_scratch, counters, on_frame) {
+                let clock = *clock.get_or_insert_with(super::monotonic_clock);
+                if Self::deliver(
+                    parsed,
+                    slot,
+                    clock,
+                    &mut self.vlan_scratch,
+                    counters,
+                    on_frame,
+                ) {
                     handed += 1;
                 }
             }
@@ -502,6 +520,7 @@ impl AfPacket {
                 let block = unsafe { self.ring.user_owned(off..off + self.cfg.block_size) };
                 match ring::v3_block(block) {
                     Ok(hdr) => {
+                        let clock = super::monotonic_clock();
                         for parsed in V3Frames::new(block, hdr) {
                             let counters = (
                                 &mut self.rx_frames,
@@ -511,6 +530,7 @@ impl AfPacket {
                             if Self::deliver(
                                 parsed,
                                 block,
+                                clock,
                                 &mut self.vlan_scratch,
                                 counters,
                                 on_frame,
