@@ -13,7 +13,7 @@
 use std::ffi::CStr;
 use std::io;
 use std::net::Ipv4Addr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -480,21 +480,14 @@ pub fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
 }
 
 /// A closed-on-drop descriptor held as a bare integer: kept only for the ring modules
-/// (AF_PACKET, AF_XDP, netmap) that still pass `fd.0` to their raw calls. New code uses
-/// `OwnedFd`.
+/// (AF_PACKET, AF_XDP, netmap), which still build it from their own socket()/open() and pass
+/// `fd.0` to their raw calls; moving them to `OwnedFd` is mechanical. New code uses `OwnedFd`.
 pub(crate) struct Fd(pub(crate) libc::c_int);
 
 impl Drop for Fd {
     fn drop(&mut self) {
         // SAFETY: we own the descriptor; closing it once here is the only close.
         unsafe { libc::close(self.0) };
-    }
-}
-
-impl AsFd for Fd {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: the descriptor stays open while `self` lives (closed only in Drop).
-        unsafe { BorrowedFd::borrow_raw(self.0) }
     }
 }
 
@@ -544,6 +537,7 @@ pub fn getrandom(buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     #[test]
     fn a_counted_signal_is_counted() {
