@@ -6,6 +6,9 @@
 //! - [`link`]: where frames come from and go to (AF_PACKET ring, netmap, TAP, pcap, simulated LAN).
 //! - [`capture`]: the capture thread and the bounded history the UI reads.
 //! - [`ui`]: the ratatui front end.
+// `unsafe` only where the kernel hands us memory or a raw call needs it: the ring modules
+// (link::afpacket, link::xdp, link::netmap, peer_kernel::sys) and `sys`, each allowing it itself.
+#![deny(unsafe_code)]
 pub mod capture;
 pub mod cli;
 pub mod crash;
@@ -16,5 +19,6 @@ pub mod pcapng_write;
 pub mod peer_kernel;
 pub mod recorded;
 pub mod stack;
+pub mod sys;
 pub mod ui;
 pub mod wire;

@@ -87,18 +87,12 @@ struct Report {
 }
 
 pub(crate) fn thread_cpu() -> Duration {
-    // SAFETY: clock_gettime writes one timespec.
-    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    crate::sys::thread_cpu_time()
 }
 
 /// Voluntary context switches of this thread: how often it went to sleep waiting.
 fn thread_sleeps() -> u64 {
-    // SAFETY: getrusage writes one rusage.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
-    ru.ru_nvcsw as u64
+    crate::sys::thread_voluntary_switches()
 }
 
 /// Frames stop coming: the sender finished and nothing arrived for this long.

@@ -308,21 +308,11 @@ fn in_peer(peer: &PeerNs, prog: &str, args: &[&str]) -> anyhow::Result<String> {
         }
         PeerNs::Process(pid) => {
             use std::os::fd::AsRawFd;
-            use std::os::unix::process::CommandExt;
             let fd = super::userns::ns_fd(*pid, "net")?;
-            let raw = fd.as_raw_fd();
             let mut cmd = Command::new(prog);
             cmd.args(args);
-            // SAFETY: setns is a plain system call, safe between fork and exec; `fd` outlives
-            // the spawn (run_command waits for the child).
-            unsafe {
-                cmd.pre_exec(move || {
-                    if libc::setns(raw, libc::CLONE_NEWNET) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
+            // `fd` outlives the spawn (run_command waits for the child).
+            crate::sys::exec_in_netns(&mut cmd, fd.as_raw_fd());
             let r = run_command(cmd, prog, args);
             drop(fd);
             r
@@ -568,8 +558,7 @@ fn rootless_pid_file(name: &str, uid: u32) -> anyhow::Result<std::path::PathBuf>
 
 /// The running rootless lab `name` of this user, if any.
 fn rootless_lab(name: &str) -> Option<super::userns::LabProcs> {
-    // SAFETY: getuid has no preconditions.
-    let uid = unsafe { libc::getuid() };
+    let uid = crate::sys::uid();
     let path = rootless_pid_file(name, uid).ok()?;
     super::userns::read_pid_file(&path, uid)
 }
@@ -579,8 +568,7 @@ fn rootless_lab(name: &str) -> Option<super::userns::LabProcs> {
 fn up_rootless(lab: &Lab) -> anyhow::Result<()> {
     use super::userns;
     let name = lab.alias.trim_start_matches("ringside lab ").to_string();
-    // SAFETY: getuid/getgid have no preconditions.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let (uid, gid) = (crate::sys::uid(), crate::sys::gid());
     let pid_path = rootless_pid_file(&name, uid)?;
     if let Some(p) = userns::read_pid_file(&pid_path, uid) {
         bail!(
@@ -593,23 +581,14 @@ fn up_rootless(lab: &Lab) -> anyhow::Result<()> {
     }
     // Ctrl-C, SIGTERM and SIGHUP are taken with sigwait below, after the lab is built; block
     // them now so the peer holder (which inherits the mask) ignores the terminal's Ctrl-C.
-    let mut set = unsafe { std::mem::zeroed::<libc::sigset_t>() };
-    // SAFETY: sigset operations on a local set; pthread_sigmask on our only thread.
-    unsafe {
-        libc::sigemptyset(&mut set);
-        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGCHLD] {
-            libc::sigaddset(&mut set, s);
-        }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
+    let set = crate::sys::SigSet::of(&[libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGCHLD]);
+    set.block();
     userns::enter_new(uid, gid)?;
     let peer_pid = userns::spawn_holder()?;
     let stop_holder = || {
-        // SAFETY: killing and reaping our own child.
-        unsafe {
-            libc::kill(peer_pid, libc::SIGKILL);
-            libc::waitpid(peer_pid, std::ptr::null_mut(), 0);
-        }
+        // Killing and reaping our own child.
+        let _ = crate::sys::kill(peer_pid, libc::SIGKILL);
+        crate::sys::reap(peer_pid);
     };
     let built = (|| {
         ip(&["link", "set", "dev", "lo", "up"])?;
@@ -649,18 +628,12 @@ fn up_rootless(lab: &Lab) -> anyhow::Result<()> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
-    let mut sig: libc::c_int = 0;
     let why = loop {
-        // SAFETY: sigwait on the set we blocked.
-        if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
-            continue;
-        }
+        let Some(sig) = set.wait() else { continue };
         if sig != libc::SIGCHLD {
             break None;
         }
-        let mut status = 0;
-        // SAFETY: reaping our own child without blocking.
-        if unsafe { libc::waitpid(peer_pid, &mut status, libc::WNOHANG) } == peer_pid {
+        if crate::sys::try_reap(peer_pid) {
             break Some("the process holding the peer's namespace died");
         }
     };
@@ -722,8 +695,8 @@ fn enter(name: LabName, peer: bool, cmd: &[String]) -> anyhow::Result<()> {
 fn down(lab: &Lab) -> anyhow::Result<()> {
     let name = lab.alias.trim_start_matches("ringside lab ");
     if let Some(p) = rootless_lab(name) {
-        // SAFETY: signalling our own lab process (the pid file names it and its start time).
-        unsafe { libc::kill(p.lab, libc::SIGTERM) };
+        // Our own lab process: the pid file names it and its start time.
+        let _ = crate::sys::kill(p.lab, libc::SIGTERM);
         let t0 = std::time::Instant::now();
         while super::userns::running(p.lab) {
             if t0.elapsed() > std::time::Duration::from_secs(5) {

@@ -11,7 +11,6 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Args, ValueEnum};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -129,40 +128,16 @@ AF_XDP: --backend xdp attaches a small XDP program that hands every frame of the
 ringside before the kernel's stack sees it (the kernel's own addresses there stop answering). It
 is removed when ringside exits, even when killed.";
 
-// Signal flags: set from the handler (atomics are async-signal-safe), read by the main loop.
-static STOP: AtomicBool = AtomicBool::new(false);
-static USR1: AtomicU32 = AtomicU32::new(0);
-static USR2: AtomicU32 = AtomicU32::new(0);
-
-extern "C" fn on_signal(sig: libc::c_int) {
-    match sig {
-        libc::SIGUSR1 => {
-            USR1.fetch_add(1, Ordering::Relaxed);
-        }
-        libc::SIGUSR2 => {
-            USR2.fetch_add(1, Ordering::Relaxed);
-        }
-        _ => STOP.store(true, Ordering::Relaxed),
-    }
+/// Ctrl-C or SIGTERM arrived: stop.
+fn stop_asked() -> bool {
+    crate::sys::signal_count(libc::SIGINT) > 0 || crate::sys::signal_count(libc::SIGTERM) > 0
 }
 
-fn set_handler(sig: libc::c_int, handler: libc::sighandler_t) {
-    // SAFETY: sigaction with a zeroed struct, an empty mask and a handler that only touches
-    // atomics (async-signal-safe). No SA_RESTART: a blocking poll() returns EINTR and the loops
-    // treat that as a timeout.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = handler;
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(sig, &sa, std::ptr::null_mut());
-    }
-}
-
+/// SIGINT and SIGTERM stop the loops, SIGUSR1/2 toggle responders: each is counted by a handler
+/// that only adds to an atomic. A blocking poll() returns EINTR, which the loops treat as a
+/// timeout.
 fn install_signal_handlers() {
-    let h = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    for s in [libc::SIGINT, libc::SIGTERM, libc::SIGUSR1, libc::SIGUSR2] {
-        set_handler(s, h);
-    }
+    crate::sys::count_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGUSR1, libc::SIGUSR2]);
 }
 
 /// Everything `live` checks and builds before it starts capturing.
@@ -397,10 +372,10 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     };
     let mut printed = PrintCursor::default();
     let mut peer_log = PeerLog::default();
-    while !STOP.load(Ordering::Relaxed) {
+    while !stop_asked() {
         std::thread::sleep(Duration::from_millis(10));
-        arp.apply(USR1.load(Ordering::Relaxed), &handle);
-        icmp.apply(USR2.load(Ordering::Relaxed), &handle);
+        arp.apply(crate::sys::signal_count(libc::SIGUSR1), &handle);
+        icmp.apply(crate::sys::signal_count(libc::SIGUSR2), &handle);
         let st = handle.status();
         printed.print_new(&st);
         peer_log.print_change(&st);
@@ -409,7 +384,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         }
     }
     // A second Ctrl-C while we wrap up kills the process the ordinary way.
-    set_handler(libc::SIGINT, libc::SIG_DFL);
+    crate::sys::default_action(libc::SIGINT);
     peer.refresh();
     let st = handle.stop();
     printed.print_new(&st);
@@ -654,7 +629,7 @@ fn capture_only(
     let started = Instant::now();
     let (mut frames, mut bytes, mut record_errors) = (0u64, 0u64, 0u64);
     let mut result = Ok(());
-    while !STOP.load(Ordering::Relaxed) {
+    while !stop_asked() {
         let r = link.recv_batch(Duration::from_millis(50), &mut |f, meta| {
             frames += 1;
             bytes += f.len() as u64;

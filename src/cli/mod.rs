@@ -287,8 +287,8 @@ fn clap_error_line(e: &clap::Error) -> String {
 pub fn main() -> i32 {
     // Like other command-line tools, end quietly when a reader goes away (`ringside dump x |
     // head`) instead of panicking on the failed write. Rust starts programs with SIGPIPE ignored.
-    // SAFETY: setting a signal disposition before any thread exists.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    // Before any thread exists.
+    crate::sys::default_action(libc::SIGPIPE);
     let config = match config::load() {
         Ok(c) => c,
         Err(e) => {

@@ -7,7 +7,7 @@
 //! namespace refuse a multi-threaded caller): see user_namespaces(7) and setns(2).
 use anyhow::{bail, Context};
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -15,8 +15,7 @@ use std::path::{Path, PathBuf};
 /// True when this process is root of the machine's initial user namespace (real root, as with
 /// sudo), not merely uid 0 inside some user namespace (e.g. inside a rootless lab).
 pub fn real_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if crate::sys::euid() != 0 {
         return false;
     }
     // The initial user namespace maps every id to itself: "0 0 4294967295".
@@ -65,19 +64,14 @@ pub fn blocked_message(why: &str) -> String {
     )
 }
 
-fn errno() -> std::io::Error {
-    std::io::Error::last_os_error()
-}
-
 /// Move this process into a new user namespace and a new network namespace, as root of the
 /// user namespace (uid and gid 0 inside are ours outside, and nothing else is mapped).
 pub fn enter_new(uid: u32, gid: u32) -> anyhow::Result<()> {
     if let Some(why) = blocker() {
         bail!(blocked_message(&why));
     }
-    // SAFETY: unshare has no memory-safety preconditions; it fails (EINVAL) if we had threads.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
-        let e = errno();
+    // Fails (EINVAL) if we had threads.
+    if let Err(e) = crate::sys::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) {
         return match e.raw_os_error() {
             Some(libc::EPERM) | Some(libc::ENOSPC) | Some(libc::EUSERS) => Err(anyhow::anyhow!(
                 blocked_message(&format!("unshare(CLONE_NEWUSER): {e}"))
@@ -101,56 +95,19 @@ pub fn enter_new(uid: u32, gid: u32) -> anyhow::Result<()> {
 /// namespace lives as long as it does. It dies with us (PR_SET_PDEATHSIG), so killing the lab
 /// by any means removes the peer namespace and, with it, the veth cable.
 pub fn spawn_holder() -> anyhow::Result<i32> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe writes two fds into the array we pass.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(errno()).context("pipe");
-    }
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: we are single-threaded (we just unshared a user namespace, which requires it), and
-    // the child calls only async-signal-safe functions before _exit.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(errno()).context("fork");
-    }
-    if pid == 0 {
-        // SAFETY: raw system calls only; the child never returns into Rust code.
-        unsafe {
-            libc::close(fds[0]);
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            let ok: u8 = if libc::unshare(libc::CLONE_NEWNET) == 0 {
-                b'1'
-            } else {
-                b'0'
-            };
-            libc::write(fds[1], (&ok as *const u8).cast(), 1);
-            libc::close(fds[1]);
-            if ok != b'1' {
-                libc::_exit(1);
-            }
-            // Signals the lab blocks are blocked here too; SIGKILL still ends us.
-            loop {
-                libc::pause();
-            }
-        }
-    }
-    // SAFETY: fds[1] is ours; the child has its own copy.
-    unsafe { libc::close(fds[1]) };
-    let mut ok = 0u8;
-    // SAFETY: reading one byte into a local.
-    let n = unsafe { libc::read(fds[0], (&mut ok as *mut u8).cast(), 1) };
-    // SAFETY: fds[0] is ours.
-    unsafe { libc::close(fds[0]) };
-    if n != 1 || ok != b'1' {
-        // SAFETY: reaping our own child.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-            libc::waitpid(pid, std::ptr::null_mut(), 0);
-        }
+    let (rd, wr) = std::io::pipe().context("pipe")?;
+    let (rd, wr): (OwnedFd, OwnedFd) = (rd.into(), wr.into());
+    // We are single-threaded: we just unshared a user namespace, which requires it.
+    let parent = std::process::id() as i32;
+    let pid = crate::sys::fork_netns_holder(parent, &wr, &rd).context("fork")?;
+    // The write end is the child's now; ours closes, so a dead child reads as end of file.
+    drop(wr);
+    let mut ok = [0u8];
+    let n = fs::File::from(rd).read(&mut ok).unwrap_or(0);
+    if n != 1 || ok[0] != b'1' {
+        // Reaping our own child.
+        let _ = crate::sys::kill(pid, libc::SIGKILL);
+        crate::sys::reap(pid);
         bail!("could not create the peer's network namespace");
     }
     Ok(pid)
@@ -166,11 +123,7 @@ pub fn ns_fd(pid: i32, kind: &str) -> anyhow::Result<OwnedFd> {
 
 /// setns(2) into `fd`, whose kind is `nstype` (CLONE_NEWUSER, CLONE_NEWNET).
 pub fn set_ns(fd: &OwnedFd, nstype: libc::c_int) -> std::io::Result<()> {
-    // SAFETY: setns on an fd we own.
-    if unsafe { libc::setns(fd.as_raw_fd(), nstype) } != 0 {
-        return Err(errno());
-    }
-    Ok(())
+    crate::sys::setns(fd.as_raw_fd(), nstype)
 }
 
 /// The directory for our pid files: $XDG_RUNTIME_DIR/ringside, else /tmp/ringside-UID, made
@@ -301,8 +254,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = pid_file(dir.path(), "t");
         let me = std::process::id() as i32;
-        // SAFETY: getuid has no preconditions.
-        let uid = unsafe { libc::getuid() };
+        let uid = crate::sys::uid();
         let procs = LabProcs { lab: me, peer: me };
         write_pid_file(&path, procs).unwrap();
         assert_eq!(read_pid_file(&path, uid), Some(procs));

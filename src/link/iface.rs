@@ -2,19 +2,14 @@
 //! index, flags (up, carrier), MTU, MAC, and the IPv4 addresses the kernel itself owns there.
 //!
 //! Every error says what to do about it in one line (they end up on the `ringside: error:` line).
+use crate::sys::{self, Ifreq, IfreqRequest};
 use std::ffi::CString;
 use std::io;
 use std::net::Ipv4Addr;
+use std::os::fd::{AsFd, OwnedFd};
 
-/// A closed-on-drop file descriptor.
-pub(crate) struct Fd(pub(crate) libc::c_int);
-
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: we own the descriptor; closing it once here is the only close.
-        unsafe { libc::close(self.0) };
-    }
-}
+/// The ring modules' closed-on-drop descriptor (see [`crate::sys::Fd`]).
+pub(crate) use crate::sys::Fd;
 
 /// `name` as the fixed-size, NUL-terminated array `struct ifreq` wants.
 fn ifr_name(name: &str) -> io::Result<[libc::c_char; libc::IFNAMSIZ]> {
@@ -34,31 +29,24 @@ fn ifr_name(name: &str) -> io::Result<[libc::c_char; libc::IFNAMSIZ]> {
     Ok(out)
 }
 
+/// A zeroed `struct ifreq` naming interface `name`.
+pub(crate) fn ifreq(name: &str) -> io::Result<Ifreq> {
+    Ok(Ifreq::new(ifr_name(name)?))
+}
+
+/// The same as a raw `libc::ifreq`, for a ring module that fills in a pointer member itself.
 pub(crate) fn ifreq_for(name: &str) -> io::Result<libc::ifreq> {
-    // SAFETY: ifreq is plain old data; all-zero is a valid value.
-    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
-    ifr.ifr_name = ifr_name(name)?;
-    Ok(ifr)
+    Ok(ifreq(name)?.into_raw())
 }
 
 /// A throwaway datagram socket for interface ioctls (they work on any socket of the namespace).
-fn ioctl_socket() -> io::Result<Fd> {
-    // SAFETY: plain socket(2) call; the result is checked.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(Fd(fd))
+fn ioctl_socket() -> io::Result<OwnedFd> {
+    sys::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)
 }
 
-fn ifreq_ioctl(name: &str, req: libc::Ioctl, ifr: &mut libc::ifreq) -> io::Result<()> {
+fn ifreq_ioctl(name: &str, req: IfreqRequest, ifr: &mut Ifreq) -> io::Result<()> {
     let s = ioctl_socket()?;
-    // SAFETY: `ifr` is a valid, initialised ifreq that outlives the call; these requests read and
-    // write only inside it.
-    if unsafe { libc::ioctl(s.0, req, ifr as *mut libc::ifreq) } < 0 {
-        return Err(name_error(name, io::Error::last_os_error()));
-    }
-    Ok(())
+    ifr.ioctl(s.as_fd(), req).map_err(|e| name_error(name, e))
 }
 
 /// Turn ENODEV/ENXIO into "no such interface" with a hint; keep other errors.
@@ -82,8 +70,7 @@ pub fn no_such_interface(name: &str) -> io::Error {
 /// The kernel's index of the interface.
 pub fn ifindex(name: &str) -> io::Result<u32> {
     let c = CString::new(name).map_err(|_| no_such_interface(name))?;
-    // SAFETY: `c` is a valid NUL-terminated string.
-    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    let idx = sys::if_nametoindex(&c);
     if idx == 0 {
         return Err(name_error(name, io::Error::last_os_error()));
     }
@@ -92,10 +79,9 @@ pub fn ifindex(name: &str) -> io::Result<u32> {
 
 /// The interface flags (IFF_UP, IFF_RUNNING, ...).
 pub fn flags(name: &str) -> io::Result<u32> {
-    let mut ifr = ifreq_for(name)?;
-    ifreq_ioctl(name, libc::SIOCGIFFLAGS, &mut ifr)?;
-    // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
-    Ok(unsafe { ifr.ifr_ifru.ifru_flags } as u16 as u32)
+    let mut ifr = ifreq(name)?;
+    ifreq_ioctl(name, IfreqRequest::GetFlags, &mut ifr)?;
+    Ok(ifr.flags() as u16 as u32)
 }
 
 /// True when the interface is administratively up.
@@ -105,27 +91,24 @@ pub fn is_up(name: &str) -> io::Result<bool> {
 
 /// Bring the interface up (as `ip link set NAME up`).
 pub fn set_up(name: &str) -> io::Result<()> {
-    let mut ifr = ifreq_for(name)?;
-    ifreq_ioctl(name, libc::SIOCGIFFLAGS, &mut ifr)?;
-    // SAFETY: SIOCGIFFLAGS filled the flags member; we modify the same member.
-    unsafe { ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
-    ifreq_ioctl(name, libc::SIOCSIFFLAGS, &mut ifr)
+    let mut ifr = ifreq(name)?;
+    ifreq_ioctl(name, IfreqRequest::GetFlags, &mut ifr)?;
+    ifr.set_flags(ifr.flags() | libc::IFF_UP as libc::c_short);
+    ifreq_ioctl(name, IfreqRequest::SetFlags, &mut ifr)
 }
 
 /// The interface MTU.
 pub fn mtu(name: &str) -> io::Result<u32> {
-    let mut ifr = ifreq_for(name)?;
-    ifreq_ioctl(name, libc::SIOCGIFMTU, &mut ifr)?;
-    // SAFETY: SIOCGIFMTU filled the mtu member of the union.
-    Ok(unsafe { ifr.ifr_ifru.ifru_mtu }.max(0) as u32)
+    let mut ifr = ifreq(name)?;
+    ifreq_ioctl(name, IfreqRequest::GetMtu, &mut ifr)?;
+    Ok(ifr.mtu().max(0) as u32)
 }
 
 /// The interface's hardware (MAC) address; an error when it is not Ethernet-like.
 pub fn mac(name: &str) -> io::Result<[u8; 6]> {
-    let mut ifr = ifreq_for(name)?;
-    ifreq_ioctl(name, libc::SIOCGIFHWADDR, &mut ifr)?;
-    // SAFETY: SIOCGIFHWADDR filled the hwaddr member of the union.
-    let sa = unsafe { ifr.ifr_ifru.ifru_hwaddr };
+    let mut ifr = ifreq(name)?;
+    ifreq_ioctl(name, IfreqRequest::GetHwaddr, &mut ifr)?;
+    let sa = ifr.hwaddr();
     if sa.sa_family != libc::ARPHRD_ETHER {
         return Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -144,52 +127,13 @@ pub fn mac(name: &str) -> io::Result<[u8; 6]> {
 
 /// The IPv4 addresses (with prefix length) the kernel owns on `name`, via getifaddrs(3).
 pub fn kernel_ipv4(name: &str) -> io::Result<Vec<(Ipv4Addr, u8)>> {
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs writes a list head we free below with freeifaddrs.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let mut out = Vec::new();
-    let mut cur = head;
-    while !cur.is_null() {
-        // SAFETY: `cur` is a node of the list getifaddrs returned, not yet freed.
-        let ifa = unsafe { &*cur };
-        cur = ifa.ifa_next;
-        if ifa.ifa_addr.is_null() || ifa.ifa_name.is_null() {
-            continue;
-        }
-        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
-        let n = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) };
-        if n.to_bytes() != name.as_bytes() {
-            continue;
-        }
-        // SAFETY: ifa_addr is non-null and points at a sockaddr of the family it declares.
-        if unsafe { (*ifa.ifa_addr).sa_family } as i32 != libc::AF_INET {
-            continue;
-        }
-        // SAFETY: family is AF_INET, so this is a sockaddr_in.
-        let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
-        let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-        let prefix = if ifa.ifa_netmask.is_null() {
-            32
-        } else {
-            // SAFETY: the netmask of an AF_INET address is a sockaddr_in.
-            let m = unsafe { &*(ifa.ifa_netmask as *const libc::sockaddr_in) };
-            u32::from_be(m.sin_addr.s_addr).count_ones() as u8
-        };
-        out.push((ip, prefix));
-    }
-    // SAFETY: `head` came from getifaddrs and is freed exactly once.
-    unsafe { libc::freeifaddrs(head) };
-    Ok(out)
+    sys::ipv4_addrs(name)
 }
 
 /// A random locally administered unicast MAC, 02:xx:xx:xx:xx:xx.
 pub fn random_local_mac() -> [u8; 6] {
     let mut m = [0u8; 6];
-    // SAFETY: getrandom writes at most 5 bytes into the 5-byte tail of `m`.
-    let n = unsafe { libc::getrandom(m[1..].as_mut_ptr().cast(), 5, 0) };
-    if n != 5 {
+    if sys::getrandom(&mut m[1..]).ok() != Some(5) {
         // No entropy source: fall back on the pid and the clock, still locally administered.
         let t = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -115,22 +115,11 @@ pub trait Link: Send {
 /// poll revents: 0 when the time ran out or a signal (SIGINT to stop, SIGUSR1/2 to toggle)
 /// interrupted the wait, which is not an error. For netmap the poll also syncs the RX rings.
 pub(crate) fn poll_in(fd: libc::c_int, timeout: Duration) -> io::Result<libc::c_short> {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
     let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
-    // SAFETY: one valid pollfd, alive for the call.
-    if unsafe { libc::poll(&mut pfd, 1, ms) } < 0 {
-        let e = io::Error::last_os_error();
-        return if e.kind() == io::ErrorKind::Interrupted {
-            Ok(0)
-        } else {
-            Err(e)
-        };
+    match crate::sys::poll(fd, libc::POLLIN, ms) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+        r => r,
     }
-    Ok(pfd.revents)
 }
 
 /// Time since the Unix epoch, for timestamps people read (pcap files, the screen).

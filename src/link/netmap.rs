@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // a ring in memory shared with the kernel, which writes it
 //! The netmap backend (cargo feature `netmap`, via `netmap_sys` 0.1.4).
 //!
 //! netmap maps the NIC's rings into user space: each ring is a header plus an array of slots, each

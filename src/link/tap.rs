@@ -10,8 +10,10 @@
 //! until you give it one (`ip addr add 198.51.100.1/24 dev NAME`).
 use super::{Link, LinkStats, RxMeta};
 use crate::link::afpacket::permission_hint;
-use crate::link::iface::{self, Fd};
+use crate::link::iface;
+use crate::sys::{self, IfreqRequest};
 use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::Duration;
 
 /// Largest frame read in one go (a TAP MTU can be up to 64 KiB).
@@ -20,7 +22,7 @@ const MAX_FRAME: usize = 65_536 + 18;
 const BATCH: usize = 256;
 
 pub struct Tap {
-    fd: Fd,
+    fd: OwnedFd,
     ifname: String,
     /// True when ringside created the interface (it disappears on exit).
     created: bool,
@@ -32,29 +34,20 @@ impl Tap {
     /// Attach to (or create) TAP interface `ifname` and make sure it is up.
     pub fn open(ifname: &str) -> io::Result<Tap> {
         let existed = iface::ifindex(ifname).is_ok();
-        // SAFETY: open(2) on a constant path; checked.
-        let raw = unsafe {
-            libc::open(
-                c"/dev/net/tun".as_ptr(),
-                libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC,
-            )
-        };
-        if raw < 0 {
-            let e = io::Error::last_os_error();
-            return Err(match e.raw_os_error() {
+        let opened = sys::open(
+            c"/dev/net/tun",
+            libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        );
+        let fd = opened.map_err(|e| match e.raw_os_error() {
                 Some(libc::ENOENT) | Some(libc::ENODEV) => io::Error::new(
                     e.kind(),
                     "/dev/net/tun not found: load the tun module (`modprobe tun`) or use --backend afpacket",
                 ),
                 _ => permission_hint(e),
-            });
-        }
-        let fd = Fd(raw);
-        let mut ifr = iface::ifreq_for(ifname)?;
-        ifr.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI) as libc::c_short;
-        // SAFETY: TUNSETIFF reads and writes the ifreq we pass.
-        if unsafe { libc::ioctl(fd.0, libc::TUNSETIFF, &mut ifr as *mut libc::ifreq) } < 0 {
-            let e = io::Error::last_os_error();
+        })?;
+        let mut ifr = iface::ifreq(ifname)?;
+        ifr.set_flags((libc::IFF_TAP | libc::IFF_NO_PI) as libc::c_short);
+        if let Err(e) = ifr.ioctl(fd.as_fd(), IfreqRequest::TunSetIff) {
             return Err(match e.raw_os_error() {
                 Some(libc::EINVAL) | Some(libc::EBUSY) if existed => io::Error::new(
                     e.kind(),
@@ -85,16 +78,13 @@ impl Tap {
     }
 
     fn read_one(&mut self) -> io::Result<Option<usize>> {
-        // SAFETY: reading into our own buffer of the length passed.
-        let n = unsafe { libc::read(self.fd.0, self.buf.as_mut_ptr().cast(), self.buf.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.raw_os_error() {
+        match sys::read(self.fd.as_fd(), &mut self.buf) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) => match e.raw_os_error() {
                 Some(libc::EAGAIN) | Some(libc::EINTR) => Ok(None),
                 _ => Err(e),
-            };
+            },
         }
-        Ok(Some(n as usize))
     }
 }
 
@@ -104,7 +94,7 @@ impl Link for Tap {
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
     ) -> io::Result<usize> {
-        if super::poll_in(self.fd.0, timeout)? == 0 {
+        if super::poll_in(self.fd.as_raw_fd(), timeout)? == 0 {
             return Ok(0);
         }
         let mut handed = 0;
@@ -127,10 +117,7 @@ impl Link for Tap {
     }
 
     fn send(&mut self, frame: &[u8]) -> io::Result<()> {
-        // SAFETY: writing from a live slice of the length passed.
-        let n = unsafe { libc::write(self.fd.0, frame.as_ptr().cast(), frame.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
+        if let Err(e) = sys::write(self.fd.as_fd(), frame) {
             self.stats.tx_errors += 1;
             return match e.raw_os_error() {
                 // Full queue, interface down, frame too large: count, keep going.

@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // netlink: raw socket calls on buffers the kernel reads and fills
 //! The system calls of the peer view, and all of its `unsafe`: a NETLINK_ROUTE socket (a
 //! request, then every reply until NLMSG_DONE or the acknowledgement) and setns(2) of the
 //! calling thread into a network namespace.

@@ -198,13 +198,9 @@ pub fn default_pcap_name() -> String {
         .unwrap_or_default()
         .as_secs() as i64;
     // libc's localtime_r: the user's own clock is what they will look for.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let tt: libc::time_t = t as libc::time_t;
-    // SAFETY: both pointers are to valid, owned values; localtime_r writes only `tm`.
-    let ok = unsafe { !libc::localtime_r(&tt, &mut tm).is_null() };
-    if !ok {
+    let Some(tm) = crate::sys::local_time(t) else {
         return format!("ringside-{t}.pcapng");
-    }
+    };
     format!(
         "ringside-{:04}{:02}{:02}-{:02}{:02}{:02}.pcapng",
         tm.tm_year + 1900,

@@ -2,9 +2,9 @@
 //! an ordinary UDP socket (`sendmmsg`, 32 per call), paced to a fixed rate so every receive path
 //! is offered exactly the same frames at the same pace.
 use super::netns::{self, RX_IP, TX_IP};
+use crate::sys;
 use std::io;
-use std::mem::size_of;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,12 +39,9 @@ pub fn is_flood(frame: &[u8]) -> bool {
         && &frame[udp + 8..udp + 8 + MAGIC.len()] == MAGIC
 }
 
-fn check(r: libc::c_int, what: &str) -> io::Result<libc::c_int> {
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(e.kind(), format!("{what}: {e}")));
-    }
-    Ok(r)
+/// Prefix an error with the call that failed.
+fn named(what: &'static str) -> impl Fn(io::Error) -> io::Error {
+    move |e| io::Error::new(e.kind(), format!("{what}: {e}"))
 }
 
 fn sockaddr(ip: [u8; 4], port: u16) -> libc::sockaddr_in {
@@ -76,21 +73,13 @@ pub fn send(ns: RawFd, flood: Flood, done: Arc<AtomicBool>) -> io::Result<Sent> 
     }
     let _done = SetDone(done);
     netns::enter(ns)?;
-    // SAFETY: plain socket(2); the descriptor is closed by OwnedFd.
-    let fd = check(
-        unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) },
-        "UDP socket",
-    )?;
-    // SAFETY: fd was just returned by socket(2) and is owned only here.
-    let _owned = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-    let len = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    let fd = sys::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)
+        .map_err(named("UDP socket"))?;
     let src = sockaddr(TX_IP, SRC_PORT);
+    // Not connected: a connected UDP socket would fail on the ICMP port unreachable the
+    // receiving kernel sends while no UDP socket listens (the raw paths).
     let dst = sockaddr(RX_IP, PORT);
-    // SAFETY: valid sockaddr_in of the length given.
-    check(
-        unsafe { libc::bind(fd, (&src as *const libc::sockaddr_in).cast(), len) },
-        "bind",
-    )?;
+    sys::bind(fd.as_fd(), &src).map_err(named("bind"))?;
     let mut bufs = vec![vec![0u8; flood.payload]; BATCH];
     for b in &mut bufs {
         b[..MAGIC.len()].copy_from_slice(MAGIC);
@@ -104,40 +93,18 @@ pub fn send(ns: RawFd, flood: Flood, done: Arc<AtomicBool>) -> io::Result<Sent> 
         for (i, b) in bufs.iter_mut().take(n).enumerate() {
             b[8..16].copy_from_slice(&(sent + i as u64).to_be_bytes());
         }
-        let mut iov: Vec<libc::iovec> = bufs[..n]
-            .iter_mut()
-            .map(|b| libc::iovec {
-                iov_base: b.as_mut_ptr().cast(),
-                iov_len: b.len(),
-            })
-            .collect();
-        // SAFETY: mmsghdr is plain old data; every field we need is set below.
-        let mut msgs: Vec<libc::mmsghdr> = iov
-            .iter_mut()
-            .map(|v| {
-                let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
-                // Not connected: a connected UDP socket would fail on the ICMP port unreachable
-                // the receiving kernel sends while no UDP socket listens (the raw paths).
-                m.msg_hdr.msg_name = (&dst as *const libc::sockaddr_in).cast_mut().cast();
-                m.msg_hdr.msg_namelen = len;
-                m.msg_hdr.msg_iov = v;
-                m.msg_hdr.msg_iovlen = 1;
-                m
-            })
-            .collect();
-        // SAFETY: `msgs` points at `iov`, which points at `bufs`: all alive for the call.
-        let r = unsafe { libc::sendmmsg(fd, msgs.as_mut_ptr(), n as libc::c_uint, 0) };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
+        let r = sys::send_datagrams(fd.as_fd(), &dst, &mut bufs[..n]);
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => match e.raw_os_error() {
                 // A full queue: try the same datagrams again shortly.
                 Some(libc::ENOBUFS) | Some(libc::EAGAIN) | Some(libc::EINTR) => {
                     std::thread::sleep(Duration::from_micros(100));
                     continue;
                 }
-                _ => return Err(io::Error::new(e.kind(), format!("sendmmsg: {e}"))),
-            }
-        }
+                _ => return Err(named("sendmmsg")(e)),
+            },
+        };
         sent += r as u64;
         // Pace: datagram k leaves no earlier than k / rate seconds after the start.
         let due = start + Duration::from_secs_f64(sent as f64 / f64::from(flood.rate));

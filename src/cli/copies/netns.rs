@@ -15,7 +15,6 @@ use anyhow::{bail, Context};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 pub const RX_IP: [u8; 4] = [198, 51, 100, 2];
@@ -34,10 +33,8 @@ pub struct Pair {
 /// A fresh, empty network namespace, held by the returned descriptor.
 fn new_netns() -> anyhow::Result<File> {
     let made = std::thread::spawn(|| -> io::Result<File> {
-        // SAFETY: unshare(2) with one flag; it changes only this (short-lived) thread.
-        if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
+        // Changes only this (short-lived) thread.
+        crate::sys::unshare(libc::CLONE_NEWNET)?;
         File::open("/proc/thread-self/ns/net")
     })
     .join()
@@ -53,22 +50,15 @@ fn new_netns() -> anyhow::Result<File> {
 
 /// Enter the namespace `ns` in the calling thread only (network namespaces are per thread).
 pub fn enter(ns: RawFd) -> io::Result<()> {
-    // SAFETY: setns(2) on a descriptor we hold open; affects this thread only.
-    if unsafe { libc::setns(ns, libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    crate::sys::setns(ns, libc::CLONE_NEWNET)
 }
 
 /// Run `ip ARGS` inside namespace `ns`: one line of error with ip's own words on failure.
 fn ip_in(ns: RawFd, args: &[&str]) -> anyhow::Result<()> {
     let mut cmd = Command::new("ip");
     cmd.args(args);
-    // SAFETY: between fork and exec the child only calls setns(2), which is async-signal-safe;
     // `ns` is open in the parent and so inherited by the child.
-    unsafe {
-        cmd.pre_exec(move || enter(ns));
-    }
+    crate::sys::exec_in_netns(&mut cmd, ns);
     let out = cmd.output().map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
             anyhow::anyhow!("`ip` not found: install iproute2")

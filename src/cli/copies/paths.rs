@@ -7,9 +7,9 @@ use super::flood::{self, is_flood};
 use super::netns::RX_IP;
 use crate::link::afpacket::{AfPacket, RingConfig, RingVersion};
 use crate::link::Link;
+use crate::sys;
 use std::io;
-use std::mem::size_of;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
 /// What one path's loop counted.
@@ -103,25 +103,18 @@ pub const PATHS: &[PathSpec] = &[
     },
 ];
 
-fn check(r: libc::c_int, what: &str) -> io::Result<libc::c_int> {
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(e.kind(), format!("{what}: {e}")));
-    }
-    Ok(r)
+/// Prefix an error with the call that failed.
+fn named(what: &'static str) -> impl Fn(io::Error) -> io::Error {
+    move |e| io::Error::new(e.kind(), format!("{what}: {e}"))
 }
 
-fn setsockopt_int(fd: libc::c_int, level: libc::c_int, name: libc::c_int, v: libc::c_int) -> i32 {
-    // SAFETY: one c_int of the size given.
-    unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&v as *const libc::c_int).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    }
+fn setsockopt_int(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    v: libc::c_int,
+) -> bool {
+    sys::setsockopt(fd, level, name, &v).is_ok()
 }
 
 /// A socket the loop reads with `recvfrom(MSG_DONTWAIT)` until EAGAIN, then `poll()`s: every
@@ -138,8 +131,8 @@ impl RecvfromLoop {
         // Room for the whole queue of a slow reader: the comparison is about copies, not drops.
         // SO_RCVBUFFORCE needs CAP_NET_ADMIN (we have it); fall back to what SO_RCVBUF allows.
         let big = 256 << 20;
-        if setsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, big) != 0 {
-            setsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, big);
+        if !setsockopt_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, big) {
+            setsockopt_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, big);
         }
         RecvfromLoop {
             fd,
@@ -162,28 +155,18 @@ impl Receiver for RecvfromLoop {
         let mut polled = false;
         loop {
             t.syscalls += 1;
-            // SAFETY: `buf` is writable for its length; no source address asked for.
-            let r = unsafe {
-                libc::recvfrom(
-                    self.fd.as_raw_fd(),
-                    self.buf.as_mut_ptr().cast(),
-                    self.buf.len(),
-                    libc::MSG_DONTWAIT,
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                )
-            };
-            if r >= 0 {
-                let got = &self.buf[..r as usize];
-                if self.is_ours(got) {
-                    t.frames += 1;
-                    t.bytes_copied += r as u64;
-                } else {
-                    t.other += 1;
+            let e = match sys::recv(self.fd.as_fd(), &mut self.buf, libc::MSG_DONTWAIT) {
+                Ok(r) => {
+                    if self.is_ours(&self.buf[..r]) {
+                        t.frames += 1;
+                        t.bytes_copied += r as u64;
+                    } else {
+                        t.other += 1;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            let e = io::Error::last_os_error();
+                Err(e) => e,
+            };
             match e.raw_os_error() {
                 Some(libc::EINTR) => continue,
                 Some(libc::EAGAIN) if !polled => {
@@ -200,13 +183,8 @@ impl Receiver for RecvfromLoop {
 
 /// (a) The kernel's own UDP: a socket bound to the flood's address and port.
 fn open_socket(_ifname: &str) -> io::Result<Box<dyn Receiver>> {
-    // SAFETY: plain socket(2); owned right away.
-    let fd = check(
-        unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) },
-        "UDP socket",
-    )?;
-    // SAFETY: fd was just returned by socket(2).
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let fd = sys::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0)
+        .map_err(named("UDP socket"))?;
     let addr = libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
         sin_port: flood::PORT.to_be(),
@@ -215,17 +193,7 @@ fn open_socket(_ifname: &str) -> io::Result<Box<dyn Receiver>> {
         },
         sin_zero: [0; 8],
     };
-    // SAFETY: valid sockaddr_in of the length given.
-    check(
-        unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&addr as *const libc::sockaddr_in).cast(),
-                size_of::<libc::sockaddr_in>() as libc::socklen_t,
-            )
-        },
-        "bind UDP port 9",
-    )?;
+    sys::bind(fd.as_fd(), &addr).map_err(named("bind UDP port 9"))?;
     Ok(Box::new(RecvfromLoop::new(fd, false)))
 }
 
@@ -233,43 +201,25 @@ fn open_socket(_ifname: &str) -> io::Result<Box<dyn Receiver>> {
 fn open_packet(ifname: &str) -> io::Result<Box<dyn Receiver>> {
     let ifindex = crate::link::iface::ifindex(ifname)?;
     let proto = (libc::ETH_P_ALL as u16).to_be();
-    // SAFETY: plain socket(2); owned right away.
-    let fd = check(
-        unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                proto.into(),
-            )
-        },
-        "AF_PACKET socket",
+    let fd = sys::socket(
+        libc::AF_PACKET,
+        libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+        proto.into(),
     )
+    .map_err(named("AF_PACKET socket"))
     .map_err(crate::link::afpacket::permission_hint)?;
-    // SAFETY: fd was just returned by socket(2).
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     // The kernel's own ICMP replies (port 9 is closed here) are not frames we received.
     setsockopt_int(
-        fd.as_raw_fd(),
+        fd.as_fd(),
         libc::SOL_PACKET,
         libc::PACKET_IGNORE_OUTGOING,
         1,
     );
-    // SAFETY: sockaddr_ll is plain old data.
-    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    let mut sll = sys::sockaddr_ll();
     sll.sll_family = libc::AF_PACKET as u16;
     sll.sll_protocol = proto;
     sll.sll_ifindex = ifindex as i32;
-    // SAFETY: valid sockaddr_ll of the length given.
-    check(
-        unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&sll as *const libc::sockaddr_ll).cast(),
-                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-            )
-        },
-        "bind AF_PACKET socket",
-    )?;
+    sys::bind(fd.as_fd(), &sll).map_err(named("bind AF_PACKET socket"))?;
     Ok(Box::new(RecvfromLoop::new(fd, true)))
 }
 

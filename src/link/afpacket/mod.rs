@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // a ring in memory shared with the kernel, which writes it
 //! The AF_PACKET backend: a memory-mapped RX ring (TPACKET_V2 or TPACKET_V3) on one interface,
 //! transmit with `sendmmsg` on the same bound socket.
 //!

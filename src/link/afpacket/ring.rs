@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // a ring in memory shared with the kernel, which writes it
 //! The memory shared with the kernel's AF_PACKET RX ring, and the parsing of what the kernel
 //! writes into it.
 //!

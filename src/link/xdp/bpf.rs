@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // bpf(2): the kernel reads the program and attributes we point it at
 //! The XDP program that hands frames to ringside, and the three `bpf()` calls that install it:
 //! an XSKMAP (queue index -> AF_XDP socket), the program itself (six instruction slots, written
 //! out below), and a BPF link that attaches it to the interface.

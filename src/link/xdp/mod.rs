@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // a ring in memory shared with the kernel, which writes it
 //! The AF_XDP backend (`--backend xdp`): the stock-Linux way to take an interface's frames away
 //! from the kernel's stack, as netmap does with its own module.
 //!

@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // a ring in memory shared with the kernel, which writes it
 //! The memory an AF_XDP socket shares with the kernel (Documentation/networking/af_xdp.rst,
 //! "UMEM" and "Rings"):
 //!
