@@ -377,9 +377,10 @@ impl Dumper {
                 }
             });
         }
-        let sum = d.summary();
-        self.put(self.protocol, |s| s.push_str(sum.protocol));
-        self.put(self.info, |s| s.push_str(&sum.info));
+        // Protocol and Info only: dump has no Source/Destination columns to build.
+        let mut protocol = "";
+        self.put(self.info, |s| protocol = d.protocol_info(s));
+        self.put(self.protocol, |s| s.push_str(protocol));
 
         let mut line = std::mem::take(&mut self.line);
         line.clear();
