@@ -236,11 +236,14 @@ pub struct Dumper {
     vals: String,
     /// Where each column's value lies in `vals` (empty: the frame does not have it).
     spans: Vec<(u32, u32)>,
+    /// The columns this frame has a value in (a frame fills a few dozen of the many columns):
+    /// only these are reset and visited.
+    set: Vec<usize>,
     /// A value added to a column that has one already (VLAN tags): the joined text.
     joined: String,
     line: String,
-    /// Column indices by column name, sorted: the order of a JSON object's keys.
-    json_order: Vec<usize>,
+    /// Each column's place in the order of a JSON object's keys (column names, sorted).
+    json_rank: Vec<usize>,
     problems: usize,
     protocol: usize,
     info: usize,
@@ -292,6 +295,10 @@ impl Dumper {
     pub fn new(json: bool) -> Self {
         let mut json_order: Vec<usize> = (0..COLUMNS.len()).collect();
         json_order.sort_by_key(|&i| COLUMNS[i]);
+        let mut json_rank = vec![0; COLUMNS.len()];
+        for (rank, &i) in json_order.iter().enumerate() {
+            json_rank[i] = rank;
+        }
         let must = |name| column(name).expect("a fixed dump column");
         Dumper {
             json,
@@ -299,9 +306,10 @@ impl Dumper {
             status_of: HashMap::default(),
             vals: String::new(),
             spans: vec![(0, 0); COLUMNS.len()],
+            set: Vec::with_capacity(COLUMNS.len()),
             joined: String::new(),
             line: String::new(),
-            json_order,
+            json_rank,
             problems: must("problems"),
             protocol: must("protocol"),
             info: must("info"),
@@ -314,6 +322,9 @@ impl Dumper {
         if a == b {
             let start = self.vals.len();
             write(&mut self.vals);
+            if self.vals.len() > start {
+                self.set.push(i);
+            }
             self.spans[i] = (start as u32, self.vals.len() as u32);
         } else {
             // Rare (a second VLAN tag): the joined value goes after the others.
@@ -342,7 +353,10 @@ impl Dumper {
         d: &Dissection,
     ) -> &str {
         self.vals.clear();
-        self.spans.fill((0, 0));
+        for &i in &self.set {
+            self.spans[i] = (0, 0);
+        }
+        self.set.clear();
         self.put(NO, |s| push_u64(s, no));
         self.put(TIME, |s| {
             push_u64(s, ts.as_secs());
@@ -377,29 +391,27 @@ impl Dumper {
                 }
             });
         }
-        let sum = d.summary();
-        self.put(self.protocol, |s| s.push_str(sum.protocol));
-        self.put(self.info, |s| s.push_str(&sum.info));
+        // Protocol and Info only: dump has no Source/Destination columns to build.
+        let mut protocol = "";
+        self.put(self.info, |s| protocol = d.protocol_info(s));
+        self.put(self.protocol, |s| s.push_str(protocol));
 
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         if self.json {
+            let rank = &self.json_rank;
+            self.set.sort_unstable_by_key(|&i| rank[i]);
             self.json_line(&mut line);
         } else {
-            // Most columns are empty for any one frame: their tabs go out as one run.
+            // Only the columns the frame has are visited; the tabs of the empty ones between
+            // them go out as one run.
+            self.set.sort_unstable();
             let tabs: &str = &TABS;
-            let mut pending = 0;
-            for i in 0..COLUMNS.len() {
-                if i > 0 {
-                    pending += 1;
-                }
-                // Spans first: slicing a str checks its bounds, and most cells are empty.
-                if self.spans[i].0 == self.spans[i].1 {
-                    continue;
-                }
+            let mut last = 0;
+            for &i in &self.set {
                 let cell = self.cell(i);
-                line.push_str(&tabs[..pending]);
-                pending = 0;
+                line.push_str(&tabs[..i - last]);
+                last = i;
                 // Cells come from our own formatting, but never let a tab or newline through.
                 if cell.bytes().all(|b| (0x20..0x7f).contains(&b)) {
                     line.push_str(cell);
@@ -407,7 +419,7 @@ impl Dumper {
                     line.extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
                 }
             }
-            line.push_str(&tabs[..pending]);
+            line.push_str(&tabs[..COLUMNS.len() - 1 - last]);
         }
         line.push('\n');
         self.line = line;
@@ -419,10 +431,7 @@ impl Dumper {
     fn json_line(&self, line: &mut String) {
         line.push('{');
         let mut first = true;
-        for &i in &self.json_order {
-            if self.spans[i].0 == self.spans[i].1 {
-                continue;
-            }
+        for &i in &self.set {
             let cell = self.cell(i);
             if !first {
                 line.push(',');

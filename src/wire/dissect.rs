@@ -119,134 +119,179 @@ impl Dissection {
             .is_some_and(|f| matches!(f.value, Value::Named(0x8035, _, _)))
     }
 
-    /// Wireshark-like one-line columns. Allocates: meant for the rows on screen, not the hot path.
+    /// Wireshark-like one-line columns. Allocates: meant for the rows on screen, not the hot path
+    /// (a caller that prints only Protocol and Info, like `dump`, asks [`Dissection::protocol_info`]).
     pub fn summary(&self) -> Summary {
-        let ip = |k: &str| match self.field(k).map(|f| f.value) {
-            Some(v @ Value::Ipv4(_)) => Some(v.to_string()),
+        let mut s = Summary::default();
+        s.protocol = self.describe(Some((&mut s.src, &mut s.dst)), &mut s.info);
+        s
+    }
+
+    /// The Protocol and Info columns of [`Dissection::summary`] alone: Info is appended to
+    /// `info`, Protocol returned. No Source/Destination strings, and nothing allocated once
+    /// `info` has grown: what `dump` prints for millions of frames.
+    pub fn protocol_info(&self, info: &mut String) -> &'static str {
+        self.describe(None, info)
+    }
+
+    /// The summary's columns: Info into `info`, Source/Destination into `addrs` when asked for;
+    /// returns Protocol.
+    fn describe(
+        &self,
+        mut addrs: Option<(&mut String, &mut String)>,
+        info: &mut String,
+    ) -> &'static str {
+        use std::fmt::Write as _;
+        // Source and Destination: the fields' values as text, "" for a field the frame lacks.
+        let mut set_addrs = |src: Option<&Field>, dst: Option<&Field>| {
+            if let Some((s, d)) = addrs.as_mut() {
+                for (out, f) in [(&mut **s, src), (&mut **d, dst)] {
+                    out.clear();
+                    if let Some(f) = f {
+                        let _ = write!(out, "{}", f.value);
+                    }
+                }
+            }
+        };
+        let ipv4 = |k: &str| match self.field(k).map(|f| f.value) {
+            Some(v @ Value::Ipv4(_)) => Some(v),
             _ => None,
         };
-        let mac = |k: &str| self.field(k).map(|f| f.value.to_string());
-        let mut s = Summary {
-            src: mac("eth.src").unwrap_or_default(),
-            dst: mac("eth.dst").unwrap_or_default(),
-            protocol: "Ethernet",
-            info: String::new(),
-        };
+        // An address as text, `or` when the frame lacks it.
+        struct Or<'a>(Option<Value>, &'a str);
+        impl std::fmt::Display for Or<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self.0 {
+                    Some(v) => std::fmt::Display::fmt(&v, f),
+                    None => f.write_str(self.1),
+                }
+            }
+        }
+        let mac = |k: &str| Or(self.field(k).map(|f| f.value), "");
+        let mut protocol = "Ethernet";
         if self.link != LinkKind::Ethernet {
-            s.src = mac("sll.src").unwrap_or_default();
-            s.dst = String::new();
-            s.protocol = match self.link {
+            set_addrs(self.field("sll.src"), None);
+            protocol = match self.link {
                 LinkKind::RawIp => "IP",
                 _ => "SLL",
             };
-        } else if self.frame_len < ETH_LEN {
-            s.protocol = "Ethernet";
-            s.info = format!("Truncated frame ({} bytes)", self.frame_len);
-            return s;
+        } else {
+            set_addrs(self.field("eth.src"), self.field("eth.dst"));
+            if self.frame_len < ETH_LEN {
+                let _ = write!(info, "Truncated frame ({} bytes)", self.frame_len);
+                return "Ethernet";
+            }
         }
         if self.has_layer(LayerKind::Llc) {
             let dsap = self.num("llc.dsap").unwrap_or(0);
-            s.protocol = match (dsap, self.num("llc.pid")) {
+            protocol = match (dsap, self.num("llc.pid")) {
                 (0x42, _) => "STP",
                 (_, Some(_)) => "SNAP",
                 _ => "LLC",
             };
-            s.info = format!(
+            let _ = write!(
+                info,
                 "IEEE 802.3, length {}: DSAP 0x{dsap:02x} ({}), SSAP 0x{:02x}",
                 self.num("eth.len").or(self.num("vlan.len")).unwrap_or(0),
                 sap_name(dsap as u8),
                 self.num("llc.ssap").unwrap_or(0)
             );
             if let (Some(oui), Some(pid)) = (self.num("llc.oui"), self.num("llc.pid")) {
-                s.info += &format!(", OUI 0x{oui:06x}, PID 0x{pid:04x}");
+                let _ = write!(info, ", OUI 0x{oui:06x}, PID 0x{pid:04x}");
             }
         } else if self.has_layer(LayerKind::Arp) && self.is_rarp() {
-            s.protocol = "RARP";
-            let tha = mac("arp.tha").unwrap_or_else(|| "?".into());
-            s.info = match self.num("arp.opcode") {
-                Some(3) => format!("Who is {tha}? Tell {}", mac("arp.sha").unwrap_or_default()),
-                Some(4) => format!("{tha} is at {}", ip("arp.tpa").unwrap_or_default()),
-                Some(op) => format!("RARP opcode {op}"),
-                None => "Truncated RARP".into(),
+            protocol = "RARP";
+            let tha = Or(self.field("arp.tha").map(|f| f.value), "?");
+            let _ = match self.num("arp.opcode") {
+                Some(3) => write!(info, "Who is {tha}? Tell {}", mac("arp.sha")),
+                Some(4) => write!(info, "{tha} is at {}", Or(ipv4("arp.tpa"), "")),
+                Some(op) => write!(info, "RARP opcode {op}"),
+                None => write!(info, "Truncated RARP"),
             };
         } else if self.has_layer(LayerKind::Arp) {
-            s.protocol = "ARP";
-            let spa = ip("arp.spa").unwrap_or_else(|| "?".into());
-            let tpa = ip("arp.tpa").unwrap_or_else(|| "?".into());
-            s.info = match self.num("arp.opcode") {
-                Some(1) if spa == tpa => format!("Gratuitous ARP for {spa}"),
-                Some(1) if spa == "0.0.0.0" => format!("Who has {tpa}? (ARP probe)"),
-                Some(1) => format!("Who has {tpa}? Tell {spa}"),
-                Some(2) => format!("{spa} is at {}", mac("arp.sha").unwrap_or_default()),
-                Some(op) => format!("ARP opcode {op}"),
-                None => "Truncated ARP".into(),
+            protocol = "ARP";
+            let (spa, tpa) = (ipv4("arp.spa"), ipv4("arp.tpa"));
+            // Equal as text: both the same address, or both missing ("?").
+            let same = spa == tpa;
+            let (spa, tpa) = (Or(spa, "?"), Or(tpa, "?"));
+            let _ = match self.num("arp.opcode") {
+                Some(1) if same => write!(info, "Gratuitous ARP for {spa}"),
+                Some(1) if spa.0 == Some(Value::Ipv4([0; 4])) => {
+                    write!(info, "Who has {tpa}? (ARP probe)")
+                }
+                Some(1) => write!(info, "Who has {tpa}? Tell {spa}"),
+                Some(2) => write!(info, "{spa} is at {}", mac("arp.sha")),
+                Some(op) => write!(info, "ARP opcode {op}"),
+                None => write!(info, "Truncated ARP"),
             };
         } else if self.has_layer(LayerKind::Ipv6) {
-            s.protocol = "IPv6";
-            let ip6 = |k: &str| match self.field(k).map(|f| f.value) {
-                Some(v @ Value::Ipv6(_)) => Some(v.to_string()),
+            protocol = "IPv6";
+            let ip6 = |k: &str| match self.field(k) {
+                Some(
+                    f @ Field {
+                        value: Value::Ipv6(_),
+                        ..
+                    },
+                ) => Some(f),
                 _ => None,
             };
             if let (Some(src), Some(dst)) = (ip6("ipv6.src"), ip6("ipv6.dst")) {
-                s.src = src;
-                s.dst = dst;
+                set_addrs(Some(src), Some(dst));
             }
             if self.has_layer(LayerKind::Udp) {
-                s.protocol = "UDP";
-                let sp = self.num("udp.srcport").unwrap_or(0);
-                let dp = self.num("udp.dstport").unwrap_or(0);
-                let len = self.num("udp.length").unwrap_or(0);
-                s.info = format!("{sp} → {dp} Len={}", len.saturating_sub(8));
+                protocol = "UDP";
+                self.udp_info(info);
             } else if let Some(t) = self.num("icmpv6.type") {
-                s.protocol = "ICMPv6";
+                protocol = "ICMPv6";
                 let name = icmpv6_type_name(t as u8);
                 let target = ip6("icmpv6.nd.ns.target_address")
                     .or_else(|| ip6("icmpv6.nd.na.target_address"))
                     .or_else(|| ip6("icmpv6.nd.rd.target_address"))
                     .or_else(|| ip6("icmpv6.mld.multicast_address"));
-                s.info = match (
+                let _ = match (
                     self.num("icmpv6.echo.identifier"),
                     self.num("icmpv6.echo.sequence_number"),
                     target,
                 ) {
-                    (Some(id), Some(seq), _) => format!(
+                    (Some(id), Some(seq), _) => write!(
+                        info,
                         "{name} id=0x{id:04x}, seq={seq}, hop limit={}",
                         self.num("ipv6.hlim").unwrap_or(0)
                     ),
-                    (_, _, Some(t)) => format!("{name} {t}"),
-                    _ => name.to_string(),
+                    (_, _, Some(t)) => write!(info, "{name} {}", t.value),
+                    _ => write!(info, "{name}"),
                 };
             } else if let Some(p) = self.num("ipv6.nxt") {
-                s.info = format!("Next header {p} ({})", ip_protocol_name(p as u8));
+                let _ = write!(info, "Next header {p} ({})", ip_protocol_name(p as u8));
             }
         } else if self.has_layer(LayerKind::Ipv4) {
-            s.protocol = "IPv4";
-            if let (Some(src), Some(dst)) = (ip("ipv4.src"), ip("ipv4.dst")) {
-                s.src = src;
-                s.dst = dst;
+            protocol = "IPv4";
+            let (src, dst) = (self.field("ipv4.src"), self.field("ipv4.dst"));
+            let is_v4 = |f: Option<&Field>| f.is_some_and(|f| matches!(f.value, Value::Ipv4(_)));
+            if is_v4(src) && is_v4(dst) {
+                set_addrs(src, dst);
             }
             let frag_off = self.num("ipv4.frag_offset").unwrap_or(0);
             let mf = self.num("ipv4.flags").unwrap_or(0) & 1 != 0;
-            let ttl = self.num("ipv4.ttl").unwrap_or(0);
             if self.has_layer(LayerKind::Udp) {
-                s.protocol = "UDP";
-                let sp = self.num("udp.srcport").unwrap_or(0);
-                let dp = self.num("udp.dstport").unwrap_or(0);
-                let len = self.num("udp.length").unwrap_or(0);
-                s.info = format!("{sp} → {dp} Len={}", len.saturating_sub(8));
+                protocol = "UDP";
+                self.udp_info(info);
             } else if self.has_layer(LayerKind::Icmp) {
-                s.protocol = "ICMP";
+                protocol = "ICMP";
                 let t = self.num("icmp.type").unwrap_or(255);
                 let code = self.num("icmp.code").unwrap_or(0);
                 let name = icmp_type_name(t as u8, code as u8);
-                s.info = match (self.num("icmp.ident"), self.num("icmp.seq")) {
-                    (Some(id), Some(seq)) => {
-                        format!("{name} id=0x{id:04x}, seq={seq}, ttl={ttl}")
-                    }
-                    _ => name.to_string(),
+                let _ = match (self.num("icmp.ident"), self.num("icmp.seq")) {
+                    (Some(id), Some(seq)) => write!(
+                        info,
+                        "{name} id=0x{id:04x}, seq={seq}, ttl={}",
+                        self.num("ipv4.ttl").unwrap_or(0)
+                    ),
+                    _ => write!(info, "{name}"),
                 };
             } else if frag_off > 0 || mf {
-                s.info = format!(
+                let _ = write!(
+                    info,
                     "Fragmented IP protocol (proto={}, off={}, ID={:04x}){}",
                     self.num("ipv4.protocol").unwrap_or(0),
                     frag_off * 8,
@@ -254,16 +299,25 @@ impl Dissection {
                     if mf { " [MF]" } else { "" }
                 );
             } else if let Some(p) = self.num("ipv4.protocol") {
-                s.info = format!("IP protocol {p} ({})", ip_protocol_name(p as u8));
+                let _ = write!(info, "IP protocol {p} ({})", ip_protocol_name(p as u8));
             }
         } else if let Some(t) = self.num("eth.type") {
-            s.protocol = ether_type_name(t as u16);
-            s.info = format!("Ethertype 0x{t:04x}");
+            protocol = ether_type_name(t as u16);
+            let _ = write!(info, "Ethertype 0x{t:04x}");
         }
         if let Some(p) = self.problems.first() {
-            s.info = format!("{} [{}]", s.info, p.name());
+            let _ = write!(info, " [{}]", p.name());
         }
-        s
+        protocol
+    }
+
+    /// A UDP datagram's Info: `src → dst Len=payload`.
+    fn udp_info(&self, info: &mut String) {
+        use std::fmt::Write as _;
+        let sp = self.num("udp.srcport").unwrap_or(0);
+        let dp = self.num("udp.dstport").unwrap_or(0);
+        let len = self.num("udp.length").unwrap_or(0);
+        let _ = write!(info, "{sp} → {dp} Len={}", len.saturating_sub(8));
     }
 }
 
