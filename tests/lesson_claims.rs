@@ -78,6 +78,16 @@ const CLAIMS: &[(u32, &str, &str)] = &[
     (6, "fragment offsets, bytes", "0, 1480, 2960"),
     (6, "fragment offset fields", "0, 185, 370"),
     (6, "fragments of the reply", "3"),
+    (
+        6,
+        "the request's reassembled IPv4 payload, bytes (ICMP header + data)",
+        "4008",
+    ),
+    (
+        6,
+        "IP payload bytes in the request's fragments, in order",
+        "1480, 1480, 1048",
+    ),
     (6, "fragments of `ping -s 65000`", "44"),
     (8, "datagrams", "4"),
     (8, "payload bytes, in order", "1, 1473, 4, 4"),
@@ -414,6 +424,15 @@ fn actual(n: u32, claim: &str) -> String {
                     (total - 8).to_string()
                 }
                 "fragments in" => ins.len().to_string(),
+                "the request's reassembled IPv4 payload, bytes (ICMP header + data)" => ins
+                    .iter()
+                    .map(|d| num(d, "ipv4.total_length") - 4 * num(d, "ipv4.ihl"))
+                    .sum::<u64>()
+                    .to_string(),
+                "IP payload bytes in the request's fragments, in order" => list(
+                    ins.iter()
+                        .map(|d| num(d, "ipv4.total_length") - 4 * num(d, "ipv4.ihl")),
+                ),
                 "fragment offsets, bytes" => {
                     list(ins.iter().map(|d| 8 * num(d, "ipv4.frag_offset")))
                 }
