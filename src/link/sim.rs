@@ -34,9 +34,10 @@
 //! wire is empty, the clock jumps to the next timer and the first frame it sends is delivered.
 use super::sim_ring::SimRing;
 use super::{Link, LinkStats, PeerView, RxMeta};
+use crate::capture::{pump, PumpMode};
+use crate::link::frame::Captured;
 #[cfg(test)]
-use crate::capture::Direction;
-use crate::capture::{pump, Captured, PumpMode};
+use crate::link::frame::Direction;
 use crate::stack::{Outbox, Stack};
 use crate::wire::build::{arp, icmp_echo, pad_to_min, udp, EthIp};
 use std::collections::VecDeque;
