@@ -1,57 +1,15 @@
 //! The capture thread: link -> stack -> replies back to the link, and every frame (in and out)
 //! handed to the UI through a bounded channel. It never waits on the UI: when the channel is full the
 //! frame is counted in `Status::handoff_dropped` and capture goes on.
+pub use crate::link::frame::{Captured, Direction, FrameSink};
 use crate::link::{Link, LinkStats, PeerView, RxMeta};
 use crate::recorded::{FrameNote, Responders};
-use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, StackConfig, Verdict};
+use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, StackConfig};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// Received from the link.
-    In,
-    /// Sent by the stack.
-    Out,
-}
-
-/// One frame as the UI and recorders see it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Captured {
-    pub ts: Duration,
-    pub dir: Direction,
-    pub data: Vec<u8>,
-    pub orig_len: u32,
-    pub csum_not_ready: bool,
-    /// What the stack did with a received frame (None for frames it sent); in a replay of a
-    /// capture ringside recorded, what it did then.
-    pub verdict: Option<Verdict>,
-    /// The responder switches when the frame was handled (what `w` records beside it).
-    pub responders: Responders,
-    /// Which input it came from when several are merged (`replay a.pcap b.pcap`: 0, 1, ...).
-    pub source: u16,
-    /// What the frame starts with (see [`RxMeta::link`]): the screen dissects it by this.
-    pub link: crate::wire::LinkKind,
-}
-
-/// Where recorded frames go (`-w FILE`). Runs on the capture thread: keep it buffered.
-pub trait FrameSink: Send {
-    /// One frame and what ringside did with it (a pcapng writer keeps `note` as its comment;
-    /// None where nothing judged the frame, as in `--capture-only`).
-    fn write_frame(
-        &mut self,
-        ts: Duration,
-        data: &[u8],
-        orig_len: u32,
-        note: Option<&FrameNote>,
-    ) -> std::io::Result<()>;
-    fn finish(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Commands from the UI (or a signal handler) to the capture thread.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -666,6 +624,48 @@ struct Room<'a> {
     max_bytes: usize,
     /// Waiting ends when the thread is asked to stop.
     stop: &'a AtomicBool,
+}
+
+/// Run `link` and `stack` together on the calling thread until the link's clock reaches `until`,
+/// through the same [`pump`] the capture thread uses (frames in, verdicts, each reply right after
+/// its trigger), handing every frame to `sink`. For lockstep links this is a reproducible lesson.
+pub fn run_lockstep(
+    link: &mut dyn Link,
+    stack: &mut Stack,
+    until: Duration,
+    sink: &mut dyn FnMut(Captured),
+) -> std::io::Result<()> {
+    let mut outbox = Outbox::new();
+    while link.now() < until {
+        let before = link.now();
+        let timeout = (until - before).min(Duration::from_millis(50));
+        let got = pump(
+            link,
+            stack,
+            &mut outbox,
+            timeout,
+            PumpMode::default(),
+            &mut |meta, note, data| {
+                sink(Captured {
+                    ts: meta.ts,
+                    dir: note.dir,
+                    data: data.to_vec(),
+                    orig_len: meta.orig_len,
+                    csum_not_ready: meta.csum_not_ready,
+                    verdict: note.verdict,
+                    responders: note.responders,
+                    source: 0,
+                    link: crate::wire::LinkKind::Ethernet,
+                })
+            },
+        )
+        .map_err(std::io::Error::other)?;
+        stack.poll(link.now());
+        if got == 0 && link.now() == before {
+            break; // time is frozen (or the link has nothing more): nothing will change
+        }
+    }
+    Ok(())
 }
 
 /// Hand a frame to the UI if there is room (in frames and in bytes); count it as dropped

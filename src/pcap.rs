@@ -6,7 +6,7 @@
 //! Wireshark reads although they are odd are read too, and counted ([`CaptureReader::oddities`]). Only Ethernet captures are accepted (ringside's stack
 //! speaks Ethernet); a file cut short is read up to its last whole frame and the reader says where
 //! it stopped.
-use crate::capture::FrameSink;
+use crate::link::frame::FrameSink;
 use crate::recorded::FrameNote;
 pub use crate::wire::LinkKind;
 use anyhow::{bail, Context};

@@ -7,7 +7,7 @@
 //! Block (Ethernet, `if_tsresol` 9: nanoseconds); then one Enhanced Packet Block per frame whose
 //! `opt_comment` is the frame's [`FrameNote`] (see [`crate::recorded`] for its format).
 //! pcap-file 2 writes the blocks and their options.
-use crate::capture::FrameSink;
+use crate::link::frame::FrameSink;
 use crate::pcap::{PcapRecorder, SNAPLEN};
 use crate::recorded::{self, FrameNote};
 use crate::stack::StackConfig;

@@ -18,7 +18,7 @@
 //!
 //! Readers ignore keys they do not know (later versions may add some) and anything not starting
 //! with `ringside:`. `tshark -r FILE -T fields -e frame.comment` prints the comments.
-use crate::capture::Direction;
+use crate::link::frame::Direction;
 use crate::stack::{Answer, DropReason, StackConfig, Verdict};
 
 /// The responder switches at one moment.

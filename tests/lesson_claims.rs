@@ -617,8 +617,9 @@ fn the_claims_table_is_in_lessons_md_row_for_row() {
 /// Lesson 10: the demo's ring, measured on the simulated LAN the lesson opens; the live ring's
 /// geometry as `live` computes it (`tests/live_ring.rs` checks the panel of a real run).
 fn ring_claim(claim: &str) -> String {
+    use ringside::capture::run_lockstep;
     use ringside::link::afpacket::{ring::v2_slot_size, RingConfig, RingVersion};
-    use ringside::link::sim::{run_lockstep, SimConfig, SimLan};
+    use ringside::link::sim::{SimConfig, SimLan};
     use ringside::link::Link;
     let Opens::Demo { arp_timeout } = lesson(10).unwrap().opens else {
         panic!("lesson 10 opens the demo");

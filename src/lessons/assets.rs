@@ -4,8 +4,9 @@
 //! (`cargo run --example write_assets -- assets/`; a test checks the checked-in files are current).
 //! They are pcapng: each frame's comment records what ringside did with it (direction, verdict,
 //! responder switches), so `replay` shows what happened, not a fresh judgement.
-use crate::capture::Direction;
-use crate::link::sim::{run_lockstep, SimConfig, SimLan};
+use crate::capture::run_lockstep;
+use crate::link::frame::Direction;
+use crate::link::sim::{SimConfig, SimLan};
 use crate::pcapng_write::PcapNgRecorder;
 use crate::recorded::{FrameNote, Responders};
 use crate::stack::{Outbox, Stack, StackConfig};

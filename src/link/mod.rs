@@ -1,5 +1,6 @@
 //! Where frames come from and go to. Every backend (AF_PACKET ring, AF_XDP, netmap, TAP, pcap, the simulated
 //! LAN) implements [`Link`]; the capture thread drives any of them the same way.
+pub mod frame;
 pub mod pcap;
 pub mod sim;
 

@@ -35,9 +35,7 @@
 use super::sim_ring::SimRing;
 use super::{Link, LinkStats, PeerView, RxMeta};
 #[cfg(test)]
-use crate::capture::Direction;
-use crate::capture::{pump, Captured, PumpMode};
-use crate::stack::{Outbox, Stack};
+use crate::link::frame::Direction;
 use crate::wire::build::{arp, icmp_echo, pad_to_min, udp, EthIp};
 use std::collections::VecDeque;
 use std::io;
@@ -759,51 +757,13 @@ impl SimLan {
     }
 }
 
-/// Run `link` and `stack` together on the calling thread until the link's clock reaches `until`,
-/// through the same [`pump`] the capture thread uses (frames in, verdicts, each reply right after
-/// its trigger), handing every frame to `sink`. For lockstep links this is a reproducible lesson.
-pub fn run_lockstep(
-    link: &mut dyn Link,
-    stack: &mut Stack,
-    until: Duration,
-    sink: &mut dyn FnMut(Captured),
-) -> io::Result<()> {
-    let mut outbox = Outbox::new();
-    while link.now() < until {
-        let before = link.now();
-        let timeout = (until - before).min(Duration::from_millis(50));
-        let got = pump(
-            link,
-            stack,
-            &mut outbox,
-            timeout,
-            PumpMode::default(),
-            &mut |meta, note, data| {
-                sink(Captured {
-                    ts: meta.ts,
-                    dir: note.dir,
-                    data: data.to_vec(),
-                    orig_len: meta.orig_len,
-                    csum_not_ready: meta.csum_not_ready,
-                    verdict: note.verdict,
-                    responders: note.responders,
-                    source: 0,
-                    link: crate::wire::LinkKind::Ethernet,
-                })
-            },
-        )
-        .map_err(io::Error::other)?;
-        stack.poll(link.now());
-        if got == 0 && link.now() == before {
-            break; // time is frozen (or the link has nothing more): nothing will change
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The lockstep loop lives in capture (above link); the tests drive the LAN through it.
+    use crate::capture::run_lockstep;
+    use crate::link::frame::Captured;
+    use crate::stack::Stack;
     use crate::stack::StackConfig;
 
     fn lesson(secs: f64, arp_off_at: Option<f64>) -> (SimLan, Stack, Vec<Captured>) {

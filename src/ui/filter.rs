@@ -81,7 +81,7 @@ const NOT_FIELDS: &[&str] = &[
 /// Is `tok` a field-map key a filter may name? The dissector's keys, exactly as `dump` prints
 /// them as columns: one list, so a field `dump` gains (IPv6, LLC...) is filterable at once.
 fn field_key(tok: &str) -> Option<&'static str> {
-    crate::cli::dump::COLUMNS
+    crate::wire::columns::COLUMNS
         .iter()
         .copied()
         .find(|k| *k == tok && !NOT_FIELDS.contains(k))

@@ -9,6 +9,7 @@
 pub mod arp;
 pub mod build;
 pub mod checksum;
+pub mod columns;
 pub mod dissect;
 pub mod ethernet;
 pub mod field;

@@ -4,8 +4,9 @@
 #![allow(dead_code)]
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use ringside::capture::run_lockstep;
 use ringside::capture::{Control, Status};
-use ringside::link::sim::{run_lockstep, SimConfig, SimLan};
+use ringside::link::sim::{SimConfig, SimLan};
 use ringside::link::Link;
 use ringside::stack::{PrintedDatagram, Stack, StackConfig};
 use ringside::ui::app::{Action, App};
