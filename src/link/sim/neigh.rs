@@ -7,11 +7,13 @@
 //! - REACHABLE for `reachable_time` after an ARP reply confirmed the entry (Linux draws the time
 //!   at random between 0.5 and 1.5 x `base_reachable_time`; the demo uses the value as it is, so
 //!   the countdown on screen is the teacher's `--arp-timeout`);
-//! - then STALE: still used, no timer of its own (`neigh_timer_handler` turns an expired
-//!   REACHABLE entry STALE);
-//! - a packet sent through a STALE entry goes out at once and moves it to DELAY
-//!   (`__neigh_event_send`), which waits `delay_first_probe_time` (5 s) for a confirmation from
-//!   an upper layer (TCP would give one; ping gives none);
+//! - then STALE: still used, no timer of its own; a packet sent through a STALE entry goes out at
+//!   once and moves it to DELAY (`__neigh_event_send`), which waits `delay_first_probe_time`
+//!   (5 s) for a confirmation from an upper layer (TCP would give one; ping gives none). Linux's
+//!   timer (`neigh_timer_handler`) takes a REACHABLE entry that was used in the last
+//!   `delay_first_probe_time` straight to DELAY when its time runs out; the PC lets it read STALE
+//!   until its next packet. With a ping a second and a whole-second timeout both give the same
+//!   times (DELAY at the timeout, PROBE 5 s later);
 //! - then PROBE: still using the cached MAC, up to `ucast_solicit` (3) unicast ARP requests,
 //!   `retrans_time` (1 s) apart; a reply makes it REACHABLE, silence makes it FAILED;
 //! - without a usable entry (none yet, or FAILED) the next packet makes it INCOMPLETE: broadcast
@@ -166,7 +168,9 @@ impl Neighbour {
         }
     }
 
-    /// An ARP reply from the neighbour confirmed `mac` (`neigh_update` to NUD_REACHABLE).
+    /// An ARP reply from the neighbour confirmed `mac` (`arp_process` -> `neigh_update` to
+    /// NUD_REACHABLE; Linux makes a reply sent to the broadcast address only STALE, but ringside
+    /// answers unicast).
     pub fn confirm(&mut self, now: Duration, mac: Mac) {
         self.state = State::Reachable {
             mac,
@@ -174,8 +178,9 @@ impl Neighbour {
         };
     }
 
-    /// An ARP request from the neighbour told its MAC (`arp_process` -> `neigh_event_ns`, which
-    /// makes the entry STALE unless it already holds that MAC and is being used or checked).
+    /// An ARP request from the neighbour told its MAC (`arp_process` -> `neigh_event_ns`: the
+    /// entry becomes STALE, unless it already holds that MAC in a valid state, which
+    /// `neigh_update` then keeps).
     /// True when the entry became STALE (usable: held packets can go).
     pub fn heard_request(&mut self, mac: Mac) -> bool {
         match self.state {
