@@ -206,11 +206,6 @@ impl SimLan {
         }
     }
 
-    /// Unicast probes sent in the current PROBE state, and how many there will be at most.
-    pub fn probes_sent(&self) -> Option<(u32, u32)> {
-        self.pc.neighbour().probes_sent()
-    }
-
     /// The neighbour state name, as `ip neigh` prints it ("REACHABLE", "STALE", "DELAY", ...).
     pub fn neigh_state(&self) -> &'static str {
         self.pc.neighbour().state_name(self.now)

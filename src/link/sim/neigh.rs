@@ -234,3 +234,63 @@ impl Neighbour {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: Mac = Mac([2, 0, 0, 0, 0, 0xa]);
+    const B: Mac = Mac([2, 0, 0, 0, 0, 0xb]);
+
+    fn entry() -> Neighbour {
+        Neighbour::new(NeighTimers {
+            reachable_time: Duration::from_secs(15),
+            delay_first_probe: Duration::from_secs(5),
+            ucast_probes: 3,
+        })
+    }
+
+    /// A request from the neighbour never downgrades an entry that already holds its MAC; a
+    /// new MAC (or no entry) becomes STALE, usable at once.
+    #[test]
+    fn a_request_learns_stale_but_keeps_what_it_knows() {
+        let t0 = Duration::ZERO;
+        let mut n = entry();
+        assert!(n.heard_request(A), "no entry: learned");
+        assert_eq!(n.state_name(t0), "STALE");
+        n.confirm(t0, A);
+        assert!(!n.heard_request(A));
+        assert_eq!(n.state_name(t0), "REACHABLE");
+        assert!(n.heard_request(B), "another MAC: replaced");
+        assert_eq!(
+            (n.state_name(t0), n.entry(t0)),
+            ("STALE", Some((B, f64::INFINITY)))
+        );
+        assert_eq!(n.output(t0), Output::Send(B));
+        assert_eq!(n.state_name(t0), "DELAY");
+        assert!(!n.heard_request(B), "DELAY with the same MAC is kept");
+        assert_eq!(n.state_name(t0), "DELAY");
+    }
+
+    /// No entry: the first packet is held and starts INCOMPLETE with a broadcast; the next
+    /// packets are held quietly; the timer asks again once a second while packets wait and
+    /// gives up when none do.
+    #[test]
+    fn incomplete_asks_while_packets_wait() {
+        let s = Duration::from_secs;
+        let mut n = entry();
+        assert_eq!(n.poll_at(), None);
+        assert_eq!(n.output(s(0)), Output::HoldAndSolicit);
+        assert_eq!(n.output(s(0)), Output::Hold);
+        assert_eq!(n.poll_at(), Some(s(1)));
+        assert_eq!(n.poll(s(1), true), Some(Solicit::Broadcast));
+        assert_eq!(n.poll(s(1), true), None, "not due again until 2 s");
+        assert_eq!(n.poll(s(2), false), None);
+        assert_eq!((n.state_name(s(2)), n.poll_at()), ("FAILED", None));
+        assert_eq!(
+            n.output(s(3)),
+            Output::HoldAndSolicit,
+            "FAILED starts again"
+        );
+    }
+}

@@ -615,6 +615,33 @@ mod tests {
         assert_eq!(pings, want);
     }
 
+    /// With ringside's ARP responder on, the walk ends where the lab's kernel ends it: the
+    /// first unicast probe at 20 s is answered and the entry is REACHABLE again for 15 s (a ping
+    /// reply confirms nothing to Linux; only the ARP reply does).
+    #[test]
+    fn an_answered_probe_makes_it_reachable_again() {
+        let cfg = no_udp();
+        let mut pc = Pc::new(&cfg);
+        let mut out = Outbox::new();
+        run_until(&mut pc, Duration::ZERO);
+        let reply = arp_from_stack(OP_REPLY, cfg.peer_ip);
+        pc.handle_frame(Duration::ZERO, &reply, &mut out);
+        out.clear();
+        let sent = run_until(&mut pc, secs(20.0));
+        assert_eq!(arp_requests(&sent), [(20.0, STACK_MAC)]);
+        assert_eq!(pc.neighbour().state_name(secs(20.0)), "PROBE");
+        assert_eq!(
+            pc.handle_frame(secs(20.0), &reply, &mut out),
+            Heard::ArpReply
+        );
+        assert!(out.is_empty(), "nothing was held");
+        assert_eq!(pc.neighbour().state_name(secs(20.0)), "REACHABLE");
+        assert_eq!(pc.neighbour().entry(secs(21.0)), Some((STACK_MAC, 14.0)));
+        let sent = run_until(&mut pc, secs(34.5));
+        assert!(arp_requests(&sent).is_empty(), "no probe before 35 s");
+        assert_eq!(pc.neighbour().state_name(secs(34.5)), "REACHABLE");
+    }
+
     /// With no traffic the states that pass in an instant above last: STALE (no timer of its
     /// own, countdown infinite) and FAILED.
     #[test]
