@@ -344,9 +344,10 @@ impl Pc {
     }
 }
 
-/// The data of an echo request as iputils `ping` sends it (ping.c `pinger`/`fill`): the send
-/// time as a 64-bit `struct timeval` (seconds, microseconds, host order: little-endian here),
-/// then every byte set to its own offset in the data (so the pattern starts at 0x10).
+/// The data of an echo request as iputils `ping` sends it: every byte set to its own offset in
+/// the data (ping_common.c `setup`), then the send time written over the first 16 bytes as a
+/// 64-bit `struct timeval` (ping.c `ping4_send_probe`; seconds, microseconds, host order:
+/// little-endian here), so the visible pattern starts at 0x10.
 pub fn iputils_ping_data(now: Duration) -> [u8; PING_DATA_LEN] {
     let mut data = [0u8; PING_DATA_LEN];
     for (i, b) in data.iter_mut().enumerate() {
