@@ -134,3 +134,47 @@ impl<R: BorrowMut<CaptureReader> + Send> Link for PcapLink<R> {
         Err(Unsupported::FileTime)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pcap::PcapRecorder;
+
+    /// A capture file ends (and says so), shows how far it got, and refuses the simulated
+    /// clock's controls by name rather than ignoring them.
+    #[test]
+    fn a_file_says_it_ended_and_why_it_has_no_clock_to_control() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("three.pcap");
+        let mut w = PcapRecorder::create(&path).unwrap();
+        for ms in [1u64, 2, 3] {
+            w.write(Duration::from_millis(ms), &[0u8; 60], 60).unwrap();
+        }
+        w.close().unwrap();
+        let mut link = PcapLink::open(&path).unwrap().one_frame_at_a_time();
+        let mut got = Vec::new();
+        while let Received::Frames(n) = link
+            .recv_batch(Duration::ZERO, &mut |_, m| got.push(m.ts))
+            .unwrap()
+        {
+            assert_eq!(n, 1, "one frame at a time");
+        }
+        assert_eq!(got.len(), 3);
+        assert_eq!(link.now(), Duration::from_millis(3), "the file's own clock");
+        let info = link.info();
+        assert!(info
+            .progress
+            .is_some_and(|(read, total)| read == total && total > 0));
+        assert!(info.ring.is_none() && info.peer.is_none());
+        for c in [
+            LinkControl::Speed(2.0),
+            LinkControl::Freeze(true),
+            LinkControl::Step,
+        ] {
+            assert_eq!(link.control(c), Err(Unsupported::FileTime));
+        }
+        assert!(Unsupported::FileTime
+            .to_string()
+            .contains("cannot be sped up"));
+    }
+}
