@@ -2,7 +2,7 @@
 //! handed to the UI through a bounded channel. It never waits on the UI: when the channel is full the
 //! frame is counted in `Status::handoff_dropped` and capture goes on.
 pub use crate::link::frame::{Captured, Direction, FrameSink};
-use crate::link::{Link, LinkStats, PeerView, RxMeta};
+use crate::link::{Link, LinkControl, LinkStats, PeerView, Received, RxMeta};
 use crate::recorded::{FrameNote, Responders};
 use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, StackConfig};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,10 +16,11 @@ use std::time::{Duration, Instant};
 pub enum Control {
     ArpResponder(bool),
     IcmpResponder(bool),
+    /// Simulated time's speed (demo): see [`LinkControl::Speed`].
     Speed(f64),
-    /// Stop / restart simulated time (demo): see [`Link::set_frozen`].
+    /// Stop / restart simulated time (demo): see [`LinkControl::Freeze`].
     Freeze(bool),
-    /// One event of simulated time while frozen: see [`Link::step`].
+    /// One event of simulated time while frozen: see [`LinkControl::Step`].
     Step,
 }
 
@@ -51,7 +52,7 @@ pub struct Status {
     pub record_errors: u64,
     /// The link's clock at the time of the snapshot.
     pub now: Duration,
-    /// For a finite source (a capture file): (bytes read, total bytes), from `Link::progress`.
+    /// For a finite source (a capture file): (bytes read, total bytes), from [`Link::info`].
     pub progress: Option<(u64, u64)>,
     /// Controls applied so far, in the order sent: a UI that sent more than this knows the
     /// snapshot predates its latest change and keeps its own value for what it changed.
@@ -299,21 +300,29 @@ impl Worker {
         let mut outbox = Outbox::new();
         let mut last_status = Instant::now() - self.status_interval;
         let mut error = None;
-        let source_tag = self.link.source_tag();
         while !self.stop.load(Ordering::Relaxed) {
             while let Ok(c) = self.control.try_recv() {
-                match c {
-                    Control::ArpResponder(on) => self.stack.set_arp_responder(on),
-                    Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
-                    Control::Speed(s) => self.link.set_speed(s),
-                    Control::Freeze(on) => self.link.set_frozen(on),
-                    Control::Step => self.link.step(),
+                let for_link = match c {
+                    Control::ArpResponder(on) => {
+                        self.stack.set_arp_responder(on);
+                        None
+                    }
+                    Control::IcmpResponder(on) => {
+                        self.stack.set_icmp_responder(on);
+                        None
+                    }
+                    Control::Speed(s) => Some(LinkControl::Speed(s)),
+                    Control::Freeze(on) => Some(LinkControl::Freeze(on)),
+                    Control::Step => Some(LinkControl::Step),
+                };
+                // A link without simulated time refuses these, naming why. The UI offers the
+                // keys only where the status shows a simulated peer, and tells the user why
+                // elsewhere, so a refusal here needs no second answer.
+                if let Some(c) = for_link {
+                    let _refused = self.link.control(c);
                 }
                 self.controls_applied += 1;
                 last_status = Instant::now() - self.status_interval;
-            }
-            if self.link.exhausted() {
-                break;
             }
             let poll_timeout = self.poll_timeout;
             let mode = PumpMode {
@@ -368,7 +377,7 @@ impl Worker {
                         csum_not_ready: meta.csum_not_ready,
                         verdict: note.verdict,
                         responders: note.responders,
-                        source: source_tag.as_ref().map_or(0, |t| t.load(Ordering::Relaxed)),
+                        source: meta.source,
                         link: meta.link,
                     };
                     offer(
@@ -384,7 +393,7 @@ impl Worker {
                     );
                 }
             };
-            if let Err(e) = pump(
+            match pump(
                 &mut **link,
                 stack,
                 &mut outbox,
@@ -392,10 +401,12 @@ impl Worker {
                 mode,
                 &mut keep,
             ) {
-                error = Some(e.to_string());
-            }
-            if error.is_some() {
-                break;
+                Ok(Received::End) => break,
+                Ok(Received::Frames(_)) => {}
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
             }
             let now = self.link.now();
             self.stack.poll(now);
@@ -426,17 +437,18 @@ impl Worker {
         } else {
             self.stack.counters().clone()
         };
+        let info = self.link.info();
         let s = Status {
             counters,
             host: self.stack.config().clone(),
-            link: self.link.stats(),
-            link_desc: self.link.describe(),
+            link: info.stats,
+            link_desc: info.describe,
             arp_cache: self.stack.arp_cache(now),
             reassembly_bytes: self.stack.reassembly_bytes(),
             arp_responder: self.stack.arp_responder(),
             icmp_responder: self.stack.icmp_responder(),
-            peer: self.link.peer(),
-            ring: self.link.ring(),
+            peer: info.peer,
+            ring: info.ring,
             peer_kernel: self.peer_kernel.as_ref().and_then(|c| c.latest()),
             handoff_dropped: self.handoff_dropped,
             handoff_used: self.in_flight.frames.load(Ordering::Relaxed),
@@ -448,7 +460,7 @@ impl Worker {
             unsupported_link: self.unsupported_link,
             recorded_verdicts: self.recorded_verdicts,
             now,
-            progress: self.link.progress(),
+            progress: info.progress,
             finished,
             error,
         };
@@ -515,7 +527,7 @@ pub type FrameVisitor<'a> = dyn FnMut(RxMeta, FrameNote, &[u8]) + 'a;
 /// One wake-up of the capture loop, shared by the capture thread and lockstep runs (tests, the
 /// lesson recorder): wait up to `timeout` for a batch, run each frame through the stack, give
 /// `keep` each received frame and then the replies it caused (wire order), then send the
-/// replies. Returns the number of frames received.
+/// replies. Says how many frames were received, or that a finite link has ended.
 ///
 /// In a recording (`mode.recorded`), a frame that carries ringside's note (`meta.note`, from a
 /// pcapng ringside wrote) keeps its recorded direction: one ringside sent is shown as sent, never judged. With
@@ -529,7 +541,7 @@ pub fn pump(
     timeout: Duration,
     mode: PumpMode,
     keep: &mut FrameVisitor<'_>,
-) -> Result<usize, PumpError> {
+) -> Result<Received, PumpError> {
     outbox.clear();
     let own_mac = stack.config().mac;
     let got = link.recv_batch(timeout, &mut |frame, meta| {
@@ -594,6 +606,7 @@ pub fn pump(
                 csum_not_ready: false,
                 note: None,
                 link: crate::wire::LinkKind::Ethernet,
+                source: meta.source,
             };
             let note = FrameNote {
                 dir: Direction::Out,
@@ -603,15 +616,15 @@ pub fn pump(
             keep(out, note, reply);
         }
     });
-    let got = got.map_err(|e| PumpError::Receive(link.describe(), e))?;
+    let got = got.map_err(|e| PumpError::Receive(link.info().describe, e))?;
     // The replies reach the link after the batch: the link was busy lending us each frame.
     for frame in outbox.iter() {
         link.send(frame)
-            .map_err(|e| PumpError::Send(link.describe(), e))?;
+            .map_err(|e| PumpError::Send(link.info().describe, e))?;
     }
     if !outbox.is_empty() {
         link.flush()
-            .map_err(|e| PumpError::Send(link.describe(), e))?;
+            .map_err(|e| PumpError::Send(link.info().describe, e))?;
     }
     Ok(got)
 }
@@ -626,46 +639,62 @@ struct Room<'a> {
     stop: &'a AtomicBool,
 }
 
-/// Run `link` and `stack` together on the calling thread until the link's clock reaches `until`,
-/// through the same [`pump`] the capture thread uses (frames in, verdicts, each reply right after
-/// its trigger), handing every frame to `sink`. For lockstep links this is a reproducible lesson.
+/// Run `link` and `stack` together on the calling thread through the same [`pump`] the capture
+/// thread uses (frames in, verdicts, each reply right after its trigger, the stack's timers
+/// after each batch), handing every frame to `keep`, until the link's clock reaches `until`, a
+/// finite link ends, or nothing moves (a frozen simulated clock). `until` None: to the end of a
+/// finite link. Over the simulated LAN in lockstep this is a reproducible lesson
+/// ([`run_lockstep`]); over a capture file it is `respond`.
+pub fn run_here(
+    link: &mut dyn Link,
+    stack: &mut Stack,
+    until: Option<Duration>,
+    mode: PumpMode,
+    keep: &mut FrameVisitor<'_>,
+) -> Result<(), PumpError> {
+    const WAIT: Duration = Duration::from_millis(50);
+    let mut outbox = Outbox::new();
+    while until.is_none_or(|u| link.now() < u) {
+        let before = link.now();
+        let timeout = until.map_or(WAIT, |u| (u - before).min(WAIT));
+        let got = pump(link, stack, &mut outbox, timeout, mode, keep)?;
+        stack.poll(link.now());
+        if got == Received::End || (got == Received::Frames(0) && link.now() == before) {
+            break; // the end of a file, or time is frozen: nothing will change
+        }
+    }
+    Ok(())
+}
+
+/// [`run_here`] up to `until` as a live source would be run (every reply shown, every frame
+/// judged), each frame handed to `sink` as the UI gets it. For lockstep links (tests, the
+/// lesson recorder) this is a reproducible lesson.
 pub fn run_lockstep(
     link: &mut dyn Link,
     stack: &mut Stack,
     until: Duration,
     sink: &mut dyn FnMut(Captured),
 ) -> std::io::Result<()> {
-    let mut outbox = Outbox::new();
-    while link.now() < until {
-        let before = link.now();
-        let timeout = (until - before).min(Duration::from_millis(50));
-        let got = pump(
-            link,
-            stack,
-            &mut outbox,
-            timeout,
-            PumpMode::default(),
-            &mut |meta, note, data| {
-                sink(Captured {
-                    ts: meta.ts,
-                    dir: note.dir,
-                    data: data.to_vec(),
-                    orig_len: meta.orig_len,
-                    csum_not_ready: meta.csum_not_ready,
-                    verdict: note.verdict,
-                    responders: note.responders,
-                    source: 0,
-                    link: crate::wire::LinkKind::Ethernet,
-                })
-            },
-        )
-        .map_err(std::io::Error::other)?;
-        stack.poll(link.now());
-        if got == 0 && link.now() == before {
-            break; // time is frozen (or the link has nothing more): nothing will change
-        }
-    }
-    Ok(())
+    run_here(
+        link,
+        stack,
+        Some(until),
+        PumpMode::default(),
+        &mut |meta, note, data| {
+            sink(Captured {
+                ts: meta.ts,
+                dir: note.dir,
+                data: data.to_vec(),
+                orig_len: meta.orig_len,
+                csum_not_ready: meta.csum_not_ready,
+                verdict: note.verdict,
+                responders: note.responders,
+                source: meta.source,
+                link: meta.link,
+            })
+        },
+    )
+    .map_err(std::io::Error::other)
 }
 
 /// Hand a frame to the UI if there is room (in frames and in bytes); count it as dropped

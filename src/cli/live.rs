@@ -302,7 +302,7 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     if args.capture_only {
         return capture_only(link, record);
     }
-    let desc = link.describe();
+    let desc = link.info().describe;
     let mac = crate::wire::mac_to_string(&cfg.mac);
     let (ip, prefix) = (cfg.ip, cfg.prefix);
     let stack = Stack::new(cfg);
@@ -627,7 +627,7 @@ fn capture_only(
     mut record: Option<Box<dyn FrameSink>>,
 ) -> anyhow::Result<()> {
     install_signal_handlers();
-    let desc = link.describe();
+    let desc = link.info().describe;
     eprintln!("ringside: capturing only on {desc}; Ctrl-C stops");
     let started = Instant::now();
     let (mut frames, mut bytes, mut record_errors) = (0u64, 0u64, 0u64);
@@ -652,7 +652,8 @@ fn capture_only(
             record_errors += 1;
         }
     }
-    let s = link.stats();
+    let info = link.info();
+    let s = info.stats;
     println!("{:<26}{frames}", "frames_captured");
     println!("{:<26}{bytes}", "bytes_captured");
     println!("{:<26}{}", "kernel_drops", s.kernel_drops);
@@ -660,7 +661,7 @@ fn capture_only(
     eprintln!(
         "ringside: stopped after {:.1} s on {}",
         started.elapsed().as_secs_f64(),
-        link.describe()
+        info.describe
     );
     result
 }

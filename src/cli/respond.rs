@@ -1,13 +1,17 @@
 //! `ringside respond FILE -w OUT.pcap`: the stack, offline. Every frame of a capture goes through
-//! the same `Stack` the live backends use, with the capture's timestamps as the clock; what the
+//! the same frame loop and `Stack` the live backends use ([`crate::capture::pump`]), with the
+//! capture's timestamps as the clock (never stepping back); what the
 //! stack would have sent is written to OUT, and the verdict counters are printed. Frames the host
 //! itself sent (its MAC to another unicast MAC: a capture recorded by `live -w` holds them) are
 //! skipped and counted as `own_frames`, as a live stack never sees its own frames. Frames of
 //! another link type (Linux cooked, raw IP) are not fed to the stack, which speaks Ethernet:
 //! they carry no destination MAC to judge "for us" by, and an answer would need one; they are
 //! counted as `unsupported_link`.
+use crate::capture::{run_here, Direction, PumpError, PumpMode};
+use crate::link::pcap::PcapLink;
+use crate::link::{Link, LinkControl, LinkInfo, Received, RxMeta, Unsupported};
 use crate::pcap::{CaptureReader, PcapRecorder};
-use crate::stack::{Counters, Outbox, Stack, StackConfig};
+use crate::stack::{Counters, Stack, StackConfig};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -41,43 +45,94 @@ pub fn run(args: RespondArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Run every frame of `reader` through a fresh stack; replies go to `out`.
+/// Run every frame of `reader` through a fresh stack, by the same frame loop as `live`, `demo`
+/// and `replay` ([`run_here`]); replies go to `out`.
 pub fn respond(
     reader: &mut CaptureReader,
     cfg: StackConfig,
     out: &mut PcapRecorder,
 ) -> anyhow::Result<Responded> {
-    let own_mac = cfg.mac;
     let mut stack = Stack::new(cfg);
-    let mut outbox = Outbox::new();
-    let mut own_frames = 0;
-    let mut unsupported_link = 0;
-    // The stack's clock never steps back, even where a merged capture's timestamps do.
-    let mut clock = std::time::Duration::ZERO;
-    while let Some(f) = reader.next_frame()? {
-        if f.link != crate::pcap::LinkKind::Ethernet {
+    let mut wire = FileWire {
+        frames: PcapLink::new(&mut *reader).one_frame_at_a_time(),
+        out,
+        ts: std::time::Duration::ZERO,
+    };
+    // The file holds what the host sent: frames from the stack's own MAC are its own
+    // (`recorded`), judged by the MACs alone (see `FileWire`). Replies are not shown: they go
+    // out on the wire, into OUT.
+    let mode = PumpMode {
+        recorded: true,
+        show_replies: false,
+        recorded_verdicts: false,
+    };
+    let (mut own_frames, mut unsupported_link) = (0, 0);
+    let ran = run_here(&mut wire, &mut stack, None, mode, &mut |meta, note, _| {
+        if meta.link != crate::wire::LinkKind::Ethernet {
             unsupported_link += 1;
-            continue;
-        }
-        // What the host itself sent is already an answer: a live stack never sees its own
-        // frames (the ring skips outgoing ones), so neither does this one.
-        if crate::capture::sent_by(own_mac, f.data) {
+        } else if note.dir == Direction::Out {
             own_frames += 1;
-            continue;
         }
-        clock = clock.max(f.ts);
-        stack.poll(clock);
-        outbox.clear();
-        stack.handle_frame(clock, f.data, false, &mut outbox);
-        for reply in outbox.iter() {
-            out.write(f.ts, reply, reply.len() as u32)?;
-        }
+    });
+    match ran {
+        Ok(()) => {}
+        // A damaged file ends after the frames before the damage: `run` warns about it.
+        Err(PumpError::Receive(..)) if wire.frames.reader().stopped().is_some() => {}
+        Err(PumpError::Receive(_, e) | PumpError::Send(_, e)) => return Err(e.into()),
     }
     Ok(Responded {
         counters: stack.counters().clone(),
         own_frames,
         unsupported_link,
     })
+}
+
+/// The capture as the wire in and OUT as the wire out: what the stack sends is written with the
+/// time of the frame it answers (frames are read one at a time, so each reply is sent before
+/// the next frame comes).
+///
+/// A live stack never sees its own frames (the ring skips outgoing ones), so a frame the host
+/// itself sent is already an answer: skipped. `respond` tells them by the MACs alone
+/// ([`crate::capture::sent_by`]), for every capture alike, so ringside's recorded notes are
+/// dropped here.
+struct FileWire<'a> {
+    frames: PcapLink<&'a mut CaptureReader>,
+    out: &'a mut PcapRecorder,
+    /// Time of the frame read last.
+    ts: std::time::Duration,
+}
+
+impl Link for FileWire<'_> {
+    fn recv_batch(
+        &mut self,
+        timeout: std::time::Duration,
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> std::io::Result<Received> {
+        let ts = &mut self.ts;
+        self.frames.recv_batch(timeout, &mut |frame, meta| {
+            *ts = meta.ts;
+            on_frame(frame, RxMeta { note: None, ..meta })
+        })
+    }
+
+    fn send(&mut self, frame: &[u8]) -> std::io::Result<()> {
+        self.frames.send(frame)?;
+        self.out
+            .write(self.ts, frame, frame.len() as u32)
+            .map_err(std::io::Error::other)
+    }
+
+    fn now(&self) -> std::time::Duration {
+        self.frames.now()
+    }
+
+    fn info(&self) -> LinkInfo {
+        self.frames.info()
+    }
+
+    fn control(&mut self, c: LinkControl) -> Result<(), Unsupported> {
+        self.frames.control(c)
+    }
 }
 
 /// What `respond` did with a capture.

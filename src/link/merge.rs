@@ -1,12 +1,10 @@
 //! Several capture files as one link, merged by timestamp (like `mergecap`): `replay a.pcap
 //! b.pcap` shows both sides of an exchange captured on two hosts as one timeline. Each frame is
-//! tagged with the file it came from (see [`Link::source_tag`]). Streams: one frame per file is
+//! tagged with the file it came from ([`RxMeta::source`]). Streams: one frame per file is
 //! held, never a whole file.
-use super::{Link, LinkStats, RxMeta};
+use super::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
 use crate::pcap::CaptureReader;
 use std::io;
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Frames handed over per `recv_batch` (as for one file).
@@ -26,8 +24,6 @@ struct Head {
 pub struct MergedLink {
     readers: Vec<CaptureReader>,
     heads: Vec<Option<Head>>,
-    /// Index of the file the frame being delivered came from.
-    tag: Arc<AtomicU16>,
     now: Duration,
     stats: LinkStats,
     /// A damaged file's reason, reported once after the frames before the damage.
@@ -40,7 +36,6 @@ impl MergedLink {
         let mut m = MergedLink {
             heads: readers.iter().map(|_| None).collect(),
             readers,
-            tag: Arc::new(AtomicU16::new(0)),
             now: Duration::ZERO,
             stats: LinkStats::default(),
             stopped: None,
@@ -90,7 +85,7 @@ impl Link for MergedLink {
         &mut self,
         _timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
-    ) -> io::Result<usize> {
+    ) -> io::Result<Received> {
         let mut n = 0;
         while n < BATCH {
             let Some(i) = self.earliest() else {
@@ -98,6 +93,7 @@ impl Link for MergedLink {
                     if let Some(s) = self.stopped.take() {
                         return Err(io::Error::other(s));
                     }
+                    return Ok(Received::End);
                 }
                 break;
             };
@@ -105,7 +101,6 @@ impl Link for MergedLink {
             self.now = self.now.max(head.ts);
             self.stats.rx_frames += 1;
             self.stats.rx_bytes += head.data.len() as u64;
-            self.tag.store(i as u16, Ordering::Relaxed);
             on_frame(
                 &head.data,
                 RxMeta {
@@ -115,12 +110,13 @@ impl Link for MergedLink {
                     csum_not_ready: false,
                     note: head.note,
                     link: head.link,
+                    source: i as u16,
                 },
             );
             self.refill(i);
             n += 1;
         }
-        Ok(n)
+        Ok(Received::Frames(n))
     }
 
     fn send(&mut self, _frame: &[u8]) -> io::Result<()> {
@@ -132,35 +128,28 @@ impl Link for MergedLink {
         self.now
     }
 
-    fn stats(&self) -> LinkStats {
-        self.stats
-    }
-
-    fn describe(&self) -> String {
+    fn info(&self) -> LinkInfo {
         let names: Vec<String> = self
             .readers
             .iter()
             .map(|r| r.path().display().to_string())
             .collect();
-        format!("pcap {} (merged by time)", names.join(" + "))
-    }
-
-    fn progress(&self) -> Option<(u64, u64)> {
         let (mut done, mut total) = (0, 0);
         for r in &self.readers {
             let (d, t) = r.progress();
             done += d;
             total += t;
         }
-        Some((done, total))
+        LinkInfo {
+            describe: format!("pcap {} (merged by time)", names.join(" + ")),
+            stats: self.stats,
+            progress: Some((done, total)),
+            ..LinkInfo::default()
+        }
     }
 
-    fn exhausted(&self) -> bool {
-        self.heads.iter().all(Option::is_none) && self.stopped.is_none()
-    }
-
-    fn source_tag(&self) -> Option<Arc<AtomicU16>> {
-        Some(self.tag.clone())
+    fn control(&mut self, _: LinkControl) -> Result<(), Unsupported> {
+        Err(Unsupported::FileTime)
     }
 }
 
@@ -187,14 +176,14 @@ mod tests {
         let a = file(dir.path(), "a.pcap", &[1, 4, 5, 9]);
         let b = file(dir.path(), "b.pcap", &[2, 4, 8]);
         let mut m = MergedLink::new(vec![a, b]);
-        let tag = m.source_tag().unwrap();
         let mut seen = Vec::new();
-        while !m.exhausted() {
-            m.recv_batch(Duration::ZERO, &mut |f, meta| {
-                seen.push((meta.ts.as_millis() as u8, f[0], tag.load(Ordering::Relaxed)))
+        while m
+            .recv_batch(Duration::ZERO, &mut |f, meta| {
+                seen.push((meta.ts.as_millis() as u8, f[0], meta.source))
             })
-            .unwrap();
-        }
+            .unwrap()
+            != Received::End
+        {}
         let want = [(1, 0), (2, 1), (4, 0), (4, 1), (5, 0), (8, 1), (9, 0)];
         let got: Vec<(u8, u16)> = seen.iter().map(|&(t, _, s)| (t, s)).collect();
         assert_eq!(got, want, "by time, the first file first on a tie");
@@ -202,6 +191,6 @@ mod tests {
             seen.iter().all(|&(t, b, _)| t == b),
             "each frame's own bytes"
         );
-        assert_eq!(m.progress().map(|(d, t)| d == t), Some(true));
+        assert_eq!(m.info().progress.map(|(d, t)| d == t), Some(true));
     }
 }

@@ -29,6 +29,9 @@ pub struct RxMeta {
     /// What the frame starts with: Ethernet for every live backend; a capture file's link type
     /// (Linux cooked, raw IP) for pcap. The stack is fed Ethernet frames only.
     pub link: crate::wire::LinkKind,
+    /// Which of several merged sources the frame came from (`replay a.pcap b.pcap`: the index
+    /// of its file); 0 for a link with one source.
+    pub source: u16,
 }
 
 /// Counters and gauges a backend keeps about itself (the kernel's, where it has them).
@@ -44,16 +47,97 @@ pub struct LinkStats {
     pub ring_used: Option<(u32, u32)>,
 }
 
-/// One network attachment: frames in, frames out, and the clock the stack should use.
+/// What one [`Link::recv_batch`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// This many frames were handed over; 0 when the wait ran out first.
+    Frames(usize),
+    /// A finite source (a capture file) had handed over its last frame already. A live link
+    /// never ends.
+    End,
+}
+
+impl Received {
+    /// Frames handed over (none at the end).
+    pub fn frames(self) -> usize {
+        match self {
+            Received::Frames(n) => n,
+            Received::End => 0,
+        }
+    }
+}
+
+/// What a link can show about itself, for the status bar and its panels. Taken at status ticks
+/// (a few times a second), never per frame: the ring picture and the strings cost something.
+/// Every backend has the first two; each `Option` only some, None where the backend has no
+/// such thing.
+#[derive(Clone, Debug, Default)]
+pub struct LinkInfo {
+    /// One line for the status bar, e.g. "afpacket veth-rs0 (TPACKET_V3, 64 blocks x 128 KiB)".
+    pub describe: String,
+    pub stats: LinkStats,
+    /// The receive ring (who owns which slot, where the cursors are), for the ring panel:
+    /// AF_PACKET, AF_XDP, netmap and the simulated LAN; None where frames do not come through
+    /// a shared ring (TAP, a capture file). See [`ring_view`].
+    pub ring: Option<ring_view::RingView>,
+    /// The simulated peer ("the student's PC"), for the ARP panel: the simulated LAN only.
+    pub peer: Option<PeerView>,
+    /// A finite source (a capture file): (bytes read, total bytes), to show loading progress.
+    pub progress: Option<(u64, u64)>,
+}
+
+/// What only some links can be asked to do: today, the simulated LAN's clock.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LinkControl {
+    /// Run simulated time this many times faster than real time (clamped to the backend's range).
+    Speed(f64),
+    /// Stop (true) or restart (false) simulated time itself: the peer's timers, its pings, the
+    /// ARP countdown.
+    Freeze(bool),
+    /// While frozen: let the next event happen (one frame on the wire, or the timer that sends
+    /// one) and stop again, like Packet Tracer's simulation mode.
+    Step,
+}
+
+/// Why a link cannot do what a [`LinkControl`] asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    /// A real wire runs in real time.
+    RealTime,
+    /// A capture file runs in the time it was recorded in, read as fast as the disk allows.
+    FileTime,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self {
+            Unsupported::RealTime => "a real wire runs in real time",
+            Unsupported::FileTime => "a capture file runs in its recorded time",
+        };
+        write!(f, "{what}: it cannot be sped up, frozen or stepped")
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+/// One network attachment.
+///
+/// What every backend does, per frame: [`recv_batch`](Link::recv_batch) (frames in),
+/// [`send`](Link::send) and [`flush`](Link::flush) (frames out), and [`now`](Link::now) (the
+/// clock the stack runs on). What backends differ in sits in one pair, used a few times a
+/// second at most: [`info`](Link::info) (what the link can show: a ring, a simulated peer, a
+/// file's progress) and [`control`](Link::control) (what it can be asked to do; a link that
+/// cannot says why).
 pub trait Link: Send {
     /// Wait at most `timeout` for frames, then hand every frame that is ready to `on_frame`
-    /// (a batch per wake-up). Returns how many frames were handed over. The slice is only valid
-    /// during the call: the frame may live in a kernel-shared ring.
+    /// (a batch per wake-up). Says how many frames were handed over, or that a finite source
+    /// has ended. The slice is only valid during the call: the frame may live in a
+    /// kernel-shared ring.
     fn recv_batch(
         &mut self,
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
-    ) -> io::Result<usize>;
+    ) -> io::Result<Received>;
 
     /// Queue one frame for transmission.
     fn send(&mut self, frame: &[u8]) -> io::Result<()>;
@@ -67,49 +151,11 @@ pub trait Link: Send {
     /// links; simulated time for the simulated LAN; the capture's own time for pcap replay.
     fn now(&self) -> Duration;
 
-    fn stats(&self) -> LinkStats;
+    /// What the link can show about itself now (see [`LinkInfo`]). Status ticks only.
+    fn info(&self) -> LinkInfo;
 
-    /// One line for the status bar, e.g. "afpacket veth-rs0 (TPACKET_V3, 64 blocks x 128 KiB)".
-    fn describe(&self) -> String;
-
-    /// A snapshot of the receive ring (who owns which slot, where the cursors are), for the ring
-    /// panel; None where frames do not come through a shared ring (TAP, a capture file).
-    /// Taken at status ticks, never per frame: see [`ring_view`].
-    fn ring(&self) -> Option<ring_view::RingView> {
-        None
-    }
-
-    /// The simulated peer's state, for the simulated LAN only.
-    fn peer(&self) -> Option<PeerView> {
-        None
-    }
-
-    /// Run simulated time faster or slower (simulated LAN only).
-    fn set_speed(&mut self, _speed: f64) {}
-
-    /// Stop or restart simulated time itself: the peer's timers, its pings, the ARP countdown
-    /// (simulated LAN only; a real wire cannot be paused).
-    fn set_frozen(&mut self, _frozen: bool) {}
-
-    /// While frozen: let the next event happen (one frame on the wire, or the timer that sends
-    /// one) and stop again, like Packet Tracer's simulation mode (simulated LAN only).
-    fn step(&mut self) {}
-
-    /// For a link that merges several sources (`replay a.pcap b.pcap`): a cell holding the index
-    /// of the source of the frame being delivered, read by the capture thread to tag it.
-    fn source_tag(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicU16>> {
-        None
-    }
-
-    /// For a finite source (a pcap file): (bytes read, total bytes), to show loading progress.
-    fn progress(&self) -> Option<(u64, u64)> {
-        None
-    }
-
-    /// True when a finite source (a pcap file) has no more frames.
-    fn exhausted(&self) -> bool {
-        false
-    }
+    /// Ask the link to do what only some links can (see [`LinkControl`]).
+    fn control(&mut self, c: LinkControl) -> Result<(), Unsupported>;
 }
 
 /// Wait up to `timeout` (rounded up to whole milliseconds) for `fd` to be readable. Returns the

@@ -433,7 +433,7 @@ mod device {
     use super::*;
     use crate::link::afpacket::permission_hint;
     use crate::link::iface::Fd;
-    use crate::link::{Link, LinkStats, RxMeta};
+    use crate::link::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
     use netmap_sys::netmap::{netmap_if, nmreq, NIOCREGIF, NIOCTXSYNC, NR_REG_ALL_NIC};
     use std::time::Duration;
 
@@ -604,7 +604,7 @@ mod device {
             &mut self,
             timeout: Duration,
             on_frame: &mut dyn FnMut(&[u8], RxMeta),
-        ) -> io::Result<usize> {
+        ) -> io::Result<Received> {
             let ready = self
                 .rx
                 .iter()
@@ -634,6 +634,7 @@ mod device {
                                 csum_not_ready: false,
                                 note: None,
                                 link: crate::wire::LinkKind::Ethernet,
+                                source: 0,
                             },
                         );
                     })
@@ -645,7 +646,7 @@ mod device {
                 handed += got;
             }
             self.next_rx = (self.next_rx + 1) % n;
-            Ok(handed)
+            Ok(Received::Frames(handed))
         }
 
         fn send(&mut self, frame: &[u8]) -> io::Result<()> {
@@ -677,6 +678,22 @@ mod device {
             crate::link::monotonic_clock()
         }
 
+        fn info(&self) -> LinkInfo {
+            LinkInfo {
+                describe: self.describe(),
+                stats: self.stats(),
+                ring: self.ring(),
+                ..LinkInfo::default()
+            }
+        }
+
+        fn control(&mut self, _: LinkControl) -> Result<(), Unsupported> {
+            Err(Unsupported::RealTime)
+        }
+    }
+
+    /// What [`Link::info`] reports.
+    impl Netmap {
         fn stats(&self) -> LinkStats {
             let used: u32 = self
                 .rx

@@ -8,7 +8,7 @@
 //! (with the addresses given to it). If it does not exist, ringside creates a transient one that
 //! the kernel removes when ringside exits; it is brought up, but the kernel side has no address
 //! until you give it one (`ip addr add 198.51.100.1/24 dev NAME`).
-use super::{Link, LinkStats, RxMeta};
+use super::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
 use crate::link::afpacket::permission_hint;
 use crate::link::iface;
 use crate::sys::{self, IfreqRequest};
@@ -93,9 +93,9 @@ impl Link for Tap {
         &mut self,
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
-    ) -> io::Result<usize> {
+    ) -> io::Result<Received> {
         if super::poll_in(self.fd.as_raw_fd(), timeout)? == 0 {
-            return Ok(0);
+            return Ok(Received::Frames(0));
         }
         let mut handed = 0;
         while handed < BATCH {
@@ -109,11 +109,12 @@ impl Link for Tap {
                 csum_not_ready: false,
                 note: None,
                 link: crate::wire::LinkKind::Ethernet,
+                source: 0,
             };
             on_frame(&self.buf[..n], meta);
             handed += 1;
         }
-        Ok(handed)
+        Ok(Received::Frames(handed))
     }
 
     fn send(&mut self, frame: &[u8]) -> io::Result<()> {
@@ -135,6 +136,21 @@ impl Link for Tap {
         super::monotonic_clock()
     }
 
+    fn info(&self) -> LinkInfo {
+        LinkInfo {
+            describe: self.describe(),
+            stats: self.stats(),
+            ..LinkInfo::default()
+        }
+    }
+
+    fn control(&mut self, _: LinkControl) -> Result<(), Unsupported> {
+        Err(Unsupported::RealTime)
+    }
+}
+
+/// What [`Link::info`] reports.
+impl Tap {
     fn stats(&self) -> LinkStats {
         self.stats
     }

@@ -73,12 +73,13 @@ impl Lesson {
                     csum_not_ready: meta.csum_not_ready,
                     verdict: note.verdict,
                     responders: note.responders,
-                    source: 0,
+                    source: meta.source,
                     link: meta.link,
                 })
             },
         )
-        .expect("the simulated LAN does not fail");
+        .expect("the simulated LAN does not fail")
+        .frames();
         let now = self.sim.now();
         self.stack.poll(now);
         self.publish();
@@ -88,15 +89,16 @@ impl Lesson {
     /// What the capture thread would publish now.
     pub fn status(&self) -> Status {
         let now = self.sim.now();
+        let info = self.sim.info();
         Status {
             counters: self.stack.counters().clone(),
-            link: self.sim.stats(),
-            link_desc: self.sim.describe(),
+            link: info.stats,
+            link_desc: info.describe,
             arp_cache: self.stack.arp_cache(now),
             arp_responder: self.stack.arp_responder(),
             icmp_responder: self.stack.icmp_responder(),
-            peer: self.sim.peer(),
-            ring: self.sim.ring(),
+            peer: info.peer,
+            ring: info.ring,
             handoff_capacity: 65_536,
             printed: self.printed.clone(),
             now,

@@ -15,7 +15,7 @@
 //!   retire timer (`--retire-ms`) fires. Fewer wake-ups and denser memory at high rates (bulk
 //!   capture), but a lone ping waits for the timer: its RTT is about the timeout.
 use super::ring_view::{Cursor, Owner, RingKind, RingView};
-use super::{Link, LinkStats, RxMeta};
+use super::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
 use crate::link::iface::{self, Fd};
 use std::cell::Cell;
 use std::io;
@@ -428,6 +428,7 @@ impl AfPacket {
             csum_not_ready: f.csum_not_ready(),
             note: None,
             link: crate::wire::LinkKind::Ethernet,
+            source: 0,
         };
         *counters.0 += 1;
         if let Some(tag) = f.vlan {
@@ -745,11 +746,12 @@ impl Link for AfPacket {
         &mut self,
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
-    ) -> io::Result<usize> {
+    ) -> io::Result<Received> {
         match self.cfg.version {
             RingVersion::V2 => self.recv_v2(timeout, on_frame),
             RingVersion::V3 => self.recv_v3(timeout, on_frame),
         }
+        .map(Received::Frames)
     }
 
     fn send(&mut self, frame: &[u8]) -> io::Result<()> {
@@ -825,6 +827,22 @@ impl Link for AfPacket {
         super::monotonic_clock()
     }
 
+    fn info(&self) -> LinkInfo {
+        LinkInfo {
+            describe: self.describe(),
+            stats: self.stats(),
+            ring: Some(self.ring_snapshot()),
+            ..LinkInfo::default()
+        }
+    }
+
+    fn control(&mut self, _: LinkControl) -> Result<(), Unsupported> {
+        Err(Unsupported::RealTime)
+    }
+}
+
+/// What [`Link::info`] reports.
+impl AfPacket {
     fn stats(&self) -> LinkStats {
         self.poll_kernel_stats();
         LinkStats {
@@ -835,10 +853,6 @@ impl Link for AfPacket {
             kernel_drops: self.kernel_drops.get(),
             ring_used: Some(self.occupancy()),
         }
-    }
-
-    fn ring(&self) -> Option<RingView> {
-        Some(self.ring_snapshot())
     }
 
     fn describe(&self) -> String {

@@ -14,14 +14,14 @@
 //! ([`super::sim_ring`]): a `poll()` publishes what is on the wire, `nm_nextpkt()` takes one slot at
 //! a time, so the ring panel (`v`) draws a real ring in the demo.
 //!
-//! The teacher's clock: [`Link::set_frozen`] stops simulated time (no timer fires, no frame moves)
-//! and [`Link::step`] then lets exactly one thing happen: the next frame on the wire, or, when the
+//! The teacher's clock: [`SimLan::set_frozen`] stops simulated time (no timer fires, no frame moves)
+//! and [`SimLan::step`] then lets exactly one thing happen: the next frame on the wire, or, when the
 //! wire is empty, the clock jumps to the next timer and the first frame it sends is delivered.
 pub mod neigh;
 pub mod pc;
 
 use super::sim_ring::SimRing;
-use super::{Link, LinkStats, PeerView, RxMeta};
+use super::{Link, LinkControl, LinkInfo, LinkStats, PeerView, Received, RxMeta, Unsupported};
 use crate::stack::Outbox;
 pub use pc::{Heard, Pc, PcCounters};
 use std::collections::VecDeque;
@@ -217,9 +217,9 @@ impl Link for SimLan {
         &mut self,
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
-    ) -> io::Result<usize> {
+    ) -> io::Result<Received> {
         if self.frozen {
-            return Ok(self.recv_frozen(timeout, on_frame));
+            return Ok(Received::Frames(self.recv_frozen(timeout, on_frame)));
         }
         if self.nothing_waiting() {
             match self.clock {
@@ -246,7 +246,7 @@ impl Link for SimLan {
         while self.deliver_one(on_frame) {
             n += 1;
         }
-        Ok(n)
+        Ok(Received::Frames(n))
     }
 
     fn send(&mut self, frame: &[u8]) -> io::Result<()> {
@@ -259,29 +259,43 @@ impl Link for SimLan {
         self.now
     }
 
-    fn stats(&self) -> LinkStats {
-        self.stats
+    fn info(&self) -> LinkInfo {
+        LinkInfo {
+            describe: format!(
+                "simulated LAN: {} {} ({}), neighbour entry {}",
+                self.cfg.peer_name,
+                self.cfg.peer_ip,
+                crate::wire::mac_to_string(&self.cfg.peer_mac),
+                self.neigh_state()
+            ),
+            stats: self.stats,
+            ring: self.ring(),
+            peer: Some(self.view()),
+            progress: None,
+        }
     }
 
-    fn describe(&self) -> String {
-        format!(
-            "simulated LAN: {} {} ({}), neighbour entry {}",
-            self.cfg.peer_name,
-            self.cfg.peer_ip,
-            crate::wire::mac_to_string(&self.cfg.peer_mac),
-            self.neigh_state()
-        )
+    /// The simulated LAN's clock is the teacher's: every control is honoured.
+    fn control(&mut self, c: LinkControl) -> Result<(), Unsupported> {
+        match c {
+            LinkControl::Speed(s) => self.set_speed(s),
+            LinkControl::Freeze(on) => self.set_frozen(on),
+            LinkControl::Step => self.step(),
+        }
+        Ok(())
     }
+}
 
-    fn peer(&self) -> Option<PeerView> {
-        Some(self.view())
-    }
-
-    fn ring(&self) -> Option<super::ring_view::RingView> {
+/// The teacher's clock (see the module comment), through [`Link::control`] or directly.
+impl SimLan {
+    /// The receive ring now, as the ring panel draws it (always there; an Option as in
+    /// [`LinkInfo::ring`]).
+    pub fn ring(&self) -> Option<super::ring_view::RingView> {
         Some(self.ring.view())
     }
 
-    fn set_frozen(&mut self, frozen: bool) {
+    /// Stop or restart simulated time itself: the peer's timers, its pings, the ARP countdown.
+    pub fn set_frozen(&mut self, frozen: bool) {
         if frozen == self.frozen {
             return;
         }
@@ -297,13 +311,16 @@ impl Link for SimLan {
         self.steps = 0;
     }
 
-    fn step(&mut self) {
+    /// While frozen: let the next event happen (one frame on the wire, or the timer that sends
+    /// one) and stop again.
+    pub fn step(&mut self) {
         if self.frozen {
             self.steps = self.steps.saturating_add(1);
         }
     }
 
-    fn set_speed(&mut self, speed: f64) {
+    /// Run simulated time `speed` times faster than real time (clamped to [`SPEED_RANGE`]).
+    pub fn set_speed(&mut self, speed: f64) {
         let speed = speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
         if let Clock::Real { .. } = self.clock {
             // Re-anchor so simulated time stays continuous across the change.
@@ -345,6 +362,7 @@ impl SimLan {
                 csum_not_ready: false,
                 note: None,
                 link: crate::wire::LinkKind::Ethernet,
+                source: 0,
             },
         );
         true
@@ -479,7 +497,8 @@ mod tests {
             sim.step();
             let n = sim
                 .recv_batch(Duration::from_millis(10), &mut |_, m| frames.push(m.ts))
-                .unwrap();
+                .unwrap()
+                .frames();
             assert_eq!(n, 1, "step {i} delivers one frame");
             assert_eq!(
                 sim.now(),
@@ -489,7 +508,8 @@ mod tests {
             assert!(sim.now() > t0);
             let n = sim
                 .recv_batch(Duration::from_millis(10), &mut |_, m| frames.push(m.ts))
-                .unwrap();
+                .unwrap()
+                .frames();
             assert_eq!(n, 0, "and stops again");
         }
         let stepped = sim.now();

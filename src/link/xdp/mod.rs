@@ -23,7 +23,7 @@
 //! On veth (the lab) only copy mode exists: the kernel copies each frame into the UMEM. The point
 //! there is the lesson, not speed (see the README's backend table).
 use super::ring_view::{distance, Cursor, Owner, RingKind, RingView};
-use super::{Link, LinkStats, RxMeta};
+use super::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
 use crate::link::iface::{self, Fd};
 use std::io;
 use std::mem::size_of;
@@ -331,6 +331,7 @@ impl Queue {
                         csum_not_ready: false,
                         note: None,
                         link: crate::wire::LinkKind::Ethernet,
+                        source: 0,
                     };
                     frames += 1;
                     bytes += d.len as u64;
@@ -606,7 +607,7 @@ impl Link for Xdp {
         &mut self,
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
-    ) -> io::Result<usize> {
+    ) -> io::Result<Received> {
         self.reap_all();
         // Frames a refused kick left on a TX ring: try again now.
         for q in &mut self.queues {
@@ -622,7 +623,7 @@ impl Link for Xdp {
             handed = self.drain(on_frame);
         }
         self.recently_active = handed > 0;
-        Ok(handed)
+        Ok(Received::Frames(handed))
     }
 
     /// Copy the frame into a free TX chunk of queue 0 and put it on the TX ring.
@@ -664,6 +665,22 @@ impl Link for Xdp {
         super::monotonic_clock()
     }
 
+    fn info(&self) -> LinkInfo {
+        LinkInfo {
+            describe: self.describe(),
+            stats: self.stats(),
+            ring: self.ring(),
+            ..LinkInfo::default()
+        }
+    }
+
+    fn control(&mut self, _: LinkControl) -> Result<(), Unsupported> {
+        Err(Unsupported::RealTime)
+    }
+}
+
+/// What [`Link::info`] reports.
+impl Xdp {
     fn stats(&self) -> LinkStats {
         let (mut drops, mut tx_invalid) = (0, 0);
         for q in &self.queues {
