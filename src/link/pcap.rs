@@ -2,7 +2,7 @@
 //! live interface would, as fast as the file reads. What the stack sends is counted, not written
 //! anywhere (use `respond -w` to write it).
 use super::{Link, LinkStats, RxMeta};
-use crate::pcap::CaptureReader;
+use crate::pcap::{CaptureReader, ReadError};
 use std::io;
 use std::path::Path;
 use std::time::Duration;
@@ -20,7 +20,7 @@ pub struct PcapLink {
 }
 
 impl PcapLink {
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
+    pub fn open(path: &Path) -> Result<Self, ReadError> {
         Ok(Self::new(CaptureReader::open(path)?))
     }
 
