@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 pub mod ring;
 use ring::{Mmap, RxFrame, V3Frames};
 
-/// Which TPACKET ring layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// Which TPACKET ring layout (`live --ring` names them: `cli::live::RingArg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RingVersion {
     /// Frame-based: each frame handed over at once (low latency; the default for `live`).
     V2,

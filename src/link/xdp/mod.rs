@@ -35,8 +35,8 @@ pub mod bpf;
 pub mod ring;
 use ring::{Consumer, Producer, Ring, Umem};
 
-/// Where the XDP program runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// Where the XDP program runs (`live --xdp-mode` names them: `cli::live::XdpModeArg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum XdpMode {
     /// Generic XDP: after the driver has built an skb (works on every interface; slower).
     Skb,
