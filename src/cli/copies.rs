@@ -35,7 +35,7 @@ pub struct CopiesArgs {
     /// Datagrams per second the sender is paced to.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(100..=10_000_000))]
     pub rate: u32,
-    /// Which paths, comma-separated, in order (socket, packet, ring).
+    /// Which paths, comma-separated, in order (socket, packet, ring, xdp).
     #[arg(long, value_delimiter = ',', default_value = "socket,packet,ring,xdp", value_parser = path_key)]
     pub paths: Vec<String>,
     /// Print the figures as one JSON object instead of bars.

@@ -26,6 +26,42 @@ pub enum Backend {
     Xdp,
 }
 
+/// `--ring`: the command line's names for [`RingVersion`] (clap stays out of the link layer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RingArg {
+    /// Frame-based: each frame handed over at once (low latency; the default for `live`).
+    V2,
+    /// Block-based: frames handed over a block at a time, when full or at the retire timeout.
+    V3,
+}
+
+impl From<RingArg> for RingVersion {
+    fn from(r: RingArg) -> Self {
+        match r {
+            RingArg::V2 => RingVersion::V2,
+            RingArg::V3 => RingVersion::V3,
+        }
+    }
+}
+
+/// `--xdp-mode`: the command line's names for [`XdpMode`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum XdpModeArg {
+    /// Generic XDP: after the driver has built an skb (works on every interface; slower).
+    Skb,
+    /// Native XDP: inside the driver, before any skb exists (needs driver support; veth has it).
+    Drv,
+}
+
+impl From<XdpModeArg> for XdpMode {
+    fn from(m: XdpModeArg) -> Self {
+        match m {
+            XdpModeArg::Skb => XdpMode::Skb,
+            XdpModeArg::Drv => XdpMode::Drv,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 #[command(after_long_help = AFTER_HELP, mut_arg("ip", |a| a.required(true)))]
 pub struct LiveArgs {
@@ -45,8 +81,8 @@ pub struct LiveArgs {
     /// a ping is answered in tens of microseconds. v3: frames come a block at a time, when the
     /// block fills or --retire-ms passes; cheaper per frame under load, but a lone ping waits
     /// for the timer (RTT ~ --retire-ms). Use v3 for bulk capture, v2 for the responder.
-    #[arg(long, value_enum, default_value_t = RingVersion::V2)]
-    pub ring: RingVersion,
+    #[arg(long, value_enum, default_value_t = RingArg::V2)]
+    pub ring: RingArg,
 
     /// Ring block size in KiB (multiple of 4). Default: 64 (v2), 256 (v3).
     #[arg(long, value_name = "KIB")]
@@ -64,7 +100,7 @@ pub struct LiveArgs {
     /// skb (every driver); drv: native XDP, in the driver. Default: native if the driver has
     /// it, else generic.
     #[arg(long, value_enum, value_name = "MODE")]
-    pub xdp_mode: Option<XdpMode>,
+    pub xdp_mode: Option<XdpModeArg>,
 
     /// --backend xdp: ask for zero-copy AF_XDP (frames DMA'd straight into ringside's memory).
     /// Falls back to copy mode, with one line saying so, on drivers that refuse (veth does).
@@ -175,7 +211,7 @@ fn open_link(args: &LiveArgs) -> anyhow::Result<Box<dyn Link>> {
     let name = &args.interface;
     match args.backend {
         Backend::Afpacket => {
-            let mut rc = RingConfig::new(args.ring);
+            let mut rc = RingConfig::new(args.ring.into());
             if let Some(k) = args.block_kib {
                 if k == 0 || k % 4 != 0 {
                     return Err(UsageError(format!(
@@ -205,7 +241,7 @@ fn open_link(args: &LiveArgs) -> anyhow::Result<Box<dyn Link>> {
         Backend::Netmap => open_netmap(name),
         Backend::Xdp => {
             let cfg = XdpConfig {
-                mode: args.xdp_mode,
+                mode: args.xdp_mode.map(XdpMode::from),
                 zero_copy: args.zero_copy,
                 busy_poll: args.busy_poll,
                 linger: Duration::from_micros(args.linger_us),
@@ -697,7 +733,7 @@ mod tests {
     fn defaults_are_the_interactive_ones() {
         let t = T::parse_from(["t", "-i", "rs0", "--ip", "198.51.100.2/24"]);
         assert_eq!(t.live.backend, Backend::Afpacket);
-        assert_eq!(t.live.ring, RingVersion::V2, "the responder ring is V2");
+        assert_eq!(t.live.ring, RingArg::V2, "the responder ring is V2");
         assert!(!t.live.headless && !t.live.stack.no_arp && !t.live.stack.no_icmp);
     }
 

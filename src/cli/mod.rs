@@ -216,14 +216,14 @@ pub fn open_capture(path: &std::path::Path) -> anyhow::Result<crate::pcap::Captu
         return Err(UsageError(format!("{shown}: is a directory ({GIVE})")).into());
     }
     crate::pcap::CaptureReader::open(path).map_err(|e| {
-        let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>());
-        UsageError(match io.map(|io| io.kind()) {
-            Some(ErrorKind::PermissionDenied) => {
+        use crate::pcap::ReadError;
+        UsageError(match &e {
+            ReadError::Open { source, .. } if source.kind() == ErrorKind::PermissionDenied => {
                 format!("{shown}: permission denied ({GIVE} you may read)")
             }
-            Some(_) => format!("{e:#} ({GIVE})"),
+            ReadError::Open { source, .. } => format!("{e}: {source} ({GIVE})"),
             // The reader's own verdicts (not a capture, bad header, not Ethernet) say it already.
-            None => format!("{e:#}"),
+            _ => e.to_string(),
         })
         .into()
     })

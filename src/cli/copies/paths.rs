@@ -9,7 +9,7 @@ use crate::link::afpacket::{AfPacket, RingConfig, RingVersion};
 use crate::link::Link;
 use crate::sys;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
 /// What one path's loop counted.
@@ -172,7 +172,7 @@ impl Receiver for RecvfromLoop {
                 Some(libc::EAGAIN) if !polled => {
                     polled = true;
                     t.syscalls += 1;
-                    crate::link::poll_in(self.fd.as_raw_fd(), wait)?;
+                    crate::link::poll_in(self.fd.as_fd(), wait)?;
                 }
                 Some(libc::EAGAIN) => return Ok(()),
                 _ => return Err(io::Error::new(e.kind(), format!("recvfrom: {e}"))),

@@ -23,9 +23,9 @@
 //! References: Documentation/bpf/standardization/instruction-set.rst (the encoding),
 //! include/uapi/linux/bpf.h (the `bpf_attr` layouts and enum values used below),
 //! Documentation/networking/af_xdp.rst ("XSKMAP / BPF_MAP_TYPE_XSKMAP").
-use crate::link::iface::Fd;
 use std::io;
 use std::mem::size_of;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 // bpf(2) commands (enum bpf_cmd).
 const BPF_MAP_CREATE: libc::c_int = 0;
@@ -191,8 +191,14 @@ fn bpf<T>(cmd: libc::c_int, attr: &mut T) -> io::Result<libc::c_int> {
     Ok(r as libc::c_int)
 }
 
+/// The descriptor bpf(2) just returned (a map, a program or a link), closed on drop.
+fn owned(fd: libc::c_int) -> OwnedFd {
+    // SAFETY: `fd` is a new descriptor from a successful bpf(2) call, owned only here.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
 /// An XSKMAP with `entries` slots (one per RX queue), keys and values 4 bytes (queue -> socket fd).
-pub(crate) fn create_xskmap(entries: u32) -> io::Result<Fd> {
+pub(crate) fn create_xskmap(entries: u32) -> io::Result<OwnedFd> {
     let mut a = MapCreateAttr {
         map_type: BPF_MAP_TYPE_XSKMAP,
         key_size: 4,
@@ -201,15 +207,15 @@ pub(crate) fn create_xskmap(entries: u32) -> io::Result<Fd> {
         map_name: name16("ringside_xsks"),
         ..Default::default()
     };
-    bpf(BPF_MAP_CREATE, &mut a).map(Fd)
+    bpf(BPF_MAP_CREATE, &mut a).map(owned)
 }
 
 /// xsks[queue] = the AF_XDP socket `sock`.
-pub(crate) fn xskmap_set(map: &Fd, queue: u32, sock: &Fd) -> io::Result<()> {
+pub(crate) fn xskmap_set(map: BorrowedFd<'_>, queue: u32, sock: BorrowedFd<'_>) -> io::Result<()> {
     let key = queue;
-    let value = sock.0 as u32;
+    let value = sock.as_raw_fd() as u32;
     let mut a = MapUpdateAttr {
-        map_fd: map.0 as u32,
+        map_fd: map.as_raw_fd() as u32,
         key: &key as *const u32 as u64,
         value: &value as *const u32 as u64,
         ..Default::default()
@@ -218,8 +224,8 @@ pub(crate) fn xskmap_set(map: &Fd, queue: u32, sock: &Fd) -> io::Result<()> {
 }
 
 /// Load [`program`] for `map`. On a verifier rejection the error carries the verifier's last line.
-pub(crate) fn load_program(map: &Fd) -> io::Result<Fd> {
-    let insns = program(map.0);
+pub(crate) fn load_program(map: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    let insns = program(map.as_raw_fd());
     let license = c"MIT OR Apache-2.0";
     let mut log = vec![0u8; 4096];
     let mut a = ProgLoadAttr {
@@ -232,7 +238,7 @@ pub(crate) fn load_program(map: &Fd) -> io::Result<Fd> {
         ..Default::default()
     };
     match bpf(BPF_PROG_LOAD, &mut a) {
-        Ok(fd) => Ok(Fd(fd)),
+        Ok(fd) => Ok(owned(fd)),
         Err(e)
             if e.raw_os_error() == Some(libc::EACCES) || e.raw_os_error() == Some(libc::EINVAL) =>
         {
@@ -259,14 +265,14 @@ pub(crate) fn load_program(map: &Fd) -> io::Result<Fd> {
 
 /// Attach `prog` to interface `ifindex` with a BPF link; `flags` picks generic (SKB) or native
 /// (DRV) mode. The program stays attached exactly as long as the returned descriptor is open.
-pub(crate) fn attach_link(prog: &Fd, ifindex: u32, flags: u32) -> io::Result<Fd> {
+pub(crate) fn attach_link(prog: BorrowedFd<'_>, ifindex: u32, flags: u32) -> io::Result<OwnedFd> {
     let mut a = LinkCreateAttr {
-        prog_fd: prog.0 as u32,
+        prog_fd: prog.as_raw_fd() as u32,
         target_ifindex: ifindex,
         attach_type: BPF_XDP,
         flags,
     };
-    bpf(BPF_LINK_CREATE, &mut a).map(Fd)
+    bpf(BPF_LINK_CREATE, &mut a).map(owned)
 }
 
 #[cfg(test)]

@@ -16,17 +16,19 @@
 //!   capture), but a lone ping waits for the timer: its RTT is about the timeout.
 use super::ring_view::{Cursor, Owner, RingKind, RingView};
 use super::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
-use crate::link::iface::{self, Fd};
+use crate::link::iface;
+use crate::sys;
 use std::cell::Cell;
 use std::io;
 use std::mem::size_of;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 pub mod ring;
 use ring::{Mmap, RxFrame, V3Frames};
 
-/// Which TPACKET ring layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// Which TPACKET ring layout (`live --ring` names them: `cli::live::RingArg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RingVersion {
     /// Frame-based: each frame handed over at once (low latency; the default for `live`).
     V2,
@@ -94,7 +96,7 @@ const TX_BATCH: usize = 64;
 
 /// An AF_PACKET socket bound to one interface, with its RX ring mapped.
 pub struct AfPacket {
-    fd: Fd,
+    fd: OwnedFd,
     ifname: String,
     cfg: RingConfig,
     ring: Mmap,
@@ -168,18 +170,19 @@ impl AfPacket {
         let ifindex = iface::ifindex(ifname)?;
         let mtu = iface::mtu(ifname)? as usize;
         // Protocol 0: nothing is queued to the socket until bind() below, after the ring exists.
-        // SAFETY: plain socket(2); checked.
-        let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
-        if raw < 0 {
-            return Err(permission_hint(io::Error::last_os_error()));
-        }
-        let fd = Fd(raw);
+        let fd = sys::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0)
+            .map_err(permission_hint)?;
         let version = match cfg.version {
             RingVersion::V2 => libc::tpacket_versions::TPACKET_V2,
             RingVersion::V3 => libc::tpacket_versions::TPACKET_V3,
         } as libc::c_int;
-        setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_VERSION, &version)
-            .map_err(|e| os_err("PACKET_VERSION", e))?;
+        setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_VERSION,
+            &version,
+        )
+        .map_err(|e| os_err("PACKET_VERSION", e))?;
 
         let page = 4096usize;
         if cfg.block_size == 0 || !cfg.block_size.is_multiple_of(page) || cfg.block_nr == 0 {
@@ -212,7 +215,7 @@ impl AfPacket {
                     tp_frame_size: frame_size as u32,
                     tp_frame_nr: frame_nr as u32,
                 };
-                setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_RX_RING, &req)
+                setsockopt(fd.as_raw_fd(), libc::SOL_PACKET, libc::PACKET_RX_RING, &req)
             }
             RingVersion::V3 => {
                 let req = libc::tpacket_req3 {
@@ -224,7 +227,7 @@ impl AfPacket {
                     tp_sizeof_priv: 0,
                     tp_feature_req_word: 0,
                 };
-                setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_RX_RING, &req)
+                setsockopt(fd.as_raw_fd(), libc::SOL_PACKET, libc::PACKET_RX_RING, &req)
             }
         };
         r.map_err(|e| {
@@ -237,13 +240,18 @@ impl AfPacket {
                 e,
             )
         })?;
-        let ring = Mmap::map(fd.0, block_size * cfg.block_nr)
+        let ring = Mmap::map(fd.as_raw_fd(), block_size * cfg.block_nr)
             .map_err(|e| os_err("mapping the packet ring", e))?;
 
         // Our own transmissions are not looped back into the ring (Linux >= 4.20). Older kernels
         // refuse the option; frames marked PACKET_OUTGOING are skipped in the ring walk instead.
         let one: libc::c_int = 1;
-        let _ = setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_IGNORE_OUTGOING, &one);
+        let _ = setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_IGNORE_OUTGOING,
+            &one,
+        );
 
         // Promiscuous: we answer for a MAC the interface may not have (--mac).
         let mreq = libc::packet_mreq {
@@ -252,8 +260,13 @@ impl AfPacket {
             mr_alen: 0,
             mr_address: [0; 8],
         };
-        setsockopt(fd.0, libc::SOL_PACKET, libc::PACKET_ADD_MEMBERSHIP, &mreq)
-            .map_err(|e| os_err("PACKET_ADD_MEMBERSHIP (promiscuous)", e))?;
+        setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_ADD_MEMBERSHIP,
+            &mreq,
+        )
+        .map_err(|e| os_err("PACKET_ADD_MEMBERSHIP (promiscuous)", e))?;
 
         // SAFETY: sockaddr_ll is plain old data.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
@@ -263,7 +276,7 @@ impl AfPacket {
         // SAFETY: `sll` is a valid sockaddr_ll of the size passed.
         let r = unsafe {
             libc::bind(
-                fd.0,
+                fd.as_raw_fd(),
                 (&sll as *const libc::sockaddr_ll).cast(),
                 size_of::<libc::sockaddr_ll>() as libc::socklen_t,
             )
@@ -333,7 +346,7 @@ impl AfPacket {
         // SAFETY: SO_ERROR writes one c_int into `err`.
         let r = unsafe {
             libc::getsockopt(
-                self.fd.0,
+                self.fd.as_raw_fd(),
                 libc::SOL_SOCKET,
                 libc::SO_ERROR,
                 (&mut err as *mut libc::c_int).cast(),
@@ -370,7 +383,7 @@ impl AfPacket {
             }
             return Ok(());
         }
-        let revents = super::poll_in(self.fd.0, timeout)?;
+        let revents = super::poll_in(self.fd.as_fd(), timeout)?;
         if revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
             self.take_socket_error()?;
         }
@@ -565,7 +578,7 @@ impl AfPacket {
         // SAFETY: the kernel writes at most `len` bytes, and `st` is at least that large.
         let r = unsafe {
             libc::getsockopt(
-                self.fd.0,
+                self.fd.as_raw_fd(),
                 libc::SOL_PACKET,
                 libc::PACKET_STATISTICS,
                 (&mut st as *mut libc::tpacket_stats_v3).cast(),
@@ -795,7 +808,7 @@ impl Link for AfPacket {
             // socket is bound, so no destination address is needed.
             let r = unsafe {
                 libc::sendmmsg(
-                    self.fd.0,
+                    self.fd.as_raw_fd(),
                     tx.msgs.as_mut_ptr().add(at),
                     n,
                     libc::MSG_DONTWAIT,

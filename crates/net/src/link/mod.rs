@@ -5,6 +5,7 @@ pub mod pcap;
 pub mod sim;
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::time::Duration;
 
 /// Per-frame facts a backend knows that the bytes do not carry.
@@ -161,7 +162,7 @@ pub trait Link: Send {
 /// Wait up to `timeout` (rounded up to whole milliseconds) for `fd` to be readable. Returns the
 /// poll revents: 0 when the time ran out or a signal (SIGINT to stop, SIGUSR1/2 to toggle)
 /// interrupted the wait, which is not an error. For netmap the poll also syncs the RX rings.
-pub(crate) fn poll_in(fd: libc::c_int, timeout: Duration) -> io::Result<libc::c_short> {
+pub fn poll_in(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<libc::c_short> {
     let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
     match crate::sys::poll(fd, libc::POLLIN, ms) {
         Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),

@@ -24,17 +24,19 @@
 //! there is the lesson, not speed (see the README's backend table).
 use super::ring_view::{distance, Cursor, Owner, RingKind, RingView};
 use super::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
-use crate::link::iface::{self, Fd};
+use crate::link::iface;
+use crate::sys;
 use std::io;
 use std::mem::size_of;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 pub mod bpf;
 pub mod ring;
 use ring::{Consumer, Producer, Ring, Umem};
 
-/// Where the XDP program runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// Where the XDP program runs (`live --xdp-mode` names them: `cli::live::XdpModeArg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum XdpMode {
     /// Generic XDP: after the driver has built an skb (works on every interface; slower).
     Skb,
@@ -95,7 +97,7 @@ const TX_BATCH: u32 = 64;
 
 /// One RX queue's socket, its UMEM and its rings.
 struct Queue {
-    fd: Fd,
+    fd: OwnedFd,
     umem: Umem,
     fill: Ring<u64, Producer>,
     comp: Ring<u64, Consumer>,
@@ -109,9 +111,9 @@ struct Queue {
 pub struct Xdp {
     // Fields drop in declaration order: the BPF link first, so the program is detached before
     // the sockets it redirects to close.
-    _link: Fd,
-    _prog: Fd,
-    _map: Fd,
+    _link: OwnedFd,
+    _prog: OwnedFd,
+    _map: OwnedFd,
     ifname: String,
     queues: Vec<Queue>,
     mode: XdpMode,
@@ -158,11 +160,11 @@ fn explain(step: &str, ifname: &str, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), msg)
 }
 
-fn setsockopt<T>(fd: &Fd, name: libc::c_int, v: &T) -> io::Result<()> {
+fn setsockopt<T>(fd: BorrowedFd<'_>, name: libc::c_int, v: &T) -> io::Result<()> {
     // SAFETY: `v` points at a live T of the size we pass.
     let r = unsafe {
         libc::setsockopt(
-            fd.0,
+            fd.as_raw_fd(),
             libc::SOL_XDP,
             name,
             (v as *const T).cast(),
@@ -175,10 +177,18 @@ fn setsockopt<T>(fd: &Fd, name: libc::c_int, v: &T) -> io::Result<()> {
     Ok(())
 }
 
-fn getsockopt<T>(fd: &Fd, name: libc::c_int, v: &mut T) -> io::Result<()> {
+fn getsockopt<T>(fd: BorrowedFd<'_>, name: libc::c_int, v: &mut T) -> io::Result<()> {
     let mut len = size_of::<T>() as libc::socklen_t;
     // SAFETY: the kernel writes at most `len` bytes into `v`, which is that large.
-    let r = unsafe { libc::getsockopt(fd.0, libc::SOL_XDP, name, (v as *mut T).cast(), &mut len) };
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_XDP,
+            name,
+            (v as *mut T).cast(),
+            &mut len,
+        )
+    };
     if r < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -210,14 +220,12 @@ fn rx_queue_count(ifname: &str) -> u32 {
         ..Default::default()
     };
     ifr.ifr_ifru.ifru_data = (&mut ch as *mut EthtoolChannels).cast();
-    // SAFETY: plain socket(2), closed by Fd.
-    let s = Fd(unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) });
-    if s.0 < 0 {
+    let Ok(s) = sys::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) else {
         return 1;
-    }
+    };
     // SAFETY: SIOCETHTOOL with ETHTOOL_GCHANNELS writes one ethtool_channels into `ch`, which
     // `ifr` points at and which outlives the call.
-    let r = unsafe { libc::ioctl(s.0, SIOCETHTOOL, &mut ifr as *mut libc::ifreq) };
+    let r = unsafe { libc::ioctl(s.as_raw_fd(), SIOCETHTOOL, &mut ifr as *mut libc::ifreq) };
     if r < 0 {
         return 1;
     }
@@ -231,39 +239,47 @@ impl Queue {
     /// Socket, UMEM and rings for queue `id`, bound with `bind_flags` (af_xdp.rst, "Usage").
     /// A failure names its step (for [`explain`]).
     fn open(ifindex: u32, id: u32, chunk: u32, bind_flags: u16) -> Result<Queue, Step> {
-        // SAFETY: plain socket(2); checked.
-        let raw = unsafe { libc::socket(libc::AF_XDP, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
-        if raw < 0 {
-            return Err(("socket", io::Error::last_os_error()));
-        }
-        let fd = Fd(raw);
+        let fd = sys::socket(libc::AF_XDP, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0)
+            .map_err(|e| ("socket", e))?;
         let umem = Umem::new(FRAMES, chunk).map_err(|e| ("umem", e))?;
-        setsockopt(&fd, libc::XDP_UMEM_REG, &umem.registration()).map_err(|e| ("umem", e))?;
+        setsockopt(fd.as_fd(), libc::XDP_UMEM_REG, &umem.registration())
+            .map_err(|e| ("umem", e))?;
         for opt in [
             libc::XDP_UMEM_FILL_RING,
             libc::XDP_UMEM_COMPLETION_RING,
             libc::XDP_RX_RING,
             libc::XDP_TX_RING,
         ] {
-            setsockopt(&fd, opt, &RING_SIZE).map_err(|e| ("ring setup", e))?;
+            setsockopt(fd.as_fd(), opt, &RING_SIZE).map_err(|e| ("ring setup", e))?;
         }
         // SAFETY: plain old data; the kernel fills it.
         let mut off: libc::xdp_mmap_offsets = unsafe { std::mem::zeroed() };
-        getsockopt(&fd, libc::XDP_MMAP_OFFSETS, &mut off).map_err(|e| ("XDP_MMAP_OFFSETS", e))?;
+        getsockopt(fd.as_fd(), libc::XDP_MMAP_OFFSETS, &mut off)
+            .map_err(|e| ("XDP_MMAP_OFFSETS", e))?;
         let map = |e| ("ring mmap", e);
-        let mut fill =
-            Ring::map(fd.0, &off.fr, RING_SIZE, libc::XDP_UMEM_PGOFF_FILL_RING).map_err(map)?;
+        let mut fill = Ring::map(
+            fd.as_raw_fd(),
+            &off.fr,
+            RING_SIZE,
+            libc::XDP_UMEM_PGOFF_FILL_RING,
+        )
+        .map_err(map)?;
         let comp = Ring::map(
-            fd.0,
+            fd.as_raw_fd(),
             &off.cr,
             RING_SIZE,
             libc::XDP_UMEM_PGOFF_COMPLETION_RING,
         )
         .map_err(map)?;
-        let rx =
-            Ring::map(fd.0, &off.rx, RING_SIZE, libc::XDP_PGOFF_RX_RING as u64).map_err(map)?;
+        let rx = Ring::map(
+            fd.as_raw_fd(),
+            &off.rx,
+            RING_SIZE,
+            libc::XDP_PGOFF_RX_RING as u64,
+        )
+        .map_err(map)?;
         let tx = Ring::map(
-            fd.0,
+            fd.as_raw_fd(),
             &off.tx,
             RING_SIZE,
             libc::XDP_PGOFF_TX_RING as u64 & 0xffff_ffff,
@@ -289,7 +305,7 @@ impl Queue {
         // SAFETY: `sxdp` is a valid sockaddr_xdp of the size passed.
         let r = unsafe {
             libc::bind(
-                fd.0,
+                fd.as_raw_fd(),
                 (&sxdp as *const libc::sockaddr_xdp).cast(),
                 size_of::<libc::sockaddr_xdp>() as libc::socklen_t,
             )
@@ -349,7 +365,7 @@ impl Queue {
             // SAFETY: a zero-length, non-blocking recvfrom on our socket; no buffer is written.
             unsafe {
                 libc::recvfrom(
-                    self.fd.0,
+                    self.fd.as_raw_fd(),
                     std::ptr::null_mut(),
                     0,
                     libc::MSG_DONTWAIT,
@@ -382,7 +398,7 @@ impl Queue {
         // SAFETY: a zero-length, non-blocking sendto on our bound socket; no buffer is read.
         let r = unsafe {
             libc::sendto(
-                self.fd.0,
+                self.fd.as_raw_fd(),
                 std::ptr::null(),
                 0,
                 libc::MSG_DONTWAIT,
@@ -405,7 +421,7 @@ impl Queue {
     fn statistics(&self) -> libc::xdp_statistics {
         // SAFETY: plain old data.
         let mut st: libc::xdp_statistics = unsafe { std::mem::zeroed() };
-        let _ = getsockopt(&self.fd, libc::XDP_STATISTICS, &mut st);
+        let _ = getsockopt(self.fd.as_fd(), libc::XDP_STATISTICS, &mut st);
         st
     }
 }
@@ -434,18 +450,19 @@ impl Xdp {
         // The program first: an interface that already has one is refused here, before any
         // socket exists. Until the sockets are in the map, the program passes frames on.
         let map = bpf::create_xskmap(nq).map_err(|e| explain("BPF map", ifname, e))?;
-        let prog = bpf::load_program(&map).map_err(|e| explain("BPF program load", ifname, e))?;
+        let prog =
+            bpf::load_program(map.as_fd()).map_err(|e| explain("BPF program load", ifname, e))?;
         let (link, mode) = match cfg.mode {
             Some(m) => (
-                bpf::attach_link(&prog, ifindex, m.flags())
+                bpf::attach_link(prog.as_fd(), ifindex, m.flags())
                     .map_err(|e| explain("attach", ifname, e))?,
                 m,
             ),
-            None => match bpf::attach_link(&prog, ifindex, XdpMode::Drv.flags()) {
+            None => match bpf::attach_link(prog.as_fd(), ifindex, XdpMode::Drv.flags()) {
                 Ok(l) => (l, XdpMode::Drv),
                 Err(e) if e.raw_os_error() == Some(libc::EOPNOTSUPP) => {
                     eprintln!("ringside: {ifname} has no native XDP; using generic (skb) mode");
-                    let l = bpf::attach_link(&prog, ifindex, XdpMode::Skb.flags())
+                    let l = bpf::attach_link(prog.as_fd(), ifindex, XdpMode::Skb.flags())
                         .map_err(|e| explain("attach", ifname, e))?;
                     (l, XdpMode::Skb)
                 }
@@ -457,14 +474,14 @@ impl Xdp {
         for q in 0..nq {
             let opened = Self::open_queue(ifname, ifindex, q, chunk, &mut zero_copy);
             let queue = opened.map_err(|(step, e)| explain(step, ifname, e))?;
-            bpf::xskmap_set(&map, q, &queue.fd)
+            bpf::xskmap_set(map.as_fd(), q, queue.fd.as_fd())
                 .map_err(|e| explain("BPF map update", ifname, e))?;
             queues.push(queue);
         }
         let pollfds = queues
             .iter()
             .map(|q| libc::pollfd {
-                fd: q.fd.0,
+                fd: q.fd.as_raw_fd(),
                 events: libc::POLLIN,
                 revents: 0,
             })

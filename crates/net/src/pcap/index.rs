@@ -8,8 +8,7 @@
 //! up to 63 frames it does not show (a few tens of microseconds). The frames are found by the
 //! same [`CaptureReader`] that `dump` and `replay` read with, so frame N here is frame N there,
 //! odd records and cut files included (the index ends where the reader stops).
-use super::{CaptureReader, FileFrame};
-use anyhow::{bail, Context};
+use super::{CaptureReader, FileFrame, ReadError};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -22,6 +21,44 @@ pub const STRIDE: u64 = 64;
 
 /// Largest preamble (pcapng section header + interface descriptions) kept to start readers.
 const MAX_PREAMBLE: u64 = 16 << 20;
+
+/// Why the index cannot be built or cannot read a frame.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The capture itself cannot be opened or read (see [`ReadError`]).
+    #[error(transparent)]
+    Capture(#[from] ReadError),
+    /// The background scan thread could not be started (the I/O error is the source).
+    #[error("starting the index thread")]
+    Thread(#[source] std::io::Error),
+    /// The scan found the file cannot be read from a noted offset ([`FrameIndex::refused`]).
+    #[error("{0}")]
+    Refused(String),
+    /// No offset noted for the frame asked for.
+    #[error("the index has no entry for that frame")]
+    NoEntry,
+    /// The preamble is not read yet.
+    #[error("the index is not ready")]
+    NotReady,
+    /// The file cannot be opened again to read a frame (the I/O error is the source).
+    #[error("cannot open {}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The frame is not where the scan found it: the file changed under the index.
+    #[error("{}: frame {frame} is no longer where the index found it (the file changed?)", path.display())]
+    Moved { path: PathBuf, frame: u64 },
+    /// A pcapng header block after the first packet: a reader started later would miss it.
+    #[error("{}", late_header(path))]
+    LateHeader { path: PathBuf },
+    /// More header bytes before the first packet than the index keeps.
+    #[error("{}: {len} bytes of headers before the first packet", path.display())]
+    PreambleTooLong { path: PathBuf, len: u64 },
+    /// Seeking or reading the file failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
 
 /// What the scan has found so far; shared with its thread.
 #[derive(Default)]
@@ -52,7 +89,7 @@ pub struct FrameIndex {
 impl FrameIndex {
     /// Start indexing `path` in the background. Fails only when the file cannot be opened or
     /// is not a capture; frames are available as the scan reaches them ([`Self::frames`]).
-    pub fn build(path: &Path) -> anyhow::Result<Self> {
+    pub fn build(path: &Path) -> Result<Self, IndexError> {
         let reader = CaptureReader::open(path)?;
         let total_bytes = reader.progress().1;
         let scan = Arc::new(Scan::default());
@@ -62,7 +99,7 @@ impl FrameIndex {
             std::thread::Builder::new()
                 .name("ringside-index".into())
                 .spawn(move || run_scan(reader, &path, &scan))
-                .context("starting the index thread")?
+                .map_err(IndexError::Thread)?
         };
         Ok(FrameIndex {
             path: path.to_path_buf(),
@@ -73,7 +110,7 @@ impl FrameIndex {
     }
 
     /// [`Self::build`], then wait for the scan to end (tests, small files).
-    pub fn build_blocking(path: &Path) -> anyhow::Result<Self> {
+    pub fn build_blocking(path: &Path) -> Result<Self, IndexError> {
         let mut ix = Self::build(path)?;
         if let Some(t) = ix.thread.take() {
             let _ = t.join();
@@ -123,13 +160,13 @@ impl FrameIndex {
         first: u64,
         count: usize,
         each: &mut dyn FnMut(u64, FileFrame<'_>),
-    ) -> anyhow::Result<usize> {
+    ) -> Result<usize, IndexError> {
         let indexed = self.frames();
         if first == 0 || first > indexed || count == 0 {
             return Ok(0);
         }
         if let Some(why) = self.refused() {
-            bail!("{why}");
+            return Err(IndexError::Refused(why));
         }
         let k = (first - 1) / STRIDE;
         let offset = self
@@ -138,10 +175,12 @@ impl FrameIndex {
             .read()
             .ok()
             .and_then(|c| c.get(k as usize).copied())
-            .context("the index has no entry for that frame")?;
-        let preamble = self.scan.preamble.get().context("the index is not ready")?;
-        let mut file = File::open(&self.path)
-            .with_context(|| format!("cannot open {}", self.path.display()))?;
+            .ok_or(IndexError::NoEntry)?;
+        let preamble = self.scan.preamble.get().ok_or(IndexError::NotReady)?;
+        let mut file = File::open(&self.path).map_err(|source| IndexError::Open {
+            path: self.path.clone(),
+            source,
+        })?;
         file.seek(SeekFrom::Start(offset))?;
         let stream = std::io::Cursor::new(preamble.clone()).chain(file);
         let mut r = CaptureReader::from_reader(&self.path, stream, 0)?;
@@ -150,10 +189,10 @@ impl FrameIndex {
         let mut given = 0;
         while no <= last {
             let Some(f) = r.next_frame()? else {
-                bail!(
-                    "{}: frame {no} is no longer where the index found it (the file changed?)",
-                    self.path.display()
-                );
+                return Err(IndexError::Moved {
+                    path: self.path.clone(),
+                    frame: no,
+                });
             };
             if no >= first {
                 each(no, f);
@@ -252,15 +291,17 @@ fn publish(scan: &Scan, pending: &mut Vec<u64>, frames: u64, reader: &CaptureRea
 }
 
 /// The file's first bytes, up to its first record.
-fn read_preamble(reader: &CaptureReader, path: &Path) -> anyhow::Result<Vec<u8>> {
+fn read_preamble(reader: &CaptureReader, path: &Path) -> Result<Vec<u8>, IndexError> {
     let Some(len) = reader.preamble_len() else {
-        bail!("{}", late_header(path));
+        return Err(IndexError::LateHeader {
+            path: path.to_path_buf(),
+        });
     };
     if len > MAX_PREAMBLE {
-        bail!(
-            "{}: {len} bytes of headers before the first packet",
-            path.display()
-        );
+        return Err(IndexError::PreambleTooLong {
+            path: path.to_path_buf(),
+            len,
+        });
     }
     let mut buf = vec![0; len as usize];
     File::open(path)?.read_exact(&mut buf)?;

@@ -9,7 +9,6 @@
 use crate::link::frame::FrameSink;
 use crate::recorded::FrameNote;
 pub use crate::wire::LinkKind;
-use anyhow::{bail, Context};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketOption;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
@@ -23,6 +22,55 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub mod index;
+
+/// Why a capture cannot be opened or read. Each reason is one line naming the file; the CLI turns
+/// them into usage errors (exit 2) and matches on [`ReadError::Open`] for "permission denied".
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file cannot be opened (the I/O error is the source).
+    #[error("cannot open {}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Fewer than 4 bytes: no magic number to tell the format by.
+    #[error("{}: not a capture file (shorter than a pcap header)", path.display())]
+    TooShort { path: PathBuf },
+    /// The first 4 bytes are neither pcap's nor pcapng's magic number.
+    #[error(
+        "{}: not a pcap or pcapng file (magic {:02x}{:02x}{:02x}{:02x})",
+        path.display(), magic[0], magic[1], magic[2], magic[3]
+    )]
+    UnknownMagic { path: PathBuf, magic: [u8; 4] },
+    /// The pcap file header or the pcapng section header is cut short or malformed.
+    #[error("{}: bad {format} header: {detail}", path.display())]
+    BadHeader {
+        path: PathBuf,
+        /// "pcap" or "pcapng".
+        format: &'static str,
+        detail: String,
+    },
+    /// A link type ringside does not decode (802.11, PPP...).
+    #[error(
+        "{}: link type {link:?} ({}) is not one ringside reads (Ethernet, LINUX_SLL, LINUX_SLL2, RAW IP)",
+        path.display(), u32::from(*link)
+    )]
+    UnsupportedLinkType { path: PathBuf, link: DataLink },
+}
+
+/// Why a capture cannot be written (pcap here, pcapng in [`crate::pcapng_write`]).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The file cannot be created (the I/O error is the source).
+    #[error("cannot create {}", path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Writing the file's headers failed.
+    #[error("cannot write {}: {detail}", path.display())]
+    Headers { path: PathBuf, detail: String },
+}
 
 /// One frame from a capture file. `data` borrows the reader's buffer until the next call.
 #[derive(Clone, Copy, Debug)]
@@ -105,8 +153,11 @@ pub struct CaptureReader {
 impl CaptureReader {
     /// Open `path`. Fails with one line for a missing file, an unknown format, or a link type
     /// other than Ethernet.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    pub fn open(path: &Path) -> Result<Self, ReadError> {
+        let file = File::open(path).map_err(|source| ReadError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
         Self::from_reader(path, file, total_bytes)
     }
@@ -118,7 +169,7 @@ impl CaptureReader {
         name: &Path,
         reader: impl Read + Send + 'static,
         total_bytes: u64,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, ReadError> {
         let path = name;
         let bytes_read = Arc::new(AtomicU64::new(0));
         let odd = Arc::new(Oddities::default());
@@ -126,10 +177,11 @@ impl CaptureReader {
             BufReader::with_capacity(64 << 10, Box::new(reader));
         let magic: [u8; 4] = match buffered.fill_buf() {
             Ok(b) if b.len() >= 4 => [b[0], b[1], b[2], b[3]],
-            _ => bail!(
-                "{}: not a capture file (shorter than a pcap header)",
-                path.display()
-            ),
+            _ => {
+                return Err(ReadError::TooShort {
+                    path: path.to_path_buf(),
+                })
+            }
         };
         let counting = CountingReader {
             inner: buffered,
@@ -140,8 +192,12 @@ impl CaptureReader {
             | [0xa1, 0xb2, 0xc3, 0xd4]
             | [0x4d, 0x3c, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0x3c, 0x4d] => {
-                let r = ClassicPcap::new(counting, odd.clone())
-                    .map_err(|e| anyhow::anyhow!("{}: bad pcap header: {e}", path.display()))?;
+                let r =
+                    ClassicPcap::new(counting, odd.clone()).map_err(|e| ReadError::BadHeader {
+                        path: path.to_path_buf(),
+                        format: "pcap",
+                        detail: e.to_string(),
+                    })?;
                 let mut r = r;
                 r.link = check_link_type(path, r.link_type)?;
                 Format::Pcap(r)
@@ -150,8 +206,11 @@ impl CaptureReader {
                 let layout = Arc::new(Mutex::new(NgLayout::default()));
                 let repair =
                     PcapNgRepair::new(counting, odd.clone(), bytes_read.clone(), layout.clone());
-                let r = PcapNgReader::new(repair)
-                    .map_err(|e| anyhow::anyhow!("{}: bad pcapng header: {e}", path.display()))?;
+                let r = PcapNgReader::new(repair).map_err(|e| ReadError::BadHeader {
+                    path: path.to_path_buf(),
+                    format: "pcapng",
+                    detail: e.to_string(),
+                })?;
                 Format::PcapNg {
                     reader: Box::new(r),
                     frame: Vec::new(),
@@ -161,14 +220,12 @@ impl CaptureReader {
                     layout,
                 }
             }
-            _ => bail!(
-                "{}: not a pcap or pcapng file (magic {:02x}{:02x}{:02x}{:02x})",
-                path.display(),
-                magic[0],
-                magic[1],
-                magic[2],
-                magic[3]
-            ),
+            _ => {
+                return Err(ReadError::UnknownMagic {
+                    path: path.to_path_buf(),
+                    magic,
+                })
+            }
         };
         Ok(CaptureReader {
             path: path.to_path_buf(),
@@ -186,7 +243,7 @@ impl CaptureReader {
     /// The next frame; `Ok(None)` at the end. A file cut short or corrupt ends reading: the
     /// frames before it are still delivered, and [`CaptureReader::stopped`] says where it ended.
     /// A link type other than Ethernet (pcapng interfaces) is an error.
-    pub fn next_frame(&mut self) -> anyhow::Result<Option<FileFrame<'_>>> {
+    pub fn next_frame(&mut self) -> Result<Option<FileFrame<'_>>, ReadError> {
         if self.done {
             return Ok(None);
         }
@@ -748,16 +805,11 @@ impl<R: Read> Read for PcapNgRepair<R> {
 
 /// The link types ringside decodes: Ethernet, Linux cooked captures (`tcpdump -i any`) and bare
 /// IP datagrams; anything else is refused with its name.
-fn check_link_type(path: &Path, dl: DataLink) -> anyhow::Result<LinkKind> {
-    if let Some(k) = LinkKind::from_linktype(u32::from(dl)) {
-        return Ok(k);
-    }
-    bail!(
-        "{}: link type {:?} ({}) is not one ringside reads (Ethernet, LINUX_SLL, LINUX_SLL2, RAW IP)",
-        path.display(),
-        dl,
-        u32::from(dl)
-    )
+fn check_link_type(path: &Path, dl: DataLink) -> Result<LinkKind, ReadError> {
+    LinkKind::from_linktype(u32::from(dl)).ok_or_else(|| ReadError::UnsupportedLinkType {
+        path: path.to_path_buf(),
+        link: dl,
+    })
 }
 
 fn describe_error(e: &pcap_file::PcapError) -> String {
@@ -830,17 +882,23 @@ pub struct PcapRecorder {
 }
 
 impl PcapRecorder {
-    pub fn create(path: &Path) -> anyhow::Result<Self> {
-        let file =
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    pub fn create(path: &Path) -> Result<Self, WriteError> {
+        let file = File::create(path).map_err(|source| WriteError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let header = PcapHeader {
             datalink: DataLink::ETHERNET,
             snaplen: SNAPLEN,
             ts_resolution: TsResolution::MicroSecond,
             ..PcapHeader::default()
         };
-        let writer = PcapWriter::with_header(BufWriter::new(file), header)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        let writer = PcapWriter::with_header(BufWriter::new(file), header).map_err(|e| {
+            WriteError::Headers {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            }
+        })?;
         Ok(PcapRecorder {
             writer: Some(writer),
             path: path.to_path_buf(),

@@ -8,9 +8,6 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::os::fd::{AsFd, OwnedFd};
 
-/// The ring modules' closed-on-drop descriptor (see [`crate::sys::Fd`]).
-pub(crate) use crate::sys::Fd;
-
 /// `name` as the fixed-size, NUL-terminated array `struct ifreq` wants.
 fn ifr_name(name: &str) -> io::Result<[libc::c_char; libc::IFNAMSIZ]> {
     if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(['/', ' ', '\0']) {

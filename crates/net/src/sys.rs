@@ -216,13 +216,17 @@ pub fn signal_count(sig: libc::c_int) -> u32 {
 // ---- poll --------------------------------------------------------------------------------------
 
 /// poll(2) one descriptor for `events` for up to `ms` milliseconds: the revents (0 on timeout).
-pub fn poll(fd: RawFd, events: libc::c_short, ms: libc::c_int) -> io::Result<libc::c_short> {
+pub fn poll(
+    fd: BorrowedFd<'_>,
+    events: libc::c_short,
+    ms: libc::c_int,
+) -> io::Result<libc::c_short> {
     let mut pfd = libc::pollfd {
-        fd,
+        fd: fd.as_raw_fd(),
         events,
         revents: 0,
     };
-    // SAFETY: one valid pollfd, alive for the call; a bad fd gives POLLNVAL, not a fault.
+    // SAFETY: one valid pollfd, alive for the call, naming a descriptor borrowed for the call.
     check(unsafe { libc::poll(&mut pfd, 1, ms) })?;
     Ok(pfd.revents)
 }
@@ -479,18 +483,6 @@ pub fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     Ok(n as usize)
 }
 
-/// A closed-on-drop descriptor held as a bare integer: kept only for the ring modules
-/// (AF_PACKET, AF_XDP, netmap), which still build it from their own socket()/open() and pass
-/// `fd.0` to their raw calls; moving them to `OwnedFd` is mechanical. New code uses `OwnedFd`.
-pub(crate) struct Fd(pub(crate) libc::c_int);
-
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: we own the descriptor; closing it once here is the only close.
-        unsafe { libc::close(self.0) };
-    }
-}
-
 // ---- clocks, time, randomness -------------------------------------------------------------------
 
 /// CPU time used by the calling thread.
@@ -553,7 +545,7 @@ mod tests {
     #[test]
     fn poll_times_out_on_a_quiet_socket() {
         let s = socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0).unwrap();
-        assert_eq!(poll(s.as_raw_fd(), libc::POLLIN, 1).unwrap(), 0);
+        assert_eq!(poll(s.as_fd(), libc::POLLIN, 1).unwrap(), 0);
         let mut buf = [0u8; 4];
         let e = recv(s.as_fd(), &mut buf, libc::MSG_DONTWAIT).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));

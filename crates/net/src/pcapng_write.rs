@@ -8,10 +8,9 @@
 //! `opt_comment` is the frame's [`FrameNote`] (see [`crate::recorded`] for its format).
 //! pcap-file 2 writes the blocks and their options.
 use crate::link::frame::FrameSink;
-use crate::pcap::{PcapRecorder, SNAPLEN};
+use crate::pcap::{PcapRecorder, WriteError, SNAPLEN};
 use crate::recorded::{self, FrameNote};
 use crate::stack::StackConfig;
-use anyhow::Context;
 use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
@@ -40,11 +39,15 @@ pub struct PcapNgRecorder {
 impl PcapNgRecorder {
     /// Create `path` and write the section and interface headers. `host` is the ringside the
     /// capture is recorded by (its address goes in the section comment).
-    pub fn create(path: &Path, host: &StackConfig) -> anyhow::Result<Self> {
-        let file =
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-        let cannot =
-            |e: pcap_file::PcapError| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    pub fn create(path: &Path, host: &StackConfig) -> Result<Self, WriteError> {
+        let file = File::create(path).map_err(|source| WriteError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let cannot = |e: pcap_file::PcapError| WriteError::Headers {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        };
         let section = SectionHeaderBlock {
             // Fixed, not native: the lesson captures regenerate byte for byte on any machine.
             endianness: Endianness::Little,
@@ -151,7 +154,7 @@ pub enum Recorder {
 }
 
 impl Recorder {
-    pub fn create(path: &Path, host: &StackConfig) -> anyhow::Result<Self> {
+    pub fn create(path: &Path, host: &StackConfig) -> Result<Self, WriteError> {
         Ok(match CaptureFormat::for_path(path) {
             CaptureFormat::Pcap => Recorder::Pcap(PcapRecorder::create(path)?),
             CaptureFormat::PcapNg => Recorder::PcapNg(PcapNgRecorder::create(path, host)?),

@@ -13,7 +13,7 @@ use crate::link::afpacket::permission_hint;
 use crate::link::iface;
 use crate::sys::{self, IfreqRequest};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
 /// Largest frame read in one go (a TAP MTU can be up to 64 KiB).
@@ -94,7 +94,7 @@ impl Link for Tap {
         timeout: Duration,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
     ) -> io::Result<Received> {
-        if super::poll_in(self.fd.as_raw_fd(), timeout)? == 0 {
+        if super::poll_in(self.fd.as_fd(), timeout)? == 0 {
             return Ok(Received::Frames(0));
         }
         let mut handed = 0;

@@ -195,7 +195,7 @@ impl<'a> Ipv4Datagram<'a> {
     /// is at most `14 + vlan_tags.len() + mtu` bytes.
     ///
     /// ```
-    /// # use ringside::wire::build::*;
+    /// # use ringside_net::wire::build::*;
     /// # let h = EthIp { src_mac: [2;6], dst_mac: [4;6], src_ip: [10,0,0,1].into(),
     /// #                 dst_ip: [10,0,0,2].into(), ttl: 64, ip_id: 7 };
     /// let data = vec![0u8; 3000];

@@ -2,7 +2,7 @@
 //! live interface would, as fast as the file reads. What the stack sends is counted, not written
 //! anywhere (use `respond -w` to write it).
 use super::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
-use crate::pcap::CaptureReader;
+use crate::pcap::{CaptureReader, ReadError};
 use std::borrow::BorrowMut;
 use std::io;
 use std::path::Path;
@@ -25,7 +25,7 @@ pub struct PcapLink<R = CaptureReader> {
 }
 
 impl PcapLink {
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
+    pub fn open(path: &Path) -> Result<Self, ReadError> {
         Ok(Self::new(CaptureReader::open(path)?))
     }
 }

@@ -432,9 +432,10 @@ pub use device::Netmap;
 mod device {
     use super::*;
     use crate::link::afpacket::permission_hint;
-    use crate::link::iface::Fd;
     use crate::link::{Link, LinkControl, LinkInfo, LinkStats, Received, RxMeta, Unsupported};
+    use crate::sys;
     use netmap_sys::netmap::{netmap_if, nmreq, NIOCREGIF, NIOCTXSYNC, NR_REG_ALL_NIC};
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
     use std::time::Duration;
 
     /// Legacy-API version current netmap accepts (see the module docs).
@@ -458,7 +459,7 @@ mod device {
         // Field order: region (a view) before the mapping it views, the mapping before the fd.
         region: Region,
         _map: Mapping,
-        fd: Fd,
+        fd: OwnedFd,
         ifname: String,
         /// Every hardware RX ring (one per NIC queue), walked in turn.
         rx: Vec<RingView>,
@@ -479,19 +480,15 @@ mod device {
         /// Open `netmap:IFNAME` in all-NIC-rings mode. (The `netmap:` prefix is nm_open()'s port
         /// syntax; the legacy NIOCREGIF request itself takes the bare interface name.)
         pub fn open(ifname: &str) -> io::Result<Netmap> {
-            // SAFETY: open(2) of a constant path; checked.
-            let raw =
-                unsafe { libc::open(c"/dev/netmap".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
-            if raw < 0 {
-                let e = io::Error::last_os_error();
-                return Err(match e.raw_os_error() {
-                    Some(libc::ENOENT) | Some(libc::ENODEV) | Some(libc::ENXIO) => {
-                        io::Error::new(io::ErrorKind::NotFound, NO_DEVICE)
+            let fd =
+                sys::open(c"/dev/netmap", libc::O_RDWR | libc::O_CLOEXEC).map_err(|e| {
+                    match e.raw_os_error() {
+                        Some(libc::ENOENT) | Some(libc::ENODEV) | Some(libc::ENXIO) => {
+                            io::Error::new(io::ErrorKind::NotFound, NO_DEVICE)
+                        }
+                        _ => permission_hint(e),
                     }
-                    _ => permission_hint(e),
-                });
-            }
-            let fd = Fd(raw);
+                })?;
             // SAFETY: nmreq is plain old data.
             let mut req: nmreq = unsafe { std::mem::zeroed() };
             for (o, b) in req
@@ -504,7 +501,7 @@ mod device {
             req.nr_version = NR_VERSION;
             req.nr_flags = NR_REG_ALL_NIC;
             // SAFETY: NIOCREGIF reads and writes the nmreq we pass.
-            if unsafe { libc::ioctl(fd.0, NIOCREGIF, &mut req as *mut nmreq) } < 0 {
+            if unsafe { libc::ioctl(fd.as_raw_fd(), NIOCREGIF, &mut req as *mut nmreq) } < 0 {
                 let e = io::Error::last_os_error();
                 return Err(io::Error::new(
                     e.kind(),
@@ -519,7 +516,7 @@ mod device {
                     len,
                     libc::PROT_READ | libc::PROT_WRITE,
                     libc::MAP_SHARED,
-                    fd.0,
+                    fd.as_raw_fd(),
                     0,
                 )
             };
@@ -591,7 +588,7 @@ mod device {
 
         fn txsync(&mut self) -> io::Result<()> {
             // SAFETY: NIOCTXSYNC takes no argument.
-            if unsafe { libc::ioctl(self.fd.0, NIOCTXSYNC as libc::Ioctl) } < 0 {
+            if unsafe { libc::ioctl(self.fd.as_raw_fd(), NIOCTXSYNC as libc::Ioctl) } < 0 {
                 return Err(io::Error::last_os_error());
             }
             self.pending_tx = false;
@@ -611,7 +608,7 @@ mod device {
                 .any(|r| r.space(&self.region).map(|s| s > 0).unwrap_or(false));
             if !ready {
                 // poll() also runs RXSYNC, returning consumed slots to the kernel.
-                crate::link::poll_in(self.fd.0, timeout)?;
+                crate::link::poll_in(self.fd.as_fd(), timeout)?;
             }
             let ts = crate::link::wall_clock();
             let clock = crate::link::monotonic_clock();
