@@ -6,9 +6,7 @@
 //! with only the fields the frame has.
 use crate::wire::{Check, Dissection, Field, Value};
 use clap::Args;
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::hash::BuildHasherDefault;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -117,44 +115,56 @@ trait PutCell {
 }
 
 /// The dump column (and, for a checksum, its `.status` column) of each field key, by the key's
-/// address: the dissector's keys are `&'static str`, so after the first frame every lookup is
-/// one probe of a tiny table (no string hashing, no string compares).
-#[derive(Default)]
-struct ColumnMap(HashMap<usize, KeyColumns, BuildHasherDefault<AddrHasher>>);
+/// address: the dissector's keys are `&'static str`, so after the first frame a lookup is a
+/// multiplication and, almost always, one compare (no string hashing, no string compares).
+/// Open addressing with linear probing in a table kept at most half full: the dissector has a
+/// few hundred keys; past that, a key's columns are looked up by name each time.
+struct ColumnMap {
+    /// (key address, key length, its columns); address 0 is an empty slot.
+    slots: Vec<(usize, usize, KeyColumns)>,
+    used: usize,
+}
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct KeyColumns {
     value: Option<usize>,
     status: Option<usize>,
 }
 
 impl ColumnMap {
-    fn of(&mut self, key: &'static str) -> KeyColumns {
-        *self
-            .0
-            .entry(key.as_ptr() as usize)
-            .or_insert_with(|| KeyColumns {
-                value: column(key),
-                status: status_column(key),
-            })
-    }
-}
+    const SLOTS_LOG2: u32 = 10;
 
-/// Hashes a key's address (already unique): multiplication spreads it over the table.
-#[derive(Default)]
-struct AddrHasher(u64);
-
-impl std::hash::Hasher for AddrHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    fn new() -> Self {
+        ColumnMap {
+            slots: vec![(0, 0, KeyColumns::default()); 1 << Self::SLOTS_LOG2],
+            used: 0,
         }
     }
-    fn write_usize(&mut self, v: usize) {
-        self.0 = (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+
+    fn of(&mut self, key: &'static str) -> KeyColumns {
+        let (addr, len) = (key.as_ptr() as usize, key.len());
+        // Fibonacci hashing: the top bits of the address times 2^64 / golden ratio.
+        let mut i =
+            ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::SLOTS_LOG2)) as usize;
+        loop {
+            let (a, l, cols) = self.slots[i];
+            if a == addr && l == len {
+                return cols;
+            }
+            if a == 0 {
+                break;
+            }
+            i = (i + 1) % self.slots.len();
+        }
+        let cols = KeyColumns {
+            value: column(key),
+            status: status_column(key),
+        };
+        if self.used < self.slots.len() / 2 {
+            self.slots[i] = (addr, len, cols);
+            self.used += 1;
+        }
+        cols
     }
 }
 
@@ -247,7 +257,10 @@ impl PutCell for Row {
             None => 0,
         };
         let mark = self.text.len();
-        self.text.push_str(&TABS[..column - last]);
+        match column - last {
+            1 => self.text.push('\t'), // the usual case: no call to memcpy
+            gap => self.text.push_str(&TABS[..gap]),
+        }
         let start = self.text.len();
         write(&mut self.text);
         if self.text.len() == start {
@@ -321,7 +334,7 @@ impl Dumper {
         let must = |name| column(name).expect("a fixed dump column");
         Dumper {
             json,
-            columns: ColumnMap::default(),
+            columns: ColumnMap::new(),
             row: Row::default(),
             cells: Cells {
                 vals: String::new(),
