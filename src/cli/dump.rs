@@ -117,41 +117,59 @@ trait PutCell {
 /// The dump column (and, for a checksum, its `.status` column) of each field key, by the key's
 /// address: the dissector's keys are `&'static str`, so after the first frame a lookup is a
 /// multiplication and, almost always, one compare (no string hashing, no string compares).
-/// Open addressing with linear probing in a table kept at most half full: the dissector has a
-/// few hundred keys; past that, a key's columns are looked up by name each time.
+/// Open addressing with linear probing in a table kept at most half full and small enough to
+/// stay in the L1 cache (8 KiB): the dissector has a few hundred keys; past half full, a new
+/// key's columns are looked up by name each time.
 struct ColumnMap {
-    /// (key address, key length, its columns); address 0 is an empty slot.
-    slots: Vec<(usize, usize, KeyColumns)>,
+    slots: Vec<Slot>,
     used: usize,
 }
 
+/// One key's entry (16 bytes); `addr` 0 is an empty slot.
 #[derive(Clone, Copy, Default)]
+struct Slot {
+    addr: usize,
+    len: u32,
+    value: u16,
+    status: u16,
+}
+
+/// A column a key does not have, in a [`Slot`].
+const NO_COLUMN: u16 = u16::MAX;
+const _: () = assert!(COLUMNS.len() < NO_COLUMN as usize);
+
+#[derive(Clone, Copy)]
 struct KeyColumns {
     value: Option<usize>,
     status: Option<usize>,
 }
 
 impl ColumnMap {
-    const SLOTS_LOG2: u32 = 10;
+    const SLOTS_LOG2: u32 = 9;
 
     fn new() -> Self {
         ColumnMap {
-            slots: vec![(0, 0, KeyColumns::default()); 1 << Self::SLOTS_LOG2],
+            slots: vec![Slot::default(); 1 << Self::SLOTS_LOG2],
             used: 0,
         }
     }
 
+    #[inline]
     fn of(&mut self, key: &'static str) -> KeyColumns {
-        let (addr, len) = (key.as_ptr() as usize, key.len());
+        let (addr, len) = (key.as_ptr() as usize, key.len() as u32);
+        let get = |c: u16| (c != NO_COLUMN).then_some(usize::from(c));
         // Fibonacci hashing: the top bits of the address times 2^64 / golden ratio.
         let mut i =
             ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::SLOTS_LOG2)) as usize;
         loop {
-            let (a, l, cols) = self.slots[i];
-            if a == addr && l == len {
-                return cols;
+            let slot = self.slots[i];
+            if slot.addr == addr && slot.len == len {
+                return KeyColumns {
+                    value: get(slot.value),
+                    status: get(slot.status),
+                };
             }
-            if a == 0 {
+            if slot.addr == 0 {
                 break;
             }
             i = (i + 1) % self.slots.len();
@@ -161,7 +179,13 @@ impl ColumnMap {
             status: status_column(key),
         };
         if self.used < self.slots.len() / 2 {
-            self.slots[i] = (addr, len, cols);
+            let put = |c: Option<usize>| c.map_or(NO_COLUMN, |c| c as u16);
+            self.slots[i] = Slot {
+                addr,
+                len,
+                value: put(cols.value),
+                status: put(cols.status),
+            };
             self.used += 1;
         }
         cols
@@ -396,7 +420,7 @@ impl Dumper {
         out.put(self.info_column, |s| {
             // The one cell whose text is not digits, hex and punctuation written by this file:
             // never let a tab, newline or other control character into a TSV row (JSON escapes).
-            if tsv && info.chars().any(char::is_control) {
+            if tsv && has_control(info) {
                 s.extend(info.chars().map(|c| if c.is_control() { ' ' } else { c }));
             } else {
                 s.push_str(info);
@@ -464,6 +488,12 @@ impl Dumper {
         }
         line.push('}');
     }
+}
+
+/// Whether `text` holds a control character (`char::is_control`: C0, DEL or C1). Bytes first:
+/// a C1 control's UTF-8 starts with 0xc2, so text without 0xc2 and below 0x20 or 0x7f has none.
+fn has_control(text: &str) -> bool {
+    text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && text.chars().any(char::is_control)
 }
 
 fn check_name(c: Check) -> &'static str {
@@ -643,6 +673,17 @@ mod tests {
             }
             row.finish();
             assert_eq!(row.text, reference_row(cells), "{cells:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_as_char_is_control_finds_them() {
+        for c in (0u32..0x800)
+            .filter_map(char::from_u32)
+            .chain(['→', '€', '\u{feff}'])
+        {
+            let text = format!("a{c}b");
+            assert_eq!(has_control(&text), c.is_control(), "{c:?}");
         }
     }
 
