@@ -126,22 +126,28 @@ struct ColumnMap {
 }
 
 /// One key's entry (16 bytes); `addr` 0 is an empty slot.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Slot {
     addr: usize,
     len: u32,
-    value: u16,
-    status: u16,
+    columns: KeyColumns,
 }
 
 /// A column a key does not have, in a [`Slot`].
 const NO_COLUMN: u16 = u16::MAX;
 const _: () = assert!(COLUMNS.len() < NO_COLUMN as usize);
 
+/// A key's columns ([`NO_COLUMN`] if it has none): small enough to come back in a register.
 #[derive(Clone, Copy)]
 struct KeyColumns {
-    value: Option<usize>,
-    status: Option<usize>,
+    value: u16,
+    status: u16,
+}
+
+impl KeyColumns {
+    fn get(c: u16) -> Option<usize> {
+        (c != NO_COLUMN).then_some(usize::from(c))
+    }
 }
 
 impl ColumnMap {
@@ -149,7 +155,17 @@ impl ColumnMap {
 
     fn new() -> Self {
         ColumnMap {
-            slots: vec![Slot::default(); 1 << Self::SLOTS_LOG2],
+            slots: vec![
+                Slot {
+                    addr: 0,
+                    len: 0,
+                    columns: KeyColumns {
+                        value: NO_COLUMN,
+                        status: NO_COLUMN,
+                    },
+                };
+                1 << Self::SLOTS_LOG2
+            ],
             used: 0,
         }
     }
@@ -157,38 +173,29 @@ impl ColumnMap {
     #[inline]
     fn of(&mut self, key: &'static str) -> KeyColumns {
         let (addr, len) = (key.as_ptr() as usize, key.len() as u32);
-        let get = |c: u16| (c != NO_COLUMN).then_some(usize::from(c));
         // Fibonacci hashing: the top bits of the address times 2^64 / golden ratio.
         let mut i =
             ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::SLOTS_LOG2)) as usize;
         loop {
             let slot = self.slots[i];
             if slot.addr == addr && slot.len == len {
-                return KeyColumns {
-                    value: get(slot.value),
-                    status: get(slot.status),
-                };
+                return slot.columns;
             }
             if slot.addr == 0 {
                 break;
             }
             i = (i + 1) % self.slots.len();
         }
-        let cols = KeyColumns {
-            value: column(key),
-            status: status_column(key),
+        let number = |c: Option<usize>| c.map_or(NO_COLUMN, |c| c as u16);
+        let columns = KeyColumns {
+            value: number(column(key)),
+            status: number(status_column(key)),
         };
         if self.used < self.slots.len() / 2 {
-            let put = |c: Option<usize>| c.map_or(NO_COLUMN, |c| c as u16);
-            self.slots[i] = Slot {
-                addr,
-                len,
-                value: put(cols.value),
-                status: put(cols.status),
-            };
+            self.slots[i] = Slot { addr, len, columns };
             self.used += 1;
         }
-        cols
+        columns
     }
 }
 
@@ -395,10 +402,10 @@ impl Dumper {
         out.put(ORIG_LEN, |s| push_u64(s, u64::from(orig_len)));
         for f in &d.fields {
             let cols = self.columns.of(f.key);
-            if let Some(i) = cols.value {
+            if let Some(i) = KeyColumns::get(cols.value) {
                 out.put(i, |s| push_machine_value(s, f));
             }
-            if let (Some(check), Some(i)) = (f.check, cols.status) {
+            if let (Some(check), Some(i)) = (f.check, KeyColumns::get(cols.status)) {
                 out.put(i, |s| s.push_str(check_name(check)));
             }
         }
@@ -492,8 +499,12 @@ impl Dumper {
 
 /// Whether `text` holds a control character (`char::is_control`: C0, DEL or C1). Bytes first:
 /// a C1 control's UTF-8 starts with 0xc2, so text without 0xc2 and below 0x20 or 0x7f has none.
+/// (The byte test visits every byte, without stopping early, so the compiler vectorises it.)
 fn has_control(text: &str) -> bool {
-    text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && text.chars().any(char::is_control)
+    let suspect = text
+        .bytes()
+        .fold(false, |any, b| any | (b < 0x20) | (b == 0x7f) | (b == 0xc2));
+    suspect && text.chars().any(char::is_control)
 }
 
 fn check_name(c: Check) -> &'static str {
@@ -501,8 +512,21 @@ fn check_name(c: Check) -> &'static str {
 }
 
 /// `v` in decimal (itoa: the digits without `fmt`'s machinery, which costs more than the digits).
+/// Below 1000 (most values: an address's octets, TTLs, codes, lengths) digit by digit: a
+/// call to memcpy for one to three bytes costs more than the digits.
 fn push_u64(s: &mut String, v: u64) {
-    s.push_str(itoa::Buffer::new().format(v));
+    if v < 1000 {
+        let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
+        if v >= 100 {
+            s.push(digit(v / 100));
+        }
+        if v >= 10 {
+            s.push(digit(v / 10));
+        }
+        s.push(digit(v));
+    } else {
+        s.push_str(itoa::Buffer::new().format(v));
+    }
 }
 
 /// `v` in decimal, zero-padded to `width` digits.
@@ -689,7 +713,7 @@ mod tests {
 
     #[test]
     fn numbers_are_written_as_format_writes_them() {
-        for v in [0u64, 1, 9, 10, 255, 4096, 65535, 1 << 32, u64::MAX] {
+        for v in (0u64..1100).chain([4096, 65535, 1 << 32, u64::MAX]) {
             let mut s = String::new();
             push_u64(&mut s, v);
             assert_eq!(s, format!("{v}"));
