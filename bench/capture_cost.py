@@ -3,7 +3,7 @@
 
   sudo bench/capture_cost.py [--bin target/release/ringside] [--old-bin OLD]
                              [--extra LABEL=BIN]... [--runs 3] [--seconds 3] [--idle 1]
-                             [--profile DIR]
+                             [--profile DIR] [--xdp]
   bench/capture_cost.py --groups FOLDED...   (where the CPU goes, from a profile)
 
 Issue 13, goal 2. On the veth lab of bench/live.py (trafgen on CPU0 floods 64 B and 1518 B UDP
@@ -14,6 +14,8 @@ interleaved, in this order:
   tcpdump   tcpdump -w /dev/null (a peer: libpcap's TPACKET_V3 loop plus pcap formatting)
   before    --old-bin, if given (a release build of the code before a change)
   ringside  ringside live --headless --ring v3: every frame judged by the stack (not_for_us)
+  --xdp     ringside live --headless --backend xdp --xdp-mode skb: the same over AF_XDP
+            (generic XDP on the veth), against the same TPACKET_V3 floor
 ns/frame = the capturer's CPU time (utime + stime, all threads) / frames it captured. The table
 gives each configuration's median over --runs runs, and the median of the per-run ratios to the
 C floor measured in the same run (the machine is shared: neighbours in time, not absolutes).
@@ -42,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 IP = "198.51.100.2/24"
 
 
-def candidates(binary, old, floor, extra=()):
+def candidates(binary, old, floor, extra=(), xdp=False):
     rows = [
         ("C floor: TPACKET_V3 loop (bench/c/v3_capture.c)", [floor, "vcap", "256", "32", "1"],
          "ready"),
@@ -55,6 +57,12 @@ def candidates(binary, old, floor, extra=()):
     for label, path in extra:
         rows.append((f"ringside {label} (stack, --ring v3)", [path, *rs], "live on"))
     rows.append(("ringside (stack, --ring v3)", [binary, *rs], "live on"))
+    if xdp:
+        # AF_XDP in generic (skb) mode, the mode every driver has; on veth native mode copies
+        # too (zero-copy is refused), and the two measured alike (RESULTS.md, 2026-12-01).
+        rows.append(("ringside (stack, --backend xdp --xdp-mode skb)",
+                     [binary, "live", "--headless", "--backend", "xdp", "--xdp-mode", "skb",
+                      "-i", "vcap", "--ip", IP], "live on"))
     return rows
 
 
@@ -158,6 +166,8 @@ def main():
     ap.add_argument("--old-bin")
     ap.add_argument("--extra", action="append", default=[], metavar="LABEL=BIN",
                     help="another build to compare (e.g. one change left out)")
+    ap.add_argument("--xdp", action="store_true",
+                    help="also ringside over AF_XDP (generic XDP), against the same C floor")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--sizes", default="64,1518", help="frame sizes on the wire, with FCS")
@@ -193,7 +203,7 @@ def main():
             live.setup()
             extra = [(e.split("=", 1)[0], os.path.abspath(e.split("=", 1)[1]))
                      for e in a.extra]
-            cands = candidates(binary, old, floor, extra)
+            cands = candidates(binary, old, floor, extra, a.xdp)
             for run in range(a.runs):
                 for frame_len in sizes:
                     cfg = os.path.join(d, f"f{frame_len}.cfg")

@@ -6,7 +6,8 @@
 The file: the lessons' frames (assets/*.pcapng) repeated, 1 ms apart, as a classic pcap in a
 temporary directory (deleted after). Each tool reads it with its output to /dev/null, --runs
 times in turn (the machine is shared: the median of each is reported, and the ratios are taken
-from medians of the same run). Wall time and peak RSS (ru_maxrss from wait4) per tool:
+from medians of the same run). Wall time, CPU time (user + sys) and peak RSS (ru_maxrss),
+from wait4, per tool; on a shared machine the CPU ratios are the steadier ones:
 
   tshark -T fields   31 common fields (frame, eth, arp, ip, icmp, udp)
   tcpdump -r -n      one text line per frame
@@ -37,14 +38,14 @@ TSHARK_FIELDS = [
 
 
 def run(cmd):
-    """(wall seconds, peak RSS MiB) of cmd, output to /dev/null."""
+    """(wall seconds, CPU seconds (user + sys), peak RSS MiB) of cmd, output to /dev/null."""
     t = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed")
-    return wall, ru.ru_maxrss / 1024
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
 def main():
@@ -71,20 +72,25 @@ def main():
                 ("ringside dump --json (before)", [args.old_bin, "dump", path, "--json"]),
             ]
         results = {name: [] for name, _ in tools}
+        load = os.getloadavg()
         for _ in range(args.runs):
             for name, cmd in tools:
                 results[name].append(run(cmd))
-        med = {n: (statistics.median(w for w, _ in r), max(m for _, m in r)) for n, r in results.items()}
-        tcpdump = med["tcpdump -r -n"][0]
-        tshark = med["tshark -T fields (31 fields)"][0]
+        med = {n: (statistics.median(w for w, _, _ in r), statistics.median(c for _, c, _ in r),
+                   max(m for _, _, m in r)) for n, r in results.items()}
+        tcpdump, tcpdump_cpu, _ = med["tcpdump -r -n"]
+        tshark, tshark_cpu, _ = med["tshark -T fields (31 fields)"]
         print(f"\n`bench/dump.py --frames {args.frames} --runs {args.runs}`: {args.frames} frames, "
               f"{os.path.getsize(path) / 1e6:.0f} MB, output to /dev/null, median of {args.runs}\n")
-        print("| tool | wall s (median) | runs | peak RSS MiB | / tcpdump | tshark / this |")
-        print("|---|---|---|---|---|---|")
+        print(f"load average before: {load[0]:.1f}, after: {os.getloadavg()[0]:.1f} (1 min)\n")
+        print("| tool | wall s (median) | runs | / tcpdump | tshark / this "
+              "| CPU s (median) | / tcpdump | tshark / this | peak RSS MiB |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for name, _ in tools:
-            w, m = med[name]
-            runs = ", ".join(f"{x:.2f}" for x, _ in results[name])
-            print(f"| {name} | {w:.2f} | {runs} | {m:.0f} | {w / tcpdump:.2f}x | {tshark / w:.1f}x |")
+            w, c, m = med[name]
+            runs = ", ".join(f"{x:.2f}" for x, _, _ in results[name])
+            print(f"| {name} | {w:.2f} | {runs} | {w / tcpdump:.2f}x | {tshark / w:.1f}x "
+                  f"| {c:.2f} | {c / tcpdump_cpu:.2f}x | {tshark_cpu / c:.1f}x | {m:.0f} |")
     finally:
         try:
             os.remove(path)

@@ -6,9 +6,7 @@
 //! with only the fields the frame has.
 use crate::wire::{Check, Dissection, Field, Value};
 use clap::Args;
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::hash::BuildHasherDefault;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -89,49 +87,115 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
 }
 
 /// Formats one frame as a TSV row or a JSON object. Built for millions of frames: nothing is
-/// allocated per frame once its buffers have grown. Every value is written once, into one
-/// buffer, and each column notes where its value lies (most of the columns are empty for any
-/// one frame); numbers are written digit by digit; a field's column is found once per field
-/// name; the JSON object is written directly, keys in the order serde_json's map sorts them.
+/// allocated per frame once its buffers have grown, numbers are written digit by digit, and a
+/// field's column is found by one probe of a small table keyed by the field key's address.
+///
+/// What a frame's cells are is said once ([`Dumper::cells`]); the two formats lay them out
+/// differently. TSV writes each value straight into the line ([`Row`]); JSON, whose keys go
+/// in name order, collects the cells first ([`Cells`]).
 pub struct Dumper {
     json: bool,
-    /// Column of a field key, by the key's address: the dissector's keys are `&'static str`,
-    /// so after the first frame every lookup is one probe of a tiny table (no string hashing).
-    column_of: HashMap<usize, Option<usize>, BuildHasherDefault<AddrHasher>>,
-    /// The `*.status` column of a checksum field, by the same address.
-    status_of: HashMap<usize, Option<usize>, BuildHasherDefault<AddrHasher>>,
-    /// This frame's values, one after another.
-    vals: String,
-    /// Where each column's value lies in `vals` (empty: the frame does not have it).
-    spans: Vec<(u32, u32)>,
-    /// The columns this frame has a value in (a frame fills a few dozen of the many columns):
-    /// only these are reset and visited.
-    set: Vec<usize>,
-    /// A value added to a column that has one already (VLAN tags): the joined text.
-    joined: String,
+    columns: ColumnMap,
+    row: Row,
+    cells: Cells,
+    /// The Info column's text, before it goes into its cell.
+    info: String,
     line: String,
     /// Each column's place in the order of a JSON object's keys (column names, sorted).
     json_rank: Vec<usize>,
     problems: usize,
     protocol: usize,
-    info: usize,
+    info_column: usize,
 }
 
-/// Hashes a key's address (already unique): multiplication spreads it over the table.
-#[derive(Default)]
-struct AddrHasher(u64);
+/// Somewhere a frame's cells go: `put(column, write)` adds `write`'s text to a column, joined
+/// with `,` to a value the column has already (a second VLAN tag); an empty text adds nothing.
+trait PutCell {
+    fn put(&mut self, column: usize, write: impl FnOnce(&mut String));
+}
 
-impl std::hash::Hasher for AddrHasher {
-    fn finish(&self) -> u64 {
-        self.0
+/// The dump column (and, for a checksum, its `.status` column) of each field key, by the key's
+/// address: the dissector's keys are `&'static str`, so after the first frame a lookup is a
+/// multiplication and, almost always, one compare (no string hashing, no string compares).
+/// Open addressing with linear probing in a table kept at most half full and small enough to
+/// stay in the L1 cache (8 KiB): the dissector has a few hundred keys; past half full, a new
+/// key's columns are looked up by name each time.
+struct ColumnMap {
+    slots: Vec<Slot>,
+    used: usize,
+}
+
+/// One key's entry (16 bytes); `addr` 0 is an empty slot.
+#[derive(Clone, Copy)]
+struct Slot {
+    addr: usize,
+    len: u32,
+    columns: KeyColumns,
+}
+
+/// A column a key does not have, in a [`Slot`].
+const NO_COLUMN: u16 = u16::MAX;
+const _: () = assert!(COLUMNS.len() < NO_COLUMN as usize);
+
+/// A key's columns ([`NO_COLUMN`] if it has none): small enough to come back in a register.
+#[derive(Clone, Copy)]
+struct KeyColumns {
+    value: u16,
+    status: u16,
+}
+
+impl KeyColumns {
+    fn get(c: u16) -> Option<usize> {
+        (c != NO_COLUMN).then_some(usize::from(c))
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+}
+
+impl ColumnMap {
+    const SLOTS_LOG2: u32 = 9;
+
+    fn new() -> Self {
+        ColumnMap {
+            slots: vec![
+                Slot {
+                    addr: 0,
+                    len: 0,
+                    columns: KeyColumns {
+                        value: NO_COLUMN,
+                        status: NO_COLUMN,
+                    },
+                };
+                1 << Self::SLOTS_LOG2
+            ],
+            used: 0,
         }
     }
-    fn write_usize(&mut self, v: usize) {
-        self.0 = (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+
+    #[inline]
+    fn of(&mut self, key: &'static str) -> KeyColumns {
+        let (addr, len) = (key.as_ptr() as usize, key.len() as u32);
+        // Fibonacci hashing: the top bits of the address times 2^64 / golden ratio.
+        let mut i =
+            ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::SLOTS_LOG2)) as usize;
+        loop {
+            let slot = self.slots[i];
+            if slot.addr == addr && slot.len == len {
+                return slot.columns;
+            }
+            if slot.addr == 0 {
+                break;
+            }
+            i = (i + 1) % self.slots.len();
+        }
+        let number = |c: Option<usize>| c.map_or(NO_COLUMN, |c| c as u16);
+        let columns = KeyColumns {
+            value: number(column(key)),
+            status: number(status_column(key)),
+        };
+        if self.used < self.slots.len() / 2 {
+            self.slots[i] = Slot { addr, len, columns };
+            self.used += 1;
+        }
+        columns
     }
 }
 
@@ -159,32 +223,115 @@ const TIME: usize = 1;
 const CAP_LEN: usize = 2;
 const ORIG_LEN: usize = 3;
 
-impl Dumper {
-    pub fn new(json: bool) -> Self {
-        let mut json_order: Vec<usize> = (0..COLUMNS.len()).collect();
-        json_order.sort_by_key(|&i| COLUMNS[i]);
-        let mut json_rank = vec![0; COLUMNS.len()];
-        for (rank, &i) in json_order.iter().enumerate() {
-            json_rank[i] = rank;
-        }
-        let must = |name| column(name).expect("a fixed dump column");
-        Dumper {
-            json,
-            column_of: HashMap::default(),
-            status_of: HashMap::default(),
-            vals: String::new(),
-            spans: vec![(0, 0); COLUMNS.len()],
-            set: Vec::with_capacity(COLUMNS.len()),
-            joined: String::new(),
-            line: String::new(),
-            json_rank,
-            problems: must("problems"),
-            protocol: must("protocol"),
-            info: must("info"),
-        }
+/// One TSV row, written left to right: each value goes straight into the text after as many
+/// tabs as the empty columns before it need. The dissector's fields come mostly in column order
+/// (the list follows the wire), so almost every cell is appended; a cell for a column left of
+/// the last one (the IPv6 columns were appended to the list after Protocol and Info; a second
+/// VLAN tag joins the first) is inserted in its place, moving the rest of the line along.
+#[derive(Default)]
+struct Row {
+    text: String,
+    /// (column, where its value starts in `text`) of each non-empty cell, in column order.
+    cells: Vec<(usize, usize)>,
+    /// A value on its way to being inserted.
+    scratch: String,
+}
+
+impl Row {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.cells.clear();
     }
 
-    /// Add `write`'s text to column `i` (joined with `,` to a value it has already).
+    /// The tabs of the columns after the last cell, and the newline.
+    fn finish(&mut self) {
+        let last = self.cells.last().map_or(0, |&(c, _)| c);
+        self.text.push_str(&TABS[..COLUMNS.len() - 1 - last]);
+        self.text.push('\n');
+    }
+
+    /// A cell for a column at or left of the last one written.
+    fn insert(&mut self, column: usize, write: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        write(&mut self.scratch);
+        // The first cell at or right of `column`: there is one, since `column` <= the last.
+        let k = self.cells.partition_point(|&(c, _)| c < column);
+        let (next, next_start) = self.cells[k];
+        let at = if next == column {
+            // A second value (VLAN tags): after the first one's end, which is as many bytes
+            // before the next cell as there are tabs between them.
+            self.scratch.insert(0, ',');
+            match self.cells.get(k + 1) {
+                Some(&(c, start)) => start - (c - column),
+                None => self.text.len(),
+            }
+        } else {
+            if self.scratch.is_empty() {
+                return;
+            }
+            let at = next_start - (next - column);
+            self.cells.insert(k, (column, at));
+            at
+        };
+        self.text.insert_str(at, &self.scratch);
+        for cell in &mut self.cells[k + 1..] {
+            cell.1 += self.scratch.len();
+        }
+    }
+}
+
+impl PutCell for Row {
+    fn put(&mut self, column: usize, write: impl FnOnce(&mut String)) {
+        let last = match self.cells.last() {
+            Some(&(last, _)) if column <= last => return self.insert(column, write),
+            Some(&(last, _)) => last,
+            None => 0,
+        };
+        let mark = self.text.len();
+        match column - last {
+            1 => self.text.push('\t'), // the usual case: no call to memcpy
+            gap => self.text.push_str(&TABS[..gap]),
+        }
+        let start = self.text.len();
+        write(&mut self.text);
+        if self.text.len() == start {
+            self.text.truncate(mark);
+        } else {
+            self.cells.push((column, start));
+        }
+    }
+}
+
+/// A frame's cells collected for a JSON object: every value written once, into one buffer,
+/// and each column noting where its value lies (most of the columns are empty for any one frame).
+#[derive(Default)]
+struct Cells {
+    /// This frame's values, one after another.
+    vals: String,
+    /// Where each column's value lies in `vals` (empty: the frame does not have it).
+    spans: Vec<(u32, u32)>,
+    /// The columns this frame has a value in: only these are reset and visited.
+    set: Vec<usize>,
+    /// A value added to a column that has one already (VLAN tags): the joined text.
+    joined: String,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.vals.clear();
+        for &i in &self.set {
+            self.spans[i] = (0, 0);
+        }
+        self.set.clear();
+    }
+
+    fn cell(&self, i: usize) -> &str {
+        let (a, b) = self.spans[i];
+        &self.vals[a as usize..b as usize]
+    }
+}
+
+impl PutCell for Cells {
     fn put(&mut self, i: usize, write: impl FnOnce(&mut String)) {
         let (a, b) = self.spans[i];
         if a == b {
@@ -205,10 +352,87 @@ impl Dumper {
             self.spans[i] = (start as u32, self.vals.len() as u32);
         }
     }
+}
 
-    fn cell(&self, i: usize) -> &str {
-        let (a, b) = self.spans[i];
-        &self.vals[a as usize..b as usize]
+impl Dumper {
+    pub fn new(json: bool) -> Self {
+        let mut json_order: Vec<usize> = (0..COLUMNS.len()).collect();
+        json_order.sort_by_key(|&i| COLUMNS[i]);
+        let mut json_rank = vec![0; COLUMNS.len()];
+        for (rank, &i) in json_order.iter().enumerate() {
+            json_rank[i] = rank;
+        }
+        let must = |name| column(name).expect("a fixed dump column");
+        Dumper {
+            json,
+            columns: ColumnMap::new(),
+            row: Row::default(),
+            cells: Cells {
+                vals: String::new(),
+                spans: vec![(0, 0); COLUMNS.len()],
+                set: Vec::with_capacity(COLUMNS.len()),
+                joined: String::new(),
+            },
+            info: String::new(),
+            line: String::new(),
+            json_rank,
+            problems: must("problems"),
+            protocol: must("protocol"),
+            info_column: must("info"),
+        }
+    }
+
+    /// Every cell of one frame, in the order the dissector found its fields.
+    fn cells(
+        &mut self,
+        out: &mut impl PutCell,
+        no: u64,
+        ts: std::time::Duration,
+        cap_len: usize,
+        orig_len: u32,
+        d: &Dissection,
+    ) {
+        out.put(NO, |s| push_u64(s, no));
+        out.put(TIME, |s| {
+            push_u64(s, ts.as_secs());
+            s.push('.');
+            push_padded(s, u64::from(ts.subsec_nanos()), 9);
+        });
+        out.put(CAP_LEN, |s| push_u64(s, cap_len as u64));
+        out.put(ORIG_LEN, |s| push_u64(s, u64::from(orig_len)));
+        for f in &d.fields {
+            let cols = self.columns.of(f.key);
+            if let Some(i) = KeyColumns::get(cols.value) {
+                out.put(i, |s| push_machine_value(s, f));
+            }
+            if let (Some(check), Some(i)) = (f.check, KeyColumns::get(cols.status)) {
+                out.put(i, |s| s.push_str(check_name(check)));
+            }
+        }
+        if !d.problems.is_empty() {
+            out.put(self.problems, |s| {
+                for (i, p) in d.problems.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    s.push_str(&p.name());
+                }
+            });
+        }
+        // Protocol and Info only: dump has no Source/Destination columns to build.
+        self.info.clear();
+        let protocol = d.protocol_info(&mut self.info);
+        out.put(self.protocol, |s| s.push_str(protocol));
+        let (info, tsv) = (&self.info, !self.json);
+        out.put(self.info_column, |s| {
+            // The one cell whose text is not digits, hex and punctuation written by this file:
+            // never let a tab, newline or other control character into a TSV row (JSON escapes).
+            if tsv && has_control(info) {
+                s.extend(info.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            } else {
+                s.push_str(info);
+            }
+        });
     }
 
     /// The line for one frame, newline included.
@@ -220,87 +444,34 @@ impl Dumper {
         orig_len: u32,
         d: &Dissection,
     ) -> &str {
-        self.vals.clear();
-        for &i in &self.set {
-            self.spans[i] = (0, 0);
+        if !self.json {
+            let mut row = std::mem::take(&mut self.row);
+            row.clear();
+            self.cells(&mut row, no, ts, cap_len, orig_len, d);
+            row.finish();
+            self.row = row;
+            return &self.row.text;
         }
-        self.set.clear();
-        self.put(NO, |s| push_u64(s, no));
-        self.put(TIME, |s| {
-            push_u64(s, ts.as_secs());
-            s.push('.');
-            push_padded(s, u64::from(ts.subsec_nanos()), 9);
-        });
-        self.put(CAP_LEN, |s| push_u64(s, cap_len as u64));
-        self.put(ORIG_LEN, |s| push_u64(s, u64::from(orig_len)));
-        for f in &d.fields {
-            let addr = f.key.as_ptr() as usize;
-            let col = *self.column_of.entry(addr).or_insert_with(|| column(f.key));
-            if let Some(i) = col {
-                self.put(i, |s| push_machine_value(s, f));
-            }
-            if let Some(check) = f.check {
-                let status = *self
-                    .status_of
-                    .entry(addr)
-                    .or_insert_with(|| status_column(f.key));
-                if let Some(i) = status {
-                    self.put(i, |s| s.push_str(check_name(check)));
-                }
-            }
-        }
-        if !d.problems.is_empty() {
-            self.put(self.problems, |s| {
-                for (i, p) in d.problems.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    s.push_str(&p.name());
-                }
-            });
-        }
-        // Protocol and Info only: dump has no Source/Destination columns to build.
-        let mut protocol = "";
-        self.put(self.info, |s| protocol = d.protocol_info(s));
-        self.put(self.protocol, |s| s.push_str(protocol));
-
-        let mut line = std::mem::take(&mut self.line);
-        line.clear();
-        if self.json {
-            let rank = &self.json_rank;
-            self.set.sort_unstable_by_key(|&i| rank[i]);
-            self.json_line(&mut line);
-        } else {
-            // Only the columns the frame has are visited; the tabs of the empty ones between
-            // them go out as one run.
-            self.set.sort_unstable();
-            let tabs: &str = &TABS;
-            let mut last = 0;
-            for &i in &self.set {
-                let cell = self.cell(i);
-                line.push_str(&tabs[..i - last]);
-                last = i;
-                // Cells come from our own formatting, but never let a tab or newline through.
-                if cell.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                    line.push_str(cell);
-                } else {
-                    line.extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
-                }
-            }
-            line.push_str(&tabs[..COLUMNS.len() - 1 - last]);
-        }
-        line.push('\n');
-        self.line = line;
+        let mut cells = std::mem::take(&mut self.cells);
+        cells.clear();
+        self.cells(&mut cells, no, ts, cap_len, orig_len, d);
+        let rank = &self.json_rank;
+        cells.set.sort_unstable_by_key(|&i| rank[i]);
+        self.line.clear();
+        self.json_line(&cells);
+        self.line.push('\n');
+        self.cells = cells;
         &self.line
     }
 
     /// The cells as one JSON object: only the columns the frame has, numbers as numbers,
     /// `problems` as an array of names.
-    fn json_line(&self, line: &mut String) {
+    fn json_line(&mut self, cells: &Cells) {
+        let line = &mut self.line;
         line.push('{');
         let mut first = true;
-        for &i in &self.set {
-            let cell = self.cell(i);
+        for &i in &cells.set {
+            let cell = cells.cell(i);
             if !first {
                 line.push(',');
             }
@@ -326,13 +497,36 @@ impl Dumper {
     }
 }
 
+/// Whether `text` holds a control character (`char::is_control`: C0, DEL or C1). Bytes first:
+/// a C1 control's UTF-8 starts with 0xc2, so text without 0xc2 and below 0x20 or 0x7f has none.
+/// (The byte test visits every byte, without stopping early, so the compiler vectorises it.)
+fn has_control(text: &str) -> bool {
+    let suspect = text
+        .bytes()
+        .fold(false, |any, b| any | (b < 0x20) | (b == 0x7f) | (b == 0xc2));
+    suspect && text.chars().any(char::is_control)
+}
+
 fn check_name(c: Check) -> &'static str {
     c.name()
 }
 
 /// `v` in decimal (itoa: the digits without `fmt`'s machinery, which costs more than the digits).
+/// Below 1000 (most values: an address's octets, TTLs, codes, lengths) digit by digit: a
+/// call to memcpy for one to three bytes costs more than the digits.
 fn push_u64(s: &mut String, v: u64) {
-    s.push_str(itoa::Buffer::new().format(v));
+    if v < 1000 {
+        let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
+        if v >= 100 {
+            s.push(digit(v / 100));
+        }
+        if v >= 10 {
+            s.push(digit(v / 10));
+        }
+        s.push(digit(v));
+    } else {
+        s.push_str(itoa::Buffer::new().format(v));
+    }
 }
 
 /// `v` in decimal, zero-padded to `width` digits.
@@ -444,9 +638,82 @@ mod tests {
         );
     }
 
+    /// The row as a plain list of cells joined by tabs would have it.
+    fn reference_row(cells: &[(usize, &str)]) -> String {
+        let mut cols = vec![String::new(); COLUMNS.len()];
+        for &(i, v) in cells {
+            if cols[i].is_empty() {
+                cols[i] = v.to_string();
+            } else {
+                cols[i] = format!("{},{v}", cols[i]);
+            }
+        }
+        cols.join("\t") + "\n"
+    }
+
+    #[test]
+    fn a_row_is_the_same_whatever_order_its_cells_come_in() {
+        // In order; a column left of the last (inserted); a second value (joined) in the middle
+        // and at the end; an empty value (nothing); a first cell after an empty one.
+        let orders: [&[(usize, &str)]; 4] = [
+            &[
+                (0, "1"),
+                (4, "aa"),
+                (9, "10"),
+                (64, "p"),
+                (65, "i"),
+                (90, "x"),
+            ],
+            &[
+                (0, "1"),
+                (90, "x"),
+                (4, "aa"),
+                (65, "i"),
+                (64, "p"),
+                (9, "10"),
+            ],
+            &[
+                (0, "1"),
+                (9, "10"),
+                (64, "p"),
+                (9, "20"),
+                (2, ""),
+                (90, "x"),
+                (90, "y"),
+                (9, ""),
+            ],
+            &[
+                (3, ""),
+                (5, "z"),
+                (0, "1"),
+                (COLUMNS.len() - 1, "end"),
+                (4, "q"),
+            ],
+        ];
+        for cells in orders {
+            let mut row = Row::default();
+            for &(i, v) in cells {
+                row.put(i, |s| s.push_str(v));
+            }
+            row.finish();
+            assert_eq!(row.text, reference_row(cells), "{cells:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_as_char_is_control_finds_them() {
+        for c in (0u32..0x800)
+            .filter_map(char::from_u32)
+            .chain(['→', '€', '\u{feff}'])
+        {
+            let text = format!("a{c}b");
+            assert_eq!(has_control(&text), c.is_control(), "{c:?}");
+        }
+    }
+
     #[test]
     fn numbers_are_written_as_format_writes_them() {
-        for v in [0u64, 1, 9, 10, 255, 4096, 65535, 1 << 32, u64::MAX] {
+        for v in (0u64..1100).chain([4096, 65535, 1 << 32, u64::MAX]) {
             let mut s = String::new();
             push_u64(&mut s, v);
             assert_eq!(s, format!("{v}"));
