@@ -2,13 +2,25 @@
 //! terminal here: [`App::ingest`], [`App::set_status`] and [`App::handle`] change it,
 //! [`super::draw`] renders it, so tests drive it without a terminal or a clock.
 use super::filter::{Filter, FrameFacts};
+use super::hexview::HexState;
 use super::history::{FrameRef, History};
-use super::Mode;
+use super::layers::LayersState;
+use super::list::PacketListState;
 use crate::capture::{Captured, Control, Status};
 use crate::wire::{Dissection, Summary};
-use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
+
+/// Between the file names of a merged replay in [`Mode::Replay`]'s `file`.
+pub const SOURCE_SEP: &str = " + ";
+
+/// What the screen is showing, for the title bar and which panels make sense.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Demo,
+    Live { interface: String },
+    Replay { file: String },
+}
 
 /// The pane keyboard focus is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,18 +89,24 @@ pub struct Message {
     pub error: bool,
 }
 
-/// Where things were drawn last frame (for the mouse).
+/// The states of the panes that keep one between draws: scroll positions, and where each was
+/// drawn last (for the mouse).
 #[derive(Clone, Debug, Default)]
-pub struct Hits {
-    pub list: Rect,
-    /// View index of the list's first drawn row, and the rows' area.
-    pub list_rows: Rect,
-    pub list_first: usize,
-    pub layers: Rect,
-    /// (screen rect, field index) of each field cell drawn.
-    pub fields: Vec<(Rect, usize)>,
-    pub hex: Rect,
-    pub side: Rect,
+pub struct Panes {
+    pub list: PacketListState,
+    pub layers: LayersState,
+    pub hex: HexState,
+}
+
+impl Panes {
+    /// Before a draw: a pane not drawn again cannot be clicked or scrolled by the mouse.
+    pub fn forget_areas(&mut self) {
+        self.list.area = Default::default();
+        self.list.rows_area = Default::default();
+        self.layers.area = Default::default();
+        self.layers.fields.clear();
+        self.hex.area = Default::default();
+    }
 }
 
 /// Cached packet-list columns of one frame.
@@ -138,10 +156,8 @@ pub struct App {
     pub layers_need: (u16, u16),
     /// ((selected frame, layers width), lines its diagram needs): measured once per selection.
     pub need_cache: Option<((Option<u64>, u16), u16)>,
-    /// View index of the packet list's top row.
-    pub list_top: usize,
-    pub layers_scroll: u16,
-    pub hex_scroll: u16,
+    /// The panes' own states (scroll, where they were drawn).
+    pub panes: Panes,
     /// Scroll requested by the mouse wheel in the layers/hex panes (kept until selection moves).
     pub(crate) scroll_pinned: bool,
     rows: HashMap<u64, Row>,
@@ -154,7 +170,6 @@ pub struct App {
     sel_no: Option<u64>,
     /// (second of the link clock, frames) for the sparkline.
     pps: VecDeque<(u64, u64)>,
-    pub hits: Hits,
     /// Controls for the capture thread, taken by the run loop.
     pub controls: Vec<Control>,
     /// Controls queued since the start (compared with `Status::controls_applied`).
@@ -170,8 +185,6 @@ pub struct App {
     /// stays the simulated clock.
     pub pcap_epoch: Duration,
     pub quit: bool,
-    /// Rows the list showed last frame (for PgUp/PgDn).
-    pub page: usize,
 }
 
 impl App {
@@ -206,9 +219,7 @@ impl App {
             wide: false,
             layers_need: (0, 0),
             need_cache: None,
-            list_top: 0,
-            layers_scroll: 0,
-            hex_scroll: 0,
+            panes: Panes::default(),
             scroll_pinned: false,
             rows: HashMap::new(),
             links: Default::default(),
@@ -217,14 +228,12 @@ impl App {
             sel: Dissection::default(),
             sel_no: None,
             pps: VecDeque::new(),
-            hits: Hits::default(),
             controls: Vec::new(),
             controls_sent: 0,
             write_requested: false,
             rejudge_requested: false,
             pcap_epoch,
             quit: false,
-            page: 10,
         }
     }
 
@@ -278,7 +287,7 @@ impl App {
         self.selected = None;
         self.sel_no = None;
         self.frozen = None;
-        self.list_top = 0;
+        self.panes.list.top = 0;
         self.field = 0;
         self.status = Status::default();
         self.controls_sent = 0;
@@ -508,6 +517,17 @@ impl App {
         Some((f, &self.sel))
     }
 
+    /// The selected frame and its dissection beside the panes' states, borrowed apart: a pane
+    /// is drawn from the one into the other.
+    pub fn selection_and_panes(&mut self) -> (Option<(FrameRef<'_>, &Dissection)>, &mut Panes) {
+        let selection = self
+            .selection()
+            .map(|(no, _)| no)
+            .and_then(|no| self.history.get(no))
+            .map(|f| (f, &self.sel));
+        (selection, &mut self.panes)
+    }
+
     /// Packets per second over the last `n` seconds of the link clock, oldest first.
     /// (The series is sorted by second, see `count_pps`; the bounds are checked anyway.)
     pub fn pps_series(&self, n: usize) -> Vec<u64> {
@@ -586,7 +606,7 @@ impl App {
         self.filter = f;
         // With a file behind: a first step now, the rest in the background of later ticks.
         self.filter_step(Duration::from_millis(10));
-        self.list_top = 0;
+        self.panes.list.top = 0;
         // Keep the selection if it is still listed, else the nearest row.
         let len = self.view_len();
         self.selected = match self.selected.map(|s| self.view_pos(s)) {
@@ -626,10 +646,7 @@ impl App {
         let Mode::Replay { file } = &self.mode else {
             return String::new();
         };
-        let path = file
-            .split(super::SOURCE_SEP)
-            .nth(usize::from(i))
-            .unwrap_or("?");
+        let path = file.split(SOURCE_SEP).nth(usize::from(i)).unwrap_or("?");
         std::path::Path::new(path)
             .file_name()
             .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
@@ -707,8 +724,8 @@ impl App {
             Action::ToggleHelp => self.show_help = true,
             Action::Up => self.pane_step(-1),
             Action::Down => self.pane_step(1),
-            Action::PageUp => self.move_selection(-(self.page.max(1) as i64)),
-            Action::PageDown => self.move_selection(self.page.max(1) as i64),
+            Action::PageUp => self.move_selection(-(self.panes.list.page.max(1) as i64)),
+            Action::PageDown => self.move_selection(self.panes.list.page.max(1) as i64),
             Action::First => {
                 self.follow = false;
                 self.select_pos(0);
@@ -965,7 +982,7 @@ impl App {
             Pane::List => self.move_selection(delta),
             Pane::Layers => self.move_field(delta),
             Pane::Hex => {
-                self.hex_scroll = (self.hex_scroll as i64 + delta).max(0) as u16;
+                self.panes.hex.scroll = (self.panes.hex.scroll as i64 + delta).max(0) as u16;
                 self.scroll_pinned = true;
             }
         }
@@ -973,34 +990,33 @@ impl App {
 
     fn click(&mut self, x: u16, y: u16) {
         let p = ratatui::layout::Position { x, y };
-        if self.hits.list_rows.contains(p) {
+        if let Some(i) = self.panes.list.row_at(p) {
             self.focus = Pane::List;
-            let i = self.hits.list_first + (y - self.hits.list_rows.y) as usize;
             if i < self.view_len() {
                 self.follow = false;
                 self.select_pos(i);
             }
-        } else if let Some(&(_, fi)) = self.hits.fields.iter().find(|(r, _)| r.contains(p)) {
+        } else if let Some(fi) = self.panes.layers.field_at(p) {
             self.focus = Pane::Layers;
             self.follow = false;
             self.select_field(fi);
             self.scroll_pinned = false;
-        } else if self.hits.layers.contains(p) {
+        } else if self.panes.layers.area.contains(p) {
             self.focus = Pane::Layers;
-        } else if self.hits.hex.contains(p) {
+        } else if self.panes.hex.area.contains(p) {
             self.focus = Pane::Hex;
-        } else if self.hits.list.contains(p) {
+        } else if self.panes.list.area.contains(p) {
             self.focus = Pane::List;
         }
     }
 
     fn wheel(&mut self, x: u16, y: u16, delta: i64) {
         let p = ratatui::layout::Position { x, y };
-        if self.hits.layers.contains(p) {
-            self.layers_scroll = (self.layers_scroll as i64 + delta).max(0) as u16;
+        if self.panes.layers.area.contains(p) {
+            self.panes.layers.scroll = (self.panes.layers.scroll as i64 + delta).max(0) as u16;
             self.scroll_pinned = true;
-        } else if self.hits.hex.contains(p) {
-            self.hex_scroll = (self.hex_scroll as i64 + delta).max(0) as u16;
+        } else if self.panes.hex.area.contains(p) {
+            self.panes.hex.scroll = (self.panes.hex.scroll as i64 + delta).max(0) as u16;
             self.scroll_pinned = true;
         } else {
             self.move_selection(delta);

@@ -4,13 +4,23 @@ use super::keys::KEYS;
 use super::layers::wrap;
 use super::text::{fit, layer_color};
 use crate::wire::LayerKind;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
-use ratatui::Frame;
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
-pub fn render(f: &mut Frame, area: Rect) {
+/// The help overlay: a [`Widget`] drawn centred over `area` (the whole screen), on a cleared
+/// box of its own.
+pub struct Help;
+
+impl Widget for Help {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render(area, buf)
+    }
+}
+
+fn render(area: Rect, buf: &mut Buffer) {
     let w = area.width.min(96);
     if w < 10 || area.height < 3 {
         return;
@@ -65,13 +75,12 @@ pub fn render(f: &mut Frame, area: Rect) {
         width: w,
         height: h,
     };
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(
             Block::bordered()
                 .title(" Keys · ? Esc q close this ")
                 .border_style(Style::default().fg(Color::Yellow)),
-        ),
-        r,
-    );
+        )
+        .render(r, buf);
 }
