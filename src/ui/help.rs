@@ -1,5 +1,6 @@
 //! The `?` overlay: every key, from [`super::keys::KEYS`], the list markers and the protocol
 //! colours.
+use super::app::{Action, App};
 use super::keys::KEYS;
 use super::layers::wrap;
 use super::text::{fit, layer_color};
@@ -83,4 +84,14 @@ fn render(area: Rect, buf: &mut Buffer) {
                 .border_style(Style::default().fg(Color::Yellow)),
         )
         .render(r, buf);
+}
+
+/// A key while the help is open: `?`, Esc and q close it (it says so); Ctrl-C still quits;
+/// other keys wait.
+pub fn key(app: &mut App, a: Action) {
+    match a {
+        Action::ToggleHelp | Action::Escape | Action::Quit => app.show_help = false,
+        Action::Interrupt => app.quit = true,
+        _ => {}
+    }
 }

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod arp;
 pub mod chrome;
+pub mod controls;
 pub mod filter;
 pub mod fragments;
 pub mod help;
@@ -18,6 +19,7 @@ pub mod layers;
 pub mod links;
 pub mod list;
 pub mod packing;
+pub mod prompt;
 pub mod ringpanel;
 pub mod screen;
 pub mod status;

@@ -1,7 +1,8 @@
 //! The title bar and the status bar: responder switches, counters, a packets-per-second sparkline,
 //! the capture hand-off ring, simulated speed; and the prompt / message / key hints line.
+use super::app::Message;
 use super::app::Mode;
-use super::app::{fmt_speed, Message};
+use super::controls::fmt_speed;
 use super::history::FileBacked;
 use super::text::{clean, fit, pad};
 use crate::capture::Status;
