@@ -148,3 +148,58 @@ impl StatefulWidget for HexView<'_> {
             .render(area, buf);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::build::{udp, EthIp};
+
+    /// Drawn on its own from a frame and a field: the pane scrolls to the selected field's
+    /// bytes unless the wheel took over, and remembers where it was drawn.
+    #[test]
+    fn scrolls_to_the_selected_field_unless_pinned() {
+        let h = EthIp {
+            src_mac: [2, 0, 0, 0, 0, 1],
+            dst_mac: [2, 0, 0, 0, 0, 2],
+            src_ip: [198, 51, 100, 1].into(),
+            dst_ip: [198, 51, 100, 2].into(),
+            ttl: 64,
+            ip_id: 1,
+        };
+        let mut data = Vec::new();
+        udp(&mut data, &h, 40000, 9, &[0x41; 400]);
+        let mut d = Dissection::default();
+        d.parse(&data, false);
+        let last = d.fields.len() - 1;
+        let end = d.fields[last].byte_range().end;
+        assert!(
+            end > 16 * 20,
+            "the last field ends deep in the frame: {end}"
+        );
+        let area = Rect::new(0, 0, 80, 8);
+        let draw = |follow_field: bool| {
+            let mut buf = Buffer::empty(area);
+            let mut st = HexState::default();
+            let view = HexView {
+                frame: Some((7, &data, &d)),
+                field: last,
+                follow_field,
+                focused: true,
+            };
+            view.render(area, &mut buf, &mut st);
+            (st, buf)
+        };
+        let (st, buf) = draw(true);
+        assert_eq!(st.area, area);
+        let rows = (end - 1) / 16 + 1;
+        assert_eq!(
+            st.scroll as usize,
+            rows - 6,
+            "the field's last row is the pane's last"
+        );
+        let top: String = (0..80).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert!(top.contains("Hex · frame 7 · 442 bytes"), "{top}");
+        let (st, _) = draw(false);
+        assert_eq!(st.scroll, 0, "pinned by the wheel: stays where it was");
+    }
+}

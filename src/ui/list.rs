@@ -318,3 +318,36 @@ fn row_span(row: &ListRow, c: &Cols, w: usize, selected: bool, focused: bool) ->
     }
     Span::styled(pad(&text, w), style)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list scrolls only as far as it must to show the selection, and never past the end.
+    #[test]
+    fn scrolls_just_enough_to_show_the_selection() {
+        let mut st = PacketListState::default();
+        assert_eq!(
+            st.scroll_into_view(Some(3), 100, 10),
+            0,
+            "row 3 is on the first page"
+        );
+        assert_eq!(
+            st.scroll_into_view(Some(15), 100, 10),
+            6,
+            "row 15 is the last one shown"
+        );
+        assert_eq!(
+            st.scroll_into_view(Some(10), 100, 10),
+            6,
+            "still in view: no jump"
+        );
+        assert_eq!(
+            st.scroll_into_view(Some(2), 100, 10),
+            2,
+            "up: it becomes the top row"
+        );
+        assert_eq!(st.scroll_into_view(Some(99), 100, 10), 90);
+        assert_eq!(st.scroll_into_view(None, 5, 10), 0, "fewer rows than room");
+    }
+}

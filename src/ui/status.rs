@@ -1,7 +1,6 @@
 //! The title bar and the status bar: responder switches, counters, a packets-per-second sparkline,
 //! the capture hand-off ring, simulated speed; and the prompt / message / key hints line.
-use super::app::Message;
-use super::app::Mode;
+use super::app::{Message, Mode, SOURCE_SEP};
 use super::controls::fmt_speed;
 use super::history::FileBacked;
 use super::text::{clean, fit, pad};
@@ -89,14 +88,14 @@ fn title(bar: TitleBar<'_>, area: Rect, buf: &mut Buffer) {
             // The files by name, as the list tags them (the directories would push the
             // verdicts and the progress off a narrow title).
             let names = file
-                .split(super::app::SOURCE_SEP)
+                .split(SOURCE_SEP)
                 .map(|f| {
                     std::path::Path::new(f)
                         .file_name()
                         .map_or_else(|| f.to_string(), |n| n.to_string_lossy().into_owned())
                 })
                 .collect::<Vec<_>>()
-                .join(super::app::SOURCE_SEP);
+                .join(SOURCE_SEP);
             // Progress first: it is what changes while a large file loads.
             let mut t = format!("ringside replay {}", clean(&names));
             let pct = |done: u64, total: u64| u128::from(done.min(total)) * 100 / u128::from(total);
