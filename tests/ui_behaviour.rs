@@ -232,15 +232,16 @@ fn mouse_clicks_select_rows_and_fields() {
     let mut l = Lesson::new();
     l.run_until(6.0);
     l.render(160, 48);
-    let rows = l.app.hits.list_rows;
-    let first = l.app.hits.list_first;
+    let rows = l.app.panes.list.rows_area;
+    let first = l.app.panes.list.top;
     l.press(Action::Click(rows.x + 5, rows.y + 2));
     assert_eq!(l.app.selected, l.app.view_no(first + 2));
     assert_eq!(l.app.focus, Pane::List);
     l.render(160, 48);
     let (r, fi) = *l
         .app
-        .hits
+        .panes
+        .layers
         .fields
         .iter()
         .find(|(_, fi)| *fi == 2)

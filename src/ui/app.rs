@@ -2,13 +2,38 @@
 //! terminal here: [`App::ingest`], [`App::set_status`] and [`App::handle`] change it,
 //! [`super::draw`] renders it, so tests drive it without a terminal or a clock.
 use super::filter::{Filter, FrameFacts};
+use super::hexview::HexState;
 use super::history::{FrameRef, History};
-use super::Mode;
+use super::layers::LayersState;
+use super::list::PacketListState;
 use crate::capture::{Captured, Control, Status};
 use crate::wire::{Dissection, Summary};
-use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
+
+/// Between the file names of a merged replay in [`Mode::Replay`]'s `file`.
+pub const SOURCE_SEP: &str = " + ";
+
+/// What the screen is showing, for the title bar and which panels make sense.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Demo,
+    Live { interface: String },
+    Replay { file: String },
+}
+
+/// Which keys mean what: a prompt open takes every key as text, the help overlay waits for its
+/// own close keys, else the keys act on the panes and the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyMode {
+    /// Typing a filter (`/`).
+    Filter,
+    /// Typing a frame number (`:` or Ctrl-G).
+    GoTo,
+    /// The `?` overlay.
+    Help,
+    Normal,
+}
 
 /// The pane keyboard focus is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,18 +102,24 @@ pub struct Message {
     pub error: bool,
 }
 
-/// Where things were drawn last frame (for the mouse).
+/// The states of the panes that keep one between draws: scroll positions, and where each was
+/// drawn last (for the mouse).
 #[derive(Clone, Debug, Default)]
-pub struct Hits {
-    pub list: Rect,
-    /// View index of the list's first drawn row, and the rows' area.
-    pub list_rows: Rect,
-    pub list_first: usize,
-    pub layers: Rect,
-    /// (screen rect, field index) of each field cell drawn.
-    pub fields: Vec<(Rect, usize)>,
-    pub hex: Rect,
-    pub side: Rect,
+pub struct Panes {
+    pub list: PacketListState,
+    pub layers: LayersState,
+    pub hex: HexState,
+}
+
+impl Panes {
+    /// Before a draw: a pane not drawn again cannot be clicked or scrolled by the mouse.
+    pub fn forget_areas(&mut self) {
+        self.list.area = Default::default();
+        self.list.rows_area = Default::default();
+        self.layers.area = Default::default();
+        self.layers.fields.clear();
+        self.hex.area = Default::default();
+    }
 }
 
 /// Cached packet-list columns of one frame.
@@ -138,10 +169,8 @@ pub struct App {
     pub layers_need: (u16, u16),
     /// ((selected frame, layers width), lines its diagram needs): measured once per selection.
     pub need_cache: Option<((Option<u64>, u16), u16)>,
-    /// View index of the packet list's top row.
-    pub list_top: usize,
-    pub layers_scroll: u16,
-    pub hex_scroll: u16,
+    /// The panes' own states (scroll, where they were drawn).
+    pub panes: Panes,
     /// Scroll requested by the mouse wheel in the layers/hex panes (kept until selection moves).
     pub(crate) scroll_pinned: bool,
     rows: HashMap<u64, Row>,
@@ -154,7 +183,6 @@ pub struct App {
     sel_no: Option<u64>,
     /// (second of the link clock, frames) for the sparkline.
     pps: VecDeque<(u64, u64)>,
-    pub hits: Hits,
     /// Controls for the capture thread, taken by the run loop.
     pub controls: Vec<Control>,
     /// Controls queued since the start (compared with `Status::controls_applied`).
@@ -170,8 +198,6 @@ pub struct App {
     /// stays the simulated clock.
     pub pcap_epoch: Duration,
     pub quit: bool,
-    /// Rows the list showed last frame (for PgUp/PgDn).
-    pub page: usize,
 }
 
 impl App {
@@ -206,9 +232,7 @@ impl App {
             wide: false,
             layers_need: (0, 0),
             need_cache: None,
-            list_top: 0,
-            layers_scroll: 0,
-            hex_scroll: 0,
+            panes: Panes::default(),
             scroll_pinned: false,
             rows: HashMap::new(),
             links: Default::default(),
@@ -217,14 +241,12 @@ impl App {
             sel: Dissection::default(),
             sel_no: None,
             pps: VecDeque::new(),
-            hits: Hits::default(),
             controls: Vec::new(),
             controls_sent: 0,
             write_requested: false,
             rejudge_requested: false,
             pcap_epoch,
             quit: false,
-            page: 10,
         }
     }
 
@@ -278,7 +300,7 @@ impl App {
         self.selected = None;
         self.sel_no = None;
         self.frozen = None;
-        self.list_top = 0;
+        self.panes.list.top = 0;
         self.field = 0;
         self.status = Status::default();
         self.controls_sent = 0;
@@ -330,7 +352,7 @@ impl App {
     }
 
     /// Queue a control for the capture thread (the run loop sends them).
-    fn send(&mut self, c: Control) {
+    pub(super) fn send(&mut self, c: Control) {
         self.controls.push(c);
         self.controls_sent += 1;
     }
@@ -508,6 +530,17 @@ impl App {
         Some((f, &self.sel))
     }
 
+    /// The selected frame and its dissection beside the panes' states, borrowed apart: a pane
+    /// is drawn from the one into the other.
+    pub fn selection_and_panes(&mut self) -> (Option<(FrameRef<'_>, &Dissection)>, &mut Panes) {
+        let selection = self
+            .selection()
+            .map(|(no, _)| no)
+            .and_then(|no| self.history.get(no))
+            .map(|f| (f, &self.sel));
+        (selection, &mut self.panes)
+    }
+
     /// Packets per second over the last `n` seconds of the link clock, oldest first.
     /// (The series is sorted by second, see `count_pps`; the bounds are checked anyway.)
     pub fn pps_series(&self, n: usize) -> Vec<u64> {
@@ -527,7 +560,7 @@ impl App {
         out
     }
 
-    fn select_pos(&mut self, i: usize) {
+    pub(super) fn select_pos(&mut self, i: usize) {
         if let Some(no) = self.view_no(i) {
             self.selected = Some(no);
             self.scroll_pinned = false;
@@ -586,7 +619,7 @@ impl App {
         self.filter = f;
         // With a file behind: a first step now, the rest in the background of later ticks.
         self.filter_step(Duration::from_millis(10));
-        self.list_top = 0;
+        self.panes.list.top = 0;
         // Keep the selection if it is still listed, else the nearest row.
         let len = self.view_len();
         self.selected = match self.selected.map(|s| self.view_pos(s)) {
@@ -599,7 +632,7 @@ impl App {
         }
     }
 
-    fn say(&mut self, text: impl Into<String>, error: bool) {
+    pub(super) fn say(&mut self, text: impl Into<String>, error: bool) {
         self.message = Some(Message {
             text: text.into(),
             error,
@@ -626,10 +659,7 @@ impl App {
         let Mode::Replay { file } = &self.mode else {
             return String::new();
         };
-        let path = file
-            .split(super::SOURCE_SEP)
-            .nth(usize::from(i))
-            .unwrap_or("?");
+        let path = file.split(SOURCE_SEP).nth(usize::from(i)).unwrap_or("?");
         std::path::Path::new(path)
             .file_name()
             .map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
@@ -641,74 +671,55 @@ impl App {
     }
 
     /// Freeze or restart simulated time (the demo's `space`).
-    fn set_time_frozen(&mut self, frozen: bool) {
+    pub(super) fn set_time_frozen(&mut self, frozen: bool) {
         self.send(Control::Freeze(frozen));
         if let Some(p) = self.status.peer.as_mut() {
             p.frozen = frozen;
         }
     }
 
+    /// Which keys mean what now.
+    pub fn key_mode(&self) -> KeyMode {
+        match (&self.input, self.goto) {
+            (Some(_), false) => KeyMode::Filter,
+            (Some(_), true) => KeyMode::GoTo,
+            (None, _) if self.show_help => KeyMode::Help,
+            (None, _) => KeyMode::Normal,
+        }
+    }
+
+    /// Do what `a` means in the current [`KeyMode`]: each mode's keys are handled in the module
+    /// of what they drive.
     pub fn handle(&mut self, a: Action) {
-        // Typing a filter: keys are text until Enter or Esc.
-        if let Some(buf) = self.input.as_mut() {
-            match a {
-                Action::Char(c) if !c.is_control() => {
-                    buf.push(c);
-                    self.message = None; // the live check under the prompt takes over
-                }
-                Action::Backspace => {
-                    buf.pop();
-                    self.message = None;
-                }
-                Action::Escape => self.input = None,
-                Action::Submit if self.goto => {
-                    let text = self.input.take().unwrap_or_default();
-                    self.go_to(text.trim());
-                }
-                Action::Submit => {
-                    let text = self.input.take().unwrap_or_default();
-                    if text.trim().is_empty() {
-                        self.set_filter(None);
-                        self.message = None;
-                    } else {
-                        match Filter::parse(&text) {
-                            Ok(f) => {
-                                self.set_filter(Some(f));
-                                self.message = None;
-                            }
-                            Err(e) => {
-                                self.say(format!("filter: {e}"), true);
-                                self.input = Some(text);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-            return;
+        match self.key_mode() {
+            KeyMode::Filter => super::prompt::filter_key(self, a),
+            KeyMode::GoTo => super::prompt::goto_key(self, a),
+            KeyMode::Help => super::help::key(self, a),
+            KeyMode::Normal => self.normal_key(a),
         }
-        if self.show_help {
-            // `?`, Esc and q close the help (it says so); Ctrl-C still quits; other keys wait.
-            match a {
-                Action::ToggleHelp | Action::Escape | Action::Quit => self.show_help = false,
-                Action::Interrupt => self.quit = true,
-                _ => {}
-            }
-            return;
-        }
+    }
+
+    /// A key or mouse action on the panes: the view's keys are here, the source's in
+    /// [`super::controls`].
+    fn normal_key(&mut self, a: Action) {
         if !matches!(
             a,
             Action::Click(..) | Action::ScrollUp(..) | Action::ScrollDown(..)
         ) {
             self.message = None;
         }
+        if super::controls::key(self, a) {
+            return;
+        }
         match a {
             Action::Quit | Action::Interrupt => self.quit = true,
             Action::ToggleHelp => self.show_help = true,
+            Action::StartGoto => super::prompt::open_goto(self),
+            Action::StartFilter => super::prompt::open_filter(self),
             Action::Up => self.pane_step(-1),
             Action::Down => self.pane_step(1),
-            Action::PageUp => self.move_selection(-(self.page.max(1) as i64)),
-            Action::PageDown => self.move_selection(self.page.max(1) as i64),
+            Action::PageUp => self.move_selection(-(self.panes.list.page.max(1) as i64)),
+            Action::PageDown => self.move_selection(self.panes.list.page.max(1) as i64),
             Action::First => {
                 self.follow = false;
                 self.select_pos(0);
@@ -723,50 +734,8 @@ impl App {
             }
             Action::NextFrame => self.move_selection(1),
             Action::PrevFrame => self.move_selection(-1),
-            Action::TogglePause if self.speed().is_some() => {
-                // The demo: stop simulated time itself, not just the view.
-                let frozen = !self.time_frozen();
-                self.set_time_frozen(frozen);
-                self.say(
-                    if frozen {
-                        "time frozen (timers, pings, ARP countdown): . one event, space runs"
-                    } else {
-                        "time runs again"
-                    },
-                    false,
-                );
-            }
-            Action::Step => {
-                if self.speed().is_none() {
-                    self.say(
-                        "`.` steps simulated time (demo and lessons); a real wire cannot be stepped",
-                        true,
-                    );
-                } else {
-                    if !self.time_frozen() {
-                        self.set_time_frozen(true);
-                    }
-                    self.send(Control::Step);
-                    self.say(
-                        "one event: the next frame or timer · . again · space runs",
-                        false,
-                    );
-                }
-            }
-            Action::TogglePause => {
-                if self.frozen.is_some() {
-                    self.frozen = None;
-                    self.follow = true;
-                    let n = self.view_len();
-                    if n > 0 {
-                        self.select_pos(n - 1);
-                    }
-                } else {
-                    self.frozen = Some(self.history.last_no().unwrap_or(0));
-                    self.follow = false;
-                }
-            }
-            Action::NextPane => {
+            // Enter in the panes: the next pane, as Tab.
+            Action::NextPane | Action::Submit => {
                 // Looking into a frame's fields: stop jumping to each new frame.
                 self.follow = false;
                 self.focus = match self.focus {
@@ -782,19 +751,6 @@ impl App {
                     Pane::Hex => Pane::Layers,
                 }
             }
-            Action::StartGoto => {
-                self.goto = true;
-                self.input = Some(String::new());
-            }
-            Action::StartFilter => {
-                self.goto = false;
-                self.input = Some(
-                    self.filter
-                        .as_ref()
-                        .map(|f| f.text.clone())
-                        .unwrap_or_default(),
-                )
-            }
             Action::Escape => {
                 if self.filter.is_some() {
                     self.set_filter(None);
@@ -802,162 +758,41 @@ impl App {
                     self.focus = Pane::List;
                 }
             }
-            Action::ToggleArp | Action::ToggleIcmp if matches!(self.mode, Mode::Replay { .. }) => {
-                // The file is judged as it is read: switching later would change nothing.
-                self.say(
-                    "replay: verdicts are fixed as the file is read; start it with --no-arp / --no-icmp",
-                    true,
-                );
-            }
-            Action::ToggleArp => {
-                let on = !self.status.arp_responder;
-                self.send(Control::ArpResponder(on));
-                self.status.arp_responder = on;
-                self.say(
-                    if on {
-                        "ARP responder on: ringside answers \"who has\" again"
-                    } else {
-                        "ARP responder off: watch the peer's entry for ringside expire"
-                    },
-                    false,
-                );
-            }
-            Action::ToggleIcmp => {
-                let on = !self.status.icmp_responder;
-                self.send(Control::IcmpResponder(on));
-                self.status.icmp_responder = on;
-                self.say(
-                    if on {
-                        "ICMP responder on"
-                    } else {
-                        "ICMP responder off: echo requests go unanswered"
-                    },
-                    false,
-                );
-            }
-            Action::Faster | Action::Slower => match self.speed() {
-                Some(s) => {
-                    let ns = if a == Action::Faster {
-                        SPEEDS.iter().copied().find(|&x| x > s * 1.001)
-                    } else {
-                        SPEEDS.iter().rev().copied().find(|&x| x < s * 0.999)
-                    }
-                    .unwrap_or(s);
-                    self.send(Control::Speed(ns));
-                    if let Some(p) = self.status.peer.as_mut() {
-                        p.speed = ns;
-                    }
-                    self.say(format!("simulated time at {}x", fmt_speed(ns)), false);
-                }
-                None => self.say("speed applies to the simulated LAN (ringside demo)", true),
-            },
-            Action::WritePcap => self.write_requested = true,
-            Action::Rejudge => match self.mode {
-                Mode::Replay { .. } if self.status.notes_seen > 0 || !self.status.recorded_verdicts => {
-                    self.rejudge_requested = true
-                }
-                Mode::Replay { .. } => self.say(
-                    "this capture has no recorded verdicts: they are judged with the current settings already",
-                    true,
-                ),
-                _ => self.say(
-                    "J applies to a replay: recorded verdicts or judged again",
-                    true,
-                ),
-            },
-            Action::CycleSide => {
-                // One press per view, the one this mode needs first: the ARP caches where there
-                // is a peer to watch (lesson 4), the C struct for a capture file (lesson 2); the
-                // ring last (lesson 10). Wide screens always show the hex view above.
-                use SideView::{Arp, Hex, Ring, Struct};
-                let replay = matches!(self.mode, Mode::Replay { .. });
-                let order: &[SideView] = match (self.wide, replay) {
-                    (true, false) => &[Arp, Struct, Ring],
-                    (true, true) => &[Struct, Arp, Ring],
-                    (false, false) => &[Hex, Arp, Struct, Ring],
-                    (false, true) => &[Hex, Struct, Arp, Ring],
-                };
-                let now = if self.wide {
-                    self.lower_panel()
-                } else {
-                    self.side
-                };
-                let at = order.iter().position(|&v| v == now);
-                self.side = order[at.map_or(0, |i| (i + 1) % order.len())];
-                let name = match self.side {
-                    Arp => "ARP caches",
-                    Struct => "C struct (packed vs padded)",
-                    Hex => "hex view",
-                    Ring => "the receive ring (who owns each slot)",
-                };
-                self.say(format!("v: {name}"), false);
-            }
+            Action::CycleSide => self.cycle_side(),
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.wheel(x, y, -3),
             Action::ScrollDown(x, y) => self.wheel(x, y, 3),
-            Action::Char(_) | Action::Backspace | Action::Submit => {
-                if a == Action::Submit {
-                    self.handle(Action::NextPane);
-                }
-            }
+            // The source's keys were handled above; text keys mean nothing outside a prompt.
+            _ => {}
         }
     }
 
-    /// Select frame `text` (a number), as Wireshark's Go to packet. A frame the filter hides,
-    /// or one evicted from the history, is named as such.
-    fn go_to(&mut self, text: &str) {
-        let Ok(no) = text.parse::<u64>() else {
-            self.say(format!("go to: '{text}' is not a frame number"), true);
-            return;
+    /// `v`: one press per view, the one this mode needs first: the ARP caches where there is a
+    /// peer to watch (lesson 4), the C struct for a capture file (lesson 2); the ring last
+    /// (lesson 10). Wide screens always show the hex view above.
+    fn cycle_side(&mut self) {
+        use SideView::{Arp, Hex, Ring, Struct};
+        let replay = matches!(self.mode, Mode::Replay { .. });
+        let order: &[SideView] = match (self.wide, replay) {
+            (true, false) => &[Arp, Struct, Ring],
+            (true, true) => &[Struct, Arp, Ring],
+            (false, false) => &[Hex, Arp, Struct, Ring],
+            (false, true) => &[Hex, Struct, Arp, Ring],
         };
-        match self.view_pos(no) {
-            Ok(i) => {
-                self.follow = false;
-                self.select_pos(i);
-                self.message = None;
-            }
-            Err(_)
-                if self
-                    .filter_checked()
-                    .is_some_and(|(checked, _)| no > checked) =>
-            {
-                self.say(
-                    format!("frame {no} is not checked by the filter yet (Esc clears it)"),
-                    true,
-                )
-            }
-            Err(_) if self.history.get(no).is_some() || self.in_span(no) => self.say(
-                format!("frame {no} is hidden by the filter (Esc clears it)"),
-                true,
-            ),
-            Err(_) if self.history.file().is_some_and(|fb| !fb.index().done()) => self.say(
-                format!(
-                    "frame {no} is not indexed yet ({} so far): try again in a moment",
-                    self.history.span().1
-                ),
-                true,
-            ),
-            Err(_) if no < self.history.first_no() && no > 0 => self.say(
-                format!("frame {no} is no longer in the history (its memory budget)"),
-                true,
-            ),
-            Err(_) => {
-                let (first, count) = self.history.span();
-                self.say(
-                    format!(
-                        "there is no frame {no} (frames {first}–{})",
-                        (first + count).saturating_sub(1)
-                    ),
-                    true,
-                )
-            }
-        }
-    }
-
-    /// Frame `no` can be listed (held, or in the file behind the history).
-    fn in_span(&self, no: u64) -> bool {
-        let (first, count) = self.history.span();
-        no >= first && no < first + count
+        let now = if self.wide {
+            self.lower_panel()
+        } else {
+            self.side
+        };
+        let at = order.iter().position(|&v| v == now);
+        self.side = order[at.map_or(0, |i| (i + 1) % order.len())];
+        let name = match self.side {
+            Arp => "ARP caches",
+            Struct => "C struct (packed vs padded)",
+            Hex => "hex view",
+            Ring => "the receive ring (who owns each slot)",
+        };
+        self.say(format!("v: {name}"), false);
     }
 
     fn pane_step(&mut self, delta: i64) {
@@ -965,7 +800,7 @@ impl App {
             Pane::List => self.move_selection(delta),
             Pane::Layers => self.move_field(delta),
             Pane::Hex => {
-                self.hex_scroll = (self.hex_scroll as i64 + delta).max(0) as u16;
+                self.panes.hex.scroll = (self.panes.hex.scroll as i64 + delta).max(0) as u16;
                 self.scroll_pinned = true;
             }
         }
@@ -973,49 +808,36 @@ impl App {
 
     fn click(&mut self, x: u16, y: u16) {
         let p = ratatui::layout::Position { x, y };
-        if self.hits.list_rows.contains(p) {
+        if let Some(i) = self.panes.list.row_at(p) {
             self.focus = Pane::List;
-            let i = self.hits.list_first + (y - self.hits.list_rows.y) as usize;
             if i < self.view_len() {
                 self.follow = false;
                 self.select_pos(i);
             }
-        } else if let Some(&(_, fi)) = self.hits.fields.iter().find(|(r, _)| r.contains(p)) {
+        } else if let Some(fi) = self.panes.layers.field_at(p) {
             self.focus = Pane::Layers;
             self.follow = false;
             self.select_field(fi);
             self.scroll_pinned = false;
-        } else if self.hits.layers.contains(p) {
+        } else if self.panes.layers.area.contains(p) {
             self.focus = Pane::Layers;
-        } else if self.hits.hex.contains(p) {
+        } else if self.panes.hex.area.contains(p) {
             self.focus = Pane::Hex;
-        } else if self.hits.list.contains(p) {
+        } else if self.panes.list.area.contains(p) {
             self.focus = Pane::List;
         }
     }
 
     fn wheel(&mut self, x: u16, y: u16, delta: i64) {
         let p = ratatui::layout::Position { x, y };
-        if self.hits.layers.contains(p) {
-            self.layers_scroll = (self.layers_scroll as i64 + delta).max(0) as u16;
+        if self.panes.layers.area.contains(p) {
+            self.panes.layers.scroll = (self.panes.layers.scroll as i64 + delta).max(0) as u16;
             self.scroll_pinned = true;
-        } else if self.hits.hex.contains(p) {
-            self.hex_scroll = (self.hex_scroll as i64 + delta).max(0) as u16;
+        } else if self.panes.hex.area.contains(p) {
+            self.panes.hex.scroll = (self.panes.hex.scroll as i64 + delta).max(0) as u16;
             self.scroll_pinned = true;
         } else {
             self.move_selection(delta);
         }
     }
-}
-
-/// The simulated speeds `+` and `-` step through (x wall time), within
-/// [`crate::link::sim::SPEED_RANGE`]: 0.01x lets a class watch one frame every few seconds.
-pub const SPEEDS: [f64; 13] = [
-    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
-];
-
-/// `2`, `0.5`, `1.5`: a speed factor without trailing zeros.
-pub fn fmt_speed(s: f64) -> String {
-    let t = format!("{s:.2}");
-    t.trim_end_matches('0').trim_end_matches('.').to_string()
 }

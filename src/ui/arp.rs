@@ -2,18 +2,19 @@
 //! the demo the simulated PC's, counting down to expiry; live, the real peer kernel's as `ip
 //! neigh` names it (read through netlink from its namespace, see `peer_kernel`), or why it
 //! cannot be seen. Each with its ping statistics; then what the UDP print sink got.
-use super::app::App;
+use super::chrome::pane_block;
 use super::text::{ascii, clean, fit};
+use crate::capture::Status;
 use crate::peer_kernel::PeerKernel;
 use crate::wire::mac_to_string;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
-use ratatui::Frame;
+use ratatui::widgets::{Paragraph, Widget};
 
-pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
-    let s = &app.status;
+/// The panel's lines, `width` cells wide, from the capture thread's last report `s`.
+pub fn lines(s: &Status, width: usize) -> Vec<Line<'static>> {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let dim = Style::default().fg(Color::Gray);
     let mut out = Vec::new();
@@ -233,14 +234,19 @@ fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
     lines
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
-    let block = Block::bordered()
-        .title(" ARP caches ")
-        .border_style(super::pane_border(false));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
-        return;
+/// The ARP panel: a [`Widget`] over the capture thread's last report.
+pub struct ArpPanel<'a> {
+    pub status: &'a Status,
+}
+
+impl Widget for ArpPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = pane_block(" ARP caches ", false);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        Paragraph::new(lines(self.status, inner.width as usize)).render(inner, buf);
     }
-    f.render_widget(Paragraph::new(lines(app, inner.width as usize)), inner);
 }

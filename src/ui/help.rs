@@ -1,16 +1,27 @@
 //! The `?` overlay: every key, from [`super::keys::KEYS`], the list markers and the protocol
 //! colours.
+use super::app::{Action, App};
 use super::keys::KEYS;
 use super::layers::wrap;
 use super::text::{fit, layer_color};
 use crate::wire::LayerKind;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
-use ratatui::Frame;
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
-pub fn render(f: &mut Frame, area: Rect) {
+/// The help overlay: a [`Widget`] drawn centred over `area` (the whole screen), on a cleared
+/// box of its own.
+pub struct Help;
+
+impl Widget for Help {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render(area, buf)
+    }
+}
+
+fn render(area: Rect, buf: &mut Buffer) {
     let w = area.width.min(96);
     if w < 10 || area.height < 3 {
         return;
@@ -65,13 +76,22 @@ pub fn render(f: &mut Frame, area: Rect) {
         width: w,
         height: h,
     };
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .block(
             Block::bordered()
                 .title(" Keys · ? Esc q close this ")
                 .border_style(Style::default().fg(Color::Yellow)),
-        ),
-        r,
-    );
+        )
+        .render(r, buf);
+}
+
+/// A key while the help is open: `?`, Esc and q close it (it says so); Ctrl-C still quits;
+/// other keys wait.
+pub fn key(app: &mut App, a: Action) {
+    match a {
+        Action::ToggleHelp | Action::Escape | Action::Quit => app.show_help = false,
+        Action::Interrupt => app.quit = true,
+        _ => {}
+    }
 }

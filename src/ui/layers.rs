@@ -2,14 +2,16 @@
 //! every field as wide as its bits (4-bit Version, 3-bit Flags, 13-bit Fragment Offset), wide
 //! fields (48-bit MACs) wrapping onto the next row as in RFC 826/894, variable runs (options,
 //! data) as one row. Cells show the field's label and decoded value; bad checksums are flagged.
-use super::app::{App, Pane};
-use super::text::{ascii, center, clean, fit, layer_color, width};
+use super::chrome::pane_block;
+use super::fragments::Fragments;
+use super::links::Link;
+use super::text::{ascii, center, clean, fit, layer_color, pad, width};
 use crate::wire::{Check, Dissection, Field, LayerKind, Value};
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
-use ratatui::Frame;
+use ratatui::widgets::{Paragraph, StatefulWidget, Widget};
 
 /// One cell of a diagram row: bits `b0..b1` of the row (0..=32).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,125 +401,157 @@ fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'
     Line::raw(s)
 }
 
-/// Draw the layers pane.
-pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
-    let focused = app.focus == Pane::Layers;
-    let block = Block::bordered()
-        .title(if inner_is_compact(area) {
-            " Layers (one field per line) "
-        } else {
-            " Layers (RFC header diagrams) "
-        })
-        .border_style(super::pane_border(focused));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    app.hits.layers = area;
-    if inner.height == 0 || inner.width == 0 {
-        return;
+/// The layers pane's own state: its scroll (in lines) and, from the last draw, where it was and
+/// where each field's cells were (for the mouse).
+#[derive(Clone, Debug, Default)]
+pub struct LayersState {
+    pub scroll: u16,
+    pub area: Rect,
+    /// (screen rect, field index) of each field cell drawn.
+    pub fields: Vec<(Rect, usize)>,
+}
+
+impl LayersState {
+    /// The field whose cell is at `p`, if any.
+    pub fn field_at(&self, p: ratatui::layout::Position) -> Option<usize> {
+        self.fields
+            .iter()
+            .find(|(r, _)| r.contains(p))
+            .map(|&(_, fi)| fi)
     }
-    let field_sel = app.field;
-    let pinned = app.scroll_pinned;
-    let link = app.selected.and_then(|no| app.links.get(no));
-    let frags = app
-        .selected
-        .and_then(|no| super::fragments::cached(&app.history, no));
-    let Some((frame, d)) = app.selection_with_frame() else {
-        f.render_widget(
-            Paragraph::new("No frame selected yet.").style(Style::default().fg(Color::DarkGray)),
-            inner,
+}
+
+/// The layers pane: a [`StatefulWidget`] over the selected frame's dissection.
+pub struct Layers<'a> {
+    /// The selected frame's bytes and dissection, if any.
+    pub frame: Option<(&'a [u8], &'a Dissection)>,
+    /// The selected field.
+    pub field: usize,
+    /// Scroll to keep the selected field in view (off once the wheel scrolled).
+    pub follow_field: bool,
+    /// The request/reply pair the frame belongs to, drawn above its headers.
+    pub link: Option<Link>,
+    /// IPv4 reassembly of the frame, drawn above its headers.
+    pub fragments: Option<Fragments>,
+    pub focused: bool,
+}
+
+impl StatefulWidget for Layers<'_> {
+    type State = LayersState;
+
+    fn render(self, area: Rect, buf: &mut Buffer, state: &mut LayersState) {
+        let block = pane_block(
+            if inner_is_compact(area) {
+                " Layers (one field per line) "
+            } else {
+                " Layers (RFC header diagrams) "
+            },
+            self.focused,
         );
-        return;
-    };
-    let sel = (field_sel < d.fields.len()).then_some(field_sel);
-    // The selected field's full description at the bottom, wrapped so nothing is cut.
-    let footer = sel.map(|i| describe_field(d, i, frame.data));
-    let footer_lines: Vec<String> = footer
-        .as_deref()
-        .map(|t| wrap(t, inner.width as usize))
-        .unwrap_or_default();
-    let footer_h = (footer_lines.len() as u16).min(inner.height / 2);
-    let body_h = inner.height.saturating_sub(footer_h);
-    let mut diag = diagram_for(d, frame.data, sel, inner.width, body_h);
-    // Lines above the headers, as Wireshark's bracketed ones: the request/reply pair
-    // ("[Response frame: 12]"), then IPv4 reassembly ("[Reassembled in #5]").
-    let mut top: Vec<Line<'static>> = Vec::new();
-    if let Some(link) = link {
-        top.push(Line::styled(
-            fit(&format!("[{}]", link.describe()), inner.width as usize),
-            Style::default().fg(Color::LightCyan),
-        ));
-    }
-    if let Some(fr) = &frags {
-        let style = match fr {
-            super::fragments::Fragments::Incomplete(_) => Style::default().fg(Color::Yellow),
-            _ => Style::default().fg(Color::LightCyan),
+        let inner = block.inner(area);
+        block.render(area, buf);
+        state.area = area;
+        state.fields.clear();
+        if inner.height == 0 || inner.width == 0 {
+            return;
+        }
+        let Some((frame, d)) = self.frame else {
+            Paragraph::new("No frame selected yet.")
+                .style(Style::default().fg(Color::DarkGray))
+                .render(inner, buf);
+            return;
         };
-        for l in fr.lines() {
-            for w in wrap(&l, inner.width as usize) {
-                top.push(Line::styled(w, style));
+        let sel = (self.field < d.fields.len()).then_some(self.field);
+        // The selected field's full description at the bottom, wrapped so nothing is cut.
+        let footer = sel.map(|i| describe_field(d, i, frame));
+        let footer_lines: Vec<String> = footer
+            .as_deref()
+            .map(|t| wrap(t, inner.width as usize))
+            .unwrap_or_default();
+        let footer_h = (footer_lines.len() as u16).min(inner.height / 2);
+        let body_h = inner.height.saturating_sub(footer_h);
+        let mut diag = diagram_for(d, frame, sel, inner.width, body_h);
+        // Lines above the headers, as Wireshark's bracketed ones: the request/reply pair
+        // ("[Response frame: 12]"), then IPv4 reassembly ("[Reassembled in #5]").
+        let mut top: Vec<Line<'static>> = Vec::new();
+        if let Some(link) = self.link {
+            top.push(Line::styled(
+                fit(&format!("[{}]", link.describe()), inner.width as usize),
+                Style::default().fg(Color::LightCyan),
+            ));
+        }
+        if let Some(fr) = &self.fragments {
+            let style = match fr {
+                Fragments::Incomplete(_) => Style::default().fg(Color::Yellow),
+                _ => Style::default().fg(Color::LightCyan),
+            };
+            for l in fr.lines() {
+                for w in wrap(&l, inner.width as usize) {
+                    top.push(Line::styled(w, style));
+                }
             }
         }
-    }
-    if !top.is_empty() {
-        let n = top.len();
-        diag.lines.splice(0..0, top);
-        for h in &mut diag.hits {
-            h.0 += n;
-        }
-    }
-    let mut scroll = app.layers_scroll;
-    if !pinned {
-        if let Some((a, b)) = sel.and_then(|i| diag.lines_of(i)) {
-            let (a, b) = (a as u16, b as u16);
-            if a < scroll + 1 {
-                scroll = a.saturating_sub(2);
-            } else if b + 1 >= scroll + body_h {
-                scroll = (b + 2).saturating_sub(body_h);
+        if !top.is_empty() {
+            let n = top.len();
+            diag.lines.splice(0..0, top);
+            for h in &mut diag.hits {
+                h.0 += n;
             }
         }
-    }
-    scroll = scroll.min((diag.lines.len() as u16).saturating_sub(body_h));
-    app.layers_scroll = scroll;
-    let body = Rect {
-        height: body_h,
-        ..inner
-    };
-    let fields_hits: Vec<(Rect, usize)> = diag
-        .hits
-        .iter()
-        .filter(|h| (h.0 as u16) >= scroll && (h.0 as u16) < scroll + body_h)
-        .filter_map(|&(line, x0, x1, fi)| {
-            let x = inner.x + x0;
-            if x >= inner.right() {
-                return None;
+        let mut scroll = state.scroll;
+        if self.follow_field {
+            if let Some((a, b)) = sel.and_then(|i| diag.lines_of(i)) {
+                let (a, b) = (a as u16, b as u16);
+                if a < scroll + 1 {
+                    scroll = a.saturating_sub(2);
+                } else if b + 1 >= scroll + body_h {
+                    scroll = (b + 2).saturating_sub(body_h);
+                }
             }
-            Some((
-                Rect {
-                    x,
-                    y: body.y + line as u16 - scroll,
-                    width: (x1 - x0).min(inner.right() - x),
-                    height: 1,
-                },
-                fi,
-            ))
-        })
-        .collect();
-    f.render_widget(Paragraph::new(diag.lines).scroll((scroll, 0)), body);
-    app.hits.fields = fields_hits;
-    if footer_h > 0 {
-        let r = Rect {
-            y: inner.bottom() - footer_h,
-            height: footer_h,
+        }
+        scroll = scroll.min((diag.lines.len() as u16).saturating_sub(body_h));
+        state.scroll = scroll;
+        let body = Rect {
+            height: body_h,
             ..inner
         };
-        let lines: Vec<Line> = footer_lines
-            .into_iter()
-            .map(|l| Line::raw(super::text::pad(&l, r.width as usize)))
+        state.fields = diag
+            .hits
+            .iter()
+            .filter(|h| (h.0 as u16) >= scroll && (h.0 as u16) < scroll + body_h)
+            .filter_map(|&(line, x0, x1, fi)| {
+                let x = inner.x + x0;
+                if x >= inner.right() {
+                    return None;
+                }
+                Some((
+                    Rect {
+                        x,
+                        y: body.y + line as u16 - scroll,
+                        width: (x1 - x0).min(inner.right() - x),
+                        height: 1,
+                    },
+                    fi,
+                ))
+            })
             .collect();
-        f.render_widget(
-            Paragraph::new(lines).style(Style::default().fg(Color::Black).bg(Color::Gray)),
-            r,
-        );
+        Paragraph::new(diag.lines)
+            .scroll((scroll, 0))
+            .render(body, buf);
+        if footer_h > 0 {
+            let r = Rect {
+                y: inner.bottom() - footer_h,
+                height: footer_h,
+                ..inner
+            };
+            let lines: Vec<Line> = footer_lines
+                .into_iter()
+                .map(|l| Line::raw(pad(&l, r.width as usize)))
+                .collect();
+            Paragraph::new(lines)
+                .style(Style::default().fg(Color::Black).bg(Color::Gray))
+                .render(r, buf);
+        }
     }
 }
 
@@ -535,13 +569,12 @@ pub fn diagram_for(d: &Dissection, frame: &[u8], sel: Option<usize>, w: u16, h: 
     build_compact(d, frame, sel, w as usize)
 }
 
-/// Lines the bracketed context above the headers takes for the selected frame at pane width
-/// `w` (the request/reply link, the reassembly lines), for the layout's height.
-pub fn context_height(app: &App, w: u16) -> u16 {
+/// Lines the bracketed context above the headers takes at pane width `w` (the request/reply
+/// `link`, the reassembly lines of `fragments`), for the layout's height.
+pub fn context_height(link: Option<&Link>, fragments: Option<&Fragments>, w: u16) -> u16 {
     let inner = w.saturating_sub(2) as usize;
-    let Some(no) = app.selected else { return 0 };
-    let link = u16::from(app.links.get(no).is_some());
-    let frags = super::fragments::cached(&app.history, no).map_or(0, |f| {
+    let link = u16::from(link.is_some());
+    let frags = fragments.map_or(0, |f| {
         f.lines()
             .iter()
             .map(|l| wrap(l, inner).len())

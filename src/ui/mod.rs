@@ -7,6 +7,8 @@
 //! selected frame.
 pub mod app;
 pub mod arp;
+pub mod chrome;
+pub mod controls;
 pub mod filter;
 pub mod fragments;
 pub mod help;
@@ -17,7 +19,9 @@ pub mod layers;
 pub mod links;
 pub mod list;
 pub mod packing;
+pub mod prompt;
 pub mod ringpanel;
+pub mod screen;
 pub mod status;
 pub mod structview;
 pub mod text;
@@ -25,24 +29,11 @@ pub mod text;
 use crate::capture::{CaptureHandle, Status};
 use crate::pcapng_write::Recorder;
 use crate::recorded::FrameNote;
-use app::{App, SideView};
-use ratatui::layout::{Constraint, Layout};
-use ratatui::style::{Color, Style};
-use ratatui::widgets::Paragraph;
-use ratatui::Frame;
+use app::App;
+pub use app::{Mode, SOURCE_SEP};
+pub use screen::draw;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// Between the file names of a merged replay in [`Mode::Replay`]'s `file`.
-pub const SOURCE_SEP: &str = " + ";
-
-/// What the screen is showing, for the title bar and which panels make sense.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Demo,
-    Live { interface: String },
-    Replay { file: String },
-}
 
 pub struct UiOptions {
     pub mode: Mode,
@@ -58,137 +49,6 @@ pub const DRAIN_PER_TICK: usize = 50_000;
 const DRAIN_TIME: Duration = Duration::from_millis(15);
 /// Screen refresh interval when nothing happens.
 const TICK: Duration = Duration::from_millis(40);
-
-pub(crate) fn pane_border(focused: bool) -> Style {
-    if focused {
-        Style::default().fg(Color::LightYellow)
-    } else {
-        Style::default().fg(Color::DarkGray)
-    }
-}
-
-/// Smallest screen the full layout is drawn in.
-const MIN_W: u16 = 40;
-const MIN_H: u16 = 10;
-
-/// Draw the whole screen from `app` (also records where things are, for the mouse).
-pub fn draw(f: &mut Frame, app: &mut App) {
-    let area = f.area();
-    app.hits = app::Hits::default();
-    if area.width < MIN_W || area.height < MIN_H {
-        let msg = format!(
-            "ringside: terminal {}x{} is too small (need {MIN_W}x{MIN_H}) · q quits",
-            area.width, area.height
-        );
-        f.render_widget(
-            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
-            area,
-        );
-        return;
-    }
-    let caption_h = u16::from(app.caption.is_some());
-    // The counters line, then the key hints (wrapped: every key a lesson uses is listed at every
-    // size), or the filter prompt with its verdict under it.
-    let hint_rows = status::hint_lines(app, area.width as usize)
-        .len()
-        .clamp(1, 2) as u16;
-    let below = if app.input.is_some() {
-        2
-    } else {
-        hint_rows + u16::from(app.message.is_some())
-    };
-    let [title, caption, body, status_area] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(caption_h),
-        Constraint::Min(1),
-        Constraint::Length(1 + below),
-    ])
-    .areas(area);
-    status::title(f, title, app);
-    if let Some(c) = &app.caption {
-        f.render_widget(
-            Paragraph::new(text::fit(
-                &format!(" {}", text::clean(c)),
-                caption.width as usize,
-            ))
-            .style(Style::default().fg(Color::Black).bg(Color::Cyan)),
-            caption,
-        );
-    }
-    status::render(f, status_area, app);
-
-    // Wide screens: the packet list across the whole width (the Info column takes what is
-    // spare), the layers pane as tall as the selected frame's headers need, and beside it the
-    // hex view over one more panel (`v`: ARP caches or C struct). Small screens: the list over
-    // the layers (field per line) and one right-hand panel (`v`: hex, ARP, C struct).
-    let wide = area.width >= 120 && body.height >= 30;
-    app.wide = wide;
-    let layers_w = if wide || body.width >= 67 + 70 {
-        67
-    } else {
-        body.width / 2
-    };
-    let list_h = if wide {
-        // Measured once per (frame, width): building a diagram is most of a draw's work.
-        let key = (app.selected, layers_w);
-        let need = match app.need_cache {
-            Some((k, n)) if k == key => n,
-            _ => {
-                let context = layers::context_height(app, layers_w);
-                let n = app
-                    .selection_with_frame()
-                    .map_or(0, |(fr, d)| layers::height_needed(d, fr.data, layers_w))
-                    + context;
-                app.need_cache = Some((key, n));
-                n
-            }
-        };
-        // Grow to the tallest frame selected so far at this width, never shrink: the list
-        // must not jump under the mouse as the selection moves between short and long frames.
-        let need = match app.layers_need {
-            (w, n) if w == layers_w => need.max(n),
-            _ => need,
-        };
-        app.layers_need = (layers_w, need);
-        body.height
-            .saturating_sub(need)
-            .clamp(8, body.height * 3 / 5)
-    } else {
-        (body.height * 9 / 20).max(5)
-    };
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(body);
-    list::render(f, top, app);
-    let [lay, side] =
-        Layout::horizontal([Constraint::Length(layers_w), Constraint::Min(0)]).areas(bottom);
-    layers::render(f, lay, app);
-    app.hits.side = side;
-    if wide {
-        let hex_rows = app.selection_with_frame().map_or(4, |(fr, _)| {
-            fr.data
-                .len()
-                .div_ceil(hexview::bytes_per_row(side.width.saturating_sub(2)))
-        }) as u16;
-        let hex_h = (hex_rows + 2).min(side.height / 2).max(3);
-        let [h, s] = Layout::vertical([Constraint::Length(hex_h), Constraint::Min(0)]).areas(side);
-        hexview::render(f, h, app);
-        match app.lower_panel() {
-            SideView::Arp => arp::render(f, s, app),
-            SideView::Ring => ringpanel::render(f, s, app),
-            _ => structview::render(f, s, app),
-        }
-    } else {
-        match app.side {
-            SideView::Hex => hexview::render(f, side, app),
-            SideView::Struct => structview::render(f, side, app),
-            SideView::Arp => arp::render(f, side, app),
-            SideView::Ring => ringpanel::render(f, side, app),
-        }
-    }
-    if app.show_help {
-        help::render(f, area);
-    }
-}
 
 /// `ringside-YYYYmmdd-HHMMSS.pcapng` in local time (UTC when the zone is unknown): pcapng, so
 /// each frame keeps ringside's verdict as its comment.

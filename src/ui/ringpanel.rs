@@ -2,15 +2,14 @@
 //! coloured by who owns it, with the cursors under it by their real names (netmap's head / cur /
 //! tail; the TPACKET slot ringside reads next) and one caption saying how this ring hands frames
 //! over. In the demo it draws the simulated NIC's ring, so `space` and `.` show one slot at a time.
-use super::app::App;
+use super::chrome::pane_block;
 use super::text::{clean, fit};
-use super::Mode;
 use crate::link::ring_view::{Owner, RingKind, RingView};
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
-use ratatui::Frame;
+use ratatui::widgets::{Paragraph, Widget};
 
 /// The glyph and colour of a cell: different glyphs, so it reads without colour too.
 fn cell(o: Owner) -> (char, Style) {
@@ -54,12 +53,13 @@ pub fn caption(kind: RingKind) -> &'static str {
     }
 }
 
-/// The one line shown where frames do not come through a ring.
-pub fn no_ring(app: &App) -> String {
-    if matches!(app.mode, Mode::Replay { .. }) {
+/// The one line shown where frames do not come through a ring: a capture file (`replay`), or a
+/// link described as `link_desc`.
+pub fn no_ring(replay: bool, link_desc: &str) -> String {
+    if replay {
         return "No ring: a capture file is read, not lent slot by slot from a ring.".into();
     }
-    let desc = app.status.link_desc.to_ascii_lowercase();
+    let desc = link_desc.to_ascii_lowercase();
     if desc.starts_with("tap") {
         "No ring: a TAP device hands over one frame per read().".into()
     } else {
@@ -234,24 +234,34 @@ fn clip(line: Line<'static>, w: usize) -> Line<'static> {
     Line::from(spans).style(line.style)
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
-    let block = Block::bordered()
-        .title(" Ring ")
-        .border_style(super::pane_border(false));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
-        return;
+/// The ring panel: a [`Widget`] over the link's ring as the capture thread last reported it.
+pub struct RingPanel<'a> {
+    /// The ring now, or `None` where frames do not come through one.
+    pub ring: Option<&'a RingView>,
+    /// Frames come from a capture file.
+    pub replay: bool,
+    /// The link's description (names a TAP device).
+    pub link_desc: &'a str,
+}
+
+impl Widget for RingPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = pane_block(" Ring ", false);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.width == 0 || inner.height == 0 {
+            return;
+        }
+        let width = inner.width as usize;
+        let lines = match self.ring {
+            Some(v) => ring_lines(v, width),
+            None => wrap(&clean(&no_ring(self.replay, self.link_desc)), width)
+                .into_iter()
+                .map(Line::raw)
+                .collect(),
+        };
+        Paragraph::new(lines).render(inner, buf);
     }
-    let width = inner.width as usize;
-    let lines = match &app.status.ring {
-        Some(v) => ring_lines(v, width),
-        None => wrap(&clean(&no_ring(app)), width)
-            .into_iter()
-            .map(Line::raw)
-            .collect(),
-    };
-    f.render_widget(Paragraph::new(lines), inner);
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! The title bar and the status bar: responder switches, counters, a packets-per-second sparkline,
 //! the capture hand-off ring, simulated speed; and the prompt / message / key hints line.
-use super::app::{fmt_speed, App};
+use super::app::{Message, Mode, SOURCE_SEP};
+use super::controls::fmt_speed;
+use super::history::FileBacked;
 use super::text::{clean, fit, pad};
-use super::Mode;
+use crate::capture::Status;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
-use ratatui::Frame;
+use ratatui::widgets::{Paragraph, Widget};
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -25,9 +27,41 @@ pub fn sparkline(v: &[u64]) -> String {
         .collect()
 }
 
-pub fn title(f: &mut Frame, area: Rect, app: &App) {
-    let s = &app.status;
-    let what = match &app.mode {
+/// Where the view is, for the title bar's right end.
+#[derive(Clone, Copy, Debug)]
+pub struct ViewState {
+    /// Simulated time is stopped (the demo's `space`).
+    pub time_frozen: bool,
+    /// The view is paused: frames arrived since.
+    pub paused_new: Option<u64>,
+    /// Following the newest frame.
+    pub follow: bool,
+    /// List row of the selected frame, and the frames there are.
+    pub position: Option<usize>,
+    pub total: u64,
+    /// Simulated speed (the demo).
+    pub speed: Option<f64>,
+}
+
+/// The title bar: a [`Widget`] naming the source, its progress, and the view's state.
+pub struct TitleBar<'a> {
+    pub mode: &'a Mode,
+    pub status: &'a Status,
+    /// A replay read through an index: the file behind the history.
+    pub file: Option<&'a FileBacked>,
+    pub view: ViewState,
+}
+
+impl Widget for TitleBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        title(self, area, buf)
+    }
+}
+
+fn title(bar: TitleBar<'_>, area: Rect, buf: &mut Buffer) {
+    let s = bar.status;
+    let v = bar.view;
+    let what = match bar.mode {
         Mode::Demo => {
             let peer = s
                 .peer
@@ -54,18 +88,18 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             // The files by name, as the list tags them (the directories would push the
             // verdicts and the progress off a narrow title).
             let names = file
-                .split(super::SOURCE_SEP)
+                .split(SOURCE_SEP)
                 .map(|f| {
                     std::path::Path::new(f)
                         .file_name()
                         .map_or_else(|| f.to_string(), |n| n.to_string_lossy().into_owned())
                 })
                 .collect::<Vec<_>>()
-                .join(super::SOURCE_SEP);
+                .join(SOURCE_SEP);
             // Progress first: it is what changes while a large file loads.
             let mut t = format!("ringside replay {}", clean(&names));
             let pct = |done: u64, total: u64| u128::from(done.min(total)) * 100 / u128::from(total);
-            let file = app.history.file();
+            let file = bar.file;
             if let Some(ix) = file.map(|fb| fb.index()).filter(|ix| !ix.done()) {
                 // A large file: browsable while the index grows, judged behind it.
                 let (done, total) = ix.progress();
@@ -90,16 +124,15 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             t
         }
     };
-    let state = if app.time_frozen() {
+    let state = if v.time_frozen {
         "TIME FROZEN (. step, space run)".to_string()
-    } else if app.frozen.is_some() {
-        let new = app.history.last_no().unwrap_or(0) - app.frozen.unwrap_or(0);
+    } else if let Some(new) = v.paused_new {
         format!("VIEW PAUSED (+{new}), capture goes on")
     } else {
-        match (&app.mode, app.follow) {
+        match (bar.mode, v.follow) {
             (Mode::Replay { .. }, _) => {
-                let total = app.history.span().1;
-                match app.selected_pos() {
+                let total = v.total;
+                match v.position {
                     Some(i) => format!("frame {}/{total}", i + 1),
                     None => format!("{total} frames"),
                 }
@@ -110,7 +143,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             (Mode::Live { .. }, false) => "BROWSING (G: live)".into(),
         }
     };
-    let right = match app.speed() {
+    let right = match v.speed {
         Some(sp) => format!(
             " {state} · t={:.1}s · {}x ",
             s.now.as_secs_f64(),
@@ -132,7 +165,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
             fit(&right, w),
             Style::default()
                 .fg(Color::Black)
-                .bg(if app.frozen.is_some() || app.time_frozen() {
+                .bg(if v.paused_new.is_some() || v.time_frozen {
                     Color::Yellow
                 } else {
                     Color::White
@@ -140,7 +173,7 @@ pub fn title(f: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::BOLD),
         ),
     ]);
-    f.render_widget(Paragraph::new(line), area);
+    Paragraph::new(line).render(area, buf);
 }
 
 fn switch(name: &str, on: bool, key: &str) -> Vec<Span<'static>> {
@@ -163,9 +196,9 @@ fn switch(name: &str, on: bool, key: &str) -> Vec<Span<'static>> {
 
 /// The keys this mode uses, most needed first, packed into lines of `w` columns. Every key a
 /// lesson tells the class to press is here, at every terminal size.
-pub fn hint_lines(app: &App, w: usize) -> Vec<String> {
+pub fn hint_lines(mode: &Mode, w: usize) -> Vec<String> {
     let mut keys: Vec<(&str, &str)> = Vec::new();
-    match app.mode {
+    match mode {
         Mode::Demo => keys.extend([
             ("space", "freeze time"),
             (".", "step"),
@@ -183,7 +216,7 @@ pub fn hint_lines(app: &App, w: usize) -> Vec<String> {
         ("/", "filter"),
         (":", "go to"),
     ]);
-    keys.push(match app.mode {
+    keys.push(match mode {
         Mode::Replay { .. } => ("g/G", "first/last"),
         Mode::Demo => ("G", "follow"),
         Mode::Live { .. } => ("G", "live"),
@@ -224,12 +257,11 @@ fn width_of(spans: &[Span<'_>]) -> usize {
 /// live (lesson 7), the stack's verdicts in replay (lessons 3, 5). Controls that do nothing in
 /// a mode are not shown there (replay has no responders to switch, no rate, no hand-off ring
 /// worth watching; only live has a kernel whose ring can drop).
-fn segments(app: &App, w: usize) -> Vec<Segment> {
-    let s = &app.status;
+fn segments(mode: &Mode, s: &Status, pps: &[u64], w: usize) -> Vec<Segment> {
     let c = &s.counters;
     let mut out = Vec::new();
-    let replay = matches!(app.mode, Mode::Replay { .. });
-    let live = matches!(app.mode, Mode::Live { .. });
+    let replay = matches!(mode, Mode::Replay { .. });
+    let live = matches!(mode, Mode::Live { .. });
     if !replay {
         out.push(seg(0, switch("ARP", s.arp_responder, "a")));
         out.push(seg(0, switch("ICMP", s.icmp_responder, "i")));
@@ -303,12 +335,12 @@ fn segments(app: &App, w: usize) -> Vec<Segment> {
     }
     out.push(seg(3, vec![Span::raw(format!("no-reply {no_reply}  "))]));
     let n = if w >= 140 { 20 } else { 8 };
-    let series = app.pps_series(n);
+    let series = &pps[pps.len().saturating_sub(n)..];
     let last_full = series.len().checked_sub(2).map(|i| series[i]).unwrap_or(0);
     out.push(seg(
         5,
         vec![
-            Span::styled(sparkline(&series), Style::default().fg(Color::LightCyan)),
+            Span::styled(sparkline(series), Style::default().fg(Color::LightCyan)),
             Span::raw(format!(" {last_full} pps")),
         ],
     ));
@@ -316,8 +348,9 @@ fn segments(app: &App, w: usize) -> Vec<Segment> {
 }
 
 /// The counters line at width `w`: the lowest-ranked pieces are left out until it fits.
-pub fn counters_line(app: &App, w: usize) -> Line<'static> {
-    let mut segs = segments(app, w);
+/// `pps`: frames per second, oldest first, up to [`PPS_SHOWN`] seconds.
+pub fn counters_line(mode: &Mode, s: &Status, pps: &[u64], w: usize) -> Line<'static> {
+    let mut segs = segments(mode, s, pps, w);
     while segs.len() > 1 && segs.iter().map(|s| width_of(&s.spans)).sum::<usize>() > w {
         let worst = segs.iter().map(|s| s.rank).max().unwrap_or(0);
         let i = segs.iter().rposition(|s| s.rank == worst).unwrap_or(0);
@@ -326,16 +359,40 @@ pub fn counters_line(app: &App, w: usize) -> Line<'static> {
     Line::from(segs.into_iter().flat_map(|s| s.spans).collect::<Vec<_>>())
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
+/// Seconds of packets-per-second the counters line shows at most (on a wide screen).
+pub const PPS_SHOWN: usize = 20;
+
+/// The prompt being typed: a filter, or a frame number to go to.
+#[derive(Clone, Copy, Debug)]
+pub struct Prompt<'a> {
+    pub text: &'a str,
+    pub goto: bool,
+}
+
+/// The status bar: a [`Widget`] with the counters line, then the prompt, a message or the key
+/// hints.
+pub struct StatusBar<'a> {
+    pub mode: &'a Mode,
+    pub status: &'a Status,
+    /// Frames per second, oldest first, the last [`PPS_SHOWN`] seconds.
+    pub pps: &'a [u64],
+    pub prompt: Option<Prompt<'a>>,
+    pub message: Option<&'a Message>,
+}
+
+impl Widget for StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render(self, area, buf)
+    }
+}
+
+fn render(bar: StatusBar<'_>, area: Rect, f: &mut Buffer) {
     if area.height == 0 {
         return;
     }
-    let s = &app.status;
+    let s = bar.status;
     let w = area.width as usize;
-    f.render_widget(
-        Paragraph::new(counters_line(app, w)),
-        Rect { height: 1, ..area },
-    );
+    Paragraph::new(counters_line(bar.mode, s, bar.pps, w)).render(Rect { height: 1, ..area }, f);
     if area.height < 2 {
         return;
     }
@@ -344,9 +401,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         height: 1,
         ..area
     };
-    if let Some(buf) = &app.input {
+    if let Some(Prompt { text: buf, goto }) = bar.prompt {
         // Validated as typed: green when it parses, red with the reason under it otherwise.
-        let verdict = if app.goto {
+        let verdict = if goto {
             match buf.trim().parse::<u64>() {
                 Ok(_) => Ok(()),
                 Err(_) if buf.trim().is_empty() => Err("type a frame number".to_string()),
@@ -364,11 +421,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         };
         let prompt = Line::from(vec![
             Span::styled(
-                if app.goto {
-                    "go to frame: "
-                } else {
-                    "filter: /"
-                },
+                if goto { "go to frame: " } else { "filter: /" },
                 Style::default()
                     .fg(Color::Yellow)
                     .add_modifier(Modifier::BOLD),
@@ -380,13 +433,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                 Style::default().fg(Color::Gray),
             ),
         ]);
-        let under = match (&app.message, verdict) {
+        let under = match (bar.message, verdict) {
             (Some(m), _) => Line::styled(
                 fit(&clean(&m.text), w),
                 Style::default().fg(Color::LightRed),
             ),
             (None, Err(e)) => Line::styled(fit(&clean(&e), w), Style::default().fg(color)),
-            (None, Ok(())) if app.goto => Line::raw(""),
+            (None, Ok(())) if goto => Line::raw(""),
             (None, Ok(())) => Line::styled(
                 fit(
                     "arp icmp udp · port 9 · 198.51.100.1 · ipv4.ttl == 1 · udp.port == 9 · frame.len > 100 · && || ! ( )",
@@ -399,8 +452,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             height: area.height - 1,
             ..r2
         };
-        f.render_widget(Paragraph::new(vec![prompt, under]), r);
-    } else if let Some(m) = &app.message {
+        Paragraph::new(vec![prompt, under]).render(r, f);
+    } else if let Some(m) = bar.message {
         // The message over the key hints, which stay listed.
         let msg = Line::styled(
             fit(&clean(&m.text), w),
@@ -412,7 +465,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         );
         let mut rows = vec![msg];
         rows.extend(
-            hint_lines(app, w)
+            hint_lines(bar.mode, w)
                 .into_iter()
                 .map(|l| Line::styled(fit(&l, w), Style::default().fg(Color::Gray))),
         );
@@ -421,9 +474,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             height: area.height - 1,
             ..r2
         };
-        f.render_widget(Paragraph::new(rows), r);
+        Paragraph::new(rows).render(r, f);
     } else {
-        let mut lines = hint_lines(app, w);
+        let mut lines = hint_lines(bar.mode, w);
         if let Some(e) = &s.error {
             lines.insert(0, format!("capture stopped: {}", clean(e)));
         }
@@ -436,6 +489,6 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             height: area.height - 1,
             ..r2
         };
-        f.render_widget(Paragraph::new(rows), r);
+        Paragraph::new(rows).render(r, f);
     }
 }

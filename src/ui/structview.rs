@@ -4,15 +4,15 @@
 //! puts them, and what the course's program, which casts the frame to the unpacked struct, really
 //! reads for each member from the selected frame. Other frames (VLAN tags, IP options, fragments,
 //! ICMP errors) have no course struct: their headers are shown flattened into one struct, labelled.
-use super::app::App;
+use super::chrome::pane_block;
 use super::packing::{common_prefix, CType, CourseFrame, Layout, Leaf, Read, Row};
 use super::text::{fit, layer_color, pad};
 use crate::wire::{Dissection, LayerKind};
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
-use ratatui::Frame;
+use ratatui::widgets::{Paragraph, Widget};
 
 /// Said under the panel: what every multi-byte member needs before use on a little-endian CPU.
 pub const BYTE_ORDER_NOTE: &str = "multi-byte members are big-endian on the wire: ntohs()/ntohl()";
@@ -484,73 +484,81 @@ fn foot_lines(l: &Leaf, frame: &[u8], d: &Dissection, width: usize) -> Vec<Line<
     out
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
-    let field = app.field;
-    let Some((fr, d)) = app.selection_with_frame() else {
-        let block = Block::bordered()
-            .title(" C struct ")
-            .border_style(super::pane_border(false));
-        f.render_widget(block, area);
-        return;
-    };
-    let course = CourseFrame::of(d);
-    let title = match course {
-        Some(c) => format!(
-            " The course's struct {}, unpacked vs packed ",
-            c.c_struct().name
-        ),
-        None => " No course struct for this frame: its headers flattened into one C struct ".into(),
-    };
-    let note = if matches!(course, Some(CourseFrame::Udp | CourseFrame::Icmp)) {
-        COURSE_NOTE
-    } else {
-        BYTE_ORDER_NOTE
-    };
-    let block = Block::bordered()
-        .title(title)
-        .title_bottom(format!(" {note} "))
-        .border_style(super::pane_border(false));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    if inner.height == 0 || inner.width == 0 {
-        return;
-    }
-    let width = inner.width as usize;
-    let (mut ls, sel_line, foot) = match course {
-        Some(c) => course_lines(c, fr.data, d, Some(field), width),
-        None => {
-            let (ls, sel) = lines(&Layout::of(d), Some(field), width);
-            (ls, sel, Vec::new())
+/// The C struct panel: a [`Widget`] over the selected frame and field.
+pub struct StructPanel<'a> {
+    /// The selected frame's bytes and dissection, if any.
+    pub frame: Option<(&'a [u8], &'a Dissection)>,
+    /// The selected field (its member is highlighted and kept in view).
+    pub field: usize,
+}
+
+impl Widget for StructPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let field = self.field;
+        let Some((data, d)) = self.frame else {
+            pane_block(" C struct ", false).render(area, buf);
+            return;
+        };
+        let course = CourseFrame::of(d);
+        let title = match course {
+            Some(c) => format!(
+                " The course's struct {}, unpacked vs packed ",
+                c.c_struct().name
+            ),
+            None => {
+                " No course struct for this frame: its headers flattened into one C struct ".into()
+            }
+        };
+        let note = if matches!(course, Some(CourseFrame::Udp | CourseFrame::Icmp)) {
+            COURSE_NOTE
+        } else {
+            BYTE_ORDER_NOTE
+        };
+        let block = pane_block(title, false).title_bottom(format!(" {note} "));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width == 0 {
+            return;
         }
-    };
-    // The size summary stays on top, the selected member's reads at the foot (when there is
-    // room); the struct scrolls between them to keep the selected member in view.
-    let summary = ls.remove(0);
-    f.render_widget(Paragraph::new(summary), Rect { height: 1, ..inner });
-    // The foot gets what is left after 6 rows of struct (its first lines, the selected member's,
-    // matter most).
-    let foot_h = foot.len().min((inner.height as usize).saturating_sub(7)) as u16;
-    let body = Rect {
-        y: inner.y + 1,
-        height: inner.height - 1 - foot_h,
-        ..inner
-    };
-    if foot_h > 0 {
-        f.render_widget(
-            Paragraph::new(foot),
-            Rect {
-                y: body.y + body.height,
-                height: foot_h,
-                ..inner
-            },
-        );
-    }
-    let h = body.height as usize;
-    let mut scroll = 0;
-    if let Some(s) = sel_line.map(|s| s - 1) {
-        if s + 2 > h {
-            scroll = (s + 2).saturating_sub(h).min(ls.len().saturating_sub(h));
+        let width = inner.width as usize;
+        let (mut ls, sel_line, foot) = match course {
+            Some(c) => course_lines(c, data, d, Some(field), width),
+            None => {
+                let (ls, sel) = lines(&Layout::of(d), Some(field), width);
+                (ls, sel, Vec::new())
+            }
+        };
+        // The size summary stays on top, the selected member's reads at the foot (when there
+        // is room); the struct scrolls between them to keep the selected member in view.
+        let summary = ls.remove(0);
+        Paragraph::new(summary).render(Rect { height: 1, ..inner }, buf);
+        // The foot gets what is left after 6 rows of struct (its first lines, the selected
+        // member's, matter most).
+        let foot_h = foot.len().min((inner.height as usize).saturating_sub(7)) as u16;
+        let body = Rect {
+            y: inner.y + 1,
+            height: inner.height - 1 - foot_h,
+            ..inner
+        };
+        if foot_h > 0 {
+            Paragraph::new(foot).render(
+                Rect {
+                    y: body.y + body.height,
+                    height: foot_h,
+                    ..inner
+                },
+                buf,
+            );
         }
+        let h = body.height as usize;
+        let mut scroll = 0;
+        if let Some(s) = sel_line.map(|s| s - 1) {
+            if s + 2 > h {
+                scroll = (s + 2).saturating_sub(h).min(ls.len().saturating_sub(h));
+            }
+        }
+        Paragraph::new(ls)
+            .scroll((scroll as u16, 0))
+            .render(body, buf);
     }
-    f.render_widget(Paragraph::new(ls).scroll((scroll as u16, 0)), body);
 }
