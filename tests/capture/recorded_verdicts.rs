@@ -1,7 +1,7 @@
 //! A capture ringside wrote carries what ringside did: tshark shows the per-frame comments, and
 //! `replay` shows the recorded verdicts (lesson 4's ARP failure as it happened) until `J` judges
 //! the frames again. Plain pcap files are judged as before.
-mod ui_support;
+use crate::support::ui as ui_support;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use ringside::capture::{Captured, Status};

@@ -3,12 +3,8 @@
 //! and the real binary's replay lists every frame of a large file at once, jumps to any of
 //! them, and keeps its memory within --history-mb plus a fixed overhead. Nothing is timed: the
 //! limits only bound a hang (speed is in bench/replay_scale.py).
-#[path = "corpus_gen.rs"]
-mod corpus_gen;
-#[path = "common/odd_captures.rs"]
-mod odd_captures;
-#[path = "common/tmux.rs"]
-mod tmux;
+use crate::support::odd_captures;
+use crate::support::tmux;
 
 use ringside::pcap::index::{FrameIndex, STRIDE};
 use ringside::pcap::{CaptureReader, LinkKind};

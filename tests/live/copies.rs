@@ -4,8 +4,7 @@
 //! recvfrom paths make at least one receive syscall per frame, the ring far fewer than one; the
 //! CPU copies the bytes recvfrom returned (payload for UDP, whole frame for AF_PACKET) or the
 //! kernel put in the ring; CPU time per frame is measured.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::{can_run, BIN};
 use std::process::Command;
 

@@ -2,8 +2,7 @@
 //! neighbour table learns it; with the ARP responder off, ping works only until the peer's
 //! neighbour entry runs out (REACHABLE -> STALE -> DELAY -> PROBE -> FAILED), and recovers when
 //! the responder is switched back on (SIGUSR1 toggles it in --headless mode).
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::time::{Duration, Instant};
 

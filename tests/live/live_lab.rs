@@ -1,8 +1,7 @@
 //! `ringside lab` builds a working lab (run in a test namespace through `nsenter --net`, so
 //! nothing lands in the machine's root namespace), is idempotent, and `down` removes exactly
 //! what it made. And `live` refuses, in one line, what cannot work.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::process::Command;
 

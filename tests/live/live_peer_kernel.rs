@@ -4,10 +4,8 @@
 //! after the kernel's ping, then, with ringside's ARP responder off (`a`) and the peer's timers
 //! short, the kernel's own walk STALE/DELAY/PROBE to FAILED, with more pings sent than
 //! answered. A foreign interface (not a veth) gets one line saying why the peer is not seen.
-#[path = "common/netns.rs"]
-mod netns;
-#[path = "common/tmux.rs"]
-mod tmux;
+use crate::support::netns;
+use crate::support::tmux;
 use netns::*;
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};

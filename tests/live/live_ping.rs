@@ -1,8 +1,7 @@
 //! `ringside live` answers ping from a real kernel over AF_PACKET (both ring versions) and TAP:
 //! 56, 0 and 1472-byte payloads, and a 65,000-byte ping that travels as 44 fragments each way
 //! (the stack reassembles the request and fragments the reply).
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 
 /// Every ping size a user tries first, one run of ringside.

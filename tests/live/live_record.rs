@@ -1,8 +1,7 @@
 //! `live -w`: the capture holds every frame ringside saw and sent, and tshark agrees with
 //! ringside's own count. A `.pcapng` name records ringside's verdict beside each frame (tshark
 //! reads the comments); a `.pcap` name gives classic pcap, and ringside says it has no verdicts.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::time::Duration;
 

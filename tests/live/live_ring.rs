@@ -3,8 +3,7 @@
 //! slots of 1,584 bytes at MTU 1500; `--ring v3`: 32 blocks of 256 KiB; `--backend xdp`: the
 //! AF_XDP RX ring's 2048 descriptors and its FILL ring), and ringside's cursor moves on as the
 //! peer kernel's pings arrive, every slot handed back once read.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::process::Command;
 use std::time::{Duration, Instant};

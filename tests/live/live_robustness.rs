@@ -11,10 +11,8 @@
 //! flat after warm-up (VmRSS/VmHWM from /proc), the peer kernel's ping is still answered, and the
 //! counters printed on SIGTERM account for every frame the wire delivered. Figures are printed
 //! (`cargo test --test live_robustness -- --nocapture`).
-#[path = "common/netns.rs"]
-mod netns;
-#[path = "common/rawtx.rs"]
-mod rawtx;
+use crate::support::netns;
+use crate::support::rawtx;
 
 use netns::*;
 use rawtx::{EchoSync, RawSender, Witness};

@@ -1,8 +1,7 @@
 //! `ringside live` with its terminal UI (driven in tmux): when the capture fails under it (here the
 //! interface goes down), the screen says so, and quitting with `q` exits 1 with the reason on one
 //! line, as headless does; a scripted session must not mistake a dead capture for success.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -2,8 +2,7 @@
 //! answers, a closed port makes the peer's connected socket see ECONNREFUSED (ICMP port
 //! unreachable). The peer keeps TX checksum offload on, so ringside gets CHECKSUM_PARTIAL frames
 //! (TP_STATUS_CSUMNOTREADY) and must not call them bad.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::time::Duration;
 

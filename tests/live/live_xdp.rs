@@ -3,8 +3,7 @@
 //! while ringside runs, the kernel's own stack on the interface sees nothing (its address stops
 //! answering, its ICMP counters stand still), and after ringside exits, or is killed with
 //! SIGKILL, the XDP program is gone and the kernel answers again.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::process::Command;
 use std::time::{Duration, Instant};

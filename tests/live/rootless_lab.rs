@@ -3,8 +3,7 @@
 //! "another terminal", the kernel's own ping from the peer side is answered by `ringside live`
 //! inside, and killing the lab leaves nothing behind. Also: where user namespaces are switched
 //! off, one line names the setting; and the setcap alternative works for `live` as `nobody`.
-#[path = "common/netns.rs"]
-mod netns;
+use crate::support::netns;
 use netns::*;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;

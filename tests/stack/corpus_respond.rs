@@ -5,8 +5,7 @@
 //!   in = frames in the file);
 //! - every reply goes to the MAC of the frame that triggered it, comes from ours, and fits the MTU;
 //! - tshark finds no reply malformed, and no bad IPv4/ICMP/UDP checksum in any reply.
-#[path = "corpus_gen.rs"]
-mod corpus_gen;
+use crate::support::corpus_gen;
 
 use corpus_gen::*;
 use ringside::pcap::CaptureReader;

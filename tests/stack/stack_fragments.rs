@@ -1,5 +1,5 @@
 //! Fragment reassembly and reply fragmentation, and the resource bounds under floods.
-mod stack_support;
+use crate::support::stack as stack_support;
 
 use std::net::Ipv4Addr;
 use std::time::Duration;

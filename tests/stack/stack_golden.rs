@@ -1,5 +1,5 @@
 //! Golden-frame tests: one frame in, the exact reply (or the named drop) out.
-mod stack_support;
+use crate::support::stack as stack_support;
 
 use std::net::Ipv4Addr;
 

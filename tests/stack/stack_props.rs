@@ -1,6 +1,6 @@
 //! Property tests: whatever arrives, the stack never panics, counts every frame exactly once,
 //! and everything it sends is a well-formed frame back to the sender.
-mod stack_support;
+use crate::support::stack as stack_support;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 //! checked once by hand and with tshark (every checksum "good", the fields as ping, arping and
 //! nc would expect). A change to any reply byte fails here; if it is intended, review the diff
 //! with `cargo insta review` and say why in the commit.
-mod stack_support;
+use crate::support::stack as stack_support;
 
 use std::fmt::Write;
 

@@ -4,9 +4,8 @@
 //! version/IHL, truncation), every-byte truncations, and `editcap`-mutated copies.
 //!
 //! Same seed, same bytes, on every machine: no corpus file needs checking in, and a failing frame
-//! is named by (seed, index). Included by the other tests with `#[path]`; as its own test binary
-//! it checks that reproducibility.
-#![allow(dead_code)] // each including test uses a different subset
+//! is named by (seed, index). Part of tests/support; its own checks (reproducible, valid really
+//! valid) run once, in tests/wire/corpus_gen.rs.
 
 use ringside::pcap::PcapRecorder;
 use ringside::wire::build::{self, EthIp};
@@ -1002,40 +1001,4 @@ pub fn scale() -> usize {
         .and_then(|s| s.parse().ok())
         .filter(|&n| n >= 1)
         .unwrap_or(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ringside::wire::{dissect, Check};
-
-    #[test]
-    fn same_seed_same_corpus() {
-        assert_eq!(hostile_corpus(7, 300), hostile_corpus(7, 300));
-        assert_ne!(hostile_corpus(7, 300), hostile_corpus(8, 300));
-    }
-
-    /// The "valid" corpus really is valid: a generator bug would otherwise show up as a decoder
-    /// disagreement (or hide one).
-    #[test]
-    fn valid_frames_have_right_checksums_and_lengths() {
-        let mut kinds = std::collections::BTreeSet::new();
-        for (i, rec) in valid_corpus(1, 2000).iter().enumerate() {
-            let d = dissect(&rec.data);
-            assert!(d.problems.is_empty(), "frame {i}: {:?}", d.problems);
-            for f in &d.fields {
-                if let Some(c) = f.check {
-                    assert!(
-                        matches!(c, Check::Good | Check::Absent | Check::Unverified),
-                        "frame {i}: {} {c:?}",
-                        f.key
-                    );
-                }
-            }
-            kinds.insert(d.summary().protocol);
-        }
-        for k in ["ARP", "ICMP", "UDP", "IPv4"] {
-            assert!(kinds.contains(k), "{k} missing from {kinds:?}");
-        }
-    }
 }

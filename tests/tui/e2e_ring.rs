@@ -1,8 +1,7 @@
 //! End to end through the real binary in a real terminal (tmux): `ringside demo`, `v` until the
 //! ring panel, `space` to freeze simulated time, `.` to step: head, cur and tail move by one
 //! slot, and the slot just read shows as handed back.
-#[path = "common/tmux.rs"]
-mod tmux;
+use crate::support::tmux;
 use std::time::Duration;
 
 /// (head, cur, tail) from the ring panel's "head 8  cur 8  tail 9" line.

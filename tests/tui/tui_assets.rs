@@ -3,12 +3,8 @@
 //! and leaves the terminal as it found it. And a panic inside the TUI (a debug build's
 //! `RINGSIDE_DEBUG_PANIC=1`) restores the terminal, prints one line saying where the report
 //! went, and exits 1.
-#[path = "corpus_gen.rs"]
-mod corpus_gen;
-#[path = "common/odd_captures.rs"]
-mod odd_captures;
-#[path = "common/tmux.rs"]
-mod tmux;
+use crate::support::odd_captures;
+use crate::support::tmux;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,8 +1,7 @@
 //! Lesson 8 in a real terminal (tmux, 160x48, the size LESSONS.md recommends): going to frame 5,
 //! the last fragment of the 1473-byte datagram, the layers pane says what was reassembled from
 //! what; frame 4 says where it was reassembled.
-#[path = "common/tmux.rs"]
-mod tmux;
+use crate::support::tmux;
 use std::time::Duration;
 
 #[test]

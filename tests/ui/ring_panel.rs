@@ -1,7 +1,7 @@
 //! The ring panel (`v`): the demo's simulated NIC ring, frozen and stepped, at 80x24 and
 //! 160x48 (insta snapshots of the lockstep lesson, so exact), what it says for a capture file,
 //! and that odd terminal sizes draw without a panic.
-mod ui_support;
+use crate::support::ui as ui_support;
 use ringside::capture::Status;
 use ringside::ui::app::{Action, App};
 use ringside::ui::Mode;

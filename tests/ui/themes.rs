@@ -2,8 +2,7 @@
 //! C struct, ARP panel, status bar, help) stays readable. Readable is measured: the WCAG contrast
 //! ratio between each visible character and what is behind it, with xterm's colours and the
 //! terminal's own background (white for light, black for high contrast), is at least 4.5.
-#[path = "ui_support/mod.rs"]
-mod ui_support;
+use crate::support::ui as ui_support;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};

@@ -1,6 +1,6 @@
 //! What a person at the keyboard sees: navigation, pause, filters, mouse, resizing, the history
 //! budget, writing a pcap, and wire text that cannot reach the terminal.
-mod ui_support;
+use crate::support::ui as ui_support;
 use ringside::capture::{Captured, Direction, Status};
 use ringside::link::Link;
 use ringside::ui::app::{Action, App, Pane};

@@ -2,7 +2,7 @@
 //! datagram sent as frames 4 and 5: 1480 + 1 bytes of IP payload), drawn by the real screen code
 //! (TestBackend): frame 5 says what was reassembled from what, frame 4 where; a capture with a
 //! fragment lost or overlapping says so instead of pretending.
-mod ui_support;
+use crate::support::ui as ui_support;
 use ringside::capture::{Captured, Direction, Status};
 use ringside::pcap::CaptureReader;
 use ringside::ui::app::App;

@@ -7,10 +7,8 @@
 //! Every run asserts: nothing panics, and no cell of any drawn screen holds a control character
 //! (C0 < 0x20, DEL, C1 0x80-0x9f), which a real terminal would act on. A failing run names its
 //! index; `UI_FUZZ_RUN=N` replays that run alone. `RINGSIDE_PROOF_SCALE=K` runs K times as many.
-#[path = "corpus_gen.rs"]
-mod corpus_gen;
-#[path = "common/odd_captures.rs"]
-mod odd_captures;
+use crate::support::corpus_gen;
+use crate::support::odd_captures;
 
 use corpus_gen::{hostile_corpus, scale, Rec, Rng};
 use ratatui::backend::TestBackend;

@@ -2,7 +2,7 @@
 //! ringside's cache, at 80x24 after one `v`; the reason when the peer cannot be seen, wrapped,
 //! never cut mid-sentence into nonsense; hostile names (a namespace file is anyone's name)
 //! reach the screen without a control byte.
-mod ui_support;
+use crate::support::ui as ui_support;
 use ringside::capture::Status;
 use ringside::peer_kernel::netlink::Neighbour;
 use ringside::peer_kernel::{PeerKernel, PeerKernelView};

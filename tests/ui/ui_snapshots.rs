@@ -1,7 +1,7 @@
 //! The screen in each lesson state, at 80x24 (a laptop terminal), 120x40, 160x48 (a projector)
 //! and 240x60, from a lockstep lesson (simulated clock): deterministic, so the snapshots are
 //! exact.
-mod ui_support;
+use crate::support::ui as ui_support;
 use ringside::ui::app::{Action, Pane};
 use ui_support::*;
 

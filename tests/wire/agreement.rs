@@ -11,8 +11,7 @@
 //!
 //! Where ringside deliberately differs, [`ALLOWED`] says why; it is printed with its hit counts.
 //! Without tshark the test is skipped with a message, except under CI (`CI` set), where it fails.
-#[path = "corpus_gen.rs"]
-mod corpus_gen;
+use crate::support::corpus_gen;
 
 use corpus_gen::*;
 use std::collections::{BTreeMap, HashMap};

@@ -6,8 +6,7 @@
 //! FNV-1a hash per output line (the outputs are megabytes; the hashes name the first line that
 //! differs, and `ringside dump` shows it). `UPDATE_GOLDEN=1 cargo test --test dump_golden`
 //! rewrites them, for a deliberate change of the output.
-#[path = "corpus_gen.rs"]
-mod corpus_gen;
+use crate::support::corpus_gen;
 
 use corpus_gen::*;
 use std::path::{Path, PathBuf};
