@@ -1,5 +1,6 @@
 //! The capture thread: a live link never waits on the UI (overflow is counted), a file waits for
 //! it (every frame arrives), and replies follow their triggers in wire order.
+use crate::support;
 use ringside::capture::{self, CaptureOptions, Direction};
 use ringside::link::pcap::PcapLink;
 use ringside::stack::{Stack, StackConfig};
@@ -17,25 +18,9 @@ fn drain_all(
     file: &str,
 ) -> (Vec<ringside::capture::Captured>, capture::Status) {
     let link = PcapLink::open(&asset(file)).unwrap();
-    let mut h = capture::spawn(Box::new(link), Stack::new(StackConfig::default()), opts);
-    let rx = h.frames.take().unwrap();
-    let mut got = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        // A slow reader: the channel holds 2 frames, we take one at a time.
-        if let Some(c) = rx.recv_timeout(Duration::from_millis(5)) {
-            got.push(c);
-            continue;
-        }
-        if h.status().finished || Instant::now() > deadline {
-            while let Some(c) = rx.try_recv() {
-                got.push(c);
-            }
-            break;
-        }
-    }
-    drop(rx);
-    (got, h.stop())
+    let h = capture::spawn(Box::new(link), Stack::new(StackConfig::default()), opts);
+    // A slow reader: the channel holds 2 frames, we take one at a time.
+    support::capture::drain(h, Duration::from_secs(20))
 }
 
 #[test]

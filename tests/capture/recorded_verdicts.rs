@@ -1,6 +1,7 @@
 //! A capture ringside wrote carries what ringside did: tshark shows the per-frame comments, and
 //! `replay` shows the recorded verdicts (lesson 4's ARP failure as it happened) until `J` judges
 //! the frames again. Plain pcap files are judged as before.
+use crate::support::tmux;
 use crate::support::ui as ui_support;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -13,7 +14,7 @@ use ringside::ui::app::{Action, App};
 use ringside::ui::{draw, write_history, Mode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn asset(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,24 +36,8 @@ fn frames_with_notes(path: &Path) -> Vec<(Vec<u8>, Option<FrameNote>)> {
 /// Run `path` through `replay`'s own capture thread to the end.
 fn replay(path: &Path, recorded_verdicts: bool) -> (Vec<Captured>, Status) {
     let reader = CaptureReader::open(path).unwrap();
-    let mut h = ringside::cli::replay::spawn(reader, StackConfig::default(), recorded_verdicts);
-    let rx = h.frames.take().unwrap();
-    let mut got = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(c) = rx.recv_timeout(Duration::from_millis(5)) {
-            got.push(c);
-            continue;
-        }
-        if h.status().finished || Instant::now() > deadline {
-            while let Some(c) = rx.try_recv() {
-                got.push(c);
-            }
-            break;
-        }
-    }
-    drop(rx);
-    let st = h.stop();
+    let h = ringside::cli::replay::spawn(reader, StackConfig::default(), recorded_verdicts);
+    let (got, st) = crate::support::capture::drain(h, Duration::from_secs(30));
     assert!(st.finished && st.error.is_none(), "{:?}", st.error);
     (got, st)
 }
@@ -299,57 +284,18 @@ fn tshark_shows_ringsides_comments_on_every_lesson_capture() {
 
 #[test]
 fn the_replay_screen_says_which_verdicts_it_shows_and_j_switches() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have tmux");
-        eprintln!("skipped: tmux not installed (apt-get install tmux)");
+    let Some(server) = tmux::Server::start("recorded_verdicts_j") else {
         return;
-    }
-    let socket = format!("ringside-verdicts-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap()
     };
-    struct Server<'a>(&'a dyn Fn(&[&str]) -> std::process::Output);
-    impl Drop for Server<'_> {
-        fn drop(&mut self) {
-            let _ = (self.0)(&["kill-server"]);
-        }
-    }
     let line = format!(
         "{} replay {}; sleep 30",
         env!("CARGO_BIN_EXE_ringside"),
         asset("arp-silent.pcapng").display()
     );
-    let st = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "v",
-        "-x",
-        "160",
-        "-y",
-        "48",
-        &line,
-    ]);
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let _server = Server(&tmux);
+    let v = server.session("v", 160, 48, &line);
     let wait_for = |needle: &str| {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            std::thread::sleep(Duration::from_millis(200));
-            let out = tmux(&["capture-pane", "-p", "-t", "v"]);
-            let s = String::from_utf8_lossy(&out.stdout).to_string();
-            if s.contains(needle) || Instant::now() > deadline {
-                return s;
-            }
-        }
+        let (_, s) = v.wait_for(Duration::from_secs(15), |s| s.contains(needle));
+        s
     };
     let s = wait_for("loaded");
     assert!(
@@ -358,7 +304,7 @@ fn the_replay_screen_says_which_verdicts_it_shows_and_j_switches() {
     );
     let recorded_no_reply = no_reply_on_status_bar(&s);
     assert!(recorded_no_reply > 0, "{s}");
-    tmux(&["send-keys", "-t", "v", "J"]);
+    v.keys("J");
     let s = wait_for("judged again");
     assert!(s.contains("judged again: ARP on ICMP on"), "{s}");
     let s = wait_for("loaded");
@@ -366,12 +312,12 @@ fn the_replay_screen_says_which_verdicts_it_shows_and_j_switches() {
     // With ARP on, the requests the recording left unanswered are answered now.
     assert!(no_reply_on_status_bar(&s) < recorded_no_reply, "{s}");
     // ("recorded verdicts" alone is in the judged-again title too: "J: recorded verdicts".)
-    tmux(&["send-keys", "-t", "v", "J"]);
+    v.keys("J");
     let s = wait_for("recorded verdicts: what ringside did");
     assert!(s.contains("recorded verdicts: what ringside did"), "{s}");
     let s = wait_for("loaded");
     assert!(no_reply_on_status_bar(&s) > 0, "{s}");
-    tmux(&["send-keys", "-t", "v", "q"]);
+    v.keys("q");
 }
 
 /// `w` in the demo records what happened on screen: ARP switched off, requests unanswered.

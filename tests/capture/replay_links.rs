@@ -10,7 +10,7 @@ use ringside::ui::app::App;
 use ringside::ui::{draw, Mode};
 use ringside::wire::{LayerKind, LinkKind};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A classic pcap of link type `link` holding `frames`.
 fn write_pcap(path: &Path, link: u32, frames: &[Vec<u8>]) {
@@ -63,24 +63,8 @@ fn replay(path: &Path) -> (Vec<Captured>, Status) {
 }
 
 /// Every frame and the final status of a capture thread that reads files.
-fn drain(mut h: ringside::capture::CaptureHandle) -> (Vec<Captured>, Status) {
-    let rx = h.frames.take().unwrap();
-    let mut got = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(c) = rx.recv_timeout(Duration::from_millis(5)) {
-            got.push(c);
-            continue;
-        }
-        if h.status().finished || Instant::now() > deadline {
-            while let Some(c) = rx.try_recv() {
-                got.push(c);
-            }
-            break;
-        }
-    }
-    drop(rx);
-    let st = h.stop();
+fn drain(h: ringside::capture::CaptureHandle) -> (Vec<Captured>, Status) {
+    let (got, st) = crate::support::capture::drain(h, Duration::from_secs(30));
     assert!(st.finished && st.error.is_none(), "{:?}", st.error);
     (got, st)
 }

@@ -5,7 +5,7 @@
 //! CPU copies the bytes recvfrom returned (payload for UDP, whole frame for AF_PACKET) or the
 //! kernel put in the ring; CPU time per frame is measured.
 use crate::support::netns;
-use netns::{can_run, BIN};
+use netns::{alone, can_run, BIN};
 use std::process::Command;
 
 const N: u64 = 2000;
@@ -23,6 +23,8 @@ fn each_path_is_measured_and_the_ring_needs_far_fewer_syscalls() {
     if !can_run("each_path_is_measured_and_the_ring_needs_far_fewer_syscalls") {
         return;
     }
+    // A flood per path, whose counts must be its own: no lab beside it.
+    let _alone = alone();
     let out = copies(&["--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "ringside copies failed: {stderr}");
@@ -75,6 +77,8 @@ fn the_text_report_draws_bars_and_cites_the_kernel() {
     if !can_run("the_text_report_draws_bars_and_cites_the_kernel") {
         return;
     }
+    // A flood per path, whose counts must be its own: no lab beside it.
+    let _alone = alone();
     let out = Command::new(BIN)
         .args([
             "copies",

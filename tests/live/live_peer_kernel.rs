@@ -243,23 +243,10 @@ fn with_a_tap_device_the_peer_is_this_namespaces_own_kernel() {
     if !can_run(test) {
         return;
     }
-    // As tests/live_ping.rs: the namespace's kernel owns the TAP interface and pings through
+    // As tests/live/live_ping.rs: the namespace's kernel owns the TAP interface and pings through
     // it; ringside is the far end of the TAP "cable".
-    let lab = Lab::namespaces("peert");
-    let tap = "rstap0";
-    sh(&[
-        "ip", "-n", &lab.rs_ns, "tuntap", "add", "dev", tap, "mode", "tap",
-    ]);
-    sh(&[
-        "ip",
-        "-n",
-        &lab.rs_ns,
-        "addr",
-        "add",
-        "198.51.100.1/24",
-        "dev",
-        tap,
-    ]);
+    let lab = Lab::tap("peert");
+    let tap = TAP;
     let args = [
         "live",
         "--headless",

@@ -74,21 +74,8 @@ fn ping_over_tap() {
     }
     // One namespace: its kernel owns the TAP interface (198.51.100.1) and pings through it;
     // ringside is the far end of the TAP "cable".
-    let lab = Lab::namespaces("tap");
-    let tap = "rstap0";
-    sh(&[
-        "ip", "-n", &lab.rs_ns, "tuntap", "add", "dev", tap, "mode", "tap",
-    ]);
-    sh(&[
-        "ip",
-        "-n",
-        &lab.rs_ns,
-        "addr",
-        "add",
-        "198.51.100.1/24",
-        "dev",
-        tap,
-    ]);
+    let lab = Lab::tap("tap");
+    let tap = TAP;
     let rs = Ringside::start(
         &lab.rs_ns,
         &[

@@ -26,20 +26,7 @@ fn recorded_pcap_opens_in_tshark_with_ringsides_frame_count() {
     assert_eq!(recorded, s.get("frames_in") + s.get("frames_out"));
     assert_eq!(s.get("record_errors"), 0);
 
-    let count = |filter: &str| -> u64 {
-        let mut args = vec![
-            "tshark",
-            "-n",
-            "-o",
-            "ip.check_checksum:TRUE",
-            "-r",
-            pcap.to_str().unwrap(),
-        ];
-        if !filter.is_empty() {
-            args.extend(["-Y", filter]);
-        }
-        sh(&args).lines().count() as u64
-    };
+    let count = |filter: &str| tshark_count(&pcap, filter);
     assert_eq!(count(""), recorded, "tshark frame count vs ringside's");
     // ringside's own replies are in it: 3 echo replies from 198.51.100.2, one ARP reply at least.
     assert_eq!(count("icmp.type == 0 && ip.src == 198.51.100.2"), 3);

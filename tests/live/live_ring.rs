@@ -3,45 +3,12 @@
 //! slots of 1,584 bytes at MTU 1500; `--ring v3`: 32 blocks of 256 KiB; `--backend xdp`: the
 //! AF_XDP RX ring's 2048 descriptors and its FILL ring), and ringside's cursor moves on as the
 //! peer kernel's pings arrive, every slot handed back once read.
-use crate::support::netns;
+use crate::support::{netns, tmux};
 use netns::*;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Tmux(String);
-
-impl Tmux {
-    fn screen(&self) -> String {
-        let o = tmux()
-            .args(["capture-pane", "-p", "-t", &self.0])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-    fn keys(&self, k: &str) {
-        let _ = tmux().args(["send-keys", "-t", &self.0, k]).output();
-    }
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = tmux().args(["kill-session", "-t", &self.0]).output();
-    }
-}
+/// The limit on each wait: it only bounds a hang.
+const WAIT: Duration = Duration::from_secs(20);
 
 /// (ringside's index, the kernel's, held) from the panel's "next 12  kernel 12  (0 ringside's)"
 /// (TPACKET) or "cons 12  prod 12  (0 ringside's)" (AF_XDP).
@@ -64,6 +31,9 @@ fn live_ring_panel_shows_the_real_tpacket_ring() {
     if !can_run_with_tmux("live_ring_panel_shows_the_real_tpacket_ring") {
         return;
     }
+    let Some(server) = tmux::Server::start("live_ring_panel_shows_the_real_tpacket_ring") else {
+        return;
+    };
     for (extra, title) in [
         ("", "TPACKET_V2: 41984 frame slots x 1584 B"),
         ("--ring v3", "TPACKET_V3: 32 blocks x 262144 B"),
@@ -74,14 +44,8 @@ fn live_ring_panel_shows_the_real_tpacket_ring() {
             "ip netns exec {} {BIN} live -i rs0 --ip {RINGSIDE_IP}/24 {extra}; sleep 60",
             lab.rs_ns
         );
-        let t = Tmux(format!("ringside-live-ring-{}", unique()));
-        let o = tmux()
-            .args(["new-session", "-d", "-s", &t.0, "-x", "160", "-y", "48"])
-            .args(["sh", "-c", &shell])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        t.wait_for("the live UI", |s| s.contains("ringside live · rs0"));
+        let t = server.session(&format!("ring-{}", unique()), 160, 48, &shell);
+        t.wait_until("the live UI", WAIT, |s| s.contains("ringside live · rs0"));
         // `v` until the ring (two presses on a wide screen: C struct, then the ring).
         let mut s = t.screen();
         for _ in 0..4 {
@@ -97,7 +61,7 @@ fn live_ring_panel_shows_the_real_tpacket_ring() {
         let (sent, got, out) = lab.ping(56, 5, 5);
         assert_eq!((sent, got), (5, 5), "{out}");
         // Every frame read and handed back: the cursor moved past them, none held.
-        let s = t.wait_for("the cursor to move past the pings", |s| {
+        let s = t.wait_until("the cursor to move past the pings", WAIT, |s| {
             cursors(s).is_some_and(|(n, k, held)| n >= n0 + 5 && n == k && held == 0)
         });
         match extra {
@@ -110,16 +74,4 @@ fn live_ring_panel_shows_the_real_tpacket_ring() {
         }
         t.keys("q");
     }
-}
-
-/// A tmux server of this test process's own: concurrent tests (and other tmux users on the
-/// machine) never share, start or stop each other's server.
-fn tmux_socket() -> String {
-    format!("ringside-live_ring-{}", std::process::id())
-}
-
-fn tmux() -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", &tmux_socket()]);
-    c
 }

@@ -13,6 +13,7 @@
 //! (`cargo test --test live_robustness -- --nocapture`).
 use crate::support::netns;
 use crate::support::rawtx;
+use crate::support::rng::Rng;
 
 use netns::*;
 use rawtx::{EchoSync, RawSender, Witness};
@@ -21,12 +22,7 @@ use ringside::stack::DropReason;
 use ringside::wire::build::{self, EthIp};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// One scenario at a time: the machine has two cores, and each scenario's memory and drop
-/// figures should be its own.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Resident memory ringside may gain after warm-up, whatever it is sent.
 const MAX_GROWTH_KIB: u64 = 8 << 10;
@@ -43,20 +39,17 @@ const KERNEL_FRAMES: u64 = 40;
 /// The lab's MAC of ringside's interface (`Lab::veth`).
 const RS_MAC: [u8; 6] = [0x02, 0x52, 0x53, 0x00, 0x00, 0x02];
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// What the floods draw from the shared generator (tests/support/rng.rs).
+trait Draw {
+    fn mac(&mut self) -> [u8; 6];
+    fn lab_host(&mut self) -> Ipv4Addr;
+    fn test_net_host(&mut self) -> Ipv4Addr;
+}
+
+impl Draw for Rng {
     /// A unicast, locally administered MAC (02:...), never ringside's or the peer's.
     fn mac(&mut self) -> [u8; 6] {
-        let b = self.next().to_be_bytes();
+        let b = self.next_u64().to_be_bytes();
         [0x02, 0xf1, b[0], b[1], b[2], b[3]]
     }
     /// A host of 198.51.100.0/24 that is neither the peer (.1) nor ringside (.2).
@@ -65,7 +58,7 @@ impl Rng {
     }
     /// A host of 198.51.100.0/24 (not .1, .2) or of 192.0.2.0/24.
     fn test_net_host(&mut self) -> Ipv4Addr {
-        if self.next() & 1 == 0 {
+        if self.next_u64() & 1 == 0 {
             self.lab_host()
         } else {
             Ipv4Addr::new(192, 0, 2, 1 + self.below(254) as u8)
@@ -73,8 +66,10 @@ impl Rng {
     }
 }
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+/// One scenario at a time, and no other lab beside it: the machine has two cores, and each
+/// scenario's memory and drop figures should be its own.
+fn serial() -> Alone {
+    alone()
 }
 
 fn mib(kib: u64) -> f64 {
@@ -468,7 +463,7 @@ fn flood(
     let start = rs.memory();
     let mut tx = RawSender::open(&lab.peer_ns, &lab.peer_if);
     let mut sync = EchoSync::open(&lab.peer_ns, PEER_IP, RINGSIDE_IP);
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ u64::from(tag.len() as u32));
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15 ^ u64::from(tag.len() as u32));
     let mut buf = Vec::with_capacity(2048);
     let mut warm = None;
     let t_flood = Instant::now();
@@ -545,7 +540,7 @@ fn fragments_that_never_complete_are_bounded_and_reassembly_still_works() {
                 0 | 1 => {
                     let offset = (rng.below(60_000 / 8) * 8) as usize;
                     let len = (1 + rng.below(185)) as usize * 8;
-                    (rng.lab_host(), rng.next() as u16, offset, len, 0xa5)
+                    (rng.lab_host(), rng.next_u64() as u16, offset, len, 0xa5)
                 }
                 2 => {
                     let (k, round) = (grown % 40, grown / 40);
@@ -558,7 +553,7 @@ fn fragments_that_never_complete_are_bounded_and_reassembly_still_works() {
                         0x3c,
                     )
                 }
-                _ => (rng.lab_host(), rng.next() as u16, 65_000, 1480, 0x5a),
+                _ => (rng.lab_host(), rng.next_u64() as u16, 65_000, 1480, 0x5a),
             };
             let h = EthIp {
                 src_mac: [0x02, 0xf1, 0, 0, 0, src.octets()[3]],
@@ -690,7 +685,7 @@ fn echo_requests_to_the_broadcast_address_are_not_answered_and_the_peer_still_is
                 ttl: 64,
                 ip_id: i as u16,
             };
-            build::icmp_echo(b, &h, false, rng.next() as u16, i as u16, &payload);
+            build::icmp_echo(b, &h, false, rng.next_u64() as u16, i as u16, &payload);
         },
         |_, _| {},
     );

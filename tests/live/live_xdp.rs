@@ -418,20 +418,7 @@ fn xdp_recording_opens_in_tshark() {
     let recorded = s.get("recorded_frames");
     assert_eq!(recorded, s.get("frames_in") + s.get("frames_out"));
     assert_eq!(s.get("record_errors"), 0);
-    let count = |filter: &str| -> u64 {
-        let mut args = vec![
-            "tshark",
-            "-n",
-            "-o",
-            "ip.check_checksum:TRUE",
-            "-r",
-            pcap.to_str().unwrap(),
-        ];
-        if !filter.is_empty() {
-            args.extend(["-Y", filter]);
-        }
-        sh(&args).lines().count() as u64
-    };
+    let count = |filter: &str| tshark_count(&pcap, filter);
     assert_eq!(count(""), recorded, "tshark frame count vs ringside's");
     assert_eq!(
         count(

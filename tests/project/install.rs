@@ -2,10 +2,11 @@
 //! sure nothing is read from the source tree, the binary runs copied out of it, in a mount
 //! namespace where `assets/` and LESSONS.md of this tree are hidden (an empty tmpfs and
 //! /dev/null mounted over them), from an empty working directory.
+use crate::support::tmux;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ringside");
 
@@ -141,53 +142,16 @@ fn the_binary_alone_opens_a_lesson_in_a_terminal() {
 /// Run `line` in a tmux terminal of its own (120x40) until the screen shows every `want`
 /// (panics after 15 s), press q, and return the screen.
 fn in_terminal(tag: &str, line: &str, want: &[&str]) -> String {
-    let sock = format!("ringside-install-{tag}-{}", std::process::id());
-    let tmux = || {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &sock]);
-        c
-    };
-    struct Server(String);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = Command::new("tmux")
-                .args(["-L", &self.0, "kill-server"])
-                .output();
-        }
-    }
-    let _server = Server(sock.clone());
-    let st = tmux()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            line,
-        ])
-        .output()
-        .unwrap();
-    assert!(st.status.success(), "{st:?}");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let screen = loop {
-        std::thread::sleep(Duration::from_millis(200));
-        let out = tmux()
-            .args(["capture-pane", "-p", "-t", "t"])
-            .output()
-            .unwrap();
-        let screen = String::from_utf8_lossy(&out.stdout).to_string();
-        if want.iter().all(|w| screen.contains(w)) || Instant::now() > deadline {
-            break screen;
-        }
-    };
+    let server = tmux::Server::start(&format!("install-{tag}")).expect("the caller checked tmux");
+    let t = server.session("t", 120, 40, line);
+    let (_, screen) = t.wait_for(Duration::from_secs(15), |screen| {
+        want.iter().all(|w| screen.contains(w))
+    });
     assert!(
         want.iter().all(|w| screen.contains(w)),
         "`{line}` did not show {want:?}:\n{screen}"
     );
-    let _ = tmux().args(["send-keys", "-t", "t", "q"]).status();
+    t.keys("q");
     screen
 }
 

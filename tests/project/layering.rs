@@ -273,7 +273,7 @@ fn no_module_uses_a_layer_above_it() {
     let unplaced: Vec<_> = tops.iter().filter(|t| layer(t).is_none()).collect();
     assert!(
         unplaced.is_empty(),
-        "modules without a layer in tests/layering.rs: {unplaced:?}"
+        "modules without a layer in tests/project/layering.rs: {unplaced:?}"
     );
     assert!(
         bad.is_empty(),
@@ -291,7 +291,7 @@ fn every_exception_is_still_needed() {
         without_tests(&mut code);
         assert!(
             crate_paths(&code).iter().any(|(_, u)| u == used),
-            "{file} no longer uses crate::{used}: remove its exception from tests/layering.rs"
+            "{file} no longer uses crate::{used}: remove its exception from tests/project/layering.rs"
         );
     }
 }

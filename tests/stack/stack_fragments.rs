@@ -323,7 +323,7 @@ fn flood_of_never_completing_fragments_stays_under_the_cap() {
         reassembly_mem_cap: cap,
         ..cfg()
     });
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(0x1234_5678_9abc_def1);
     let mut buf = Vec::new();
     let payload = [0x5au8; 1480];
     let (mut held_n, mut rejected_n) = (0u64, 0u64);
@@ -386,7 +386,7 @@ fn flood_of_arp_requests_from_random_senders_keeps_the_cache_capped() {
         arp_cache_cap: cap,
         ..cfg()
     });
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut out = ringside::stack::Outbox::new();
     for i in 0..100_000u64 {
         let mut mac = (rng.next_u64() << 16).to_be_bytes()[..6]

@@ -1,8 +1,8 @@
 //! Stack goldens against RECORDED bytes: each request's replies are compared with a snapshot of
 //! their bytes (hex) and their dissection, not rebuilt with the builders the stack itself uses
-//! (`tests/stack_golden.rs` does that, so a bug shared by a builder and the stack would pass it).
+//! (`tests/stack/stack_golden.rs` does that, so a bug shared by a builder and the stack would pass it).
 //!
-//! The snapshots in `tests/snapshots/stack_recorded__*.snap` were recorded from the stack and
+//! The snapshots in `tests/stack/snapshots/stack__stack_recorded__*.snap` were recorded from the stack and
 //! checked once by hand and with tshark (every checksum "good", the fields as ping, arping and
 //! nc would expect). A change to any reply byte fails here; if it is intended, review the diff
 //! with `cargo insta review` and say why in the commit.

@@ -3,11 +3,12 @@
 //! Every name carries the pid and a counter; `Drop` removes the namespaces (and with them the
 //! interfaces) even when the test fails. Nothing is created in the root namespace.
 #![allow(dead_code)]
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub const RINGSIDE_IP: &str = "198.51.100.2";
@@ -73,6 +74,76 @@ pub fn sh(args: &[&str]) -> String {
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
+/// The live tests run as threads of one binary on a 2-core machine. A flood (a test that keeps a
+/// core busy sending, or whose figures must be its own) runs [`alone`]: it waits until no other
+/// lab is up and keeps new labs from starting until it ends. Every other lab holds a shared
+/// turn for its lifetime (taken in [`Lab::namespaces`]), so timing-sensitive tests (neighbour
+/// timers, a UI in tmux) never run beside a flood.
+static LOAD: RwLock<()> = RwLock::new(());
+
+thread_local! {
+    /// This thread holds the exclusive turn: its own labs need no shared one.
+    static ALONE: Cell<bool> = const { Cell::new(false) };
+    /// The shared turn this thread's labs hold, and how many of them hold it (a test may have
+    /// two labs up: the read lock is taken once per thread, never recursively, which could
+    /// deadlock behind a waiting writer).
+    static SHARED: RefCell<(usize, Option<RwLockReadGuard<'static, ()>>)> =
+        const { RefCell::new((0, None)) };
+}
+
+/// The exclusive turn of [`alone`]; released on drop.
+pub struct Alone(#[allow(dead_code)] RwLockWriteGuard<'static, ()>);
+
+impl Drop for Alone {
+    fn drop(&mut self) {
+        ALONE.with(|a| a.set(false));
+    }
+}
+
+/// Run the calling test with no other lab up (see [`LOAD`]). Take it before making a lab and
+/// hold it for the test.
+pub fn alone() -> Alone {
+    assert_eq!(
+        SHARED.with(|s| s.borrow().0),
+        0,
+        "take alone() before making a lab: this thread's own lab would wait for itself"
+    );
+    let g = LOAD.write().unwrap_or_else(|e| e.into_inner());
+    ALONE.with(|a| a.set(true));
+    Alone(g)
+}
+
+/// One lab's hold on its thread's shared turn. Not `Send`: it is released on the thread that
+/// took it.
+struct Turn(std::marker::PhantomData<*const ()>);
+
+/// A shared turn for a lab, unless this thread already runs alone.
+fn shared_turn() -> Option<Turn> {
+    if ALONE.with(|a| a.get()) {
+        return None;
+    }
+    SHARED.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.0 == 0 {
+            s.1 = Some(LOAD.read().unwrap_or_else(|e| e.into_inner()));
+        }
+        s.0 += 1;
+    });
+    Some(Turn(std::marker::PhantomData))
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        SHARED.with(|s| {
+            let mut s = s.borrow_mut();
+            s.0 -= 1;
+            if s.0 == 0 {
+                s.1 = None;
+            }
+        });
+    }
+}
+
 /// A unique short suffix: pid and a per-process counter.
 pub fn unique() -> String {
     format!(
@@ -82,6 +153,9 @@ pub fn unique() -> String {
     )
 }
 
+/// The TAP interface of [`Lab::tap`].
+pub const TAP: &str = "rstap0";
+
 pub struct Lab {
     /// Namespace where ringside runs (its interface `rs0` is there).
     pub rs_ns: String,
@@ -89,11 +163,14 @@ pub struct Lab {
     pub peer_ns: String,
     pub rs_if: String,
     pub peer_if: String,
+    /// This lab's shared turn (see [`alone`]); dropped after the namespaces are removed.
+    _turn: Option<Turn>,
 }
 
 impl Lab {
     /// Two namespaces, no IPv6, lo up in both.
     pub fn namespaces(tag: &str) -> Lab {
+        let turn = shared_turn();
         remove_orphans();
         let u = unique();
         let lab = Lab {
@@ -101,6 +178,7 @@ impl Lab {
             peer_ns: format!("rsp-{tag}-{u}"),
             rs_if: "rs0".into(),
             peer_if: "peer0".into(),
+            _turn: turn,
         };
         for ns in [&lab.rs_ns, &lab.peer_ns] {
             sh(&["ip", "netns", "add", ns]);
@@ -116,6 +194,26 @@ impl Lab {
             ]);
             sh(&["ip", "-n", ns, "link", "set", "lo", "up"]);
         }
+        lab
+    }
+
+    /// The TAP lab: one namespace whose kernel owns the TAP interface [`TAP`] (198.51.100.1/24)
+    /// and pings through it; ringside, opening the same TAP, is the far end of the "cable".
+    pub fn tap(tag: &str) -> Lab {
+        let lab = Lab::namespaces(tag);
+        sh(&[
+            "ip", "-n", &lab.rs_ns, "tuntap", "add", "dev", TAP, "mode", "tap",
+        ]);
+        sh(&[
+            "ip",
+            "-n",
+            &lab.rs_ns,
+            "addr",
+            "add",
+            "198.51.100.1/24",
+            "dev",
+            TAP,
+        ]);
         lab
     }
 
@@ -506,4 +604,21 @@ impl std::fmt::Display for Memory {
             self.hwm_kib as f64 / 1024.0
         )
     }
+}
+
+/// Frames of the capture `pcap` that tshark shows (with IPv4 header checksums checked) and that
+/// match the display filter `filter` (all frames when empty).
+pub fn tshark_count(pcap: &std::path::Path, filter: &str) -> u64 {
+    let mut args = vec![
+        "tshark",
+        "-n",
+        "-o",
+        "ip.check_checksum:TRUE",
+        "-r",
+        pcap.to_str().unwrap(),
+    ];
+    if !filter.is_empty() {
+        args.extend(["-Y", filter]);
+    }
+    sh(&args).lines().count() as u64
 }

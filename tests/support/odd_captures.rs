@@ -1,9 +1,9 @@
-//! Captures no well-behaved tool writes, for the TUI tests (tests/ui_fuzz.rs in-process,
-//! tests/tui_assets.rs in the real binary): timestamps that go backwards (merged files, a clock
+//! Captures no well-behaved tool writes, for the TUI tests (tests/ui/ui_fuzz.rs in-process,
+//! tests/tui/tui_assets.rs in the real binary): timestamps that go backwards (merged files, a clock
 //! step: the `pps_series` crash of issue 16), huge jumps, zero-length and tiny frames, hostile
 //! frames at random times, and payloads full of terminal control bytes.
 //!
-//! Needs `corpus_gen` (tests/corpus_gen.rs) included next to it as `mod corpus_gen`.
+//! Needs `corpus_gen` (tests/support/corpus_gen.rs) included next to it as `mod corpus_gen`.
 #![allow(dead_code)]
 use super::corpus_gen::{hostile_corpus, valid_corpus, Rec, Rng};
 use ringside::wire::build::{self, EthIp};

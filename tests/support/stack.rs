@@ -216,16 +216,4 @@ pub fn reassemble(frames: &[Vec<u8>], mtu: usize) -> (Vec<u8>, Vec<u8>) {
     (first, l4)
 }
 
-/// A tiny deterministic PRNG (xorshift64*), so tests need no extra crates and are repeatable.
-pub struct Rng(pub u64);
-impl Rng {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-}
+pub use super::rng::Rng;

@@ -1,8 +1,8 @@
 //! The real binary in a real terminal: a tmux server of the test process's own (`-L`, named
 //! with the pid, so concurrent tests and other tmux users never share, start or stop each
 //! other's server), kept up by an idle session for the whole test and killed when the
-//! [`Server`] drops, whatever happened. The same pattern as tests/lessons.rs and
-//! tests/e2e_demo.rs, in one place for new tests.
+//! [`Server`] drops, whatever happened. Tests in one binary run as threads of one process, so
+//! the socket is named with the test's name too: pass each test its own.
 #![allow(dead_code)]
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -118,6 +118,14 @@ impl Session<'_> {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// [`wait_for`](Self::wait_for), failing the test with the last screen when `limit` runs
+    /// out; `what` names what was awaited.
+    pub fn wait_until(&self, what: &str, limit: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let (ok, s) = self.wait_for(limit, pred);
+        assert!(ok, "timed out waiting for {what}; screen:\n{s}");
+        s
     }
 }
 

@@ -2,46 +2,10 @@
 //! the simulated PC's pings fail once its ARP entry expires, switch it on and watch them recover,
 //! quit with `q` and exit 0. And the teacher's clock on a laptop-sized terminal: `space` freezes
 //! simulated time, `.` steps it one frame, `v` reaches the ARP panel in one press.
+use crate::support::tmux;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        tmux().args(args).output().expect("running tmux")
-    }
-    fn screen(&self) -> String {
-        let o = self.cmd(&["capture-pane", "-p", "-t", &self.session]);
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-    fn keys(&self, k: &str) {
-        self.cmd(&["send-keys", "-t", &self.session, k]);
-    }
-    /// Wait until `pred(screen)` holds; panic with the screen if it never does.
-    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = tmux().args(["kill-session", "-t", &self.session]).output();
-    }
-}
 
 /// (sent, answered, lost) from the ARP panel's "pings: 12 sent · 11 answered · 1 lost".
 fn pings(screen: &str) -> Option<(u64, u64, u64)> {
@@ -56,52 +20,24 @@ fn pings(screen: &str) -> Option<(u64, u64, u64)> {
     (nums.len() == 3).then(|| (nums[0], nums[1], nums[2]))
 }
 
-/// False (after saying so) when tmux is missing outside CI; a failure under CI.
-fn have_tmux() -> bool {
-    if !matches!(Command::new("tmux").arg("-V").output(), Ok(o) if o.status.success()) {
-        // CI installs tmux (.ci/run): there a missing tmux is a broken setup, not a skip.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is missing under CI: .ci/run must install it (apt-get install tmux)"
-        );
-        eprintln!("SKIPPED: tmux is not installed (apt-get install tmux)");
-        return false;
-    }
-    true
-}
-
 /// `ringside ARGS` in a detached tmux session of `w` x `h`; its exit status goes to the
 /// returned file.
-fn start_demo(tag: &str, w: u16, h: u16, args: &str) -> (Tmux, tempfile::TempDir, PathBuf) {
+fn start_demo<'s>(
+    server: &'s tmux::Server,
+    tag: &str,
+    w: u16,
+    h: u16,
+    args: &str,
+) -> (tmux::Session<'s>, tempfile::TempDir, PathBuf) {
     let bin = env!("CARGO_BIN_EXE_ringside");
     let dir = tempfile::tempdir().unwrap();
     let rc_file: PathBuf = dir.path().join("rc");
-    let t = Tmux {
-        session: format!("ringside-e2e-{tag}-{}", std::process::id()),
-    };
     let shell = format!(
         "cd {}; {bin} {args}; echo $? > {}; sleep 60",
         dir.path().display(),
         rc_file.display()
     );
-    let o = t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        &w.to_string(),
-        "-y",
-        &h.to_string(),
-        "sh",
-        "-c",
-        &shell,
-    ]);
-    assert!(
-        o.status.success(),
-        "tmux: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let t = server.session(&format!("e2e-{tag}"), w, h, &shell);
     (t, dir, rc_file)
 }
 
@@ -121,12 +57,12 @@ fn frames(screen: &str) -> Option<u64> {
 
 #[test]
 fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
-    if !have_tmux() {
+    let Some(server) = tmux::Server::start("e2e_demo-clock") else {
         return;
-    }
-    let (t, _dir, _rc) = start_demo("clock", 80, 24, "demo --speed 2");
+    };
+    let (t, _dir, _rc) = start_demo(&server, "clock", 80, 24, "demo --speed 2");
     let long = Duration::from_secs(20);
-    let s = t.wait_for("a few frames", long, |s| frames(s).is_some_and(|n| n >= 6));
+    let s = t.wait_until("a few frames", long, |s| frames(s).is_some_and(|n| n >= 6));
     // Every key the lessons use is listed at this size, `v` and `.` included.
     for hint in [
         "space freeze time",
@@ -139,7 +75,7 @@ fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
         assert!(s.contains(hint), "{hint:?} missing at 80x24:\n{s}");
     }
     t.keys("Space");
-    t.wait_for("the frozen title", long, |s| s.contains("TIME FROZEN"));
+    t.wait_until("the frozen title", long, |s| s.contains("TIME FROZEN"));
     // The title turns at the key press; the clock it shows is the capture thread's last
     // snapshot until the thread has applied the freeze (one status tick later). Read the
     // time once that settled snapshot is on screen.
@@ -151,7 +87,7 @@ fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
     assert_eq!(sim_time(&s), Some(t0), "simulated time stands still:\n{s}");
     assert_eq!(frames(&s), Some(n0), "no frame arrives:\n{s}");
     t.keys(".");
-    t.wait_for("one step", long, |s| frames(s).is_some_and(|n| n > n0));
+    t.wait_until("one step", long, |s| frames(s).is_some_and(|n| n > n0));
     // ringside's reply to the stepped frame may reach the list one UI tick after it.
     std::thread::sleep(Duration::from_millis(600));
     let s = t.screen();
@@ -163,11 +99,11 @@ fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
     assert!(s.contains("TIME FROZEN"), "{s}");
     // `v` once: the ARP panel with the peer's neighbour state, as `ip neigh` names it.
     t.keys("v");
-    t.wait_for("the ARP panel", long, |s| {
+    t.wait_until("the ARP panel", long, |s| {
         s.contains("its ARP entry for ringside")
     });
     t.keys("Space");
-    t.wait_for("time running again", long, |s| {
+    t.wait_until("time running again", long, |s| {
         !s.contains("TIME FROZEN") && sim_time(s).is_some_and(|x| x > t1 + 1.0)
     });
     t.keys("q");
@@ -177,17 +113,17 @@ fn space_freezes_the_demo_clock_and_dot_steps_it_at_80x24() {
 /// of the live controls (responder switches, rate, hand-off ring, follow-the-tail) on screen.
 #[test]
 fn replay_merges_files_by_time_and_shows_no_live_controls() {
-    if !have_tmux() {
+    let Some(server) = tmux::Server::start("e2e_demo-replay") else {
         return;
-    }
+    };
     let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
     let args = format!("replay {assets}/ping.pcapng {assets}/udp-exchange.pcapng");
-    let (t, _dir, _rc) = start_demo("replay", 160, 48, &args);
+    let (t, _dir, _rc) = start_demo(&server, "replay", 160, 48, &args);
     let long = Duration::from_secs(20);
-    let s = t.wait_for("both files loaded", long, |s| s.contains("· loaded"));
+    let s = t.wait_until("both files loaded", long, |s| s.contains("· loaded"));
     assert!(s.contains("ping.pcapng + "), "{s}");
     t.keys("g");
-    let s = t.wait_for("the first frames", long, |s| s.contains("frame 1/"));
+    let s = t.wait_until("the first frames", long, |s| s.contains("frame 1/"));
     assert!(s.contains("[ping.pcapng] "), "{s}");
     assert!(s.contains("[udp-exchange.pcapng] "), "{s}");
     for live_only in [
@@ -206,13 +142,13 @@ fn replay_merges_files_by_time_and_shows_no_live_controls() {
 
 #[test]
 fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
-    if !have_tmux() {
+    let Some(server) = tmux::Server::start("e2e_demo-arp") else {
         return;
-    }
-    let (t, _dir, rc_file) = start_demo("arp", 160, 48, "demo --speed 10 --arp-timeout 5");
+    };
+    let (t, _dir, rc_file) = start_demo(&server, "arp", 160, 48, "demo --speed 10 --arp-timeout 5");
     let long = Duration::from_secs(20);
 
-    let s = t.wait_for("pings answered", long, |s| {
+    let s = t.wait_until("pings answered", long, |s| {
         s.contains("Echo (ping) reply") && pings(s).is_some_and(|p| p.1 >= 3)
     });
     assert!(s.contains("ARP ON [a]"), "{s}");
@@ -220,12 +156,12 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
 
     // ARP off: pings go on until the peer's entry expires, then fail.
     t.keys("a");
-    let s = t.wait_for("the peer's entry to expire", long, |s| {
+    let s = t.wait_until("the peer's entry to expire", long, |s| {
         s.contains("peer's entry gone") && s.contains("ARP OFF [a]")
     });
     assert!(s.contains("arp_responder_off"), "{s}");
     let (_, answered, lost) = pings(&s).unwrap();
-    let s = t.wait_for("pings to be lost", long, |s| {
+    let s = t.wait_until("pings to be lost", long, |s| {
         pings(s).is_some_and(|p| p.2 >= lost + 3)
     });
     assert!(s.contains("ARP requests unanswered"), "{s}");
@@ -236,7 +172,7 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
 
     // ARP on: the next request is answered, pings resume.
     t.keys("a");
-    let s = t.wait_for("pings to resume", long, |s| {
+    let s = t.wait_until("pings to resume", long, |s| {
         s.contains("ARP ON [a]") && pings(s).is_some_and(|p| p.1 >= answered + 5)
     });
     assert!(!s.contains("peer's entry gone"), "{s}");
@@ -255,18 +191,6 @@ fn arp_off_breaks_ping_after_the_entry_expires_and_on_fixes_it() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(rc.trim(), "0", "exit status");
-}
-
-/// A tmux server of this test process's own: concurrent tests (and other tmux users on the
-/// machine) never share, start or stop each other's server.
-fn tmux_socket() -> String {
-    format!("ringside-e2e_demo-{}", std::process::id())
-}
-
-fn tmux() -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", &tmux_socket()]);
-    c
 }
 
 /// `dump -V --frame N`: one frame as a tree of headers and fields, with the checksum it should
@@ -299,12 +223,12 @@ fn dump_tree_and_pipe_stays_tsv() {
 /// In a terminal, plain `dump` prints one readable line per frame, not 66 TSV columns.
 #[test]
 fn dump_in_a_terminal_is_one_summary_line_per_frame() {
-    if !have_tmux() {
+    let Some(server) = tmux::Server::start("e2e_demo-dump") else {
         return;
-    }
+    };
     let ping = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ping.pcapng");
-    let (t, _dir, _rc) = start_demo("dump", 120, 40, &format!("dump {ping}"));
-    let s = t.wait_for("the summary", Duration::from_secs(20), |s| {
+    let (t, _dir, _rc) = start_demo(&server, "dump", 120, 40, &format!("dump {ping}"));
+    let s = t.wait_until("the summary", Duration::from_secs(20), |s| {
         s.contains("Echo (ping) request")
     });
     assert!(!s.contains("ipv4.version"), "{s}");

@@ -1,13 +1,14 @@
 //! LESSONS.md cannot rot: every command in it is run (offline ones for real, TUI ones in tmux),
 //! parsed (root-only lab commands; `live_lab.rs` runs that sequence for real), and the facts the
 //! text states about the captures are checked against what ringside prints.
+use crate::support::tmux;
 use clap::Parser;
 use ringside::cli::lab::PEER_IF;
 use ringside::cli::{Cli, Command as Sub};
 use ringside::lessons::{Opens, LESSONS};
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -214,43 +215,13 @@ fn offline_commands_run_and_print_what_the_text_says() {
     }
 }
 
-/// A tmux session that goes away with the test.
-struct Tmux(String);
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = tmux().args(["kill-session", "-t", &self.0]).output();
-    }
-}
-
-/// Stops this test's tmux server, whatever happened.
-struct TmuxServer;
-
-impl Drop for TmuxServer {
-    fn drop(&mut self) {
-        let _ = tmux().arg("kill-server").output();
-    }
-}
-
 #[test]
 fn tui_commands_open_with_their_caption() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var("CI").is_err(), "CI must have tmux");
-        eprintln!("skipped: tmux not installed");
+    // One server for the whole test (kept up by an idle session, so killing one command's
+    // session does not stop it while the next command's session is starting).
+    let Some(server) = tmux::Server::start("lessons_captions") else {
         return;
-    }
-    // One server for the whole test, kept up by an idle session: otherwise killing one
-    // command's session stops the server while the next command's session is starting.
-    let keep = tmux()
-        .args(["new-session", "-d", "-s", "keep", "sleep 600"])
-        .output()
-        .unwrap();
-    assert!(
-        keep.status.success(),
-        "tmux: {}",
-        String::from_utf8_lossy(&keep.stderr)
-    );
-    let _server = TmuxServer;
+    };
     for (i, (n, cmd)) in commands().into_iter().enumerate() {
         let w = words(&cmd);
         if w[0] != "ringside" || !matches!(w[1], "lesson" | "replay" | "demo") {
@@ -263,50 +234,21 @@ fn tui_commands_open_with_their_caption() {
             root().display(),
             w[1..].join(" ")
         );
-        let st = tmux()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "160",
-                "-y",
-                "48",
-                &line,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            st.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&st.stderr)
-        );
-        let _guard = Tmux(name.clone());
+        let session = server.session(&name, 160, 48, &line);
         let expect = match w[1] {
             "lesson" => ringside::lessons::lesson(n).unwrap().caption[..30].to_string(),
             // Lesson captures carry the verdicts ringside recorded (pcapng comments).
             "replay" => "recorded verdicts".into(),
             _ => "simulated LAN".into(),
         };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let screen = loop {
-            std::thread::sleep(Duration::from_millis(200));
-            let out = tmux()
-                .args(["capture-pane", "-p", "-t", &name])
-                .output()
-                .unwrap();
-            let screen = String::from_utf8_lossy(&out.stdout).to_string();
-            if screen.contains(&expect) || Instant::now() > deadline {
-                break screen;
-            }
-        };
+        let (_, screen) =
+            session.wait_for(Duration::from_secs(15), |screen| screen.contains(&expect));
         assert!(
             screen.contains(&expect),
             "lesson {n}: `{cmd}` did not show {expect:?}:\n{screen}"
         );
         assert!(!screen.contains("error"), "lesson {n}: `{cmd}`:\n{screen}");
-        let _ = tmux().args(["send-keys", "-t", &name, "q"]).status();
+        session.keys("q");
     }
 }
 
@@ -379,17 +321,9 @@ const LOOK_AT: &[LookAt] = &[
 
 #[test]
 fn what_each_lesson_says_to_look_at_is_on_screen() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var("CI").is_err(), "CI must have tmux");
-        eprintln!("skipped: tmux not installed");
+    let Some(server) = tmux::Server::start("lessons_look") else {
         return;
-    }
-    let keep = look()
-        .args(["new-session", "-d", "-s", "keep-look", "sleep 600"])
-        .output()
-        .unwrap();
-    assert!(keep.status.success());
-    let _server = LookServer;
+    };
     for (i, (n, (w, h), keys, want)) in LOOK_AT.iter().enumerate() {
         let name = format!("look-{n}-{i}");
         let line = format!(
@@ -397,85 +331,22 @@ fn what_each_lesson_says_to_look_at_is_on_screen() {
             root().display(),
             env!("CARGO_BIN_EXE_ringside")
         );
-        let st = look()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                &line,
-            ])
-            .output()
-            .unwrap();
-        assert!(st.status.success());
-        let _guard = LookSession(name.clone());
-        let screen = |name: &str| {
-            let out = look()
-                .args(["capture-pane", "-p", "-t", name])
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&out.stdout).to_string()
-        };
+        let session = server.session(&name, *w, *h, &line);
         let caption = &ringside::lessons::lesson(*n).unwrap().caption[..20];
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while !screen(&name).contains(caption) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        session.wait_for(Duration::from_secs(15), |screen| screen.contains(caption));
         for k in *keys {
-            let _ = look().args(["send-keys", "-t", &name, k]).status();
+            session.keys(k);
             std::thread::sleep(Duration::from_millis(150));
         }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut shown = screen(&name);
-        while !want.iter().all(|t| shown.contains(t)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(200));
-            shown = screen(&name);
-        }
+        let (_, shown) = session.wait_for(Duration::from_secs(10), |shown| {
+            want.iter().all(|t| shown.contains(t))
+        });
         for t in *want {
             assert!(
                 shown.contains(t),
                 "lesson {n} at {w}x{h} after {keys:?}: no {t:?} on screen:\n{shown}"
             );
         }
-        let _ = look().args(["send-keys", "-t", &name, "q"]).status();
+        session.keys("q");
     }
-}
-
-/// This test's own tmux server (the caption test runs beside it and stops its own).
-fn look() -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", &format!("ringside-look-{}", std::process::id())]);
-    c
-}
-
-struct LookSession(String);
-
-impl Drop for LookSession {
-    fn drop(&mut self) {
-        let _ = look().args(["kill-session", "-t", &self.0]).output();
-    }
-}
-
-struct LookServer;
-
-impl Drop for LookServer {
-    fn drop(&mut self) {
-        let _ = look().arg("kill-server").output();
-    }
-}
-
-/// A tmux server of this test process's own: concurrent tests (and other tmux users on the
-/// machine) never share, start or stop each other's server.
-fn tmux_socket() -> String {
-    format!("ringside-lessons-{}", std::process::id())
-}
-
-fn tmux() -> Command {
-    let mut c = Command::new("tmux");
-    c.args(["-L", &tmux_socket()]);
-    c
 }

@@ -1,5 +1,5 @@
 //! The real binary in a real 80x24 terminal (tmux): every capture under assets/ and every odd
-//! capture of tests/common/odd_captures.rs opens in `ringside replay`, quits with `q`, exits 0
+//! capture of tests/support/odd_captures.rs opens in `ringside replay`, quits with `q`, exits 0
 //! and leaves the terminal as it found it. And a panic inside the TUI (a debug build's
 //! `RINGSIDE_DEBUG_PANIC=1`) restores the terminal, prints one line saying where the report
 //! went, and exits 1.

@@ -1,7 +1,7 @@
 //! Every number a lesson states, checked. The table below is also in LESSONS.md, row for row
 //! (`| claim | value |` under the lesson's heading); each value is recomputed here from the
 //! capture the lesson opens (read with ringside's own reader and dissector, run through ringside's
-//! own stack) or from the C layout ringside computes (which `tests/struct_gcc.rs` checks against
+//! own stack) or from the C layout ringside computes (which `tests/wire/struct_gcc.rs` checks against
 //! the C compiler). A lesson whose text and frames disagree fails here.
 use ringside::lessons::{lesson, Opens};
 use ringside::pcap::CaptureReader;
@@ -608,14 +608,14 @@ fn the_claims_table_is_in_lessons_md_row_for_row() {
             let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
             assert!(
                 CLAIMS.contains(&(n, cells[0], cells[1])),
-                "lesson {n}: LESSONS.md states `{row}`, which tests/lesson_claims.rs does not check"
+                "lesson {n}: LESSONS.md states `{row}`, which tests/ui/lesson_claims.rs does not check"
             );
         }
     }
 }
 
 /// Lesson 10: the demo's ring, measured on the simulated LAN the lesson opens; the live ring's
-/// geometry as `live` computes it (`tests/live_ring.rs` checks the panel of a real run).
+/// geometry as `live` computes it (`tests/live/live_ring.rs` checks the panel of a real run).
 fn ring_claim(claim: &str) -> String {
     use ringside::capture::run_lockstep;
     use ringside::link::afpacket::{ring::v2_slot_size, RingConfig, RingVersion};

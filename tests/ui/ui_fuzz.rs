@@ -1,5 +1,5 @@
 //! The TUI against hostile input, through ratatui's `TestBackend` (no terminal, no clock):
-//! captures (every file under assets/, the odd captures of tests/common/odd_captures.rs, seeded
+//! captures (every file under assets/, the odd captures of tests/support/odd_captures.rs, seeded
 //! hostile frames, random timestamps: backwards, equal, years apart) x key and mouse sequences
 //! (every key the app binds, random keys, the filter prompt with random text) x terminal sizes
 //! (1x1 up to 300x100, 10 lines high among them), with a fixed seed.

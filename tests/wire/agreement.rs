@@ -1,7 +1,7 @@
 //! Decoder agreement with tshark: for every frame of a set of captures, every field both
 //! `ringside dump` and `tshark -T fields` report must have the same value.
 //!
-//! Corpora (all reproducible; sizes scale with `RINGSIDE_PROOF_SCALE`, see tests/corpus_gen.rs):
+//! Corpora (all reproducible; sizes scale with `RINGSIDE_PROOF_SCALE`, see tests/support/corpus_gen.rs):
 //! - every capture under `assets/` (lesson captures, the checked-in randpkt corpus);
 //! - valid frames from the seeded generator (ARP, echo, UDP, ICMP errors, VLAN, options, fragments);
 //! - hostile frames (lying lengths, bad checksums/version/IHL, truncations, snap-length cuts);

@@ -1,4 +1,4 @@
-//! Dissector bugs the tshark agreement check (tests/agreement.rs) found, one test each, with the
+//! Dissector bugs the tshark agreement check (tests/wire/agreement.rs) found, one test each, with the
 //! value tshark 4.0 reports for the same bytes.
 use ringside::wire::build::{self, EthIp};
 use ringside::wire::{dissect, Check, LayerKind, Malformation};
