@@ -3,6 +3,8 @@
 //! ARP requests from random senders, 100,000 pings to the broadcast address (ignored by default,
 //! answered with --broadcast-echo). Each must leave the heap bounded, and the stack must still
 //! answer a real ping afterwards. Prints the figures (`cargo test --test corpus_floods -- --nocapture`).
+mod support;
+
 use ringside::stack::{Answer, DropReason, Outbox, Stack, StackConfig, Verdict};
 use ringside::wire::build::{self, EthIp};
 use ringside::wire::{dissect, Check};
@@ -11,6 +13,7 @@ use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use support::rng::Rng;
 
 /// Counts live heap bytes and their high-water mark.
 struct Counting;
@@ -63,22 +66,21 @@ const N: u64 = 100_000;
 /// Heap a flood may leave behind or use at its peak, on top of the stack's own caps.
 const SLACK: usize = 2 << 20;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
+/// What the floods draw from the shared generator (tests/support/rng.rs).
+trait Draw {
+    fn mac(&mut self) -> [u8; 6];
+    fn addr(&mut self) -> Ipv4Addr;
+}
+
+impl Draw for Rng {
     /// A unicast, locally administered MAC.
     fn mac(&mut self) -> [u8; 6] {
-        let b = self.next().to_be_bytes();
+        let b = self.next_u64().to_be_bytes();
         [0x02, b[0], b[1], b[2], b[3], b[4] | 1]
     }
     /// A TEST-NET-1/2 host address (512 distinct: more than the ARP cache holds).
     fn addr(&mut self) -> Ipv4Addr {
-        let v = self.next();
+        let v = self.next_u64();
         let host = (v >> 8) as u8;
         let host = host.clamp(1, 254);
         if v & 1 == 0 {
@@ -147,7 +149,7 @@ fn flood_of_fragments_that_never_complete() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for per_datagram in [1u64, 40] {
         let c = cfg();
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
         let payload = [0x5au8; 1480];
         let mut frame = Vec::with_capacity(1514);
         let mut out = Outbox::new();
@@ -161,14 +163,14 @@ fn flood_of_fragments_that_never_complete() {
                 h = EthIp {
                     src_mac: rng.mac(),
                     src_ip: rng.addr(),
-                    ip_id: rng.next() as u16,
+                    ip_id: rng.next_u64() as u16,
                     ..peer()
                 };
             }
             // Fragment k of its datagram, MF set: the last one never comes.
             let k = (i % per_datagram) as usize;
             let len = if per_datagram == 1 {
-                (1 + (rng.next() % 185) as usize) * 8
+                (1 + (rng.next_u64() % 185) as usize) * 8
             } else {
                 1480
             };
@@ -243,7 +245,7 @@ fn counted_after(s: &mut Stack, now: Duration) {
 fn flood_of_arp_requests_from_random_senders() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let c = cfg();
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(0x1234_5678_9abc_def1);
     let mut frame = Vec::with_capacity(64);
     let mut out = Outbox::new();
     let heap = Heap::start();
@@ -298,7 +300,7 @@ fn flood_of_pings_to_the_broadcast_address() {
             answer_broadcast_echo: answer,
             ..cfg()
         };
-        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        let mut rng = Rng::new(0xdead_beef_cafe_f00d);
         let mut frame = Vec::with_capacity(128);
         let mut out = Outbox::new();
         let heap = Heap::start();

@@ -1,7 +1,8 @@
 //! The hot path does not allocate: once the outbox is warm, answering ARP requests and small
 //! echo requests (and UDP echo) allocates nothing. Measured with a counting global allocator;
 //! this binary has a single test so nothing else allocates meanwhile.
-mod stack_support;
+mod support;
+use support::stack as stack_support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

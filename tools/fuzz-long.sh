@@ -2,7 +2,7 @@
 # Fuzz for longer than CI does: each target for SECONDS (default 1800) with JOBS parallel jobs
 # (default 1; the machine is shared), keeping the corpus in fuzz/corpus between runs so coverage
 # accumulates. Any crash fails the run and is left in fuzz/artifacts/TARGET/: turn it into a
-# regression test in tests/ (see tests/wire_regressions.rs), then fix.
+# regression test in tests/ (see tests/wire/wire_regressions.rs), then fix.
 #
 #   tools/fuzz-long.sh [SECONDS] [TARGETS...]      e.g. tools/fuzz-long.sh 3600 stack
 set -euo pipefail

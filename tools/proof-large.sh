@@ -13,4 +13,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RINGSIDE_PROOF_SCALE=${1:-20}
 echo "proof: scale $RINGSIDE_PROOF_SCALE (CI runs scale 1)"
-cargo test --release --test agreement --test corpus_respond --test corpus_floods -- --nocapture --test-threads=1
+cargo test --release --test wire -- --nocapture --test-threads=1 agreement::
+cargo test --release --test stack -- --nocapture --test-threads=1 corpus_respond::
+cargo test --release --test corpus_floods -- --nocapture --test-threads=1

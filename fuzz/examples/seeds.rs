@@ -1,10 +1,14 @@
 //! `cargo run --release --example seeds -- OUT_DIR`: writes seed corpora for the fuzz targets into
 //! OUT_DIR/{dissect,stack,pcap}: the frames of every capture under ../assets, the seeded valid and
-//! hostile frames of tests/corpus_gen.rs, and conversations addressed to the stack (ARP, ping,
+//! hostile frames of tests/support/corpus_gen.rs, and conversations addressed to the stack (ARP, ping,
 //! UDP echo, fragmented ping). Deterministic: same files every run, so nothing is checked in.
-#[path = "../../tests/corpus_gen.rs"]
-#[allow(clippy::all)]
+#[path = "../../tests/support/corpus_gen.rs"]
+#[allow(clippy::all, dead_code)]
 mod corpus_gen;
+/// The generator corpus_gen draws from (`super::rng` there).
+#[path = "../../tests/support/rng.rs"]
+#[allow(dead_code)]
+mod rng;
 
 use ringside::pcap::CaptureReader;
 use ringside::stack::StackConfig;
