@@ -154,7 +154,7 @@ fn udp_exchange() -> Scene {
 /// Lesson 3: the UDP length field says where the payload ends; here it tells the truth, then lies.
 fn udp_lengths() -> Scene {
     let mut s = Scene::new();
-    // Each text is exactly as long as it says (LESSONS.md and tests/lesson_claims.rs count it).
+    // Each text is exactly as long as it says (LESSONS.md and tests/ui/lesson_claims.rs count it).
     s.udp(40000, 9, b"honest: 8 + 20 bytes");
     let lies: [(u16, &str); 3] = [
         (200, "says 200, carries 20"),

@@ -7,7 +7,7 @@
 //! (RFC 791 section 2.3, "Fragmentation"), and, in a merged replay, the input file. Computed
 //! from the frames still in the UI's history (nothing outside it, so memory stays bounded by
 //! the history's budget) from a few header bytes each, once per selected frame and history
-//! state (cached): the stack's own reassembly (src/stack/reassembly.rs) decides what ringside
+//! state (cached): the stack's own reassembly (crates/net/src/stack/reassembly.rs) decides what ringside
 //! delivers; this only explains the frames on screen.
 use super::history::{FrameRef, History};
 use crate::wire::LinkKind;

@@ -5,7 +5,7 @@
 //!   the frame: `struct udppkt { struct etherhdr eth; struct iphdr ip; struct udphdr udp;
 //!   unsigned char payload[0]; }` from the course's blog post, and `icmppkt`/`arppkt` in its style,
 //!   declared as tables of (name, C type, bit-field width) and laid out by the System V ABI rules,
-//!   the course's bit-fields included, exactly as gcc does (checked by `tests/struct_gcc.rs`).
+//!   the course's bit-fields included, exactly as gcc does (checked by `tests/wire/struct_gcc.rs`).
 //! - **The frame's headers flattened into one struct** ([`Layout::of`]), for frames the course
 //!   has no struct for (VLAN tags, IPv4 options, later fragments, ICMP errors): every field as a
 //!   member, with natural alignment (each member at a multiple of its alignment, the size a
@@ -348,7 +348,7 @@ fn c_name(key: &str) -> String {
 // sip`), so `ip` starts at 16, not 14: a 2-byte hole right after the Ethernet header, and every
 // IPv4 and UDP member is read 2 bytes late. The layouts below are computed from the member tables
 // with the System V ABI's rules (what gcc and clang do on x86-64 and arm64), never written down;
-// `tests/struct_gcc.rs` compiles them and checks every `sizeof` and `offsetof` against gcc.
+// `tests/wire/struct_gcc.rs` compiles them and checks every `sizeof` and `offsetof` against gcc.
 // ---------------------------------------------------------------------------------------------
 
 /// A C type as the course spells it.
@@ -642,7 +642,7 @@ fn bytes(n: usize) -> CDecl {
 
 /// A course struct read from the wire tables: every field that has a course member
 /// ([`FieldDef::course`]), in wire order, with the course's name, C type and bit-field width.
-/// The member names and types are written once, next to the layout, in `src/wire/<header>.rs`.
+/// The member names and types are written once, next to the layout, in `crates/net/src/wire/<header>.rs`.
 fn from_tables(name: &'static str, tables: &[&[FieldDef]]) -> CStruct {
     let fields = tables
         .iter()

@@ -2,7 +2,7 @@
 //! (command line, terminal UI, lessons) is the `ringside` package at the workspace root; it
 //! re-exports these modules under the same names.
 //!
-//! Layers, bottom up (a module uses its own layer and the ones below; `tests/layering.rs` checks):
+//! Layers, bottom up (a module uses its own layer and the ones below; `tests/project/layering.rs` checks):
 //! - [`wire`]: pure packet formats: dissection into a byte-exact field map, and reply builders;
 //!   [`sys`]: the system calls outside the rings, behind safe functions.
 //! - [`stack`]: the sans-I/O host: frames in, frames out, time passed in.
