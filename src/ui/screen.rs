@@ -38,6 +38,11 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         );
         return;
     }
+    // Dissect a newly selected frame now, before any pane reads `app.field`: that matches the
+    // field index to the new frame (same field if it has one, else its first). Otherwise the
+    // first pane drawn after a move (the layers pane, narrow layout) highlights the previous
+    // frame's index in the new frame: the wrong field, for one draw.
+    app.selection();
     let caption_h = u16::from(app.caption.is_some());
     // The counters line, then the key hints (wrapped: every key a lesson uses is listed at every
     // size), or the filter prompt with its verdict under it.

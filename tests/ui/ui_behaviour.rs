@@ -709,3 +709,75 @@ fn v_cycles_one_view_per_press_at_every_size() {
     l.press(Action::CycleSide);
     assert!(l.render(160, 48).contains(arp));
 }
+
+/// The layers pane's highlighted line at `w` x `h` (the selected field, black on yellow), and
+/// the whole screen as text.
+fn highlighted_layers_line(app: &mut App, w: u16, h: u16) -> (Option<String>, String) {
+    use ratatui::style::Color;
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ringside::ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let pane = app.panes.layers.area;
+    let line = |y: u16| -> String {
+        (pane.x..pane.x + pane.width)
+            .map(|x| buf[(x, y)].symbol())
+            .collect()
+    };
+    let hl = (pane.y..pane.y + pane.height)
+        .find(|&y| buf[(pane.x + 1, y)].bg == Color::Yellow)
+        .map(|y| line(y).trim_matches(|c| c == '│' || c == ' ').to_string());
+    let screen = (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect();
+    (hl, screen)
+}
+
+/// Moving from a long frame with a late field selected (an echo request's TTL, field 11) to a
+/// short one (an ARP request, which has no TTL): the very first draw after the move highlights
+/// and describes the new frame's field, in the narrow layout where the layers pane is drawn
+/// before anything else looks at the new frame. (It used to show the ARP frame's field 11 for
+/// one draw: the index was matched to the new frame only once a pane had read it.)
+#[test]
+fn first_draw_after_a_move_shows_the_new_frames_field() {
+    let mut l = Lesson::new();
+    l.run_until(6.0);
+    select_where(&mut l.app, "Echo (ping) request");
+    l.press(Action::NextPane);
+    for _ in 0..11 {
+        l.press(Action::Down);
+    }
+    let (hl, s) = highlighted_layers_line(&mut l.app, 80, 24);
+    assert_eq!(hl.as_deref(), Some("TTL: 64"), "{s}");
+    assert!(s.contains("IPv4 › TTL = 64"), "{s}");
+
+    // To the ARP request by keys, as a user steps through the list.
+    let arp = (0..l.app.view_len())
+        .find(|&i| {
+            let no = l.app.view_no(i).unwrap();
+            l.app.row(no).unwrap().summary.info.contains("Who has")
+        })
+        .expect("the lesson has an ARP request");
+    let at = l.app.selected_pos().unwrap();
+    let step = if arp < at {
+        Action::PrevFrame
+    } else {
+        Action::NextFrame
+    };
+    for _ in 0..arp.abs_diff(at) {
+        l.press(step);
+    }
+    assert_eq!(l.app.selected_pos(), Some(arp));
+    let (first_hl, first) = highlighted_layers_line(&mut l.app, 80, 24);
+    // No TTL in ARP: the selection falls back to the frame's first field.
+    assert_eq!(
+        first_hl.as_deref(),
+        Some("Destination: ff:ff:ff:ff:ff:ff"),
+        "{first}"
+    );
+    assert!(first.contains("Ethernet II › Destination"), "{first}");
+    let (_, again) = highlighted_layers_line(&mut l.app, 80, 24);
+    assert_eq!(
+        first, again,
+        "the first draw after the move is the settled one"
+    );
+}
