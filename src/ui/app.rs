@@ -7,6 +7,7 @@ use super::history::{FrameRef, History};
 use super::layers::LayersState;
 use super::list::PacketListState;
 use crate::capture::{Captured, Control, Status};
+use crate::link::LinkControl;
 use crate::wire::{Dissection, Summary};
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -672,7 +673,7 @@ impl App {
 
     /// Freeze or restart simulated time (the demo's `space`).
     pub(super) fn set_time_frozen(&mut self, frozen: bool) {
-        self.send(Control::Freeze(frozen));
+        self.send(Control::Link(LinkControl::Freeze(frozen)));
         if let Some(p) = self.status.peer.as_mut() {
             p.frozen = frozen;
         }

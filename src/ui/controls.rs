@@ -4,6 +4,7 @@
 //! becomes a [`Control`] for the capture thread, or a request the run loop carries out.
 use super::app::{Action, App, Mode};
 use crate::capture::Control;
+use crate::link::LinkControl;
 
 /// The simulated speeds `+` and `-` step through (x wall time), within
 /// [`crate::link::sim::SPEED_RANGE`]: 0.01x lets a class watch one frame every few seconds.
@@ -107,7 +108,7 @@ fn step(app: &mut App) {
     if !app.time_frozen() {
         app.set_time_frozen(true);
     }
-    app.send(Control::Step);
+    app.send(Control::Link(LinkControl::Step));
     app.say(
         "one event: the next frame or timer · . again · space runs",
         false,
@@ -126,7 +127,7 @@ fn speed(app: &mut App, faster: bool) {
         SPEEDS.iter().rev().copied().find(|&x| x < s * 0.999)
     }
     .unwrap_or(s);
-    app.send(Control::Speed(ns));
+    app.send(Control::Link(LinkControl::Speed(ns)));
     if let Some(p) = app.status.peer.as_mut() {
         p.speed = ns;
     }

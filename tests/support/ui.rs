@@ -8,6 +8,7 @@ use ringside::capture::run_lockstep;
 use ringside::capture::{Control, Status};
 use ringside::link::sim::{SimConfig, SimLan};
 use ringside::link::Link;
+use ringside::link::LinkControl;
 use ringside::stack::{PrintedDatagram, Stack, StackConfig};
 use ringside::ui::app::{Action, App};
 use ringside::ui::{draw, Mode};
@@ -119,9 +120,9 @@ impl Lesson {
             match c {
                 Control::ArpResponder(on) => self.stack.set_arp_responder(on),
                 Control::IcmpResponder(on) => self.stack.set_icmp_responder(on),
-                Control::Speed(s) => self.sim.set_speed(s),
-                Control::Freeze(on) => self.sim.set_frozen(on),
-                Control::Step => self.sim.step(),
+                Control::Link(LinkControl::Speed(s)) => self.sim.set_speed(s),
+                Control::Link(LinkControl::Freeze(on)) => self.sim.set_frozen(on),
+                Control::Link(LinkControl::Step) => self.sim.step(),
             }
             self.applied += 1;
         }

@@ -16,12 +16,8 @@ use std::time::{Duration, Instant};
 pub enum Control {
     ArpResponder(bool),
     IcmpResponder(bool),
-    /// Simulated time's speed (demo): see [`LinkControl::Speed`].
-    Speed(f64),
-    /// Stop / restart simulated time (demo): see [`LinkControl::Freeze`].
-    Freeze(bool),
-    /// One event of simulated time while frozen: see [`LinkControl::Step`].
-    Step,
+    /// For the link itself (the demo's simulated clock: speed, freeze, step), passed on as is.
+    Link(LinkControl),
 }
 
 /// A snapshot the capture thread publishes a few times a second (and on every control change).
@@ -311,9 +307,7 @@ impl Worker {
                         self.stack.set_icmp_responder(on);
                         None
                     }
-                    Control::Speed(s) => Some(LinkControl::Speed(s)),
-                    Control::Freeze(on) => Some(LinkControl::Freeze(on)),
-                    Control::Step => Some(LinkControl::Step),
+                    Control::Link(c) => Some(c),
                 };
                 // A link without simulated time refuses these, naming why. The UI offers the
                 // keys only where the status shows a simulated peer, and tells the user why
