@@ -381,9 +381,10 @@ fn push_hex4(out: &mut String, v: u64) {
         let _ = write!(out, "{v:04x}");
         return;
     }
-    for shift in [12, 8, 4, 0] {
-        out.push(char::from(b"0123456789abcdef"[(v >> shift) as usize & 0xf]));
-    }
+    let digit = |shift: u32| b"0123456789abcdef"[(v >> shift) as usize & 0xf];
+    let digits = [digit(12), digit(8), digit(4), digit(0)];
+    // One push of four ASCII bytes: `push(char)` per digit encodes each as UTF-8 first.
+    out.push_str(std::str::from_utf8(&digits).unwrap_or("????"));
 }
 
 /// An IPv4 address as `a.b.c.d` (what `Value`'s Display writes), or `or` when the frame lacks it.
