@@ -92,6 +92,33 @@ impl Dissection {
         self.fields.iter().find(|f| f.key == key)
     }
 
+    /// First field with this key, looked for only in the first layer of `kind`: a handful of
+    /// fields instead of the whole frame's, which is what keeps the Info column cheap in `dump`.
+    /// Every key belongs to one layer kind and the first such layer holds its first occurrence
+    /// (an ICMP quote's inner header comes after the outer one); debug builds check that.
+    fn field_in(&self, kind: LayerKind, key: &str) -> Option<&Field> {
+        let found = self
+            .layers
+            .iter()
+            .find(|l| l.kind == kind)
+            .and_then(|l| self.layer_fields(l).iter().find(|f| f.key == key));
+        debug_assert_eq!(
+            found,
+            self.field(key),
+            "{key} is not first in a {kind:?} layer"
+        );
+        found
+    }
+
+    /// [`Dissection::num`] for a field of the first layer of `kind` (see [`Dissection::field_in`]).
+    fn num_in(&self, kind: LayerKind, key: &str) -> Option<u64> {
+        match self.field_in(kind, key)?.value {
+            Value::Dec(v) | Value::Hex(v, _) | Value::Named(v, _, _) => Some(v),
+            Value::Flags(v, _) => Some(v as u64),
+            _ => None,
+        }
+    }
+
     pub fn has_layer(&self, kind: LayerKind) -> bool {
         self.layers.iter().any(|l| l.kind == kind)
     }
@@ -142,6 +169,8 @@ impl Dissection {
         info: &mut String,
     ) -> &'static str {
         use std::fmt::Write as _;
+        use LayerKind::{Arp, Icmp, Ipv4};
+        let addrs_wanted = addrs.is_some();
         // Source and Destination: the fields' values as text, "" for a field the frame lacks.
         let mut set_addrs = |src: Option<&Field>, dst: Option<&Field>| {
             if let Some((s, d)) = addrs.as_mut() {
@@ -153,7 +182,7 @@ impl Dissection {
                 }
             }
         };
-        let ipv4 = |k: &str| match self.field(k).map(|f| f.value) {
+        let ipv4 = |k: &str| match self.field_in(Arp, k).map(|f| f.value) {
             Some(v @ Value::Ipv4(_)) => Some(v),
             _ => None,
         };
@@ -176,7 +205,9 @@ impl Dissection {
                 _ => "SLL",
             };
         } else {
-            set_addrs(self.field("eth.src"), self.field("eth.dst"));
+            if addrs_wanted {
+                set_addrs(self.field("eth.src"), self.field("eth.dst"));
+            }
             if self.frame_len < ETH_LEN {
                 let _ = write!(info, "Truncated frame ({} bytes)", self.frame_len);
                 return "Ethernet";
@@ -214,12 +245,22 @@ impl Dissection {
             // Equal as text: both the same address, or both missing ("?").
             let same = spa == tpa;
             let (spa, tpa) = (Or(spa, "?"), Or(tpa, "?"));
-            let _ = match self.num("arp.opcode") {
-                Some(1) if same => write!(info, "Gratuitous ARP for {spa}"),
+            let _ = match self.num_in(Arp, "arp.opcode") {
+                Some(1) if same => {
+                    info.push_str("Gratuitous ARP for ");
+                    push_or(info, spa.0, "?");
+                    Ok(())
+                }
                 Some(1) if spa.0 == Some(Value::Ipv4([0; 4])) => {
                     write!(info, "Who has {tpa}? (ARP probe)")
                 }
-                Some(1) => write!(info, "Who has {tpa}? Tell {spa}"),
+                Some(1) => {
+                    info.push_str("Who has ");
+                    push_or(info, tpa.0, "?");
+                    info.push_str("? Tell ");
+                    push_or(info, spa.0, "?");
+                    Ok(())
+                }
                 Some(2) => write!(info, "{spa} is at {}", mac("arp.sha")),
                 Some(op) => write!(info, "ARP opcode {op}"),
                 None => write!(info, "Truncated ARP"),
@@ -266,29 +307,37 @@ impl Dissection {
             }
         } else if self.has_layer(LayerKind::Ipv4) {
             protocol = "IPv4";
-            let (src, dst) = (self.field("ipv4.src"), self.field("ipv4.dst"));
-            let is_v4 = |f: Option<&Field>| f.is_some_and(|f| matches!(f.value, Value::Ipv4(_)));
-            if is_v4(src) && is_v4(dst) {
-                set_addrs(src, dst);
+            if addrs_wanted {
+                let (src, dst) = (self.field("ipv4.src"), self.field("ipv4.dst"));
+                let is_v4 =
+                    |f: Option<&Field>| f.is_some_and(|f| matches!(f.value, Value::Ipv4(_)));
+                if is_v4(src) && is_v4(dst) {
+                    set_addrs(src, dst);
+                }
             }
-            let frag_off = self.num("ipv4.frag_offset").unwrap_or(0);
-            let mf = self.num("ipv4.flags").unwrap_or(0) & 1 != 0;
+            let frag_off = self.num_in(Ipv4, "ipv4.frag_offset").unwrap_or(0);
+            let mf = self.num_in(Ipv4, "ipv4.flags").unwrap_or(0) & 1 != 0;
             if self.has_layer(LayerKind::Udp) {
                 protocol = "UDP";
                 self.udp_info(info);
             } else if self.has_layer(LayerKind::Icmp) {
                 protocol = "ICMP";
-                let t = self.num("icmp.type").unwrap_or(255);
-                let code = self.num("icmp.code").unwrap_or(0);
-                let name = icmp_type_name(t as u8, code as u8);
-                let _ = match (self.num("icmp.ident"), self.num("icmp.seq")) {
-                    (Some(id), Some(seq)) => write!(
-                        info,
-                        "{name} id=0x{id:04x}, seq={seq}, ttl={}",
-                        self.num("ipv4.ttl").unwrap_or(0)
-                    ),
-                    _ => write!(info, "{name}"),
-                };
+                let t = self.num_in(Icmp, "icmp.type").unwrap_or(255);
+                let code = self.num_in(Icmp, "icmp.code").unwrap_or(0);
+                info.push_str(icmp_type_name(t as u8, code as u8));
+                let id_seq = (
+                    self.num_in(Icmp, "icmp.ident"),
+                    self.num_in(Icmp, "icmp.seq"),
+                );
+                if let (Some(id), Some(seq)) = id_seq {
+                    info.push_str(" id=0x");
+                    push_hex4(info, id);
+                    info.push_str(", seq=");
+                    info.push_str(itoa::Buffer::new().format(seq));
+                    info.push_str(", ttl=");
+                    let ttl = self.num_in(Ipv4, "ipv4.ttl").unwrap_or(0);
+                    info.push_str(itoa::Buffer::new().format(ttl));
+                }
             } else if frag_off > 0 || mf {
                 let _ = write!(
                     info,
@@ -313,11 +362,47 @@ impl Dissection {
 
     /// A UDP datagram's Info: `src → dst Len=payload`.
     fn udp_info(&self, info: &mut String) {
+        let sp = self.num_in(LayerKind::Udp, "udp.srcport").unwrap_or(0);
+        let dp = self.num_in(LayerKind::Udp, "udp.dstport").unwrap_or(0);
+        let len = self.num_in(LayerKind::Udp, "udp.length").unwrap_or(0);
+        // `itoa`, not `write!`: fmt's machinery costs more than the digits, for every frame.
+        info.push_str(itoa::Buffer::new().format(sp));
+        info.push_str(" → ");
+        info.push_str(itoa::Buffer::new().format(dp));
+        info.push_str(" Len=");
+        info.push_str(itoa::Buffer::new().format(len.saturating_sub(8)));
+    }
+}
+
+/// `v` as `{v:04x}` would write it, without `fmt` (the Info column's ICMP identifier).
+fn push_hex4(out: &mut String, v: u64) {
+    if v > 0xffff {
         use std::fmt::Write as _;
-        let sp = self.num("udp.srcport").unwrap_or(0);
-        let dp = self.num("udp.dstport").unwrap_or(0);
-        let len = self.num("udp.length").unwrap_or(0);
-        let _ = write!(info, "{sp} → {dp} Len={}", len.saturating_sub(8));
+        let _ = write!(out, "{v:04x}");
+        return;
+    }
+    let digit = |shift: u32| b"0123456789abcdef"[(v >> shift) as usize & 0xf];
+    let digits = [digit(12), digit(8), digit(4), digit(0)];
+    // One push of four ASCII bytes: `push(char)` per digit encodes each as UTF-8 first.
+    out.push_str(std::str::from_utf8(&digits).unwrap_or("????"));
+}
+
+/// An IPv4 address as `a.b.c.d` (what `Value`'s Display writes), or `or` when the frame lacks it.
+fn push_or(out: &mut String, v: Option<Value>, or: &str) {
+    match v {
+        Some(Value::Ipv4(a)) => {
+            for (i, b) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(itoa::Buffer::new().format(*b));
+            }
+        }
+        Some(v) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{v}");
+        }
+        None => out.push_str(or),
     }
 }
 
