@@ -170,6 +170,27 @@ pub fn poll_in(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<libc::c_shor
     }
 }
 
+/// Spin for at most `linger` until `ready()` (checked 64 times between clock reads, which cost
+/// more than a look at a ring cursor); true when it became ready. The rings' `--linger-us`: after
+/// traffic, a short spin catches the next frame without the sleep and wake-up of `poll()`.
+pub(crate) fn spin_until(linger: Duration, ready: impl Fn() -> bool) -> bool {
+    if linger.is_zero() {
+        return false;
+    }
+    let deadline = std::time::Instant::now() + linger;
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+    }
+}
+
 /// Time since the Unix epoch, for timestamps people read (pcap files, the screen).
 pub fn wall_clock() -> Duration {
     std::time::SystemTime::now()
@@ -216,3 +237,25 @@ pub mod ring_view;
 pub mod sim_ring;
 pub mod tap;
 pub mod xdp;
+
+#[cfg(test)]
+mod spin_tests {
+    use super::spin_until;
+    use std::time::Duration;
+
+    #[test]
+    fn no_linger_means_no_spin_even_when_ready() {
+        assert!(!spin_until(Duration::ZERO, || true));
+    }
+
+    #[test]
+    fn a_ready_ring_ends_the_spin_and_a_silent_one_gives_up() {
+        assert!(spin_until(Duration::from_millis(50), || true));
+        let n = std::cell::Cell::new(0u32);
+        assert!(spin_until(Duration::from_secs(5), || {
+            n.set(n.get() + 1);
+            n.get() == 200
+        }));
+        assert!(!spin_until(Duration::from_micros(200), || false));
+    }
+}

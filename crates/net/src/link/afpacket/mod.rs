@@ -392,21 +392,7 @@ impl AfPacket {
 
     /// Spin up to `cfg.linger` for the cursor's frame; true when it arrived.
     fn linger(&self) -> bool {
-        if self.cfg.linger.is_zero() {
-            return false;
-        }
-        let deadline = Instant::now() + self.cfg.linger;
-        loop {
-            for _ in 0..64 {
-                if self.cursor_ready() {
-                    return true;
-                }
-                std::hint::spin_loop();
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-        }
+        super::spin_until(self.cfg.linger, || self.cursor_ready())
     }
 
     /// Hand one parsed ring frame to `on_frame` (VLAN tag re-inserted), updating the counters

@@ -583,21 +583,7 @@ impl Xdp {
 
     /// Spin up to `cfg.linger` for the next frame; true when it arrived.
     fn linger(&self) -> bool {
-        if self.cfg.linger.is_zero() {
-            return false;
-        }
-        let deadline = Instant::now() + self.cfg.linger;
-        loop {
-            for _ in 0..64 {
-                if self.rx_ready() {
-                    return true;
-                }
-                std::hint::spin_loop();
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-        }
+        super::spin_until(self.cfg.linger, || self.rx_ready())
     }
 
     fn drain(&mut self, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> usize {
