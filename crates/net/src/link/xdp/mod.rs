@@ -84,10 +84,16 @@ impl Default for XdpConfig {
     }
 }
 
-/// Entries per ring, and UMEM frames per queue: half for receiving (all on the FILL ring at
-/// start), half for sending.
+/// Entries per RX, TX and COMPLETION ring, and UMEM frames per queue: half for receiving (all on
+/// the FILL ring at start), half for sending.
 const RING_SIZE: u32 = 2048;
 const FRAMES: u32 = 2 * RING_SIZE;
+/// The FILL ring can hold every frame of the UMEM, twice the RING_SIZE chunks ever on it. The
+/// kernel publishes its FILL consumer index only after it has posted the frame on RX (xsk_flush
+/// in net/xdp/xsk.c; in native mode once per NAPI poll), so a chunk we have just received can
+/// still count as "on FILL": a FILL ring of RING_SIZE entries is then full, and a chunk that
+/// cannot go back is lost to the kernel for good, until there are none left to receive into.
+const FILL_SIZE: u32 = FRAMES;
 /// The kernel keeps this much in front of each received frame (XDP_PACKET_HEADROOM).
 const XDP_PACKET_HEADROOM: u32 = 256;
 /// At most this many frames per queue per `recv_batch` (replies go out between batches).
@@ -127,6 +133,8 @@ pub struct Xdp {
     tx_errors: u64,
     /// Descriptors the kernel wrote that point outside the UMEM (should stay 0).
     bad_descs: u64,
+    /// RX chunks that did not fit back on the FILL ring (should stay 0: see FILL_SIZE).
+    lost_chunks: u64,
 }
 
 /// Turn the kernel's errno into one line that says what to do.
@@ -232,6 +240,18 @@ fn rx_queue_count(ifname: &str) -> u32 {
     (ch.rx_count + ch.combined_count).max(1)
 }
 
+/// What one [`Queue::drain_rx`] took off its RX ring.
+#[derive(Default)]
+struct Drained {
+    frames: u64,
+    bytes: u64,
+    /// Descriptors pointing outside the UMEM (should stay 0).
+    bad_descs: u64,
+    /// Chunks that did not fit back on the FILL ring (cannot happen with FILL_SIZE; counted so a
+    /// regression shows in the link line instead of as a slow starvation of the RX path).
+    lost_chunks: u64,
+}
+
 /// The setup step that failed, and the kernel's answer.
 type Step = (&'static str, io::Error);
 
@@ -244,13 +264,13 @@ impl Queue {
         let umem = Umem::new(FRAMES, chunk).map_err(|e| ("umem", e))?;
         setsockopt(fd.as_fd(), libc::XDP_UMEM_REG, &umem.registration())
             .map_err(|e| ("umem", e))?;
-        for opt in [
-            libc::XDP_UMEM_FILL_RING,
-            libc::XDP_UMEM_COMPLETION_RING,
-            libc::XDP_RX_RING,
-            libc::XDP_TX_RING,
+        for (opt, size) in [
+            (libc::XDP_UMEM_FILL_RING, FILL_SIZE),
+            (libc::XDP_UMEM_COMPLETION_RING, RING_SIZE),
+            (libc::XDP_RX_RING, RING_SIZE),
+            (libc::XDP_TX_RING, RING_SIZE),
         ] {
-            setsockopt(fd.as_fd(), opt, &RING_SIZE).map_err(|e| ("ring setup", e))?;
+            setsockopt(fd.as_fd(), opt, &size).map_err(|e| ("ring setup", e))?;
         }
         // SAFETY: plain old data; the kernel fills it.
         let mut off: libc::xdp_mmap_offsets = unsafe { std::mem::zeroed() };
@@ -260,7 +280,7 @@ impl Queue {
         let mut fill = Ring::map(
             fd.as_raw_fd(),
             &off.fr,
-            RING_SIZE,
+            FILL_SIZE,
             libc::XDP_UMEM_PGOFF_FILL_RING,
         )
         .map_err(map)?;
@@ -324,14 +344,18 @@ impl Queue {
         })
     }
 
-    /// Hand every received frame (up to RX_BATCH) to `on_frame`, then give the chunks back to
-    /// the kernel on the FILL ring. Returns (frames handed, bytes, bad descriptors).
-    fn drain_rx(&mut self, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> (u64, u64, u64) {
+    /// Hand every received frame (up to RX_BATCH) to `on_frame`, stamped `(ts, clock)`, then give
+    /// the chunks back to the kernel on the FILL ring.
+    fn drain_rx(
+        &mut self,
+        (ts, clock): (Duration, Duration),
+        on_frame: &mut dyn FnMut(&[u8], RxMeta),
+    ) -> Drained {
         let n = self.rx.available().min(RX_BATCH);
+        let mut got = Drained::default();
         if n == 0 {
-            return (0, 0, 0);
+            return got;
         }
-        let (mut frames, mut bytes, mut bad) = (0, 0, 0);
         for i in 0..n {
             let d = self.rx.peek(i);
             // SAFETY: the chunk came to us on the RX ring and goes back on the FILL ring only
@@ -339,8 +363,8 @@ impl Queue {
             match unsafe { self.umem.frame(d.addr, d.len) } {
                 Some(f) => {
                     let meta = RxMeta {
-                        ts: super::wall_clock(),
-                        clock: super::monotonic_clock(),
+                        ts,
+                        clock,
                         orig_len: d.len,
                         // XDP hands over no checksum state: a frame whose sender left the L4
                         // checksum to offload looks wrong here (see the README's AF_XDP notes).
@@ -349,15 +373,18 @@ impl Queue {
                         link: crate::wire::LinkKind::Ethernet,
                         source: 0,
                     };
-                    frames += 1;
-                    bytes += d.len as u64;
+                    got.frames += 1;
+                    got.bytes += d.len as u64;
                     on_frame(f, meta);
                 }
-                None => bad += 1,
+                None => got.bad_descs += 1,
             }
-            // FILL has room: it holds at most RING_SIZE chunks and these were not among them.
-            self.fill.push(self.umem.chunk_of(d.addr));
         }
+        // Every chunk back on FILL, in one go (FILL has room: it holds the whole UMEM, see
+        // FILL_SIZE), before the RX entries naming them are released.
+        let (rx, umem) = (&self.rx, &self.umem);
+        let back = self.fill.push_n(n, |i| umem.chunk_of(rx.peek(i).addr));
+        got.lost_chunks = (n - back) as u64;
         self.rx.release(n);
         self.fill.submit();
         if self.fill.needs_wakeup() {
@@ -374,7 +401,7 @@ impl Queue {
                 )
             };
         }
-        (frames, bytes, bad)
+        got
     }
 
     /// Take sent chunks back from the COMPLETION ring. Returns how many.
@@ -499,6 +526,7 @@ impl Xdp {
             tx_frames: 0,
             tx_errors: 0,
             bad_descs: 0,
+            lost_chunks: 0,
             _link: link,
             _prog: prog,
             _map: map,
@@ -586,14 +614,22 @@ impl Xdp {
         super::spin_until(self.cfg.linger, || self.rx_ready())
     }
 
+    /// Take every ready frame off every queue. XDP hands over no receive time in copy mode, so a
+    /// batch is stamped with the time ringside took it: one clock read per wake-up, not two per
+    /// frame (the clocks were a good part of the per-frame cost under a flood).
     fn drain(&mut self, on_frame: &mut dyn FnMut(&[u8], RxMeta)) -> usize {
+        if !self.rx_ready() {
+            return 0;
+        }
+        let stamp = (super::wall_clock(), super::monotonic_clock());
         let mut handed = 0;
         for q in &mut self.queues {
-            let (f, b, bad) = q.drain_rx(on_frame);
-            self.rx_frames += f;
-            self.rx_bytes += b;
-            self.bad_descs += bad;
-            handed += f as usize;
+            let got = q.drain_rx(stamp, on_frame);
+            self.rx_frames += got.frames;
+            self.rx_bytes += got.bytes;
+            self.bad_descs += got.bad_descs;
+            self.lost_chunks += got.lost_chunks;
+            handed += got.frames as usize;
         }
         handed
     }
@@ -738,6 +774,12 @@ impl Xdp {
         );
         if self.bad_descs > 0 {
             s.push_str(&format!(", {} bad descriptors", self.bad_descs));
+        }
+        if self.lost_chunks > 0 {
+            s.push_str(&format!(
+                ", {} RX frames lost (FILL full)",
+                self.lost_chunks
+            ));
         }
         s
     }
