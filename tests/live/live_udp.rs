@@ -21,7 +21,8 @@ except socket.timeout:
     print("timeout")
 "#;
 
-fn udp(lab: &Lab, port: u16, payload: &[u8]) -> String {
+/// Send `payload` to ringside's UDP `port` from the peer: "reply HEX", "refused" or "timeout".
+pub(crate) fn udp(lab: &Lab, port: u16, payload: &[u8]) -> String {
     let hex: String = payload.iter().map(|b| format!("{b:02x}")).collect();
     let o = lab.in_peer(&["python3", "-c", PY, &port.to_string(), &hex]);
     assert!(

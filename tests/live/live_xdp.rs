@@ -3,6 +3,7 @@
 //! while ringside runs, the kernel's own stack on the interface sees nothing (its address stops
 //! answering, its ICMP counters stand still), and after ringside exits, or is killed with
 //! SIGKILL, the XDP program is gone and the kernel answers again.
+use super::live_udp::udp;
 use crate::support::netns;
 use netns::*;
 use std::process::Command;
@@ -40,7 +41,8 @@ fn kernel_in_echos(lab: &Lab) -> u64 {
     values.split_whitespace().nth(i).unwrap().parse().unwrap()
 }
 
-fn ping_ip(lab: &Lab, ip: &str, count: u32) -> u32 {
+/// Echo replies to `count` pings of the kernel's own address on rs0 (ringside's are `lab.ping`).
+fn ping_kernel(lab: &Lab, count: u32) -> u32 {
     let o = lab.in_peer(&[
         "ping",
         "-n",
@@ -50,7 +52,7 @@ fn ping_ip(lab: &Lab, ip: &str, count: u32) -> u32 {
         "0.2",
         "-W",
         "1",
-        ip,
+        KERNEL_IP,
     ]);
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     out.lines()
@@ -167,14 +169,14 @@ fn kernel_stack_sees_nothing_while_ringside_runs() {
         "dev",
         "rs0",
     ]);
-    assert_eq!(ping_ip(&lab, KERNEL_IP, 2), 2, "the kernel answers first");
+    assert_eq!(ping_kernel(&lab, 2), 2, "the kernel answers first");
     let before = kernel_in_echos(&lab);
     assert!(before >= 2);
 
     let rs = xdp(&lab, &[]);
-    assert_eq!(ping_ip(&lab, RINGSIDE_IP, 2), 2, "{}", rs.stderr());
+    assert_eq!(lab.ping(56, 2, 1).1, 2, "{}", rs.stderr());
     assert_eq!(
-        ping_ip(&lab, KERNEL_IP, 3),
+        ping_kernel(&lab, 3),
         0,
         "the kernel answered for {KERNEL_IP} while ringside held rs0"
     );
@@ -191,7 +193,7 @@ fn kernel_stack_sees_nothing_while_ringside_runs() {
     );
 
     assert_eq!(xdp_prog(&lab), None);
-    assert_eq!(ping_ip(&lab, KERNEL_IP, 2), 2, "the kernel answers again");
+    assert_eq!(ping_kernel(&lab, 2), 2, "the kernel answers again");
     assert!(kernel_in_echos(&lab) >= before + 2);
 }
 
@@ -219,7 +221,7 @@ fn xdp_may_use_the_kernels_own_address_and_says_why() {
         "{}",
         rs.stderr()
     );
-    assert_eq!(ping_ip(&lab, RINGSIDE_IP, 3), 3, "{}", rs.stderr());
+    assert_eq!(lab.ping(56, 3, 1).1, 3, "{}", rs.stderr());
     let s = rs.stop();
     assert!(
         s.get("answered") >= 3,
@@ -247,8 +249,8 @@ fn sigkill_leaves_no_xdp_program_and_the_kernel_answers_again() {
     ]);
     let mut rs = xdp(&lab, &["--xdp-mode", "skb"]);
     assert!(rs.stderr().contains("generic (skb) XDP"), "{}", rs.stderr());
-    assert_eq!(ping_ip(&lab, RINGSIDE_IP, 1), 1, "{}", rs.stderr());
-    assert_eq!(ping_ip(&lab, KERNEL_IP, 1), 0);
+    assert_eq!(lab.ping(56, 1, 1).1, 1, "{}", rs.stderr());
+    assert_eq!(ping_kernel(&lab, 1), 0);
     let link = sh(&["ip", "-n", &lab.rs_ns, "link", "show", "dev", "rs0"]);
     assert!(link.contains("xdpgeneric"), "{link}");
 
@@ -268,12 +270,8 @@ fn sigkill_leaves_no_xdp_program_and_the_kernel_answers_again() {
         None,
         "SIGKILL left the XDP program attached"
     );
-    assert_eq!(ping_ip(&lab, KERNEL_IP, 2), 2, "the kernel answers again");
-    assert_eq!(
-        ping_ip(&lab, RINGSIDE_IP, 1),
-        0,
-        "nobody answers for ringside"
-    );
+    assert_eq!(ping_kernel(&lab, 2), 2, "the kernel answers again");
+    assert_eq!(lab.ping(56, 1, 1).1, 0, "nobody answers for ringside");
 }
 
 /// True while `pid` exists and is not a zombie.
@@ -334,27 +332,6 @@ fn xdp_arp_off_lesson_with_the_peers_neighbour_table() {
     let s = rs.stop();
     assert!(s.get("arp_responder_off") >= 2, "{}", s.stdout);
     counters_add_up(&s);
-}
-
-const PY: &str = r#"
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(1)
-s.connect(("198.51.100.2", int(sys.argv[1])))
-s.send(bytes.fromhex(sys.argv[2]))
-try:
-    print("reply " + s.recv(65535).hex())
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-"#;
-
-fn udp(lab: &Lab, port: u16, payload: &[u8]) -> String {
-    let hex: String = payload.iter().map(|b| format!("{b:02x}")).collect();
-    let o = lab.in_peer(&["python3", "-c", PY, &port.to_string(), &hex]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
 #[test]
@@ -515,7 +492,7 @@ fn zero_copy_falls_back_to_copy_with_one_line() {
         "{err}"
     );
     assert!(err.contains("AF_XDP copy, native (drv) XDP"), "{err}");
-    assert_eq!(ping_ip(&lab, RINGSIDE_IP, 2), 2);
+    assert_eq!(lab.ping(56, 2, 1).1, 2);
     rs.stop();
 }
 
@@ -629,12 +606,7 @@ fn restarting_at_once_gets_the_queue_back() {
     let lab = Lab::veth("xrestart");
     for round in 0..6 {
         let rs = xdp(&lab, &[]);
-        assert_eq!(
-            ping_ip(&lab, RINGSIDE_IP, 1),
-            1,
-            "round {round}: {}",
-            rs.stderr()
-        );
+        assert_eq!(lab.ping(56, 1, 1).1, 1, "round {round}: {}", rs.stderr());
         if round % 2 == 0 {
             rs.stop();
         } else {
