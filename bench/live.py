@@ -552,15 +552,29 @@ def netmap_section(o, binary, d, out):
         return
     if failed:
         say(f"netmap: {len(failed)} guest check(s) failed: {failed[0]}")
-    table = []
+    def number(v):
+        """A figure's value: `535`, or the frames captured in `frames=197258/200000`."""
+        m = re.match(r"(?:frames=)?(\d+(?:\.\d+)?)", v or "")
+        return float(m.group(1)) if m else float("nan")
+
+    figs = {}
     for ln in lines:
         parts = ln.split()
-        extra = " ".join(p for p in parts[2:] if not p.startswith("ratio"))
-        rat = next((p.split("=", 1)[1] for p in parts[2:] if p.startswith("ratio")), "-")
-        table.append([parts[0], parts[1] if len(parts) > 1 else "-", extra or "-", rat])
+        figs[parts[0]] = parts[1:]
+    table = []
+    for name, rest in figs.items():
+        # The peer of the same guest boot: the guest kernel for ping figures, netmap's own
+        # pkt-gen for capture; the ratio is computed here from the two values.
+        peer = (name.split("_ringside")[0] + "_kernel" if name.startswith("ping_") and "_ringside" in name else
+                "capture_pktgen_rx" if name.startswith("capture_ringside") else None)
+        value = rest[0] if rest else "-"
+        rat = (rep.ratio(number(value) / number(figs[peer][0]))
+               if peer in figs and figs[peer] and number(figs[peer][0]) else "-")
+        extra = " ".join(p for p in rest[1:] if not p.startswith("ratio"))
+        table.append([name, value, extra or "-", peer or "-", rat])
     out("netmap in the QEMU guest (TCG: only same-guest ratios mean anything; ratios against the "
         "guest kernel, or netmap's pkt-gen for capture)",
-        rep.table(["figure", "value", "detail", "ratio"], table, o.markdown), [])
+        rep.table(["figure", "value", "detail", "peer", "ratio"], table, o.markdown), [])
 
 
 RUNNERS = {"capture": capture_section, "ring": ring_section, "ping": ping_section,
