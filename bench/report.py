@@ -41,4 +41,8 @@ def goal(what, measured, op, target, unit="x", spec=".2f"):
     if not num(measured):
         return f"goal: {want}; measured: -; not measured"
     verdict = "met" if OPS[op](measured, target) else "NOT met"
-    return f"goal: {want}; measured {measured:{spec}}{unit}: {verdict}"
+    shown = f"{measured:{spec}}"
+    if shown == f"{target:{spec}}" and measured != target and spec.endswith("f"):
+        # 1.104 against 1.10 must not read "1.10x: NOT met": one more digit shows why.
+        shown = f"{measured:.{int(spec[1:-1]) + 1}f}"
+    return f"goal: {want}; measured {shown}{unit}: {verdict}"
