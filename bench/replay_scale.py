@@ -4,7 +4,7 @@
   bench/replay_scale.py [--bin target/release/ringside] [--frames 10000000] [--history-mb 64]
 
 Makes a classic pcap of FRAMES frames (the lessons' frames from assets/*.pcapng, repeated, each
-1 ms after the one before; written in a temporary directory and deleted after), then starts
+1 ms after the one before; see below where it is kept), then starts
 `ringside replay FILE --history-mb MB` in tmux at 160x48 and measures, from outside, the way a
 user sees it (tmux capture-pane polled every few ms):
 
@@ -22,6 +22,9 @@ user sees it (tmux capture-pane polled every few ms):
 
 The peer row, in the same run on the same file: `tcpdump -r FILE -n -c 48` (the first screen
 of text) and `tcpdump -r FILE -n` to /dev/null (one pass over the whole file).
+
+The capture is written once to $TMPDIR/ringside-bench/ (named by frame count and a hash of the
+lesson frames) and removed after the run unless --keep; bench/live.py keeps it between runs.
 """
 import argparse
 import os
@@ -186,38 +189,50 @@ def status_kb(pid, key):
     return 0
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=os.path.join(ROOT, "target/release/ringside"))
-    ap.add_argument("--frames", type=int, default=10_000_000)
-    ap.add_argument("--history-mb", type=int, default=64)
-    args = ap.parse_args()
-    if not os.path.exists(args.bin):
-        raise SystemExit(f"bench: no {args.bin}: cargo build --release first")
-    tmp = tempfile.mkdtemp(prefix="rsreplay-")
-    path = os.path.join(tmp, "big.pcap")
-    rows = []
-    try:
-        t = time.monotonic()
-        write_pcap(path, args.frames, lesson_frames())
-        size = os.path.getsize(path)
-        print(f"wrote {args.frames} frames, {size / 1e6:.0f} MB in {time.monotonic() - t:.1f} s", file=sys.stderr)
-        # The peer, same file, same run (page cache warm for both: the file was just written).
-        t = time.monotonic()
-        subprocess.run(["tcpdump", "-r", path, "-n", "-c", "48"], capture_output=True)
-        td_first = time.monotonic() - t
-        t = time.monotonic()
-        subprocess.run(["tcpdump", "-r", path, "-n"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        td_all = time.monotonic() - t
+def cached_pcap(n, cache_dir=None):
+    """The path of an n-frame lesson capture, written once and kept in a cache directory
+    (default: $TMPDIR/ringside-bench) so that a second run does not write 1.6 GB again. The name
+    carries a hash of the lesson frames: a changed asset makes a new file."""
+    import hashlib
 
+    frames = lesson_frames()
+    h = hashlib.sha256()
+    for data, orig in frames:
+        h.update(struct.pack("<II", len(data), orig) + data)
+    d = cache_dir or os.path.join(tempfile.gettempdir(), "ringside-bench")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, f"lessons-{n}-{h.hexdigest()[:12]}.pcap")
+    if not os.path.exists(path):
+        part = f"{path}.{os.getpid()}.part"
+        try:
+            write_pcap(part, n, frames)
+            os.replace(part, path)
+        finally:
+            if os.path.exists(part):
+                os.remove(part)
+    return path
+
+
+def measure(binary, path, history_mb):
+    """Everything the table shows, measured on the capture at path (see the module doc)."""
+    # The peer, same file, same run (page cache warm for both).
+    t = time.monotonic()
+    subprocess.run(["tcpdump", "-r", path, "-n", "-c", "48"], capture_output=True)
+    td_first = time.monotonic() - t
+    t = time.monotonic()
+    subprocess.run(["tcpdump", "-r", path, "-n"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    td_all = time.monotonic() - t
+    try:
         t_start = time.monotonic()
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", SESSION, "-x", "160", "-y", "48",
-             f"{args.bin} replay {path} --history-mb {args.history_mb}"],
+             f"{binary} replay {path} --history-mb {history_mb}"],
             check=True,
         )
         # Frame 1's row: the selection marker, then " 1 " as the No. column.
-        wait_for(lambda s: re.search(r"^[│|]\S?\s*\S\s+1\s+0\.000", s, re.M) is not None, timeout=30)
+        wait_for(lambda s: re.search(r"^[│|]\S?\s*\S\s+1\s+0\.000", s, re.M) is not None,
+                 timeout=30)
         first = time.monotonic() - t_start
         pid = ringside_pid(path)
         if not pid:
@@ -233,60 +248,81 @@ def main():
         indexed = indexed or judged
         _, total = position(screen())
 
-        def check(what, pred):
-            _, s = wait_for(pred, timeout=10)
-            return s
-
         ctl = Control()
         lat = []
 
-        def measure(name, keys, pred):
+        def measure_key(name, keys, pred):
             first_b, last_b = ctl.key(*keys)
-            check(name, pred)
+            wait_for(pred, timeout=10)
             lat.append((name, first_b, last_b))
             rss.append(status_kb(pid, "VmRSS"))
 
         def at(n):
             return lambda s: position(s)[0] == n
 
-        measure("j", ["j"], at(2))
-        measure("k", ["k"], at(1))
-        measure("PgDn", ["PageDown"], lambda s: (position(s)[0] or 0) > 2)
-        measure("G (last frame)", ["G"], at(total))
-        measure("g (first frame)", ["g"], at(1))
+        measure_key("j", ["j"], at(2))
+        measure_key("k", ["k"], at(1))
+        measure_key("PgDn", ["PageDown"], lambda s: (position(s)[0] or 0) > 2)
+        measure_key("G (last frame)", ["G"], at(total))
+        measure_key("g (first frame)", ["g"], at(1))
         target = min(5_000_000, total)
         ctl.key(":")
         ctl.key(*list(str(target)))
-        measure(f":{target} Enter", ["Enter"], at(target))
+        measure_key(f":{target} Enter", ["Enter"], at(target))
         ctl.key("/")
         ctl.key("u", "d", "p")
-        measure("/udp Enter (filter set, first rows shown)", ["Enter"], lambda s: "filter: udp" in s)
-        measure("j under the filter", ["j"], lambda s: True)
-        measure("G under the filter", ["G"], lambda s: True)
-        measure("Esc (filter cleared)", ["Escape"], lambda s: "filter: udp" not in s)
+        measure_key("/udp Enter (filter set, first rows shown)", ["Enter"],
+                    lambda s: "filter: udp" in s)
+        measure_key("j under the filter", ["j"], lambda s: True)
+        measure_key("G under the filter", ["G"], lambda s: True)
+        measure_key("Esc (filter cleared)", ["Escape"], lambda s: "filter: udp" not in s)
         ctl.close()
         hwm = status_kb(pid, "VmHWM")
-
-        print(f"\n`bench/replay_scale.py --frames {args.frames} --history-mb {args.history_mb}`: "
-              f"{args.frames} frames, {size / 1e6:.0f} MB, tmux 160x48\n")
-        print("| figure | ringside replay | peer: tcpdump -r -n | ratio |")
-        print("|---|---|---|---|")
-        print(f"| first screen (48 rows) | {first * 1e3:.0f} ms | {td_first * 1e3:.0f} ms (-c 48) | {first / td_first:.2f}x |")
-        print(f"| every frame listed (index done) | {indexed:.2f} s | {td_all:.2f} s (whole file) | {indexed / td_all:.2f}x |")
-        print(f"| every frame judged (title: loaded) | {judged:.2f} s | | {judged / td_all:.2f}x |")
-        print(f"| frames listed | {total} | | |")
-        for name, first_b, last_b in lat:
-            print(f"| key: {name} | {last_b * 1e3:.1f} ms (first byte {first_b * 1e3:.1f} ms) | | |")
-        print(f"| RSS max while indexing and browsing | {max(rss) / 1024:.0f} MiB | | |")
-        print(f"| VmHWM (peak RSS) | {hwm / 1024:.0f} MiB | | |")
-        print(f"| --history-mb | {args.history_mb} MiB (peak - history = {hwm / 1024 - args.history_mb:.0f} MiB overhead) | | |")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-        try:
+    return {"first_s": first, "td_first_s": td_first, "indexed_s": indexed, "td_all_s": td_all,
+            "judged_s": judged, "total": total, "keys": lat, "rss_max_mib": max(rss) / 1024,
+            "hwm_mib": hwm / 1024, "history_mb": history_mb}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target/release/ringside"))
+    ap.add_argument("--frames", type=int, default=10_000_000)
+    ap.add_argument("--history-mb", type=int, default=64)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the capture in $TMPDIR/ringside-bench for the next run")
+    args = ap.parse_args()
+    if not os.path.exists(args.bin):
+        raise SystemExit(f"bench: no {args.bin}: cargo build --release first")
+    t = time.monotonic()
+    path = cached_pcap(args.frames)
+    size = os.path.getsize(path)
+    print(f"capture: {args.frames} frames, {size / 1e6:.0f} MB, ready in "
+          f"{time.monotonic() - t:.1f} s ({path})", file=sys.stderr)
+    try:
+        r = measure(args.bin, path, args.history_mb)
+    finally:
+        if not args.keep:
             os.remove(path)
-        except OSError:
-            pass
-        os.rmdir(tmp)
+    first, td_first = r["first_s"], r["td_first_s"]
+    indexed, judged, td_all = r["indexed_s"], r["judged_s"], r["td_all_s"]
+    print(f"\n`bench/replay_scale.py --frames {args.frames} --history-mb {args.history_mb}`: "
+          f"{args.frames} frames, {size / 1e6:.0f} MB, tmux 160x48\n")
+    print("| figure | ringside replay | peer: tcpdump -r -n | ratio |")
+    print("|---|---|---|---|")
+    print(f"| first screen (48 rows) | {first * 1e3:.0f} ms | {td_first * 1e3:.0f} ms (-c 48) | "
+          f"{first / td_first:.2f}x |")
+    print(f"| every frame listed (index done) | {indexed:.2f} s | {td_all:.2f} s (whole file) | "
+          f"{indexed / td_all:.2f}x |")
+    print(f"| every frame judged (title: loaded) | {judged:.2f} s | | {judged / td_all:.2f}x |")
+    print(f"| frames listed | {r['total']} | | |")
+    for name, first_b, last_b in r["keys"]:
+        print(f"| key: {name} | {last_b * 1e3:.1f} ms (first byte {first_b * 1e3:.1f} ms) | | |")
+    print(f"| RSS max while indexing and browsing | {r['rss_max_mib']:.0f} MiB | | |")
+    print(f"| VmHWM (peak RSS) | {r['hwm_mib']:.0f} MiB | | |")
+    print(f"| --history-mb | {args.history_mb} MiB (peak - history = "
+          f"{r['hwm_mib'] - args.history_mb:.0f} MiB overhead) | | |")
 
 
 if __name__ == "__main__":
