@@ -9,6 +9,7 @@ mod themes;
 mod ui_behaviour;
 mod ui_fragments;
 mod ui_fuzz;
+mod ui_layers_top;
 mod ui_packing;
 mod ui_peer_kernel;
 mod ui_snapshots;
