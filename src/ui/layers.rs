@@ -5,6 +5,7 @@
 use super::chrome::pane_block;
 use super::fragments::Fragments;
 use super::links::Link;
+use super::meaning;
 use super::text::{ascii, center, clean, fit, layer_color, pad, width};
 use crate::wire::{Check, Dissection, Field, LayerKind, Value};
 use ratatui::buffer::Buffer;
@@ -504,13 +505,14 @@ impl StatefulWidget for Layers<'_> {
             return;
         };
         let sel = (self.field < d.fields.len()).then_some(self.field);
-        // The selected field's full description at the bottom, wrapped so nothing is cut.
-        let footer = sel.map(|i| describe_field(d, i, frame));
-        let footer_lines: Vec<String> = footer
-            .as_deref()
-            .map(|t| wrap(t, inner.width as usize))
-            .unwrap_or_default();
-        let footer_h = (footer_lines.len() as u16).min(inner.height / 2);
+        // The selected field at the bottom: its description and, once the student is in the
+        // pane walking its fields, what it means (with the RFC or IEEE clause); at most half
+        // the pane (the larger half when focused).
+        let footer_lines = sel.map_or_else(Vec::new, |i| {
+            let budget = (inner.height + u16::from(self.focused)) as usize / 2;
+            footer(d, i, frame, inner.width as usize, budget, self.focused)
+        });
+        let footer_h = footer_lines.len() as u16;
         let body_h = inner.height.saturating_sub(footer_h);
         // Lines above the headers, as Wireshark's bracketed ones: the request/reply pair
         // ("[Response frame: 12]"), then IPv4 reassembly ("[Reassembled in #5]"), wrapped;
@@ -584,7 +586,14 @@ impl StatefulWidget for Layers<'_> {
             };
             let lines: Vec<Line> = footer_lines
                 .into_iter()
-                .map(|l| Line::raw(pad(&l, r.width as usize)))
+                .map(|(l, meaning)| {
+                    let style = if meaning {
+                        Style::default().add_modifier(Modifier::ITALIC)
+                    } else {
+                        Style::default()
+                    };
+                    Line::styled(pad(&l, r.width as usize), style)
+                })
                 .collect();
             Paragraph::new(lines)
                 .style(Style::default().fg(Color::Black).bg(Color::Gray))
@@ -698,6 +707,45 @@ pub fn wrap(text: &str, w: usize) -> Vec<String> {
         out.push(line);
     }
     out
+}
+
+/// Most lines the selected field's meaning takes at the pane's foot (the layout grows the pane
+/// by as much while it is focused).
+pub const MEANING_LINES: u16 = 2;
+
+/// The layers pane's foot for field `i`, in at most `budget` lines of `w` columns: the field's
+/// description ([`describe_field`], wrapped), then what it means and where that is defined
+/// ([`meaning::lines`]; `true` marks those lines). The meaning gets up to [`MEANING_LINES`]
+/// (leaving the description one) and the description the rest, cut (ending in `…`) if it must
+/// be; below two lines, or with `meaning` false (the pane not focused), the meaning is left out.
+pub fn footer(
+    d: &Dissection,
+    i: usize,
+    frame: &[u8],
+    w: usize,
+    budget: usize,
+    meaning: bool,
+) -> Vec<(String, bool)> {
+    let f = &d.fields[i];
+    let mut desc = wrap(&describe_field(d, i, frame), w);
+    let meaning = match meaning::about(f.key) {
+        Some(about) if meaning && budget >= 2 => {
+            let room = (budget - 1).min(MEANING_LINES as usize);
+            meaning::lines(f.label, about, w, room)
+        }
+        _ => Vec::new(),
+    };
+    let keep = budget - meaning.len();
+    if desc.len() > keep {
+        desc.truncate(keep);
+        if let Some(last) = desc.last_mut() {
+            *last = fit(&format!("{last}…"), w);
+        }
+    }
+    desc.into_iter()
+        .map(|l| (l, false))
+        .chain(meaning.into_iter().map(|l| (l, true)))
+        .collect()
 }
 
 /// "IPv4 › TTL = 64 · bits 176–183 · byte 22".

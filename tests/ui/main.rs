@@ -7,6 +7,7 @@ mod lesson_claims;
 mod ring_panel;
 mod themes;
 mod ui_behaviour;
+mod ui_field_meaning;
 mod ui_fragments;
 mod ui_fuzz;
 mod ui_layers_top;
