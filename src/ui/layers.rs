@@ -507,9 +507,10 @@ impl StatefulWidget for Layers<'_> {
         let sel = (self.field < d.fields.len()).then_some(self.field);
         // The selected field at the bottom: its description and, once the student is in the
         // pane walking its fields, what it means (with the RFC or IEEE clause); at most half
-        // the pane (the larger half when focused).
+        // the pane (the larger half when focused), and never its last line for the diagram.
         let footer_lines = sel.map_or_else(Vec::new, |i| {
-            let budget = (inner.height + u16::from(self.focused)) as usize / 2;
+            let half = (inner.height + u16::from(self.focused)) / 2;
+            let budget = half.min(inner.height - 1) as usize;
             footer(d, i, frame, inner.width as usize, budget, self.focused)
         });
         let footer_h = footer_lines.len() as u16;

@@ -82,8 +82,8 @@ fn pane_top(screen: &str) -> Option<(usize, String)> {
     let rows: Vec<&str> = screen.lines().collect();
     let y = rows.iter().position(|r| r.starts_with("┌ Layers"))?;
     let width = rows[y].chars().skip(1).position(|c| c == '┐')?;
-    let top: String = rows.get(y + 1)?.chars().skip(1).take(width).collect();
-    rows.get(y + 2)?.starts_with('│').then_some((y + 1, top))
+    let row = rows.get(y + 1).filter(|r| r.starts_with('│'))?;
+    Some((y + 1, row.chars().skip(1).take(width).collect()))
 }
 
 /// `line` (the pane's top) begins something a reader can start from.
@@ -118,6 +118,13 @@ fn lesson_6_frame_5_at_80x24_shows_the_whole_fragments_line() {
         "{screen}"
     );
     insta::assert_snapshot!("lesson6_frame5_80x24", screen);
+    // At a projector's size the line is not wrapped, and on top too.
+    let big = render(&mut app, 160, 48);
+    let (_, top) = pane_top(&big).expect("a layers pane at 160x48");
+    assert!(
+        top.starts_with("[3 IPv4 Fragments (4008 bytes): #3(1480), #4(1480), #5(1048)]"),
+        "{big}"
+    );
 }
 
 #[test]
@@ -139,7 +146,9 @@ fn the_layers_pane_never_starts_on_a_continuation() {
         let nos: Vec<u64> = (0..app.view_len().min(16))
             .filter_map(|i| app.view_no(i))
             .collect();
-        for (w, h) in [(80, 24), (80, 16), (160, 48)] {
+        // A laptop, short terminals (10 lines has no room for the pane; 13 gives it one line),
+        // a projector.
+        for (w, h) in [(80, 24), (80, 16), (80, 13), (80, 10), (160, 48)] {
             for &no in &nos {
                 app.selected = Some(no);
                 app.select_field(0);
