@@ -123,6 +123,10 @@ impl Panes {
     }
 }
 
+/// What the layers pane's height was measured for: the selected frame, the pane's width, and
+/// the lines kept for the selected field's meaning (focused pane).
+pub type NeedKey = (Option<u64>, u16, u16);
+
 /// Cached packet-list columns of one frame.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -168,8 +172,8 @@ pub struct App {
     pub wide: bool,
     /// (layers pane width, lines it needed): the tallest frame selected at that width.
     pub layers_need: (u16, u16),
-    /// ((selected frame, layers width), lines its diagram needs): measured once per selection.
-    pub need_cache: Option<((Option<u64>, u16), u16)>,
+    /// (what was measured, lines its diagram needs): measured once per selection.
+    pub need_cache: Option<(NeedKey, u16)>,
     /// The panes' own states (scroll, where they were drawn).
     pub panes: Panes,
     /// Scroll requested by the mouse wheel in the layers/hex panes (kept until selection moves).

@@ -5,6 +5,7 @@
 use super::chrome::pane_block;
 use super::fragments::Fragments;
 use super::links::Link;
+use super::meaning;
 use super::text::{ascii, center, clean, fit, layer_color, pad, width};
 use crate::wire::{Check, Dissection, Field, LayerKind, Value};
 use ratatui::buffer::Buffer;
@@ -27,11 +28,45 @@ struct Seg {
 #[derive(Debug, Default)]
 pub struct Diagram {
     pub lines: Vec<Line<'static>>,
+    /// One per line: it continues the line above (the rest of a wrapped line, a value under its
+    /// label, a flag bit under its field), so it must never be the pane's top line: a student
+    /// would see half a sentence with its beginning scrolled away.
+    pub cont: Vec<bool>,
     /// (line, x0, x1, field): the cells of each field.
     pub hits: Vec<(usize, u16, u16, usize)>,
 }
 
 impl Diagram {
+    /// Add a line that starts something (`cont` false) or continues the one above.
+    fn push(&mut self, line: Line<'static>, cont: bool) {
+        self.lines.push(line);
+        self.cont.push(cont);
+    }
+
+    /// Put `top` (with its continuation marks) above the diagram.
+    fn prepend(&mut self, top: Vec<(Line<'static>, bool)>) {
+        let n = top.len();
+        let (lines, cont): (Vec<_>, Vec<_>) = top.into_iter().unzip();
+        self.lines.splice(0..0, lines);
+        self.cont.splice(0..0, cont);
+        for h in &mut self.hits {
+            h.0 += n;
+        }
+    }
+
+    /// The nearest line at or above `i` that starts something (0 if none).
+    fn start_at_or_above(&self, i: usize) -> usize {
+        (0..=i.min(self.cont.len().saturating_sub(1)))
+            .rev()
+            .find(|&j| !self.cont[j])
+            .unwrap_or(0)
+    }
+
+    /// The nearest line at or below `i` that starts something.
+    fn start_at_or_below(&self, i: usize) -> Option<usize> {
+        (i..self.cont.len()).find(|&j| !self.cont[j])
+    }
+
     /// Lines on which field `fi` is drawn (first, last).
     pub fn lines_of(&self, fi: usize) -> Option<(usize, usize)> {
         let mut it = self.hits.iter().filter(|h| h.3 == fi).map(|h| h.0);
@@ -207,25 +242,28 @@ pub fn build(
             ones.push_str(&format!("{} ", b % 10));
         }
         let dim = Style::default().fg(Color::DarkGray);
-        out.lines
-            .push(Line::styled(format!(" {}", tens.trim_end()), dim));
-        out.lines
-            .push(Line::styled(format!(" {}", ones.trim_end()), dim));
+        out.push(Line::styled(format!(" {}", tens.trim_end()), dim), false);
+        out.push(Line::styled(format!(" {}", ones.trim_end()), dim), true);
     }
     for (li, layer) in d.layers.iter().enumerate() {
         let color = layer_color(layer.kind);
-        out.lines.push(Line::styled(
-            layer_title(d, li),
-            Style::default().fg(color).add_modifier(Modifier::BOLD),
-        ));
+        out.push(
+            Line::styled(
+                layer_title(d, li),
+                Style::default().fg(color).add_modifier(Modifier::BOLD),
+            ),
+            false,
+        );
         let rows = rows_of(d, li);
         let fields = &d.fields;
         let end_of = |r: &[Seg]| r.last().map_or(0, |s| s.b1);
         for (ri, row) in rows.iter().enumerate() {
             // Separator above this row.
             let above = if ri == 0 { None } else { Some(&rows[ri - 1]) };
-            out.lines
-                .push(separator(above.map(|v| v.as_slice()), Some(row), bit_w));
+            out.push(
+                separator(above.map(|v| v.as_slice()), Some(row), bit_w),
+                false,
+            );
             let n_text = if two_line { 2 } else { 1 };
             for t in 0..n_text {
                 let line_idx = out.lines.len();
@@ -280,12 +318,13 @@ pub fn build(
                     spans.push(Span::styled(text, style));
                     spans.push(Span::raw("|"));
                 }
-                out.lines.push(Line::from(spans));
+                // The value line under the labels means nothing without them.
+                out.push(Line::from(spans), t > 0);
             }
             let _ = end_of(row);
         }
         if let Some(last) = rows.last() {
-            out.lines.push(separator(Some(last), None, bit_w));
+            out.push(separator(Some(last), None, bit_w), false);
         }
     }
     out
@@ -330,12 +369,15 @@ pub fn build_compact(
 ) -> Diagram {
     let mut out = Diagram::default();
     for (li, layer) in d.layers.iter().enumerate() {
-        out.lines.push(Line::styled(
-            fit(&layer_title(d, li), width),
-            Style::default()
-                .fg(layer_color(layer.kind))
-                .add_modifier(Modifier::BOLD),
-        ));
+        out.push(
+            Line::styled(
+                fit(&layer_title(d, li), width),
+                Style::default()
+                    .fg(layer_color(layer.kind))
+                    .add_modifier(Modifier::BOLD),
+            ),
+            false,
+        );
         for (k, f) in d.layer_fields(layer).iter().enumerate() {
             let fi = layer.fields.start + k;
             let mut st = Style::default();
@@ -354,13 +396,12 @@ pub fn build_compact(
             );
             out.hits
                 .push((out.lines.len(), 0, width.min(u16::MAX as usize) as u16, fi));
-            out.lines.push(Line::styled(text, st));
+            out.push(Line::styled(text, st), false);
             if let Value::Flags(bits, _) = f.value {
                 for l in flag_lines(bits) {
                     out.hits
                         .push((out.lines.len(), 0, width.min(u16::MAX as usize) as u16, fi));
-                    out.lines
-                        .push(Line::styled(fit(&format!("    {l}"), width), st));
+                    out.push(Line::styled(fit(&format!("    {l}"), width), st), true);
                 }
             }
         }
@@ -406,6 +447,8 @@ fn separator(above: Option<&[Seg]>, below: Option<&[Seg]>, bit_w: u32) -> Line<'
 #[derive(Clone, Debug, Default)]
 pub struct LayersState {
     pub scroll: u16,
+    /// The scroll of the last draw: whether the wheel since moved down or up.
+    drawn_scroll: u16,
     pub area: Rect,
     /// (screen rect, field index) of each field cell drawn.
     pub fields: Vec<(Rect, usize)>,
@@ -462,22 +505,27 @@ impl StatefulWidget for Layers<'_> {
             return;
         };
         let sel = (self.field < d.fields.len()).then_some(self.field);
-        // The selected field's full description at the bottom, wrapped so nothing is cut.
-        let footer = sel.map(|i| describe_field(d, i, frame));
-        let footer_lines: Vec<String> = footer
-            .as_deref()
-            .map(|t| wrap(t, inner.width as usize))
-            .unwrap_or_default();
-        let footer_h = (footer_lines.len() as u16).min(inner.height / 2);
+        // The selected field at the bottom: its description and, once the student is in the
+        // pane walking its fields, what it means (with the RFC or IEEE clause); at most half
+        // the pane (the larger half when focused), and never its last line for the diagram.
+        let footer_lines = sel.map_or_else(Vec::new, |i| {
+            let half = (inner.height + u16::from(self.focused)) / 2;
+            let budget = half.min(inner.height - 1) as usize;
+            footer(d, i, frame, inner.width as usize, budget, self.focused)
+        });
+        let footer_h = footer_lines.len() as u16;
         let body_h = inner.height.saturating_sub(footer_h);
-        let mut diag = diagram_for(d, frame, sel, inner.width, body_h);
         // Lines above the headers, as Wireshark's bracketed ones: the request/reply pair
-        // ("[Response frame: 12]"), then IPv4 reassembly ("[Reassembled in #5]").
-        let mut top: Vec<Line<'static>> = Vec::new();
+        // ("[Response frame: 12]"), then IPv4 reassembly ("[Reassembled in #5]"), wrapped;
+        // each wrapped piece after the first marked as a continuation.
+        let mut top: Vec<(Line<'static>, bool)> = Vec::new();
         if let Some(link) = self.link {
-            top.push(Line::styled(
-                fit(&format!("[{}]", link.describe()), inner.width as usize),
-                Style::default().fg(Color::LightCyan),
+            top.push((
+                Line::styled(
+                    fit(&format!("[{}]", link.describe()), inner.width as usize),
+                    Style::default().fg(Color::LightCyan),
+                ),
+                false,
             ));
         }
         if let Some(fr) = &self.fragments {
@@ -486,31 +534,24 @@ impl StatefulWidget for Layers<'_> {
                 _ => Style::default().fg(Color::LightCyan),
             };
             for l in fr.lines() {
-                for w in wrap(&l, inner.width as usize) {
-                    top.push(Line::styled(w, style));
+                for (k, w) in wrap(&l, inner.width as usize).into_iter().enumerate() {
+                    top.push((Line::styled(w, style), k > 0));
                 }
             }
         }
-        if !top.is_empty() {
-            let n = top.len();
-            diag.lines.splice(0..0, top);
-            for h in &mut diag.hits {
-                h.0 += n;
-            }
-        }
-        let mut scroll = state.scroll;
-        if self.follow_field {
-            if let Some((a, b)) = sel.and_then(|i| diag.lines_of(i)) {
-                let (a, b) = (a as u16, b as u16);
-                if a < scroll + 1 {
-                    scroll = a.saturating_sub(2);
-                } else if b + 1 >= scroll + body_h {
-                    scroll = (b + 2).saturating_sub(body_h);
-                }
-            }
-        }
-        scroll = scroll.min((diag.lines.len() as u16).saturating_sub(body_h));
+        // The two-line diagram only when it fits beside the lines above it.
+        let room = body_h.saturating_sub(top.len() as u16);
+        let mut diag = diagram_for(d, frame, sel, inner.width, room);
+        diag.prepend(top);
+        let scroll = top_line(
+            &diag,
+            state.scroll,
+            state.drawn_scroll,
+            body_h,
+            sel.filter(|_| self.follow_field),
+        );
         state.scroll = scroll;
+        state.drawn_scroll = scroll;
         let body = Rect {
             height: body_h,
             ..inner
@@ -546,13 +587,59 @@ impl StatefulWidget for Layers<'_> {
             };
             let lines: Vec<Line> = footer_lines
                 .into_iter()
-                .map(|l| Line::raw(pad(&l, r.width as usize)))
+                .map(|(l, meaning)| {
+                    let style = if meaning {
+                        Style::default().add_modifier(Modifier::ITALIC)
+                    } else {
+                        Style::default()
+                    };
+                    Line::styled(pad(&l, r.width as usize), style)
+                })
                 .collect();
             Paragraph::new(lines)
                 .style(Style::default().fg(Color::Black).bg(Color::Gray))
                 .render(r, buf);
         }
     }
+}
+
+/// The line at the pane's top, for a body `body_h` lines high: `asked` (the wheel's), or, when
+/// `follow` names the selected field, just far enough to show it with a line of context. Never
+/// a line that continues the one above (the rest of a wrapped sentence, a value under its
+/// label): the top moves to the start of that line, or past it when the field would not fit
+/// (and the wheel, moving down, goes to the next start, so it never sticks).
+fn top_line(diag: &Diagram, asked: u16, drawn: u16, body_h: u16, follow: Option<usize>) -> u16 {
+    let len = diag.lines.len();
+    let mut scroll = asked as usize;
+    let span = follow.and_then(|i| diag.lines_of(i));
+    if let Some((a, b)) = span {
+        if a < scroll + 1 {
+            scroll = a.saturating_sub(2);
+        } else if b + 1 >= scroll + body_h as usize {
+            scroll = (b + 2).saturating_sub(body_h as usize);
+        }
+        // A field taller than the pane (flags in a short terminal): its first line on top.
+        scroll = scroll.min(a);
+    }
+    // The furthest the top can go: the last screenful, or the start after it.
+    let last = len.saturating_sub(body_h as usize);
+    let limit = diag
+        .start_at_or_below(last)
+        .unwrap_or_else(|| diag.start_at_or_above(last));
+    scroll = scroll.min(limit);
+    if diag.cont.get(scroll).copied().unwrap_or(false) {
+        let up = diag.start_at_or_above(scroll);
+        let down = diag.start_at_or_below(scroll).unwrap_or(up);
+        scroll = match span {
+            // Up if the whole field still fits below, else down (the field's first line starts
+            // something, so the top never passes it).
+            Some((_, b)) if b < up + body_h as usize => up,
+            Some(_) => down,
+            None if scroll > drawn as usize => down,
+            None => up,
+        };
+    }
+    scroll.min(u16::MAX as usize) as u16
 }
 
 /// The best drawing of `d` for a pane `w` x `h`: the RFC diagram at 2 columns per bit when it
@@ -621,6 +708,45 @@ pub fn wrap(text: &str, w: usize) -> Vec<String> {
         out.push(line);
     }
     out
+}
+
+/// Most lines the selected field's meaning takes at the pane's foot (the layout grows the pane
+/// by as much while it is focused).
+pub const MEANING_LINES: u16 = 2;
+
+/// The layers pane's foot for field `i`, in at most `budget` lines of `w` columns: the field's
+/// description ([`describe_field`], wrapped), then what it means and where that is defined
+/// ([`meaning::lines`]; `true` marks those lines). The meaning gets up to [`MEANING_LINES`]
+/// (leaving the description one) and the description the rest, cut (ending in `…`) if it must
+/// be; below two lines, or with `meaning` false (the pane not focused), the meaning is left out.
+pub fn footer(
+    d: &Dissection,
+    i: usize,
+    frame: &[u8],
+    w: usize,
+    budget: usize,
+    meaning: bool,
+) -> Vec<(String, bool)> {
+    let f = &d.fields[i];
+    let mut desc = wrap(&describe_field(d, i, frame), w);
+    let meaning = match meaning::about(f.key) {
+        Some(about) if meaning && budget >= 2 => {
+            let room = (budget - 1).min(MEANING_LINES as usize);
+            meaning::lines(f.label, about, w, room)
+        }
+        _ => Vec::new(),
+    };
+    let keep = budget - meaning.len();
+    if desc.len() > keep {
+        desc.truncate(keep);
+        if let Some(last) = desc.last_mut() {
+            *last = fit(&format!("{last}…"), w);
+        }
+    }
+    desc.into_iter()
+        .map(|l| (l, false))
+        .chain(meaning.into_iter().map(|l| (l, true)))
+        .collect()
 }
 
 /// "IPv4 › TTL = 64 · bits 176–183 · byte 22".

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod layers;
 pub mod links;
 pub mod list;
+pub mod meaning;
 pub mod packing;
 pub mod prompt;
 pub mod ringpanel;

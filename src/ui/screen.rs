@@ -100,7 +100,13 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     };
     let list_h = if wide {
         // Measured once per (frame, width): building a diagram is most of a draw's work.
-        let key = (app.selected, layers_w);
+        // Focused, the pane's foot also says what the selected field means.
+        let meaning = if app.focus == Pane::Layers {
+            layers::MEANING_LINES
+        } else {
+            0
+        };
+        let key = (app.selected, layers_w, meaning);
         let need = match app.need_cache {
             Some((k, n)) if k == key => n,
             _ => {
@@ -111,7 +117,8 @@ pub fn draw(f: &mut Frame, app: &mut App) {
                 let n = app
                     .selection_with_frame()
                     .map_or(0, |(fr, d)| layers::height_needed(d, fr.data, layers_w))
-                    + context;
+                    + context
+                    + meaning;
                 app.need_cache = Some((key, n));
                 n
             }

@@ -3,18 +3,17 @@
 //! the frames again. Plain pcap files are judged as before.
 use crate::support::tmux;
 use crate::support::ui as ui_support;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use ringside::capture::{Captured, Status};
 use ringside::pcap::CaptureReader;
 use ringside::pcapng_write::Recorder;
 use ringside::recorded::FrameNote;
 use ringside::stack::{Answer, DropReason, StackConfig, Verdict};
 use ringside::ui::app::{Action, App};
-use ringside::ui::{draw, write_history, Mode};
+use ringside::ui::{write_history, Mode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+use ui_support::replay_screen;
 
 fn asset(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,30 +42,6 @@ fn replay(path: &Path, recorded_verdicts: bool) -> (Vec<Captured>, Status) {
 }
 
 /// The replay screen after every frame was shown.
-fn screen(file: &Path, frames: &[Captured], st: Status, w: u16, h: u16) -> (App, String) {
-    let mut app = App::new(
-        Mode::Replay {
-            file: file.display().to_string(),
-        },
-        64 << 20,
-    );
-    for c in frames {
-        app.ingest(c);
-    }
-    app.set_status(st);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(f, &mut app)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut s = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            s.push_str(buf[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    (app, s)
-}
-
 fn count(frames: &[Captured], v: Verdict) -> usize {
     frames.iter().filter(|c| c.verdict == Some(v)).count()
 }
@@ -119,7 +94,7 @@ fn replaying_arp_silent_shows_the_failure_as_it_was_recorded() {
     assert_eq!(st.notes_seen, file.len() as u64);
     assert!(st.recorded_verdicts);
 
-    let (_, s) = screen(&path, &got, st.clone(), 160, 48);
+    let (_, s) = replay_screen(&path.display().to_string(), &got, st.clone(), 160, 48);
     let title = s.lines().next().unwrap();
     assert!(title.contains("recorded verdicts"), "{title}");
     let no_reply = no_reply_on_status_bar(&s);
@@ -145,12 +120,12 @@ fn j_judges_the_recorded_capture_again_with_the_current_settings() {
     }
     assert_eq!(st.counters.no_reply(DropReason::ArpResponderOff), 0);
     assert!(!st.recorded_verdicts);
-    let (_, s) = screen(&path, &again, st, 160, 48);
+    let (_, s) = replay_screen(&path.display().to_string(), &again, st, 160, 48);
     let title = s.lines().next().unwrap();
     assert!(title.contains("judged again: ARP on ICMP on"), "{title}");
 
     // The key asks the run loop for that, in a replay of a capture that has notes.
-    let (mut app, _) = screen(&path, &recorded, st_rec, 160, 48);
+    let (mut app, _) = replay_screen(&path.display().to_string(), &recorded, st_rec, 160, 48);
     app.handle(Action::Rejudge);
     assert!(app.rejudge_requested);
     let mut demo = App::new(Mode::Demo, 1 << 20);
@@ -182,10 +157,10 @@ fn a_plain_pcap_is_judged_as_before() {
     assert_eq!(st.notes_seen, 0);
     assert_eq!(count(&got, OFF), 0, "judged with ARP on, as today");
     assert!(count(&got, ARP_REPLY) > 2);
-    let (_, s) = screen(&plain, &got, st.clone(), 160, 48);
+    let (_, s) = replay_screen(&plain.display().to_string(), &got, st.clone(), 160, 48);
     assert!(s.lines().next().unwrap().contains("would have answered"));
     // `J` has nothing to switch to: it says so.
-    let (mut app, _) = screen(&plain, &got, st.clone(), 160, 48);
+    let (mut app, _) = replay_screen(&plain.display().to_string(), &got, st.clone(), 160, 48);
     app.handle(Action::Rejudge);
     assert!(!app.rejudge_requested);
 
@@ -203,14 +178,14 @@ fn w_passes_recorded_verdicts_on_and_not_fresh_judgements() {
     let path = asset("arp-silent.pcapng");
     let dir = tempfile::tempdir().unwrap();
     let (got, st) = replay(&path, true);
-    let (app, _) = screen(&path, &got, st, 100, 30);
+    let (app, _) = replay_screen(&path.display().to_string(), &got, st, 100, 30);
     let out = dir.path().join("again.pcapng");
     assert_eq!(write_history(&app, &out).unwrap() as usize, got.len());
     assert_eq!(frames_with_notes(&out), frames_with_notes(&path));
 
     // Judged again, the verdicts are not what happened: written without notes.
     let (got, st) = replay(&path, false);
-    let (app, _) = screen(&path, &got, st, 100, 30);
+    let (app, _) = replay_screen(&path.display().to_string(), &got, st, 100, 30);
     let out = dir.path().join("judged.pcapng");
     write_history(&app, &out).unwrap();
     assert!(frames_with_notes(&out).iter().all(|(_, n)| n.is_none()));

@@ -1,13 +1,10 @@
 //! `replay` of a Linux cooked (LINUX_SLL) or raw-IP capture (`tcpdump -i any`, a tunnel): each
 //! frame is shown for what it is (the `sll` header, or IPv4 first), never fed to the stack,
 //! which speaks Ethernet: no verdict, counted as `unsupported_link` in the status line.
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use crate::support::ui::replay_screen;
 use ringside::capture::{Captured, Status};
 use ringside::pcap::CaptureReader;
 use ringside::stack::StackConfig;
-use ringside::ui::app::App;
-use ringside::ui::{draw, Mode};
 use ringside::wire::{LayerKind, LinkKind};
 use std::path::Path;
 use std::time::Duration;
@@ -70,31 +67,6 @@ fn drain(h: ringside::capture::CaptureHandle) -> (Vec<Captured>, Status) {
 }
 
 /// The replay screen after every frame was shown, the first frame selected.
-fn screen(frames: &[Captured], st: Status) -> (App, String) {
-    let (w, h) = (120, 40);
-    let mut app = App::new(
-        Mode::Replay {
-            file: "odd.pcap".into(),
-        },
-        64 << 20,
-    );
-    for c in frames {
-        app.ingest(c);
-    }
-    app.set_status(st);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(f, &mut app)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut s = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            s.push_str(buf[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    (app, s)
-}
-
 /// Replays `frames` written with pcap link type `linktype`; checks what every replay of a
 /// non-Ethernet capture must show and returns the screen and the first frame's layers.
 fn replay_non_ethernet(
@@ -126,7 +98,7 @@ fn replay_non_ethernet(
         st.link_desc
     );
     assert_eq!(st.unsupported_link, frames.len() as u64);
-    let (mut app, s) = screen(&got, st);
+    let (mut app, s) = replay_screen("odd.pcap", &got, st, 120, 40);
     assert!(
         s.contains(&format!("unsupported_link {} (not judged)", frames.len())),
         "the status line counts them:\n{s}"

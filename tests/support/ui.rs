@@ -163,3 +163,30 @@ pub fn select_where(app: &mut App, needle: &str) -> u64 {
     }
     panic!("no frame with {needle:?}");
 }
+
+/// A replay of `frames` as `ringside replay` shows it (titled with `file`), with status `st`,
+/// drawn once at `w` x `h`: the app, and the screen with every cell (lines not trimmed).
+pub fn replay_screen(
+    file: &str,
+    frames: &[ringside::capture::Captured],
+    st: Status,
+    w: u16,
+    h: u16,
+) -> (App, String) {
+    let mut app = App::new(Mode::Replay { file: file.into() }, 64 << 20);
+    for c in frames {
+        app.ingest(c);
+    }
+    app.set_status(st);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, &mut app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut s = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    (app, s)
+}

@@ -7,4 +7,5 @@ mod e2e_demo;
 mod e2e_ring;
 mod lessons;
 mod tui_assets;
+mod tui_field_meaning;
 mod tui_fragments;

@@ -43,3 +43,39 @@ fn lesson_8_shows_the_reassembled_datagram_on_its_last_fragment() {
     assert!(ok, "no `reassembled in` on frame 4:\n{screen}");
     s.keys("q");
 }
+
+/// Lesson 6 at a laptop's 80x24: on frame 5 the layers pane opens on the beginning of the
+/// wrapped `[3 IPv4 Fragments …]` line, not its second half (the pane once scrolled one line
+/// too far to keep the selected field in view).
+#[test]
+fn lesson_6_at_80x24_shows_the_fragments_line_from_its_start() {
+    let Some(server) = tmux::Server::start("tui_fragments_80x24") else {
+        return;
+    };
+    let line = format!("{} lesson 6; sleep 600", env!("CARGO_BIN_EXE_ringside"));
+    let s = server.session("l6", 80, 24, &line);
+    let caption = &ringside::lessons::lesson(6).unwrap().caption[..20];
+    let (ok, screen) = s.wait_for(Duration::from_secs(15), |sc| sc.contains(caption));
+    assert!(ok, "lesson 6 did not open:\n{screen}");
+    for k in [":", "5", "Enter"] {
+        s.keys(k);
+    }
+    let (ok, screen) = s.wait_for(Duration::from_secs(10), |sc| {
+        sc.contains("frame 5/8") && sc.contains("Reassembled IPv4 datagram")
+    });
+    assert!(ok, "frame 5 not shown:\n{screen}");
+    let rows: Vec<&str> = screen.lines().collect();
+    let y = rows
+        .iter()
+        .position(|r| r.starts_with("┌ Layers"))
+        .unwrap_or_else(|| panic!("no layers pane:\n{screen}"));
+    assert!(
+        rows[y + 1].starts_with("│[3 IPv4 Fragments (4008 bytes):"),
+        "the pane's top line is cut:\n{screen}"
+    );
+    assert!(
+        screen.contains("│  Destination: 02:52:53:00:00:02"),
+        "the selected field left the pane:\n{screen}"
+    );
+    s.keys("q");
+}

@@ -76,9 +76,9 @@ fn the_last_fragment_says_what_was_reassembled_from_what() {
         .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
         .collect::<Vec<_>>()
         .join(" ");
-    // (The selected field, Destination, keeps the small pane scrolled just enough to show
-    // it, so the first line may sit above; the reassembly line is there.)
+    // The pane's top is the fragments line's beginning, never its wrapped rest.
     for piece in [
+        "[2 IPv4 Fragments (1481 bytes):",
         "Reassembled IPv4 datagram: 1481 bytes",
         "of UDP (frames 4, 5)",
     ] {

@@ -87,7 +87,7 @@ pub mod field {
         width: 16,
         show: Show::Named(super::op_name, 0),
         course: CMember::new("oper", UShort),
-        about: "1 request, 2 reply (RFC 826 ar$op); 3/4 RARP (RFC 903)",
+        about: "1 request, 2 reply; RARP (RFC 903) uses 3 and 4 (RFC 826 ar$op)",
     };
     pub const SHA: FieldDef = FieldDef {
         key: "arp.sha",

@@ -133,7 +133,7 @@ pub mod field {
         width: 8,
         show: Show::Dec,
         course: CMember::new("ttl", UChar),
-        about: "hops left; a router drops it at 0, a host accepts any (RFC 791, RFC 1122 §3.2.1.7)",
+        about: "hops left; a router drops it at 0, a host accepts any (RFC 791 §3.1, RFC 1122 §3.2.1.7)",
     };
     pub const PROTOCOL: FieldDef = FieldDef {
         key: "ipv4.protocol",

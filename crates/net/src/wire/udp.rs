@@ -27,7 +27,7 @@ pub mod field {
         width: 16,
         show: Show::Dec,
         course: CMember::new("dport", UShort),
-        about: "the receiving service: 7 echo (RFC 862) (RFC 768)",
+        about: "the receiving service, e.g. 7 = echo, RFC 862 (RFC 768)",
     };
     pub const LENGTH: FieldDef = FieldDef {
         key: "udp.length",
