@@ -72,7 +72,8 @@ pub struct CaptureOptions {
     /// ...and in bytes of frame data.
     pub handoff_bytes: usize,
     pub record: Option<Box<dyn FrameSink>>,
-    /// How long one `recv_batch` may wait (bounds how late controls and status updates are).
+    /// How long one `recv_batch` may wait: bounds how late status updates are, and controls
+    /// and stops on links without a [`Link::waker`] (AF_PACKET has one: they end the wait).
     pub poll_timeout: Duration,
     /// How often `Status` is republished while something it shows changes (frames counted,
     /// a control applied, a print-sink datagram, the peer kernel's entry).
