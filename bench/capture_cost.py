@@ -5,6 +5,7 @@
                              [--extra LABEL=BIN]... [--runs 3] [--seconds 3] [--idle 1]
                              [--profile DIR] [--xdp]
   bench/capture_cost.py --groups FOLDED...   (where the CPU goes, from a profile)
+  sudo bench/capture_cost.py --idle-only 5 [--runs 3] [--old-bin OLD]   (no traffic at all)
 
 Issue 13, goal 2. On the veth lab of bench/live.py (trafgen on CPU0 floods 64 B and 1518 B UDP
 frames to 198.51.100.99, not ringside; the capturer on CPU1 reads the other end), each run takes,
@@ -24,6 +25,10 @@ C floor measured in the same run (the machine is shared: neighbours in time, not
 --call-graph dwarf` attached to ringside; writes DIR/ringside-{64,1518}.folded (inferno's folded
 stacks) and, when inferno-flamegraph is installed (`cargo install inferno`), the flame graphs
 DIR/ringside-{64,1518}.svg.
+
+--idle-only SECONDS: no flood; each capturer (and ringside's default `live` ring, v2) sits on the
+quiet veth for SECONDS, --runs times, and the table gives its CPU in ms per second: the fixed
+burn (timers, status snapshots) every frame of a slow flood pays a share of.
 
 Everything lives in namespaces rsbench-*-PID, removed on exit. Addresses: 198.51.100.0/24 only.
 """
@@ -64,6 +69,49 @@ def candidates(binary, old, floor, extra=(), xdp=False):
                      [binary, "live", "--headless", "--backend", "xdp", "--xdp-mode", "skb",
                       "-i", "vcap", "--ip", IP], "live on"))
     return rows
+
+
+def idle_rows(binary, old, floor):
+    """The capturers of the flood table plus ringside's default ring (v2), for --idle-only."""
+    rows = candidates(binary, old, floor)
+    rs = ["live", "--headless", "-i", "vcap", "--ip", IP]
+    if old:
+        rows.append(("ringside before (stack, default ring v2)", [old, *rs], "live on"))
+    rows.append(("ringside (stack, default ring v2)", [binary, *rs], "live on"))
+    return rows
+
+
+def idle_ms_s(cmd, ready, seconds):
+    """CPU (ms per second, all threads) of one capturer on the quiet veth for `seconds`."""
+    proc = subprocess.Popen(live.nsx(live.CAP, "taskset", "-c", "1", *cmd),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        live.wait_for(proc, ready)
+        time.sleep(0.3)
+        c0, t0 = live.cpu_ns(proc.pid), time.monotonic()
+        time.sleep(seconds)
+        used = (live.cpu_ns(proc.pid) - c0) / 1e6 / (time.monotonic() - t0)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    return used
+
+
+def idle_table(rows, runs, seconds):
+    """--idle-only: each capturer's idle burn, interleaved over `runs` runs; prints a table."""
+    got = {}
+    for run in range(runs):
+        for name, cmd, ready in rows:
+            ms = idle_ms_s(cmd, ready, seconds)
+            got.setdefault(name, []).append(ms)
+            print(f"  run {run + 1} {name:<48} idle {ms:.3f} ms/s", file=sys.stderr)
+    print(f"\nCPU with no traffic, {seconds} s on the quiet veth (capturer on CPU1), "
+          f"{runs} interleaved runs: median and each run, ms of CPU per second\n")
+    print("| capturer | idle ms/s | per run |")
+    print("|---|---|---|")
+    for name, _, _ in rows:
+        v = got[name]
+        print(f"| {name} | {statistics.median(v):.3f} | {', '.join(f'{x:.3f}' for x in v)} |")
 
 
 def profile(binary, frame_len, seconds, cfg, out_dir):
@@ -174,6 +222,8 @@ def main():
     ap.add_argument("--idle", type=float, default=1.0,
                     help="seconds of CPU measured with no traffic before each flood")
     ap.add_argument("--profile", metavar="DIR")
+    ap.add_argument("--idle-only", type=float, metavar="SECONDS",
+                    help="no flood: each capturer's CPU on the quiet veth (ms/s)")
     ap.add_argument("--groups", metavar="FOLDED", nargs="+",
                     help="only print where the CPU goes in these folded profiles, and exit")
     a = ap.parse_args()
@@ -201,6 +251,9 @@ def main():
             subprocess.run(["cc", "-O2", "-Wall", "-o", floor,
                             os.path.join(HERE, "c", "v3_capture.c")], check=True)
             live.setup()
+            if a.idle_only:
+                idle_table(idle_rows(binary, old, floor), a.runs, a.idle_only)
+                return
             extra = [(e.split("=", 1)[0], os.path.abspath(e.split("=", 1)[1]))
                      for e in a.extra]
             cands = candidates(binary, old, floor, extra, a.xdp)

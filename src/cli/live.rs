@@ -377,11 +377,16 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
         CaptureOptions {
             handoff_capacity: None,
             record,
-            poll_timeout: Duration::from_millis(20),
-            // Headless has no screen to refresh: a snapshot (and the main thread's look at
-            // it, below) 20 times a second keeps signals and printed datagrams prompt without
-            // the idle CPU that bench/capture_cost.py measured at 100 looks a second.
+            // An idle capture thread wakes 10 times a second (each wake-up costs 30-60 us of
+            // CPU on the bench VM). A control or a stop ends the wait at once where the link has a
+            // waker (AF_PACKET); elsewhere within this timeout.
+            poll_timeout: Duration::from_millis(100),
+            // Headless has no screen to refresh, only changes to log: a snapshot within 50 ms
+            // of a change (a printed datagram, the peer kernel's entry, counters), none while
+            // nothing changes (bench/capture_cost.py measured the idle CPU of looking
+            // regardless), and the main thread below wakes on each one.
             status_interval: Duration::from_millis(50),
+            idle_status_interval: Some(HEADLESS_IDLE_STATUS),
             peer_kernel: Some(peer.cell()),
             ..CaptureOptions::default()
         },
@@ -411,11 +416,14 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     };
     let mut printed = PrintCursor::default();
     let mut peer_log = PeerLog::default();
+    let mut seen = 0;
     while !stop_asked() {
-        std::thread::sleep(Duration::from_millis(50));
+        // Woken by each new snapshot, else every SIGNAL_LOOK for the signal counters (a
+        // handler cannot wake a condition variable safely).
+        let fresh = handle.wait_status(&mut seen, SIGNAL_LOOK);
         arp.apply(crate::sys::signal_count(libc::SIGUSR1), &handle);
         icmp.apply(crate::sys::signal_count(libc::SIGUSR2), &handle);
-        let st = handle.status();
+        let Some(st) = fresh else { continue };
         printed.print_new(&st);
         peer_log.print_change(&st);
         if st.finished {
@@ -434,6 +442,13 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Headless: how often the main thread looks at the signal counters (Ctrl-C, SIGUSR1/2).
+const SIGNAL_LOOK: Duration = Duration::from_millis(100);
+
+/// Headless: a status snapshot at least this often when nothing changed (nothing reads it then
+/// but the final summary, which takes its own).
+const HEADLESS_IDLE_STATUS: Duration = Duration::from_secs(1);
 
 /// Headless: one stderr line each time the peer kernel's entry for ringside changes state (or
 /// once, why it cannot be seen), so a script sees the ARP lesson as the panel shows it.

@@ -2,12 +2,12 @@
 //! handed to the UI through a bounded channel. It never waits on the UI: when the channel is full the
 //! frame is counted in `Status::handoff_dropped` and capture goes on.
 pub use crate::link::frame::{Captured, Direction, FrameSink};
-use crate::link::{Link, LinkControl, LinkStats, PeerView, Received, RxMeta};
+use crate::link::{Link, LinkControl, LinkStats, PeerView, Received, RxMeta, Waker};
 use crate::recorded::{FrameNote, Responders};
 use crate::stack::{ArpEntry, Counters, Outbox, PrintedDatagram, Stack, StackConfig};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -72,10 +72,17 @@ pub struct CaptureOptions {
     /// ...and in bytes of frame data.
     pub handoff_bytes: usize,
     pub record: Option<Box<dyn FrameSink>>,
-    /// How long one `recv_batch` may wait (bounds how late controls and status updates are).
+    /// How long one `recv_batch` may wait: bounds how late status updates are, and controls
+    /// and stops on links without a [`Link::waker`] (AF_PACKET has one: they end the wait).
     pub poll_timeout: Duration,
-    /// How often `Status` is republished.
+    /// How often `Status` is republished while something it shows changes (frames counted,
+    /// a control applied, a print-sink datagram, the peer kernel's entry).
     pub status_interval: Duration,
+    /// How often it is republished when nothing changed: a screen whose ARP ages tick wants
+    /// `status_interval` (the default); headless, which shows only changes, can wait long. A
+    /// snapshot costs a getsockopt, the ring picture and clones of the ARP cache and the
+    /// print-sink payloads, so an idle `live` should not build one 20 times a second.
+    pub idle_status_interval: Option<Duration>,
     /// Wait for room in the UI channel instead of dropping. Only for finite sources (a file):
     /// a live link must never wait on the UI, but a replay should show every frame.
     pub lossless: bool,
@@ -103,6 +110,7 @@ impl Default for CaptureOptions {
             record: None,
             poll_timeout: Duration::from_millis(50),
             status_interval: Duration::from_millis(100),
+            idle_status_interval: None,
             lossless: false,
             show_replies: true,
             recorded: false,
@@ -117,7 +125,12 @@ pub struct CaptureHandle {
     /// None when started without a UI channel (headless).
     pub frames: Option<FrameReceiver>,
     pub status: Arc<Mutex<Status>>,
+    /// How many snapshots were published; waiters on it are woken by each (see [`News`]).
+    news: Arc<News>,
     control: mpsc::Sender<Control>,
+    /// Ends the capture thread's wait for frames, where the link can (see [`Link::waker`]):
+    /// a control or a stop then takes effect at once, not at the next poll timeout.
+    waker: Option<Waker>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -126,13 +139,32 @@ impl CaptureHandle {
     pub fn control(&self, c: Control) {
         // The thread only stops listening when it has ended; nothing to do then.
         let _ = self.control.send(c);
+        self.wake();
+    }
+    fn wake(&self) {
+        if let Some(w) = &self.waker {
+            w.wake();
+        }
     }
     pub fn status(&self) -> Status {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
     }
+    /// Wait up to `timeout` for a snapshot newer than the one numbered `seen` and return it
+    /// (updating `seen`); None when none came. A reader that only acts on changes (headless
+    /// `live`) clones nothing while the capture thread has nothing new, and is woken as soon as
+    /// it has.
+    pub fn wait_status(&self, seen: &mut u64, timeout: Duration) -> Option<Status> {
+        let published = self.news.wait_past(*seen, timeout);
+        if published == *seen {
+            return None;
+        }
+        *seen = published;
+        Some(self.status())
+    }
     /// Ask the thread to stop and wait for it; returns the final status.
     pub fn stop(mut self) -> Status {
         self.stop.store(true, Ordering::Relaxed);
+        self.wake();
         // A lossless hand-off may be waiting for room: dropping the receiver releases it.
         self.frames = None;
         if let Some(t) = self.thread.take() {
@@ -148,9 +180,36 @@ impl CaptureHandle {
 impl Drop for CaptureHandle {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.wake();
         self.frames = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// A count of published snapshots that readers can wait on.
+#[derive(Default)]
+struct News {
+    published: Mutex<u64>,
+    bell: Condvar,
+}
+
+impl News {
+    fn ring(&self) {
+        if let Ok(mut n) = self.published.lock() {
+            *n += 1;
+            self.bell.notify_all();
+        }
+    }
+    /// The count once it is past `seen`, or when `timeout` passed.
+    fn wait_past(&self, seen: u64, timeout: Duration) -> u64 {
+        let Ok(n) = self.published.lock() else {
+            return seen;
+        };
+        match self.bell.wait_timeout_while(n, timeout, |n| *n == seen) {
+            Ok((n, _)) => *n,
+            Err(_) => seen,
         }
     }
 }
@@ -201,7 +260,8 @@ impl FrameReceiver {
 }
 
 /// Start the capture thread.
-pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> CaptureHandle {
+pub fn spawn(mut link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> CaptureHandle {
+    let waker = link.waker();
     let in_flight = Arc::new(InFlight::default());
     let (tx, rx) = match opts.handoff_capacity {
         Some(cap) => {
@@ -217,6 +277,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
     };
     let (ctl_tx, ctl_rx) = mpsc::channel();
     let status = Arc::new(Mutex::new(Status::default()));
+    let news = Arc::new(News::default());
     let stop = Arc::new(AtomicBool::new(false));
     let worker = Worker {
         link,
@@ -228,6 +289,9 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         record: opts.record,
         poll_timeout: opts.poll_timeout,
         status_interval: opts.status_interval,
+        idle_status_interval: opts.idle_status_interval.unwrap_or(opts.status_interval),
+        changed: true,
+        last_peer_kernel: None,
         lossless: opts.lossless,
         show_replies: opts.show_replies,
         recorded: opts.recorded,
@@ -238,6 +302,7 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
         shown: Counters::default(),
         control: ctl_rx,
         status: status.clone(),
+        news: news.clone(),
         stop: stop.clone(),
         handoff_dropped: 0,
         controls_applied: 0,
@@ -251,7 +316,9 @@ pub fn spawn(link: Box<dyn Link>, stack: Stack, opts: CaptureOptions) -> Capture
     CaptureHandle {
         frames: rx,
         status,
+        news,
         control: ctl_tx,
+        waker,
         stop,
         thread: Some(thread),
     }
@@ -267,8 +334,14 @@ struct Worker {
     record: Option<Box<dyn FrameSink>>,
     poll_timeout: Duration,
     status_interval: Duration,
+    idle_status_interval: Duration,
+    /// Something a snapshot shows changed since the last one (see [`Worker::publish_due`]).
+    changed: bool,
+    /// The peer kernel as last published: its watcher changes it on its own timer.
+    last_peer_kernel: Option<crate::peer_kernel::PeerKernel>,
     control: Receiver<Control>,
     status: Arc<Mutex<Status>>,
+    news: Arc<News>,
     stop: Arc<AtomicBool>,
     handoff_dropped: u64,
     controls_applied: u64,
@@ -294,7 +367,12 @@ const PRINTED_KEEP: usize = 32;
 impl Worker {
     fn run(mut self) {
         let mut outbox = Outbox::new();
-        let mut last_status = Instant::now() - self.status_interval;
+        // A first snapshot before the first wait (which may be long): who ringside is, the link.
+        // Then: when the last one was published, and when the worker last asked itself whether
+        // one is due (every `status_interval`).
+        self.publish(false, None);
+        let (mut last_status, mut last_look) = (Instant::now(), Instant::now());
+        let mut published_controls = 0;
         let mut error = None;
         while !self.stop.load(Ordering::Relaxed) {
             while let Ok(c) = self.control.try_recv() {
@@ -316,7 +394,14 @@ impl Worker {
                     let _refused = self.link.control(c);
                 }
                 self.controls_applied += 1;
-                last_status = Instant::now() - self.status_interval;
+                self.changed = true;
+            }
+            if self.controls_applied > published_controls {
+                // Published at once, before the next wait: the UI (or headless's log line)
+                // waits for it.
+                published_controls = self.controls_applied;
+                self.publish(false, None);
+                (last_status, last_look) = (Instant::now(), Instant::now());
             }
             let poll_timeout = self.poll_timeout;
             let mode = PumpMode {
@@ -396,7 +481,7 @@ impl Worker {
                 &mut keep,
             ) {
                 Ok(Received::End) => break,
-                Ok(Received::Frames(_)) => {}
+                Ok(Received::Frames(n)) => self.changed |= n > 0,
                 Err(e) => {
                     error = Some(e.to_string());
                     break;
@@ -404,14 +489,19 @@ impl Worker {
             }
             let now = self.link.now();
             self.stack.poll(now);
-            self.printed.extend(self.stack.take_printed());
+            let printed = self.stack.take_printed();
+            self.changed |= !printed.is_empty();
+            self.printed.extend(printed);
             if self.printed.len() > PRINTED_KEEP {
                 let excess = self.printed.len() - PRINTED_KEEP;
                 self.printed.drain(..excess);
             }
-            if last_status.elapsed() >= self.status_interval {
-                self.publish(false, None);
-                last_status = Instant::now();
+            if last_look.elapsed() >= self.status_interval {
+                last_look = Instant::now();
+                if self.publish_due(last_status.elapsed()) {
+                    self.publish(false, None);
+                    last_status = last_look;
+                }
             }
         }
         if let Some(r) = self.record.as_mut() {
@@ -422,7 +512,23 @@ impl Worker {
         self.publish(true, error);
     }
 
+    /// Is a snapshot due, `since` the last one? When something it shows changed, or the
+    /// idle interval passed (a screen's ARP ages, a simulated LAN's clock).
+    fn publish_due(&mut self, since: Duration) -> bool {
+        if self.changed || since >= self.idle_status_interval {
+            return true;
+        }
+        // The watcher thread's latest read of the peer kernel (a lock and a clone, far less
+        // than a whole snapshot): its ARP entry changes without any frame here.
+        match &self.peer_kernel {
+            Some(cell) => cell.latest() != self.last_peer_kernel,
+            None => false,
+        }
+    }
+
     fn publish(&mut self, finished: bool, error: Option<String>) {
+        self.changed = false;
+        self.last_peer_kernel = self.peer_kernel.as_ref().and_then(|c| c.latest());
         let now = self.link.now();
         // A recording's verdicts, once it has shown some: the status bar then agrees with the
         // list (the stack's own counters judge the frames again).
@@ -443,7 +549,7 @@ impl Worker {
             icmp_responder: self.stack.icmp_responder(),
             peer: info.peer,
             ring: info.ring,
-            peer_kernel: self.peer_kernel.as_ref().and_then(|c| c.latest()),
+            peer_kernel: self.last_peer_kernel.clone(),
             handoff_dropped: self.handoff_dropped,
             handoff_used: self.in_flight.frames.load(Ordering::Relaxed),
             handoff_capacity: self.handoff_capacity,
@@ -461,6 +567,7 @@ impl Worker {
         if let Ok(mut g) = self.status.lock() {
             *g = s;
         }
+        self.news.ring();
     }
 }
 
@@ -731,5 +838,103 @@ fn offer(
     if !sent {
         in_flight.sub(len);
         *dropped += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::{LinkInfo, Unsupported, WakeReceiver};
+
+    /// A link that never has frames and waits like a ring does: up to the timeout, or until
+    /// its waker rings.
+    struct Quiet {
+        wake: Option<WakeReceiver>,
+    }
+
+    impl Link for Quiet {
+        fn recv_batch(
+            &mut self,
+            timeout: Duration,
+            _: &mut dyn FnMut(&[u8], RxMeta),
+        ) -> std::io::Result<Received> {
+            match &self.wake {
+                Some(w) => {
+                    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+                    if crate::sys::poll(w.fd(), libc::POLLIN, ms)? != 0 {
+                        w.drain();
+                    }
+                }
+                None => std::thread::sleep(timeout),
+            }
+            Ok(Received::Frames(0))
+        }
+        fn send(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn now(&self) -> Duration {
+            crate::link::monotonic_clock()
+        }
+        fn info(&self) -> LinkInfo {
+            LinkInfo::default()
+        }
+        fn control(&mut self, _: LinkControl) -> Result<(), Unsupported> {
+            Err(Unsupported::RealTime)
+        }
+        fn waker(&mut self) -> Option<Waker> {
+            let (w, rx) = WakeReceiver::pair().ok()?;
+            self.wake = Some(rx);
+            Some(w)
+        }
+    }
+
+    fn quiet(poll_timeout: Duration) -> CaptureHandle {
+        spawn(
+            Box::new(Quiet { wake: None }),
+            Stack::new(StackConfig::default()),
+            CaptureOptions {
+                handoff_capacity: None,
+                poll_timeout,
+                status_interval: Duration::from_millis(20),
+                idle_status_interval: Some(Duration::from_secs(30)),
+                ..CaptureOptions::default()
+            },
+        )
+    }
+
+    /// Idle, nothing is republished (headless's reader is not woken, nothing is cloned); a
+    /// control still reaches the stack and the status at once, though the thread's wait is 30 s
+    /// long, because the handle wakes the link; and a stop is as quick.
+    #[test]
+    fn an_idle_thread_publishes_nothing_yet_controls_and_stop_are_prompt() {
+        let h = quiet(Duration::from_secs(30));
+        let mut seen = 0;
+        let first = h.wait_status(&mut seen, Duration::from_secs(5));
+        assert!(first.is_some_and(|s| s.arp_responder), "the first snapshot");
+        assert!(
+            h.wait_status(&mut seen, Duration::from_millis(300))
+                .is_none(),
+            "nothing changed: no snapshot"
+        );
+        let t0 = Instant::now();
+        h.control(Control::ArpResponder(false));
+        let st = h.wait_status(&mut seen, Duration::from_secs(5)).unwrap();
+        assert!(!st.arp_responder && st.controls_applied == 1);
+        assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+        let t0 = Instant::now();
+        assert!(h.stop().finished);
+        assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    }
+
+    #[test]
+    fn a_wake_is_taken_once_and_many_do_not_block() {
+        let (w, rx) = WakeReceiver::pair().unwrap();
+        assert_eq!(crate::sys::poll(rx.fd(), libc::POLLIN, 0).unwrap(), 0);
+        for _ in 0..100_000 {
+            w.clone().wake(); // beyond the socket's buffer: still returns
+        }
+        assert_ne!(crate::sys::poll(rx.fd(), libc::POLLIN, 0).unwrap(), 0);
+        rx.drain();
+        assert_eq!(crate::sys::poll(rx.fd(), libc::POLLIN, 0).unwrap(), 0);
     }
 }

@@ -157,6 +157,50 @@ pub trait Link: Send {
 
     /// Ask the link to do what only some links can (see [`LinkControl`]).
     fn control(&mut self, c: LinkControl) -> Result<(), Unsupported>;
+
+    /// A handle another thread can use to end a `recv_batch` wait early (a control to apply, a
+    /// stop), so the wait itself can be long: an idle capture thread then wakes a few times a
+    /// second, not fifty. None (the default): the wait runs to its timeout.
+    fn waker(&mut self) -> Option<Waker> {
+        None
+    }
+}
+
+/// Ends a link's wait from another thread (see [`Link::waker`]): one end of a socket pair whose
+/// other end the link polls beside its own descriptor. A socket pair, not an eventfd: std makes
+/// it without `unsafe`, and a wake is one non-blocking datagram.
+#[derive(Clone, Debug)]
+pub struct Waker(std::sync::Arc<std::os::unix::net::UnixDatagram>);
+
+impl Waker {
+    /// Wake the link's current or next wait. A wake already pending is enough: a full socket
+    /// buffer is not an error.
+    pub fn wake(&self) {
+        let _ = self.0.send(&[1]);
+    }
+}
+
+/// The link's end of a [`Waker`]: readable while a wake is pending.
+#[derive(Debug)]
+pub struct WakeReceiver(std::os::unix::net::UnixDatagram);
+
+impl WakeReceiver {
+    /// A connected pair, both ends non-blocking.
+    pub fn pair() -> io::Result<(Waker, WakeReceiver)> {
+        let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+        a.set_nonblocking(true)?;
+        b.set_nonblocking(true)?;
+        Ok((Waker(std::sync::Arc::new(a)), WakeReceiver(b)))
+    }
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.0.as_fd()
+    }
+    /// Take every pending wake, so the next wait sleeps again.
+    pub fn drain(&self) {
+        let mut b = [0u8; 16];
+        while self.0.recv(&mut b).is_ok() {}
+    }
 }
 
 /// Wait up to `timeout` (rounded up to whole milliseconds) for `fd` to be readable. Returns the

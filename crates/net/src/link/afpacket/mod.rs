@@ -21,7 +21,7 @@ use crate::sys;
 use std::cell::Cell;
 use std::io;
 use std::mem::size_of;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 pub mod ring;
@@ -119,6 +119,9 @@ pub struct AfPacket {
     /// PACKET_STATISTICS resets on read: accumulated here.
     kernel_drops: Cell<u64>,
     freeze_q: Cell<u64>,
+    /// Polled beside the socket once [`Link::waker`] was asked for: another thread's control
+    /// or stop ends the wait at once.
+    wake: Option<super::WakeReceiver>,
 }
 
 /// Reusable transmit batch: frames back to back, plus the iovec/mmsghdr arrays for sendmmsg.
@@ -311,6 +314,7 @@ impl AfPacket {
             bad_headers: 0,
             kernel_drops: Cell::new(0),
             freeze_q: Cell::new(0),
+            wake: None,
         };
         // A bind on a down interface succeeds but leaves ENETDOWN pending on the socket.
         link.take_socket_error()?;
@@ -383,7 +387,10 @@ impl AfPacket {
             }
             return Ok(());
         }
-        let revents = super::poll_in(self.fd.as_fd(), timeout)?;
+        let revents = match &self.wake {
+            None => super::poll_in(self.fd.as_fd(), timeout)?,
+            Some(w) => poll_in_or_woken(self.fd.as_fd(), w, timeout)?,
+        };
         if revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
             self.take_socket_error()?;
         }
@@ -838,6 +845,47 @@ impl Link for AfPacket {
     fn control(&mut self, _: LinkControl) -> Result<(), Unsupported> {
         Err(Unsupported::RealTime)
     }
+
+    fn waker(&mut self) -> Option<super::Waker> {
+        let (waker, rx) = super::WakeReceiver::pair().ok()?;
+        self.wake = Some(rx);
+        Some(waker)
+    }
+}
+
+/// [`super::poll_in`] on the ring's socket and a [`super::WakeReceiver`] together: the socket's
+/// revents (0 when woken, timed out or interrupted by a signal). A pending wake is taken.
+fn poll_in_or_woken(
+    fd: BorrowedFd<'_>,
+    wake: &super::WakeReceiver,
+    timeout: Duration,
+) -> io::Result<libc::c_short> {
+    let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
+    let mut pfds = [
+        libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wake.fd().as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: two valid pollfds, alive for the call, naming descriptors borrowed for the call.
+    let r = unsafe { libc::poll(pfds.as_mut_ptr(), 2, ms) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        return match e.kind() {
+            io::ErrorKind::Interrupted => Ok(0),
+            _ => Err(e),
+        };
+    }
+    if pfds[1].revents != 0 {
+        wake.drain();
+    }
+    Ok(pfds[0].revents)
 }
 
 /// What [`Link::info`] reports.
