@@ -175,7 +175,14 @@ pub fn ring_lines(v: &RingView, width: usize) -> Vec<Line<'static>> {
     if let Some((lent, size)) = v.fill {
         out.extend(
             wrap(
-                &format!("FILL ring: {lent} of {size} empty chunks lent to the kernel"),
+                // Why FILL is twice the RX ring: the kernel frees a FILL entry only after it has
+                // posted the frame on RX (xsk_flush, net/xdp/xsk.c), so a FILL ring no larger
+                // than RX can be full when a received chunk must go back, and the chunk is lost.
+                &format!(
+                    "FILL ring: {lent} of {size} entries hold empty chunks lent to the kernel \
+                     (room for the whole UMEM: the kernel frees an entry only after it posts \
+                     the frame on RX)"
+                ),
                 width,
             )
             .into_iter()
@@ -338,6 +345,35 @@ mod tests {
                 let n: usize = l.spans.iter().map(|s| s.content.chars().count()).sum();
                 assert!(n <= w, "width {w}: {n} cells");
             }
+        }
+    }
+
+    /// AF_XDP's FILL line says how many chunks the kernel holds and why the ring is larger than
+    /// RX, and wraps inside the panel.
+    #[test]
+    fn the_fill_line_says_why_fill_holds_the_whole_umem() {
+        let v = RingView {
+            kind: RingKind::XdpRx,
+            total: 2048,
+            slot_bytes: 2048,
+            first: 0,
+            cells: vec![Owner::Kernel; 64],
+            user: 0,
+            cursors: vec![],
+            rings: 1,
+            ring_index: 0,
+            last_sync: None,
+            fill: Some((2048, 4096)),
+        };
+        let s = text(&ring_lines(&v, 38)).replace('\n', " ");
+        assert!(
+            s.contains("FILL ring: 2048 of 4096 entries hold empty chunks lent to the kernel"),
+            "{s}"
+        );
+        assert!(s.contains("only after it posts the frame on RX"), "{s}");
+        for l in ring_lines(&v, 38) {
+            let n: usize = l.spans.iter().map(|s| s.content.chars().count()).sum();
+            assert!(n <= 38, "{n} cells");
         }
     }
 
