@@ -13,8 +13,12 @@ from wait4, per tool; on a shared machine the CPU ratios are the steadier ones:
   tcpdump -r -n      one text line per frame
   ringside dump      --tsv (66+ columns: every decoded field) and --json
   --old-bin          the same two for another ringside build (before/after a change)
+
+--check-same (with --old-bin): after the timings, both builds' whole TSV and JSON outputs of the
+file are compared byte for byte (SHA-256 of each stream, and its length); exit 1 if they differ.
 """
 import argparse
+import hashlib
 import importlib.util
 import os
 import statistics
@@ -48,13 +52,43 @@ def run(cmd):
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
+def output_digest(cmd):
+    """(SHA-256 hex, bytes) of cmd's whole stdout, read as it streams (nothing kept on disk)."""
+    h = hashlib.sha256()
+    n = 0
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
+        h.update(chunk)
+        n += len(chunk)
+    if p.wait() != 0:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed")
+    return h.hexdigest(), n
+
+
+def check_same(new_bin, old_bin, path):
+    """Both builds' TSV and JSON of path, compared; prints one line each, False if any differs."""
+    same = True
+    for fmt in ("--tsv", "--json"):
+        new = output_digest([new_bin, "dump", path, fmt])
+        old = output_digest([old_bin, "dump", path, fmt])
+        verdict = "identical" if new == old else "DIFFERENT"
+        same &= new == old
+        print(f"`dump {fmt}` output, this build vs --old-bin: {verdict} "
+              f"({new[1]:,} vs {old[1]:,} bytes, sha256 {new[0][:16]} vs {old[0][:16]})")
+    return same
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(ROOT, "target/release/ringside"))
     ap.add_argument("--old-bin")
     ap.add_argument("--frames", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--check-same", action="store_true",
+                    help="with --old-bin: compare both builds' whole outputs byte for byte")
     args = ap.parse_args()
+    if args.check_same and not args.old_bin:
+        ap.error("--check-same needs --old-bin")
     tmp = tempfile.mkdtemp(prefix="rsdump-")
     path = os.path.join(tmp, "big.pcap")
     try:
@@ -91,6 +125,10 @@ def main():
             runs = ", ".join(f"{x:.2f}" for x, _, _ in results[name])
             print(f"| {name} | {w:.2f} | {runs} | {w / tcpdump:.2f}x | {tshark / w:.1f}x "
                   f"| {c:.2f} | {c / tcpdump_cpu:.2f}x | {tshark_cpu / c:.1f}x | {m:.0f} |")
+        if args.check_same:
+            print()
+            if not check_same(args.bin, args.old_bin, path):
+                raise SystemExit(1)
     finally:
         try:
             os.remove(path)
