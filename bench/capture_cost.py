@@ -24,7 +24,8 @@ C floor measured in the same run (the machine is shared: neighbours in time, not
 --profile DIR: afterwards, one more 64 B and one 1518 B flood with `perf record -e cpu-clock
 --call-graph dwarf` attached to ringside; writes DIR/ringside-{64,1518}.folded (inferno's folded
 stacks) and, when inferno-flamegraph is installed (`cargo install inferno`), the flame graphs
-DIR/ringside-{64,1518}.svg.
+DIR/ringside-{64,1518}.svg. --keep-perf-data keeps DIR/perf-{64,1518}.data too, for
+`perf annotate -i DIR/perf-64.data --stdio -s SYMBOL` (which instruction the samples hit).
 
 --idle-only SECONDS: no flood; each capturer (and ringside's default `live` ring, v2) sits on the
 quiet veth for SECONDS, --runs times, and the table gives its CPU in ms per second: the fixed
@@ -114,7 +115,7 @@ def idle_table(rows, runs, seconds):
         print(f"| {name} | {statistics.median(v):.3f} | {', '.join(f'{x:.3f}' for x in v)} |")
 
 
-def profile(binary, frame_len, seconds, cfg, out_dir):
+def profile(binary, frame_len, seconds, cfg, out_dir, keep_data=False):
     """One flood with perf attached to ringside; returns the folded-stack path."""
     cmd = [binary, "live", "--headless", "--ring", "v3", "-i", "vcap", "--ip", IP]
     proc = subprocess.Popen(live.nsx(live.CAP, "taskset", "-c", "1", *cmd),
@@ -149,7 +150,8 @@ def profile(binary, frame_len, seconds, cfg, out_dir):
             subprocess.run([flame, "--title",
                             f"ringside live --headless --ring v3, {frame_len + 4} B trafgen flood "
                             "(cpu-clock)", folded], stdout=f, check=True)
-    os.unlink(data)
+    if not keep_data:
+        os.unlink(data)
     return folded
 
 
@@ -222,6 +224,8 @@ def main():
     ap.add_argument("--idle", type=float, default=1.0,
                     help="seconds of CPU measured with no traffic before each flood")
     ap.add_argument("--profile", metavar="DIR")
+    ap.add_argument("--keep-perf-data", action="store_true",
+                    help="with --profile: keep DIR/perf-SIZE.data for `perf annotate -i`")
     ap.add_argument("--idle-only", type=float, metavar="SECONDS",
                     help="no flood: each capturer's CPU on the quiet veth (ms/s)")
     ap.add_argument("--groups", metavar="FOLDED", nargs="+",
@@ -289,7 +293,8 @@ def main():
                     cfg = os.path.join(d, f"f{frame_len}.cfg")
                     with open(cfg, "w") as f:
                         f.write(live.trafgen_conf(frame_len))
-                    folded = profile(binary, frame_len, a.seconds, cfg, a.profile)
+                    folded = profile(binary, frame_len, a.seconds, cfg, a.profile,
+                                     a.keep_perf_data)
                     print(f"  profile: {folded}", file=sys.stderr)
                     print_groups(folded)
     finally:
