@@ -1795,3 +1795,101 @@ mod table_walk {
         }
     }
 }
+
+#[cfg(test)]
+mod info_places {
+    use super::super::build::{self, EthIp};
+    use super::*;
+
+    /// Each Info field's layer kind and key: where a lookup by key would find it.
+    fn kind_key(which: InfoField) -> (LayerKind, &'static str) {
+        use InfoField::*;
+        match which {
+            Ipv4Flags => (LayerKind::Ipv4, "ipv4.flags"),
+            Ipv4FragOffset => (LayerKind::Ipv4, "ipv4.frag_offset"),
+            Ipv4Ttl => (LayerKind::Ipv4, "ipv4.ttl"),
+            UdpSrcPort => (LayerKind::Udp, "udp.srcport"),
+            UdpDstPort => (LayerKind::Udp, "udp.dstport"),
+            UdpLength => (LayerKind::Udp, "udp.length"),
+            IcmpType => (LayerKind::Icmp, "icmp.type"),
+            IcmpCode => (LayerKind::Icmp, "icmp.code"),
+            IcmpIdent => (LayerKind::Icmp, "icmp.ident"),
+            IcmpSeq => (LayerKind::Icmp, "icmp.seq"),
+            ArpOpcode => (LayerKind::Arp, "arp.opcode"),
+            ArpSha => (LayerKind::Arp, "arp.sha"),
+            ArpSpa => (LayerKind::Arp, "arp.spa"),
+            ArpTha => (LayerKind::Arp, "arp.tha"),
+            ArpTpa => (LayerKind::Arp, "arp.tpa"),
+        }
+    }
+
+    const ALL: [InfoField; InfoField::COUNT] = {
+        use InfoField::*;
+        [
+            Ipv4Flags,
+            Ipv4FragOffset,
+            Ipv4Ttl,
+            UdpSrcPort,
+            UdpDstPort,
+            UdpLength,
+            IcmpType,
+            IcmpCode,
+            IcmpIdent,
+            IcmpSeq,
+            ArpOpcode,
+            ArpSha,
+            ArpSpa,
+            ArpTha,
+            ArpTpa,
+        ]
+    };
+
+    /// The places the walk notes are the fields a search by key in the first layer of their
+    /// kind finds, and `has_layer` agrees with the layer list: for UDP, ICMP echo, ICMP error
+    /// (quoting a UDP datagram with the same keys' cousins) and ARP frames, cut at every length.
+    #[test]
+    fn noted_places_are_what_a_key_lookup_finds() {
+        let h = EthIp {
+            src_mac: [2, 0, 0, 0, 0, 1],
+            dst_mac: [2, 0, 0, 0, 0, 2],
+            src_ip: [198, 51, 100, 1].into(),
+            dst_ip: [198, 51, 100, 2].into(),
+            ttl: 64,
+            ip_id: 1,
+        };
+        let mut frames = Vec::new();
+        let mut f = Vec::new();
+        build::udp(&mut f, &h, 1234, 7, b"hello");
+        let udp_frame = f.clone();
+        frames.push(f);
+        let mut f = Vec::new();
+        build::icmp_echo(&mut f, &h, false, 0x1234, 5, b"ping");
+        frames.push(f);
+        let mut f = Vec::new();
+        build::icmp_error(&mut f, &h, 3, 3, &udp_frame[ETH_LEN..]);
+        frames.push(f);
+        let mut f = Vec::new();
+        build::arp(&mut f, [0xff; 6], 1, [2; 6], h.src_ip, [0; 6], h.dst_ip);
+        frames.push(f);
+        let mut d = Dissection::default();
+        for frame in &frames {
+            for len in 0..=frame.len() {
+                d.parse(&frame[..len], false);
+                for which in ALL {
+                    let (kind, key) = kind_key(which);
+                    let by_key = d
+                        .layers
+                        .iter()
+                        .find(|l| l.kind == kind)
+                        .and_then(|l| d.layer_fields(l).iter().find(|f| f.key == key));
+                    assert_eq!(d.info_field(which), by_key, "{which:?}, {len} bytes");
+                }
+                for l in &d.layers {
+                    assert!(d.has_layer(l.kind), "{:?}, {len} bytes", l.kind);
+                }
+                let kinds = d.layers.iter().map(|l| 1u32 << l.kind as u32);
+                assert_eq!(d.info.kinds, kinds.fold(0, |a, b| a | b), "{len} bytes");
+            }
+        }
+    }
+}
