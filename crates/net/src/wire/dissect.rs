@@ -43,6 +43,49 @@ pub struct Dissection {
     pub layers: Vec<Layer>,
     pub fields: Vec<Field>,
     pub problems: Vec<Malformation>,
+    /// Where the fields the Info column reads are, noted by the walk.
+    info: InfoPlaces,
+}
+
+/// The fields the Info column reads (of Ethernet/IPv4/UDP/ICMP/ARP frames, the common ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InfoField {
+    Ipv4Flags,
+    Ipv4FragOffset,
+    Ipv4Ttl,
+    UdpSrcPort,
+    UdpDstPort,
+    UdpLength,
+    IcmpType,
+    IcmpCode,
+    IcmpIdent,
+    IcmpSeq,
+    ArpOpcode,
+    ArpSha,
+    ArpSpa,
+    ArpTha,
+    ArpTpa,
+}
+
+impl InfoField {
+    const COUNT: usize = InfoField::ArpTpa as usize + 1;
+}
+
+/// Which layer kinds a frame has and where the Info column's fields are in its field list,
+/// noted by the walk as it pushes them: the Info column then reads them by position, with no
+/// scan of the layers and no compare of field keys (what `dump` pays for every frame).
+/// A field is noted only in the first layer of its kind, as a lookup by key would find it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct InfoPlaces {
+    /// One bit per [`LayerKind`] present.
+    kinds: u32,
+    at: [Option<u32>; InfoField::COUNT],
+}
+
+impl InfoPlaces {
+    fn kind_bit(kind: LayerKind) -> u32 {
+        1 << kind as u32
+    }
 }
 
 /// Dissect one frame into a fresh [`Dissection`].
@@ -73,11 +116,13 @@ impl Dissection {
         self.layers.clear();
         self.fields.clear();
         self.problems.clear();
+        self.info = InfoPlaces::default();
         let mut w = Walker {
             d: self,
             frame,
             csum_not_ready,
             final_dst: None,
+            first_of_kind: false,
         };
         w.walk();
     }
@@ -92,22 +137,15 @@ impl Dissection {
         self.fields.iter().find(|f| f.key == key)
     }
 
-    /// First field with this key, looked for only in the first layer of `kind`: a handful of
-    /// fields instead of the whole frame's, which is what keeps the Info column cheap in `dump`.
-    /// Every key belongs to one layer kind and the first such layer holds its first occurrence
-    /// (an ICMP quote's inner header comes after the outer one). No assertion checks it here: a
-    /// hostile frame must never panic, even in a debug or fuzzing build; tests/wire/dump_golden.rs
-    /// pins the Info text of every corpus frame byte for byte instead.
-    fn field_in(&self, kind: LayerKind, key: &str) -> Option<&Field> {
-        self.layers
-            .iter()
-            .find(|l| l.kind == kind)
-            .and_then(|l| self.layer_fields(l).iter().find(|f| f.key == key))
+    /// An Info field the walk noted (see [`InfoPlaces`]), if the frame has it.
+    fn info_field(&self, which: InfoField) -> Option<&Field> {
+        let at = self.info.at[which as usize]?;
+        self.fields.get(at as usize)
     }
 
-    /// [`Dissection::num`] for a field of the first layer of `kind` (see [`Dissection::field_in`]).
-    fn num_in(&self, kind: LayerKind, key: &str) -> Option<u64> {
-        match self.field_in(kind, key)?.value {
+    /// [`Dissection::num`] for an Info field the walk noted.
+    fn info_num(&self, which: InfoField) -> Option<u64> {
+        match self.info_field(which)?.value {
             Value::Dec(v) | Value::Hex(v, _) | Value::Named(v, _, _) => Some(v),
             Value::Flags(v, _) => Some(v as u64),
             _ => None,
@@ -115,7 +153,7 @@ impl Dissection {
     }
 
     pub fn has_layer(&self, kind: LayerKind) -> bool {
-        self.layers.iter().any(|l| l.kind == kind)
+        self.info.kinds & InfoPlaces::kind_bit(kind) != 0
     }
 
     /// The field's value as a plain number (for `Dec`, `Hex`, `Named`, `Flags`).
@@ -164,7 +202,7 @@ impl Dissection {
         info: &mut String,
     ) -> &'static str {
         use std::fmt::Write as _;
-        use LayerKind::{Arp, Icmp, Ipv4};
+        use InfoField::*;
         let addrs_wanted = addrs.is_some();
         // Source and Destination: the fields' values as text, "" for a field the frame lacks.
         let mut set_addrs = |src: Option<&Field>, dst: Option<&Field>| {
@@ -177,7 +215,7 @@ impl Dissection {
                 }
             }
         };
-        let ipv4 = |k: &str| match self.field_in(Arp, k).map(|f| f.value) {
+        let ipv4 = |k: InfoField| match self.info_field(k).map(|f| f.value) {
             Some(v @ Value::Ipv4(_)) => Some(v),
             _ => None,
         };
@@ -191,7 +229,7 @@ impl Dissection {
                 }
             }
         }
-        let mac = |k: &str| Or(self.field(k).map(|f| f.value), "");
+        let mac = |k: InfoField| Or(self.info_field(k).map(|f| f.value), "");
         let mut protocol = "Ethernet";
         if self.link != LinkKind::Ethernet {
             set_addrs(self.field("sll.src"), None);
@@ -227,20 +265,20 @@ impl Dissection {
             }
         } else if self.has_layer(LayerKind::Arp) && self.is_rarp() {
             protocol = "RARP";
-            let tha = Or(self.field("arp.tha").map(|f| f.value), "?");
-            let _ = match self.num("arp.opcode") {
-                Some(3) => write!(info, "Who is {tha}? Tell {}", mac("arp.sha")),
-                Some(4) => write!(info, "{tha} is at {}", Or(ipv4("arp.tpa"), "")),
+            let tha = Or(self.info_field(ArpTha).map(|f| f.value), "?");
+            let _ = match self.info_num(ArpOpcode) {
+                Some(3) => write!(info, "Who is {tha}? Tell {}", mac(ArpSha)),
+                Some(4) => write!(info, "{tha} is at {}", Or(ipv4(ArpTpa), "")),
                 Some(op) => write!(info, "RARP opcode {op}"),
                 None => write!(info, "Truncated RARP"),
             };
         } else if self.has_layer(LayerKind::Arp) {
             protocol = "ARP";
-            let (spa, tpa) = (ipv4("arp.spa"), ipv4("arp.tpa"));
+            let (spa, tpa) = (ipv4(ArpSpa), ipv4(ArpTpa));
             // Equal as text: both the same address, or both missing ("?").
             let same = spa == tpa;
             let (spa, tpa) = (Or(spa, "?"), Or(tpa, "?"));
-            let _ = match self.num_in(Arp, "arp.opcode") {
+            let _ = match self.info_num(ArpOpcode) {
                 Some(1) if same => {
                     info.push_str("Gratuitous ARP for ");
                     push_or(info, spa.0, "?");
@@ -256,7 +294,7 @@ impl Dissection {
                     push_or(info, spa.0, "?");
                     Ok(())
                 }
-                Some(2) => write!(info, "{spa} is at {}", mac("arp.sha")),
+                Some(2) => write!(info, "{spa} is at {}", mac(ArpSha)),
                 Some(op) => write!(info, "ARP opcode {op}"),
                 None => write!(info, "Truncated ARP"),
             };
@@ -310,27 +348,24 @@ impl Dissection {
                     set_addrs(src, dst);
                 }
             }
-            let frag_off = self.num_in(Ipv4, "ipv4.frag_offset").unwrap_or(0);
-            let mf = self.num_in(Ipv4, "ipv4.flags").unwrap_or(0) & 1 != 0;
+            let frag_off = self.info_num(Ipv4FragOffset).unwrap_or(0);
+            let mf = self.info_num(Ipv4Flags).unwrap_or(0) & 1 != 0;
             if self.has_layer(LayerKind::Udp) {
                 protocol = "UDP";
                 self.udp_info(info);
             } else if self.has_layer(LayerKind::Icmp) {
                 protocol = "ICMP";
-                let t = self.num_in(Icmp, "icmp.type").unwrap_or(255);
-                let code = self.num_in(Icmp, "icmp.code").unwrap_or(0);
+                let t = self.info_num(IcmpType).unwrap_or(255);
+                let code = self.info_num(IcmpCode).unwrap_or(0);
                 info.push_str(icmp_type_name(t as u8, code as u8));
-                let id_seq = (
-                    self.num_in(Icmp, "icmp.ident"),
-                    self.num_in(Icmp, "icmp.seq"),
-                );
+                let id_seq = (self.info_num(IcmpIdent), self.info_num(IcmpSeq));
                 if let (Some(id), Some(seq)) = id_seq {
                     info.push_str(" id=0x");
                     push_hex4(info, id);
                     info.push_str(", seq=");
                     info.push_str(itoa::Buffer::new().format(seq));
                     info.push_str(", ttl=");
-                    let ttl = self.num_in(Ipv4, "ipv4.ttl").unwrap_or(0);
+                    let ttl = self.info_num(Ipv4Ttl).unwrap_or(0);
                     info.push_str(itoa::Buffer::new().format(ttl));
                 }
             } else if frag_off > 0 || mf {
@@ -357,9 +392,9 @@ impl Dissection {
 
     /// A UDP datagram's Info: `src → dst Len=payload`.
     fn udp_info(&self, info: &mut String) {
-        let sp = self.num_in(LayerKind::Udp, "udp.srcport").unwrap_or(0);
-        let dp = self.num_in(LayerKind::Udp, "udp.dstport").unwrap_or(0);
-        let len = self.num_in(LayerKind::Udp, "udp.length").unwrap_or(0);
+        let sp = self.info_num(InfoField::UdpSrcPort).unwrap_or(0);
+        let dp = self.info_num(InfoField::UdpDstPort).unwrap_or(0);
+        let len = self.info_num(InfoField::UdpLength).unwrap_or(0);
         // `itoa`, not `write!`: fmt's machinery costs more than the digits, for every frame.
         info.push_str(itoa::Buffer::new().format(sp));
         info.push_str(" → ");
@@ -409,6 +444,8 @@ struct Walker<'a, 'f> {
     /// Where an IPv6 routing header holds the datagram's final destination, for the
     /// upper-layer checksum (RFC 8200 8.1).
     final_dst: Option<usize>,
+    /// The layer being walked is the first of its kind in the frame (see [`InfoPlaces`]).
+    first_of_kind: bool,
 }
 
 impl Walker<'_, '_> {
@@ -684,6 +721,9 @@ impl Walker<'_, '_> {
     fn begin(&mut self, kind: LayerKind, start: usize, declared: usize) {
         let end = (start + declared).min(self.frame.len());
         let n = self.d.fields.len();
+        let bit = InfoPlaces::kind_bit(kind);
+        self.first_of_kind = self.d.info.kinds & bit == 0;
+        self.d.info.kinds |= bit;
         self.d.layers.push(Layer {
             kind,
             bytes: start.min(end)..end,
@@ -716,6 +756,26 @@ impl Walker<'_, '_> {
         let raw = read_bits(self.frame, bit, f.width as usize)?;
         self.push(f.key, f.label, bit, f.width as usize, f.value(raw), None);
         Some(raw)
+    }
+
+    /// [`Walker::def`] for a field the Info column reads: its place is noted.
+    #[inline(always)]
+    fn def_info(&mut self, at: usize, f: &FieldDef, which: InfoField) -> Option<u64> {
+        let raw = self.def(at, f)?;
+        self.note(which);
+        Some(raw)
+    }
+
+    /// Note the field just pushed as the Info column's `which`, if its layer is the first of
+    /// its kind and no earlier field of that layer was noted (the first wins, as by key).
+    fn note(&mut self, which: InfoField) {
+        let (Some(last), true) = (self.d.fields.len().checked_sub(1), self.first_of_kind) else {
+            return;
+        };
+        let slot = &mut self.d.info.at[which as usize];
+        if slot.is_none() {
+            *slot = u32::try_from(last).ok();
+        }
     }
 
     /// Add a table field whose value or check the walk decides (`value` from the raw bits).
@@ -847,7 +907,7 @@ impl Walker<'_, '_> {
         let ptype = self.def(at, &PTYPE);
         self.def(at, &HLEN);
         self.def(at, &PLEN);
-        self.def(at, &OPCODE);
+        self.def_info(at, &OPCODE, InfoField::ArpOpcode);
         // Ethernet (1), experimental Ethernet (2) and IEEE 802 (6) hardware with 6-byte addresses are MACs (RFC 5342).
         let hw_is_mac = matches!(htype, Some(1 | 2 | 6) | None) && hlen == 6;
         let proto_is_ipv4 = matches!(ptype, Some(0x0800) | None) && plen == 4;
@@ -862,10 +922,18 @@ impl Walker<'_, '_> {
         // The addresses sit where the table says only for Ethernet/IPv4 (6 + 4 bytes): with
         // other lengths they are placed here, by hlen and plen, under the table's names.
         let mut p = at + arp::FIXED_LEN;
-        for (hw, pr) in [(SHA, SPA), (THA, TPA)] {
-            self.address(hw.key, hw.label, p, hlen, hw_is_mac, false);
+        use InfoField::{ArpSha, ArpSpa, ArpTha, ArpTpa};
+        for ((hw, hw_info), (pr, pr_info)) in [
+            ((SHA, ArpSha), (SPA, ArpSpa)),
+            ((THA, ArpTha), (TPA, ArpTpa)),
+        ] {
+            if self.address(hw.key, hw.label, p, hlen, hw_is_mac, false) {
+                self.note(hw_info);
+            }
             p += hlen;
-            self.address(pr.key, pr.label, p, plen, false, proto_is_ipv4);
+            if self.address(pr.key, pr.label, p, plen, false, proto_is_ipv4) {
+                self.note(pr_info);
+            }
             p += plen;
         }
         if self.frame.len() < at + declared {
@@ -876,6 +944,7 @@ impl Walker<'_, '_> {
 
     /// An address field of `len` bytes at `at`: a MAC, an IPv4 address, its bytes (up to 24,
     /// e.g. InfiniBand's 20) or, longer, a run of bytes shown by its length. Nothing if the frame ends first.
+    /// Returns whether the field was added.
     fn address(
         &mut self,
         key: &'static str,
@@ -884,10 +953,11 @@ impl Walker<'_, '_> {
         len: usize,
         mac: bool,
         ipv4: bool,
-    ) {
+    ) -> bool {
         if len == 0 || self.frame.len() < at + len {
-            return;
+            return false;
         }
+        let before = self.d.fields.len();
         if mac {
             self.mac(key, label, at);
         } else if ipv4 {
@@ -897,6 +967,7 @@ impl Walker<'_, '_> {
         } else {
             self.bytes(key, label, at, at + len);
         }
+        self.d.fields.len() > before
     }
 
     /// The IPv4 header at `at`; returns where the datagram ends (by total length, cut to the
@@ -918,9 +989,9 @@ impl Walker<'_, '_> {
         self.def(at, &ECN);
         let total = self.def(at, &TOTAL_LENGTH);
         self.def(at, &ID);
-        self.def(at, &FLAGS);
-        self.def(at, &FRAG_OFFSET);
-        self.def(at, &TTL);
+        self.def_info(at, &FLAGS, InfoField::Ipv4Flags);
+        self.def_info(at, &FRAG_OFFSET, InfoField::Ipv4FragOffset);
+        self.def_info(at, &TTL, InfoField::Ipv4Ttl);
         self.def(at, &PROTOCOL);
         // Verified over the whole header (options too), when all of it is here.
         let check = match frame.get(at..at + hdr_len) {
@@ -975,9 +1046,9 @@ impl Walker<'_, '_> {
     fn udp(&mut self, start: usize, end: usize, partial: bool) {
         use udp::field::*;
         self.begin(LayerKind::Udp, start, UDP_LEN);
-        self.def(start, &SRC_PORT);
-        self.def(start, &DST_PORT);
-        let length = self.def(start, &LENGTH);
+        self.def_info(start, &SRC_PORT, InfoField::UdpSrcPort);
+        self.def_info(start, &DST_PORT, InfoField::UdpDstPort);
+        let length = self.def_info(start, &LENGTH, InfoField::UdpLength);
         let sum = CHECKSUM.read(self.frame.get(start..).unwrap_or(&[]));
         if start + UDP_LEN > end {
             self.def(start, &CHECKSUM);
@@ -1026,7 +1097,7 @@ impl Walker<'_, '_> {
         let frame = self.frame;
         self.begin(LayerKind::Icmp, start, ICMP_LEN);
         let b = start * 8;
-        let ty = self.def(start, &TYPE);
+        let ty = self.def_info(start, &TYPE, InfoField::IcmpType);
         // The code's meaning depends on the type: named for unreachable and time exceeded.
         let code = match ty {
             Some(t @ (3 | 11)) => self.def_with(
@@ -1037,6 +1108,9 @@ impl Walker<'_, '_> {
             ),
             _ => self.def(start, &CODE),
         };
+        if code.is_some() {
+            self.note(InfoField::IcmpCode);
+        }
         if let Some(stored) = CHECKSUM.read(frame.get(start..).unwrap_or(&[])) {
             let check = if partial || end > frame.len() {
                 Check::Unverified
@@ -1054,8 +1128,8 @@ impl Walker<'_, '_> {
             // Echo (RFC 792), timestamp (RFC 792), information (RFC 792) and address mask
             // (RFC 950) messages all carry an identifier and a sequence number.
             Some(0 | 8 | 13..=18) => {
-                self.def(start, &icmp::field::IDENT);
-                self.def(start, &icmp::field::SEQ);
+                self.def_info(start, &icmp::field::IDENT, InfoField::IcmpIdent);
+                self.def_info(start, &icmp::field::SEQ, InfoField::IcmpSeq);
                 if start + ICMP_LEN > end {
                     self.problem(Malformation::Truncated(LayerKind::Icmp));
                 }
@@ -1717,6 +1791,104 @@ mod table_walk {
                     })
                     .collect();
                 assert_eq!(got, want, "{kind:?}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod info_places {
+    use super::super::build::{self, EthIp};
+    use super::*;
+
+    /// Each Info field's layer kind and key: where a lookup by key would find it.
+    fn kind_key(which: InfoField) -> (LayerKind, &'static str) {
+        use InfoField::*;
+        match which {
+            Ipv4Flags => (LayerKind::Ipv4, "ipv4.flags"),
+            Ipv4FragOffset => (LayerKind::Ipv4, "ipv4.frag_offset"),
+            Ipv4Ttl => (LayerKind::Ipv4, "ipv4.ttl"),
+            UdpSrcPort => (LayerKind::Udp, "udp.srcport"),
+            UdpDstPort => (LayerKind::Udp, "udp.dstport"),
+            UdpLength => (LayerKind::Udp, "udp.length"),
+            IcmpType => (LayerKind::Icmp, "icmp.type"),
+            IcmpCode => (LayerKind::Icmp, "icmp.code"),
+            IcmpIdent => (LayerKind::Icmp, "icmp.ident"),
+            IcmpSeq => (LayerKind::Icmp, "icmp.seq"),
+            ArpOpcode => (LayerKind::Arp, "arp.opcode"),
+            ArpSha => (LayerKind::Arp, "arp.sha"),
+            ArpSpa => (LayerKind::Arp, "arp.spa"),
+            ArpTha => (LayerKind::Arp, "arp.tha"),
+            ArpTpa => (LayerKind::Arp, "arp.tpa"),
+        }
+    }
+
+    const ALL: [InfoField; InfoField::COUNT] = {
+        use InfoField::*;
+        [
+            Ipv4Flags,
+            Ipv4FragOffset,
+            Ipv4Ttl,
+            UdpSrcPort,
+            UdpDstPort,
+            UdpLength,
+            IcmpType,
+            IcmpCode,
+            IcmpIdent,
+            IcmpSeq,
+            ArpOpcode,
+            ArpSha,
+            ArpSpa,
+            ArpTha,
+            ArpTpa,
+        ]
+    };
+
+    /// The places the walk notes are the fields a search by key in the first layer of their
+    /// kind finds, and `has_layer` agrees with the layer list: for UDP, ICMP echo, ICMP error
+    /// (quoting a UDP datagram with the same keys' cousins) and ARP frames, cut at every length.
+    #[test]
+    fn noted_places_are_what_a_key_lookup_finds() {
+        let h = EthIp {
+            src_mac: [2, 0, 0, 0, 0, 1],
+            dst_mac: [2, 0, 0, 0, 0, 2],
+            src_ip: [198, 51, 100, 1].into(),
+            dst_ip: [198, 51, 100, 2].into(),
+            ttl: 64,
+            ip_id: 1,
+        };
+        let mut frames = Vec::new();
+        let mut f = Vec::new();
+        build::udp(&mut f, &h, 1234, 7, b"hello");
+        let udp_frame = f.clone();
+        frames.push(f);
+        let mut f = Vec::new();
+        build::icmp_echo(&mut f, &h, false, 0x1234, 5, b"ping");
+        frames.push(f);
+        let mut f = Vec::new();
+        build::icmp_error(&mut f, &h, 3, 3, &udp_frame[ETH_LEN..]);
+        frames.push(f);
+        let mut f = Vec::new();
+        build::arp(&mut f, [0xff; 6], 1, [2; 6], h.src_ip, [0; 6], h.dst_ip);
+        frames.push(f);
+        let mut d = Dissection::default();
+        for frame in &frames {
+            for len in 0..=frame.len() {
+                d.parse(&frame[..len], false);
+                for which in ALL {
+                    let (kind, key) = kind_key(which);
+                    let by_key = d
+                        .layers
+                        .iter()
+                        .find(|l| l.kind == kind)
+                        .and_then(|l| d.layer_fields(l).iter().find(|f| f.key == key));
+                    assert_eq!(d.info_field(which), by_key, "{which:?}, {len} bytes");
+                }
+                for l in &d.layers {
+                    assert!(d.has_layer(l.kind), "{:?}, {len} bytes", l.kind);
+                }
+                let kinds = d.layers.iter().map(|l| 1u32 << l.kind as u32);
+                assert_eq!(d.info.kinds, kinds.fold(0, |a, b| a | b), "{len} bytes");
             }
         }
     }
