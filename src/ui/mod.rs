@@ -4,7 +4,7 @@
 //! The capture thread owns the link and the stack; the UI only drains its bounded channel (at most
 //! [`DRAIN_PER_TICK`] frames per tick, so a flood cannot freeze the screen) into a history with a
 //! fixed memory budget, and sends it controls. Rendering dissects only the rows on screen and the
-//! selected frame.
+//! selected frame, and happens only when something changed (see [`run_loop`]).
 pub mod app;
 pub mod arp;
 pub mod chrome;
