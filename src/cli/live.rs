@@ -351,6 +351,9 @@ pub fn run(args: LiveArgs) -> anyhow::Result<()> {
             CaptureOptions {
                 record,
                 peer_kernel: Some(peer.cell()),
+                // Every change is published within 100 ms; an idle link once a second, enough
+                // for the ARP ages on screen (each snapshot is a redraw, see ui::run_loop).
+                idle_status_interval: Some(TUI_IDLE_STATUS),
                 ..CaptureOptions::default()
             },
         );
@@ -449,6 +452,8 @@ const SIGNAL_LOOK: Duration = Duration::from_millis(100);
 /// Headless: a status snapshot at least this often when nothing changed (nothing reads it then
 /// but the final summary, which takes its own).
 const HEADLESS_IDLE_STATUS: Duration = Duration::from_secs(1);
+/// How often the TUI gets a snapshot of an idle link (its ARP ages tick in seconds).
+const TUI_IDLE_STATUS: Duration = Duration::from_secs(1);
 
 /// Headless: one stderr line each time the peer kernel's entry for ringside changes state (or
 /// once, why it cannot be seen), so a script sees the ARP lesson as the panel shows it.

@@ -96,6 +96,15 @@ pub enum Action {
     ScrollDown(u16, u16),
 }
 
+/// See [`App::background`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Background {
+    span: (u64, u64),
+    /// Bytes indexed, and whether the index is complete.
+    index: Option<(u64, bool)>,
+    filter_checked: Option<(u64, u64)>,
+}
+
 /// A line for the status bar: what just happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
@@ -500,6 +509,21 @@ impl App {
             }
         }
         *filter_cursor <= judged || !fb.index().done() || judged < history.span().1
+    }
+
+    /// What the screen shows that other threads than the capture's move on, with no frame or
+    /// snapshot to say so: a file's index growing (the title's "indexing N%", the list's
+    /// length) and the filter's "checked N of M". The run loop redraws when it changes.
+    pub fn background(&self) -> Background {
+        let index = self.history.file().map(|fb| {
+            let ix = fb.index();
+            (ix.progress().0, ix.done())
+        });
+        Background {
+            span: self.history.span(),
+            index,
+            filter_checked: self.filter_checked(),
+        }
     }
 
     /// With a file behind the history and a filter: frames checked so far, of all.

@@ -4,7 +4,7 @@
 //! The capture thread owns the link and the stack; the UI only drains its bounded channel (at most
 //! [`DRAIN_PER_TICK`] frames per tick, so a flood cannot freeze the screen) into a history with a
 //! fixed memory budget, and sends it controls. Rendering dissects only the rows on screen and the
-//! selected frame.
+//! selected frame, and happens only when something changed (see [`run_loop`]).
 pub mod app;
 pub mod arp;
 pub mod chrome;
@@ -22,6 +22,7 @@ pub mod meaning;
 pub mod packing;
 pub mod prompt;
 pub mod ringpanel;
+pub mod run_loop;
 pub mod screen;
 pub mod status;
 pub mod structview;
@@ -32,9 +33,9 @@ use crate::pcapng_write::Recorder;
 use crate::recorded::FrameNote;
 use app::App;
 pub use app::{Mode, SOURCE_SEP};
+pub use run_loop::{Events, TerminalEvents, UiLoop};
 pub use screen::draw;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 pub struct UiOptions {
     pub mode: Mode,
@@ -46,10 +47,6 @@ pub struct UiOptions {
 
 /// Frames taken from the capture channel per screen refresh at most.
 pub const DRAIN_PER_TICK: usize = 50_000;
-/// Time a tick may spend taking frames in, and again filtering a file (see [`App::filter_step`]).
-const DRAIN_TIME: Duration = Duration::from_millis(15);
-/// Screen refresh interval when nothing happens.
-const TICK: Duration = Duration::from_millis(40);
 
 /// `ringside-YYYYmmdd-HHMMSS.pcapng` in local time (UTC when the zone is unknown): pcapng, so
 /// each frame keeps ringside's verdict as its comment.
@@ -184,117 +181,24 @@ pub fn run_with_restart(
 /// listed and jumped to while the capture thread judges them in order (see
 /// [`history::FileBacked`]).
 pub fn run_indexed(
-    mut capture: CaptureHandle,
+    capture: CaptureHandle,
     opts: UiOptions,
-    mut restart: Option<Restart<'_>>,
+    restart: Option<Restart<'_>>,
     index: Option<std::sync::Arc<crate::pcap::index::FrameIndex>>,
 ) -> anyhow::Result<()> {
-    use ratatui::crossterm::event;
-    let take_frames = |c: &mut CaptureHandle| {
-        c.frames
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("the capture was started without a UI channel"))
-    };
-    let mut frames = take_frames(&mut capture)?;
-    // What the replay shows now: recorded verdicts (where the capture has them) or judged again.
-    let mut recorded_view = true;
-    let mut app = App::new(opts.mode, opts.history_bytes);
-    if let Some(ix) = index {
-        app.history = history::History::new(opts.history_bytes).with_file(ix);
-    }
-    app.caption = opts.caption;
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let debug_panic = debug_panic_requested();
-
     let guard = TerminalGuard::enter()?;
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
-
+    let mut ui = UiLoop::new(capture, opts, restart, index, terminal)?
+        .with_debug_panic(debug_panic_requested());
     let result = (|| -> anyhow::Result<()> {
-        loop {
-            let tick_start = Instant::now();
-            for i in 0..DRAIN_PER_TICK {
-                // A fast source (a large file) gets at most DRAIN_TIME a tick: keys wait no more.
-                if i % 256 == 255 && tick_start.elapsed() > DRAIN_TIME {
-                    break;
-                }
-                match frames.try_recv() {
-                    Some(c) => app.ingest(&c),
-                    None => break,
-                }
-            }
-            app.filter_step(DRAIN_TIME);
-            let mut st = capture.status();
-            // What the UI still holds counts as hand-off occupancy too.
-            let (used, cap) = frames.occupancy();
-            st.handoff_used = used;
-            st.handoff_capacity = cap;
-            app.set_status(st);
-            terminal.draw(|f| {
-                draw(f, &mut app);
-                text::paint(f.buffer_mut(), text::theme());
-            })?;
-            if debug_panic {
-                panic!("RINGSIDE_DEBUG_PANIC=1: a test panic inside the TUI");
-            }
-            // Events until the next tick.
-            let mut timeout = TICK.saturating_sub(tick_start.elapsed());
-            while event::poll(timeout)? {
-                let ev = event::read()?;
-                if let Some(a) = keys::action(&ev, app.input.is_some()) {
-                    app.handle(a);
-                }
-                for c in app.controls.drain(..) {
-                    capture.control(c);
-                }
-                handle_write(&mut app, &cwd);
-                if std::mem::take(&mut app.rejudge_requested) {
-                    if let Some(r) = restart.as_mut() {
-                        let recorded = !recorded_view;
-                        // The file may be gone since: say so and keep what is on screen.
-                        let fresh = r(recorded).and_then(|mut c| Ok((take_frames(&mut c)?, c)));
-                        let (fresh_frames, fresh) = match fresh {
-                            Ok(f) => f,
-                            Err(e) => {
-                                app.message = Some(app::Message {
-                                    text: format!("cannot read the capture again: {e:#}"),
-                                    error: true,
-                                });
-                                continue;
-                            }
-                        };
-                        recorded_view = recorded;
-                        // The old thread may wait for room in its channel: drop our end first.
-                        drop(std::mem::replace(&mut frames, fresh_frames));
-                        std::mem::replace(&mut capture, fresh).stop();
-                        app.restart();
-                        app.message = Some(app::Message {
-                            text: if recorded {
-                                "showing the verdicts recorded in the capture".into()
-                            } else {
-                                "judging every frame again with the current settings".into()
-                            },
-                            error: false,
-                        });
-                        break;
-                    }
-                }
-                if app.quit {
-                    return Ok(());
-                }
-                if matches!(ev, event::Event::Resize(..)) {
-                    break;
-                }
-                timeout = Duration::ZERO;
-            }
-        }
+        while ui.turn(&mut TerminalEvents)? {}
+        Ok(())
     })();
-    drop(terminal);
+    let (app, st) = ui.finish();
     drop(guard);
     result?;
-    drop(frames);
-    let st = capture.stop();
     exit_result(&app.mode, &st)
 }
 

@@ -10,6 +10,7 @@ mod ui_behaviour;
 mod ui_field_meaning;
 mod ui_fragments;
 mod ui_fuzz;
+mod ui_idle;
 mod ui_layers_top;
 mod ui_packing;
 mod ui_peer_kernel;
