@@ -507,7 +507,9 @@ def replay_section(o, binary, d, out):
     say(f"replay: {o.replay_frames} frames in {path} ({time.monotonic() - t0:.1f} s)")
     r = rsc.measure(binary, path, o.history_mb)
     keys = r["keys"]
-    worst = max(last for _, _, last in keys)
+    # A keypress is answered by its first redraw; a filter's later progress redraws are the
+    # background pass over the file (shown, not counted as the key's latency).
+    worst = max(answered for _, _, answered, _ in keys)
     table = [
         ["first screen (48 rows)", f"{r['first_s'] * 1e3:.0f} ms",
          f"{r['td_first_s'] * 1e3:.0f} ms (tcpdump -r -n -c 48)",
@@ -517,15 +519,17 @@ def replay_section(o, binary, d, out):
          rep.ratio(r["indexed_s"] / r["td_all_s"])],
         ["every frame judged (title: loaded)", f"{r['judged_s']:.2f} s", "", ""],
         ["frames listed", str(r["total"]), "", ""],
-    ] + [[f"key: {name}", f"{last * 1e3:.1f} ms (first byte {first * 1e3:.1f})", "", ""]
-         for name, first, last in keys] + [
+    ] + [[f"key: {name}", rsc.key_text(first, answered, last), "", ""]
+         for name, first, answered, last in keys] + [
         ["peak RSS (VmHWM)", f"{r['hwm_mib']:.0f} MiB",
          f"--history-mb {o.history_mb} + {REPLAY_FIXED_MIB} fixed",
          rep.ratio(r["hwm_mib"] / (o.history_mb + REPLAY_FIXED_MIB))],
     ]
     out(f"Replay at scale: `ringside replay` on {o.replay_frames} frames "
         f"({os.path.getsize(path) / 1e6:.0f} MB) in tmux 160x48, --history-mb {o.history_mb}; "
-        "a key's time runs from tmux receiving it to the last byte of its redraw",
+        "a key's time runs from tmux receiving it to the last byte of the redraw that answers "
+        "it (a filter then goes on through the file in the background, its progress redraws "
+        "shown apart)",
         rep.table(["figure", "ringside", "peer", "ratio"], table, o.markdown),
         [rep.goal("first screen", r["first_s"], "<=", 1.0, unit=" s"),
          rep.goal("slowest keypress", worst * 1e3, "<=", 50.0, unit=" ms", spec=".1f"),
