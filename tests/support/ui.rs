@@ -190,3 +190,27 @@ pub fn replay_screen(
     }
     (app, s)
 }
+
+/// The frames of `name` in assets/, as the capture thread hands them to the UI (received, no
+/// verdict: a replay without the stack).
+pub fn asset_frames(name: &str) -> Vec<ringside::capture::Captured> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join(name);
+    let mut r = ringside::pcap::CaptureReader::open(&path).unwrap();
+    let mut out = Vec::new();
+    while let Some(f) = r.next_frame().unwrap() {
+        out.push(ringside::capture::Captured {
+            ts: f.ts,
+            dir: ringside::capture::Direction::In,
+            data: f.data.to_vec(),
+            orig_len: f.data.len() as u32,
+            csum_not_ready: false,
+            verdict: None,
+            responders: Default::default(),
+            source: 0,
+            link: Default::default(),
+        });
+    }
+    out
+}

@@ -3,32 +3,16 @@
 //! field of an ARP, UDP and ICMP frame of the lessons, at 80x24 and 160x48, inside the pane,
 //! the source kept whole when the meaning is cut. With the list focused the foot stays short.
 use crate::support::ui as ui_support;
-use ringside::capture::{Captured, Direction, Status};
-use ringside::pcap::CaptureReader;
+use ringside::capture::Status;
 use ringside::ui::app::{Action, App, Pane};
 use ringside::ui::meaning::{about, split};
 use ringside::ui::Mode;
-use std::path::Path;
 use ui_support::render;
 
 fn replay(file: &str, select: u64) -> App {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join(file);
-    let mut r = CaptureReader::open(&path).unwrap();
     let mut app = App::new(Mode::Replay { file: file.into() }, 64 << 20);
-    while let Some(f) = r.next_frame().unwrap() {
-        app.ingest(&Captured {
-            ts: f.ts,
-            dir: Direction::In,
-            data: f.data.to_vec(),
-            orig_len: f.data.len() as u32,
-            csum_not_ready: false,
-            verdict: None,
-            responders: Default::default(),
-            source: 0,
-            link: Default::default(),
-        });
+    for c in ui_support::asset_frames(file) {
+        app.ingest(&c);
     }
     app.set_status(Status::default());
     app.selected = Some(select);

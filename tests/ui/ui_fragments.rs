@@ -3,33 +3,13 @@
 //! (TestBackend): frame 5 says what was reassembled from what, frame 4 where; a capture with a
 //! fragment lost or overlapping says so instead of pretending.
 use crate::support::ui as ui_support;
-use ringside::capture::{Captured, Direction, Status};
-use ringside::pcap::CaptureReader;
+use ringside::capture::{Captured, Status};
 use ringside::ui::app::App;
 use ringside::ui::Mode;
-use std::path::Path;
 use ui_support::render;
 
 fn frames(name: &str) -> Vec<Captured> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join(name);
-    let mut r = CaptureReader::open(&path).unwrap();
-    let mut out = Vec::new();
-    while let Some(f) = r.next_frame().unwrap() {
-        out.push(Captured {
-            ts: f.ts,
-            dir: Direction::In,
-            data: f.data.to_vec(),
-            orig_len: f.data.len() as u32,
-            csum_not_ready: false,
-            verdict: None,
-            responders: Default::default(),
-            source: 0,
-            link: Default::default(),
-        });
-    }
-    out
+    ui_support::asset_frames(name)
 }
 
 fn replay(frames: &[Captured], select: u64) -> App {

@@ -4,12 +4,10 @@
 //! nor a flag bit without its field. Checked on every frame and field of every lesson, at a
 //! laptop's 80x24, a short terminal and a projector's 160x48, and under the mouse wheel.
 use crate::support::ui as ui_support;
-use ringside::capture::{Captured, Direction, Status};
+use ringside::capture::{Captured, Status};
 use ringside::lessons::{Opens, LESSONS};
-use ringside::pcap::CaptureReader;
 use ringside::ui::app::{Action, App, Pane};
 use ringside::ui::Mode;
-use std::path::Path;
 use ui_support::{render, Lesson};
 
 /// Every header name the pane titles a layer with (`LayerKind::name`).
@@ -31,25 +29,7 @@ const TITLES: &[&str] = &[
 ];
 
 fn frames(name: &str) -> Vec<Captured> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join(name);
-    let mut r = CaptureReader::open(&path).unwrap();
-    let mut out = Vec::new();
-    while let Some(f) = r.next_frame().unwrap() {
-        out.push(Captured {
-            ts: f.ts,
-            dir: Direction::In,
-            data: f.data.to_vec(),
-            orig_len: f.data.len() as u32,
-            csum_not_ready: false,
-            verdict: None,
-            responders: Default::default(),
-            source: 0,
-            link: Default::default(),
-        });
-    }
-    out
+    ui_support::asset_frames(name)
 }
 
 /// The app `ringside lesson N` opens: its capture replayed (or the demo run for 20 simulated
