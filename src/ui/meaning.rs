@@ -4,27 +4,10 @@
 //! source: a student who reads a meaning cut short can still look it up.
 use super::layers::wrap;
 use super::text::{clean, fit, width};
-use crate::wire::{arp, ethernet, icmp, ipv4, udp, vlan, FieldDef};
-
-/// Every header table that explains its fields.
-const TABLES: &[&[FieldDef]] = &[
-    ethernet::FIELDS,
-    vlan::FIELDS,
-    arp::FIELDS,
-    ipv4::FIELDS,
-    icmp::HEADER,
-    icmp::ECHO,
-    icmp::ERROR,
-    udp::FIELDS,
-];
 
 /// The `about` line of the field with dissector key `key`, if its table has one.
 pub fn about(key: &str) -> Option<&'static str> {
-    TABLES
-        .iter()
-        .flat_map(|t| t.iter())
-        .find(|f| f.key == key)
-        .map(|f| f.about)
+    crate::wire::table::def_of(key).map(|f| f.about)
 }
 
 /// `about` split into its meaning and its source: the last parenthesised group when it cites an
@@ -87,7 +70,7 @@ mod tests {
 
     #[test]
     fn every_explained_field_splits_into_a_meaning_and_its_source() {
-        for f in TABLES.iter().flat_map(|t| t.iter()) {
+        for f in crate::wire::table::TABLES.iter().flat_map(|t| t.iter()) {
             let (meaning, source) = split(f.about);
             assert!(!meaning.is_empty(), "{}", f.key);
             assert!(

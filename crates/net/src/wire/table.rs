@@ -248,27 +248,34 @@ pub const fn check_table(fields: &[FieldDef], len: usize) -> bool {
     end <= len * 8
 }
 
+/// Every header table in `wire/`, in wire order: what the screen looks a field's meaning up in
+/// (`about`), and what the test below holds to "every field explained, every name once".
+pub const TABLES: &[&[FieldDef]] = &[
+    super::ethernet::FIELDS,
+    super::vlan::FIELDS,
+    super::arp::FIELDS,
+    super::ipv4::FIELDS,
+    super::icmp::HEADER,
+    super::icmp::ECHO,
+    super::icmp::ERROR,
+    super::udp::FIELDS,
+];
+
+/// The table entry whose `dump`/filter name is `key` (`"ipv4.ttl"`), in any header.
+pub fn def_of(key: &str) -> Option<&'static FieldDef> {
+    TABLES.iter().flat_map(|t| t.iter()).find(|f| f.key == key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{arp, ethernet, icmp, ipv4, udp, vlan};
 
     /// Every table entry says what it means and where that is defined, and no two headers
     /// claim the same `dump`/filter name.
     #[test]
     fn every_field_is_explained_and_named_once() {
-        let tables: [&[FieldDef]; 8] = [
-            ethernet::FIELDS,
-            vlan::FIELDS,
-            arp::FIELDS,
-            ipv4::FIELDS,
-            icmp::HEADER,
-            icmp::ECHO,
-            icmp::ERROR,
-            udp::FIELDS,
-        ];
         let mut keys = std::collections::HashSet::new();
-        for f in tables.iter().flat_map(|t| t.iter()) {
+        for f in TABLES.iter().flat_map(|t| t.iter()) {
             assert!(
                 f.about.contains("RFC") || f.about.contains("IEEE"),
                 "{}: cite the RFC or IEEE clause",
