@@ -67,6 +67,29 @@ fn ping_over_afpacket_tpacket_v3() {
     pings_answered(&lab, &["--ring", "v3", "--retire-ms", "2"], "TPACKET_V3");
 }
 
+/// `--busy-poll` never sleeps in poll(): the wait is the linger spin for the whole timeout
+/// (`link::spin_until`), on both ring versions. A spin that gave up early or never saw the
+/// cursor move would lose the pings.
+#[test]
+fn ping_over_afpacket_busy_poll_v2_and_v3() {
+    if !can_run("ping_over_afpacket_busy_poll_v2_and_v3") {
+        return;
+    }
+    let lab = Lab::veth("bpv2");
+    pings_answered(
+        &lab,
+        &["--ring", "v2", "--busy-poll"],
+        "TPACKET_V2 --busy-poll",
+    );
+    drop(lab);
+    let lab = Lab::veth("bpv3");
+    pings_answered(
+        &lab,
+        &["--ring", "v3", "--retire-ms", "2", "--busy-poll"],
+        "TPACKET_V3 --busy-poll",
+    );
+}
+
 #[test]
 fn ping_over_tap() {
     if !can_run("ping_over_tap") {

@@ -153,6 +153,21 @@ fn xdp_answers_ping_of_every_size_and_arping() {
     assert_eq!(xdp_prog(&lab), None, "the XDP program outlived ringside");
 }
 
+/// `--busy-poll` over AF_XDP: the wait spins on the RX rings (`link::spin_until`) instead of
+/// poll(); every echo is still answered.
+#[test]
+fn xdp_busy_poll_answers_ping() {
+    if !can_run("xdp_busy_poll_answers_ping") {
+        return;
+    }
+    let lab = Lab::veth("xbusy");
+    let rs = xdp(&lab, &["--busy-poll"]);
+    let (tx, rx, out) = lab.ping(56, 5, 2);
+    assert_eq!((tx, rx), (5, 5), "{out}\nringside: {}", rs.stderr());
+    let s = rs.stop();
+    assert!(s.get("answered") >= 5, "{}", s.stdout);
+}
+
 #[test]
 fn kernel_stack_sees_nothing_while_ringside_runs() {
     if !can_run("kernel_stack_sees_nothing_while_ringside_runs") {

@@ -221,14 +221,27 @@ pub fn poll(
     events: libc::c_short,
     ms: libc::c_int,
 ) -> io::Result<libc::c_short> {
-    let mut pfd = libc::pollfd {
+    let mut pfd = [pollfd(fd, events)];
+    poll_fds(&mut pfd, ms)?;
+    Ok(pfd[0].revents)
+}
+
+/// A `pollfd` asking for `events` on `fd`, `revents` cleared.
+pub fn pollfd(fd: BorrowedFd<'_>, events: libc::c_short) -> libc::pollfd {
+    libc::pollfd {
         fd: fd.as_raw_fd(),
         events,
         revents: 0,
-    };
-    // SAFETY: one valid pollfd, alive for the call, naming a descriptor borrowed for the call.
-    check(unsafe { libc::poll(&mut pfd, 1, ms) })?;
-    Ok(pfd.revents)
+    }
+}
+
+/// poll(2) on several descriptors at once (a ring and its wake-up pipe; every AF_XDP queue):
+/// the number with events, each one's `revents` filled in. The caller keeps the descriptors
+/// open for the call (they come from [`pollfd`], which borrows them).
+pub fn poll_fds(pfds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<libc::c_int> {
+    // SAFETY: a valid array of `pfds.len()` pollfds, alive and exclusively ours for the call;
+    // poll only reads the descriptor numbers and writes `revents`.
+    check(unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) })
 }
 
 // ---- interface ioctls (struct ifreq) -----------------------------------------------------------

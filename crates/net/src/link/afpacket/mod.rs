@@ -22,7 +22,7 @@ use std::cell::Cell;
 use std::io;
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub mod ring;
 use ring::{Mmap, RxFrame, V3Frames};
@@ -376,15 +376,8 @@ impl AfPacket {
     /// Wait until the cursor's frame/block is ours or `timeout` passes.
     fn wait(&mut self, timeout: Duration) -> io::Result<()> {
         if self.cfg.busy_poll {
-            let deadline = Instant::now() + timeout;
-            let mut spins = 0u32;
-            while !self.cursor_ready() {
-                std::hint::spin_loop();
-                spins = spins.wrapping_add(1);
-                if spins.is_multiple_of(1024) && Instant::now() >= deadline {
-                    break;
-                }
-            }
+            // --busy-poll: the linger spin for the whole wait, never poll().
+            super::spin_until(timeout, || self.cursor_ready());
             return Ok(());
         }
         let revents = match &self.wake {
@@ -862,25 +855,13 @@ fn poll_in_or_woken(
 ) -> io::Result<libc::c_short> {
     let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
     let mut pfds = [
-        libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: wake.fd().as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
+        crate::sys::pollfd(fd, libc::POLLIN),
+        crate::sys::pollfd(wake.fd(), libc::POLLIN),
     ];
-    // SAFETY: two valid pollfds, alive for the call, naming descriptors borrowed for the call.
-    let r = unsafe { libc::poll(pfds.as_mut_ptr(), 2, ms) };
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        return match e.kind() {
-            io::ErrorKind::Interrupted => Ok(0),
-            _ => Err(e),
-        };
+    match crate::sys::poll_fds(&mut pfds, ms) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(0),
+        Err(e) => return Err(e),
+        Ok(_) => {}
     }
     if pfds[1].revents != 0 {
         wake.drain();

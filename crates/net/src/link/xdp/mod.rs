@@ -580,33 +580,15 @@ impl Xdp {
     /// Sleep in poll() on every socket until one has frames or `timeout` passes.
     fn wait(&mut self, timeout: Duration) -> io::Result<()> {
         if self.cfg.busy_poll {
-            let deadline = Instant::now() + timeout;
-            let mut spins = 0u32;
-            while !self.rx_ready() {
-                std::hint::spin_loop();
-                spins = spins.wrapping_add(1);
-                if spins.is_multiple_of(1024) && Instant::now() >= deadline {
-                    break;
-                }
-            }
+            // --busy-poll: the linger spin for the whole wait, never poll().
+            super::spin_until(timeout, || self.rx_ready());
             return Ok(());
         }
         let ms = timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
-        // SAFETY: `pollfds` is a live array of that many pollfds.
-        let r = unsafe {
-            libc::poll(
-                self.pollfds.as_mut_ptr(),
-                self.pollfds.len() as libc::nfds_t,
-                ms,
-            )
-        };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
+        match crate::sys::poll_fds(&mut self.pollfds, ms) {
+            Err(e) if e.kind() != io::ErrorKind::Interrupted => Err(e),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Spin up to `cfg.linger` for the next frame; true when it arrived.
