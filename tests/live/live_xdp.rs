@@ -168,22 +168,20 @@ fn xdp_busy_poll_answers_ping() {
     assert!(s.get("answered") >= 5, "{}", s.stdout);
 }
 
+/// The kernel's own address on ringside's side of the veth (`KERNEL_IP`): what it would
+/// answer for itself if it saw the frames.
+fn give_the_kernel_an_address(lab: &Lab) {
+    let cidr = format!("{KERNEL_IP}/24");
+    sh(&["ip", "-n", &lab.rs_ns, "addr", "add", &cidr, "dev", "rs0"]);
+}
+
 #[test]
 fn kernel_stack_sees_nothing_while_ringside_runs() {
     if !can_run("kernel_stack_sees_nothing_while_ringside_runs") {
         return;
     }
     let lab = Lab::veth("xsee");
-    sh(&[
-        "ip",
-        "-n",
-        &lab.rs_ns,
-        "addr",
-        "add",
-        &format!("{KERNEL_IP}/24"),
-        "dev",
-        "rs0",
-    ]);
+    give_the_kernel_an_address(&lab);
     assert_eq!(ping_kernel(&lab, 2), 2, "the kernel answers first");
     let before = kernel_in_echos(&lab);
     assert!(before >= 2);
@@ -252,16 +250,7 @@ fn sigkill_leaves_no_xdp_program_and_the_kernel_answers_again() {
         return;
     }
     let lab = Lab::veth("xkill");
-    sh(&[
-        "ip",
-        "-n",
-        &lab.rs_ns,
-        "addr",
-        "add",
-        &format!("{KERNEL_IP}/24"),
-        "dev",
-        "rs0",
-    ]);
+    give_the_kernel_an_address(&lab);
     let mut rs = xdp(&lab, &["--xdp-mode", "skb"]);
     assert!(rs.stderr().contains("generic (skb) XDP"), "{}", rs.stderr());
     assert_eq!(lab.ping(56, 1, 1).1, 1, "{}", rs.stderr());
