@@ -294,7 +294,12 @@ impl Dissection {
                     push_or(info, spa.0, "?");
                     Ok(())
                 }
-                Some(2) => write!(info, "{spa} is at {}", mac(ArpSha)),
+                Some(2) => {
+                    push_or(info, spa.0, "?");
+                    info.push_str(" is at ");
+                    push_or(info, self.info_field(ArpSha).map(|f| f.value), "");
+                    Ok(())
+                }
                 Some(op) => write!(info, "ARP opcode {op}"),
                 None => write!(info, "Truncated ARP"),
             };
@@ -385,7 +390,9 @@ impl Dissection {
             let _ = write!(info, "Ethertype 0x{t:04x}");
         }
         if let Some(p) = self.problems.first() {
-            let _ = write!(info, " [{}]", p.name());
+            info.push_str(" [");
+            p.name_parts().iter().for_each(|part| info.push_str(part));
+            info.push(']');
         }
         protocol
     }
@@ -417,9 +424,20 @@ fn push_hex4(out: &mut String, v: u64) {
     out.push_str(std::str::from_utf8(&digits).unwrap_or("????"));
 }
 
-/// An IPv4 address as `a.b.c.d` (what `Value`'s Display writes), or `or` when the frame lacks it.
+/// An IPv4 or MAC address as `Value`'s Display writes it (`a.b.c.d`, `aa:bb:..`), without
+/// `fmt`'s machinery, or `or` when the frame lacks it.
 fn push_or(out: &mut String, v: Option<Value>, or: &str) {
     match v {
+        Some(Value::Mac(m)) => {
+            let hex = |x: u8| char::from(b"0123456789abcdef"[usize::from(x & 0xf)]);
+            for (i, b) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(':');
+                }
+                out.push(hex(b >> 4));
+                out.push(hex(*b));
+            }
+        }
         Some(Value::Ipv4(a)) => {
             for (i, b) in a.iter().enumerate() {
                 if i > 0 {

@@ -227,6 +227,12 @@ pub enum Malformation {
 impl Malformation {
     /// Stable name for `dump` and the UI, e.g. `truncated_ipv4`.
     pub fn name(self) -> String {
+        self.name_parts().concat()
+    }
+
+    /// [`Malformation::name`] in three pieces (before the layer, the layer, after it), for
+    /// writers that build a line without allocating (`dump`'s problems column and Info).
+    pub fn name_parts(self) -> [&'static str; 3] {
         fn k(l: LayerKind) -> &'static str {
             match l {
                 LayerKind::Ethernet => "ethernet",
@@ -246,13 +252,13 @@ impl Malformation {
             }
         }
         match self {
-            Malformation::Truncated(l) => format!("truncated_{}", k(l)),
-            Malformation::LengthExceedsFrame(l) => format!("{}_length_exceeds_frame", k(l)),
-            Malformation::LengthTooShort(l) => format!("{}_length_too_short", k(l)),
-            Malformation::BadChecksum(l) => format!("bad_{}_checksum", k(l)),
-            Malformation::BadVersion => "bad_ip_version".into(),
-            Malformation::UnsupportedArp => "unsupported_arp".into(),
-            Malformation::TooManyVlanTags => "too_many_vlan_tags".into(),
+            Malformation::Truncated(l) => ["truncated_", k(l), ""],
+            Malformation::LengthExceedsFrame(l) => ["", k(l), "_length_exceeds_frame"],
+            Malformation::LengthTooShort(l) => ["", k(l), "_length_too_short"],
+            Malformation::BadChecksum(l) => ["bad_", k(l), "_checksum"],
+            Malformation::BadVersion => ["bad_ip_version", "", ""],
+            Malformation::UnsupportedArp => ["unsupported_arp", "", ""],
+            Malformation::TooManyVlanTags => ["too_many_vlan_tags", "", ""],
         }
     }
 }
