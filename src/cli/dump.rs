@@ -4,9 +4,9 @@
 //! field the frame does not have. The columns are stable (see [`COLUMNS`]); a field that occurs
 //! more than once (VLAN tags) has its values joined with `,`. `--json`: one JSON object per line
 //! with only the fields the frame has.
-use crate::wire::{Check, Dissection, Field, Value};
+use super::dump_text::{push_json_str, push_machine_value, push_padded, push_u64, Text};
+use crate::wire::Dissection;
 use clap::Args;
-use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -59,11 +59,8 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
             let line = super::dump_tree::summary_line(no, f.ts.saturating_sub(t0), f.orig_len, &d);
             out.write_all(line.as_bytes())
         } else {
-            out.write_all(
-                dumper
-                    .line(no, f.ts, f.data.len(), f.orig_len, &d)
-                    .as_bytes(),
-            )
+            dumper.append(no, f.ts, f.data.len(), f.orig_len, &d);
+            write_pending(&mut dumper, &mut out, 1 << 18)
         };
         if let Err(e) = written {
             // `dump | head` closes the pipe: that is the reader being done, not a failure.
@@ -73,7 +70,8 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
             return Err(e.into());
         }
     }
-    match out.flush() {
+    let written = write_pending(&mut dumper, &mut out, 0).and_then(|_| out.flush());
+    match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
         r => r?,
     }
@@ -86,21 +84,40 @@ pub fn run(args: DumpArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Formats one frame as a TSV row or a JSON object. Built for millions of frames: nothing is
-/// allocated per frame once its buffers have grown, numbers are written digit by digit, and a
+/// Write out the dumper's lines once they reach `at_least` bytes: lines are written in large
+/// pieces, straight from the text they were formatted in (no copy of each line into a buffer).
+fn write_pending(
+    dumper: &mut Dumper,
+    out: &mut impl Write,
+    at_least: usize,
+) -> std::io::Result<()> {
+    let pending = dumper.pending();
+    if pending.is_empty() || pending.len() < at_least {
+        return Ok(());
+    }
+    out.write_all(pending)?;
+    dumper.clear_pending();
+    Ok(())
+}
+
+/// Formats frames as TSV rows or JSON objects into one text the caller writes out in large
+/// pieces. Built for millions of frames: nothing is allocated per frame once its buffers have
+/// grown, values are written by [`dump_text`](super::dump_text) straight into the text, and a
 /// field's column is found by one probe of a small table keyed by the field key's address.
 ///
 /// What a frame's cells are is said once ([`Dumper::cells`]); the two formats lay them out
-/// differently. TSV writes each value straight into the line ([`Row`]); JSON, whose keys go
-/// in name order, collects the cells first ([`Cells`]).
+/// differently. TSV writes each value straight into its row ([`Row`]); JSON, whose keys go in
+/// name order, collects the cells first ([`Cells`]).
 pub struct Dumper {
     json: bool,
     columns: ColumnMap,
-    row: Row,
+    /// The lines written and not yet taken ([`Dumper::pending`]).
+    out: Text,
     cells: Cells,
     /// The Info column's text, before it goes into its cell.
     info: String,
-    line: String,
+    /// A value on its way to being inserted into a row.
+    scratch: Text,
     /// Each column's place in the order of a JSON object's keys (column names, sorted).
     json_rank: Vec<usize>,
     problems: usize,
@@ -111,7 +128,7 @@ pub struct Dumper {
 /// Somewhere a frame's cells go: `put(column, write)` adds `write`'s text to a column, joined
 /// with `,` to a value the column has already (a second VLAN tag); an empty text adds nothing.
 trait PutCell {
-    fn put(&mut self, column: usize, write: impl FnOnce(&mut String));
+    fn put(&mut self, column: usize, write: impl FnOnce(&mut Text));
 }
 
 /// The dump column (and, for a checksum, its `.status` column) of each field key, by the key's
@@ -121,7 +138,7 @@ trait PutCell {
 /// stay in the L1 cache (8 KiB): the dissector has a few hundred keys; past half full, a new
 /// key's columns are looked up by name each time.
 struct ColumnMap {
-    slots: Vec<Slot>,
+    slots: Box<[Slot; 1 << ColumnMap::SLOTS_LOG2]>,
     used: usize,
 }
 
@@ -155,43 +172,58 @@ impl ColumnMap {
 
     fn new() -> Self {
         ColumnMap {
-            slots: vec![
-                Slot {
+            slots: Box::new(
+                [Slot {
                     addr: 0,
                     len: 0,
                     columns: KeyColumns {
                         value: NO_COLUMN,
                         status: NO_COLUMN,
                     },
-                };
-                1 << Self::SLOTS_LOG2
-            ],
+                }; 1 << Self::SLOTS_LOG2],
+            ),
             used: 0,
+        }
+    }
+
+    /// The slot for `key`'s address: its own, or the empty one where it would go.
+    #[inline]
+    fn slot_of(&self, addr: usize, len: u32) -> usize {
+        const MASK: usize = (1 << ColumnMap::SLOTS_LOG2) - 1;
+        // Fibonacci hashing: the top bits of the address times 2^64 / golden ratio.
+        let mut i =
+            ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::SLOTS_LOG2)) as usize;
+        loop {
+            let slot = &self.slots[i & MASK];
+            if (slot.addr == addr && slot.len == len) || slot.addr == 0 {
+                return i & MASK;
+            }
+            i += 1;
         }
     }
 
     #[inline]
     fn of(&mut self, key: &'static str) -> KeyColumns {
         let (addr, len) = (key.as_ptr() as usize, key.len() as u32);
-        // Fibonacci hashing: the top bits of the address times 2^64 / golden ratio.
-        let mut i =
-            ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::SLOTS_LOG2)) as usize;
-        loop {
-            let slot = self.slots[i];
-            if slot.addr == addr && slot.len == len {
-                return slot.columns;
-            }
-            if slot.addr == 0 {
-                break;
-            }
-            i = (i + 1) % self.slots.len();
+        let i = self.slot_of(addr, len);
+        if self.slots[i].addr == addr {
+            return self.slots[i].columns;
         }
+        self.learn(i, key)
+    }
+
+    /// A key seen for the first time: its columns by name, kept in its empty slot `i` while
+    /// the table is at most half full (so probes stay short and an empty slot always exists).
+    #[cold]
+    #[inline(never)]
+    fn learn(&mut self, i: usize, key: &'static str) -> KeyColumns {
         let number = |c: Option<usize>| c.map_or(NO_COLUMN, |c| c as u16);
         let columns = KeyColumns {
             value: number(column(key)),
             status: number(status_column(key)),
         };
         if self.used < self.slots.len() / 2 {
+            let (addr, len) = (key.as_ptr() as usize, key.len() as u32);
             self.slots[i] = Slot { addr, len, columns };
             self.used += 1;
         }
@@ -215,7 +247,6 @@ fn status_column(key: &str) -> Option<usize> {
 }
 
 /// As many tabs as there are columns.
-static TABS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| "\t".repeat(COLUMNS.len()));
 
 /// Fixed columns, by position in [`COLUMNS`] (a test checks the names).
 const NO: usize = 0;
@@ -223,81 +254,80 @@ const TIME: usize = 1;
 const CAP_LEN: usize = 2;
 const ORIG_LEN: usize = 3;
 
-/// One TSV row, written left to right: each value goes straight into the text after as many
-/// tabs as the empty columns before it need. The dissector's fields come mostly in column order
-/// (the list follows the wire), so almost every cell is appended; a cell for a column left of
-/// the last one (the IPv6 columns were appended to the list after Protocol and Info; a second
-/// VLAN tag joins the first) is inserted in its place, moving the rest of the line along.
-#[derive(Default)]
-struct Row {
-    text: String,
-    /// (column, where its value starts in `text`) of each non-empty cell, in column order.
-    cells: Vec<(usize, usize)>,
+/// One TSV row, written left to right at the end of the text: each value goes straight in
+/// after as many tabs as the empty columns before it need. The dissector's fields come mostly in
+/// column order (the list follows the wire), so almost every cell is appended. A cell for a
+/// column left of the last one written is inserted in its place: the IPv6, LLC and SLL columns
+/// were appended to the list after Protocol and Info, and a second VLAN tag joins the first.
+/// That place is found by counting tabs from the row's start, since no value holds a tab (the
+/// values are digits, hex and punctuation, and Info's control characters are replaced).
+struct Row<'a> {
+    text: &'a mut Text,
     /// A value on its way to being inserted.
-    scratch: String,
+    scratch: &'a mut Text,
+    /// Where the row starts in `text`.
+    start: usize,
+    /// The rightmost column with a value so far.
+    last: Option<usize>,
 }
 
-impl Row {
-    fn clear(&mut self) {
-        self.text.clear();
-        self.cells.clear();
+impl Row<'_> {
+    /// The tabs of the columns after the last cell, and the newline.
+    fn finish(self) {
+        let last = self.last.unwrap_or(0);
+        self.text.push_tabs(COLUMNS.len() - 1 - last);
+        self.text.push(b'\n');
     }
 
-    /// The tabs of the columns after the last cell, and the newline.
-    fn finish(&mut self) {
-        let last = self.cells.last().map_or(0, |&(c, _)| c);
-        self.text.push_str(&TABS[..COLUMNS.len() - 1 - last]);
-        self.text.push('\n');
+    /// Where `column`'s value starts and ends in `text` (equal when it has none); `column` is at
+    /// or left of the last one written, so its tabs are there.
+    fn span_of(&self, column: usize) -> (usize, usize) {
+        let row = self.text.tail(self.start);
+        let mut tabs = row
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\t')
+            .map(|(i, _)| self.start + i);
+        let from = match column {
+            0 => self.start,
+            _ => tabs.nth(column - 1).map_or(self.text.len(), |i| i + 1),
+        };
+        let to = tabs.next().unwrap_or(self.text.len());
+        (from, to)
     }
 
     /// A cell for a column at or left of the last one written.
-    fn insert(&mut self, column: usize, write: impl FnOnce(&mut String)) {
+    fn insert(&mut self, column: usize, write: impl FnOnce(&mut Text)) {
         self.scratch.clear();
-        write(&mut self.scratch);
-        // The first cell at or right of `column`: there is one, since `column` <= the last.
-        let k = self.cells.partition_point(|&(c, _)| c < column);
-        let (next, next_start) = self.cells[k];
-        let at = if next == column {
-            // A second value (VLAN tags): after the first one's end, which is as many bytes
-            // before the next cell as there are tabs between them.
-            self.scratch.insert(0, ',');
-            match self.cells.get(k + 1) {
-                Some(&(c, start)) => start - (c - column),
-                None => self.text.len(),
-            }
-        } else {
-            if self.scratch.is_empty() {
-                return;
-            }
-            let at = next_start - (next - column);
-            self.cells.insert(k, (column, at));
-            at
-        };
-        self.text.insert_str(at, &self.scratch);
-        for cell in &mut self.cells[k + 1..] {
-            cell.1 += self.scratch.len();
+        let (from, to) = self.span_of(column);
+        if from < to {
+            // A second value (VLAN tags): after the first one, joined by a comma.
+            self.scratch.push(b',');
         }
+        write(self.scratch);
+        if from == to && self.scratch.is_empty() {
+            return;
+        }
+        self.text.insert(to, self.scratch.as_bytes());
     }
 }
 
-impl PutCell for Row {
-    fn put(&mut self, column: usize, write: impl FnOnce(&mut String)) {
-        let last = match self.cells.last() {
-            Some(&(last, _)) if column <= last => return self.insert(column, write),
-            Some(&(last, _)) => last,
+impl PutCell for Row<'_> {
+    #[inline]
+    fn put(&mut self, column: usize, write: impl FnOnce(&mut Text)) {
+        let last = match self.last {
+            Some(last) if column <= last => return self.insert(column, write),
+            Some(last) => last,
             None => 0,
         };
         let mark = self.text.len();
-        match column - last {
-            1 => self.text.push('\t'), // the usual case: no call to memcpy
-            gap => self.text.push_str(&TABS[..gap]),
-        }
-        let start = self.text.len();
-        write(&mut self.text);
-        if self.text.len() == start {
+        self.text.push_tabs(column - last);
+        let value_start = self.text.len();
+        write(self.text);
+        if self.text.len() == value_start {
             self.text.truncate(mark);
         } else {
-            self.cells.push((column, start));
+            self.last = Some(column);
         }
     }
 }
@@ -307,13 +337,13 @@ impl PutCell for Row {
 #[derive(Default)]
 struct Cells {
     /// This frame's values, one after another.
-    vals: String,
+    vals: Text,
     /// Where each column's value lies in `vals` (empty: the frame does not have it).
     spans: Vec<(u32, u32)>,
     /// The columns this frame has a value in: only these are reset and visited.
     set: Vec<usize>,
     /// A value added to a column that has one already (VLAN tags): the joined text.
-    joined: String,
+    joined: Text,
 }
 
 impl Cells {
@@ -325,14 +355,14 @@ impl Cells {
         self.set.clear();
     }
 
-    fn cell(&self, i: usize) -> &str {
+    fn cell(&self, i: usize) -> &[u8] {
         let (a, b) = self.spans[i];
-        &self.vals[a as usize..b as usize]
+        &self.vals.as_bytes()[a as usize..b as usize]
     }
 }
 
 impl PutCell for Cells {
-    fn put(&mut self, i: usize, write: impl FnOnce(&mut String)) {
+    fn put(&mut self, i: usize, write: impl FnOnce(&mut Text)) {
         let (a, b) = self.spans[i];
         if a == b {
             let start = self.vals.len();
@@ -344,11 +374,12 @@ impl PutCell for Cells {
         } else {
             // Rare (a second VLAN tag): the joined value goes after the others.
             self.joined.clear();
-            self.joined.push_str(&self.vals[a as usize..b as usize]);
-            self.joined.push(',');
+            self.joined
+                .push_bytes(&self.vals.as_bytes()[a as usize..b as usize]);
+            self.joined.push(b',');
             write(&mut self.joined);
             let start = self.vals.len();
-            self.vals.push_str(&self.joined);
+            self.vals.push_bytes(self.joined.as_bytes());
             self.spans[i] = (start as u32, self.vals.len() as u32);
         }
     }
@@ -366,15 +397,14 @@ impl Dumper {
         Dumper {
             json,
             columns: ColumnMap::new(),
-            row: Row::default(),
+            out: Text::default(),
             cells: Cells {
-                vals: String::new(),
                 spans: vec![(0, 0); COLUMNS.len()],
                 set: Vec::with_capacity(COLUMNS.len()),
-                joined: String::new(),
+                ..Cells::default()
             },
             info: String::new(),
-            line: String::new(),
+            scratch: Text::default(),
             json_rank,
             problems: must("problems"),
             protocol: must("protocol"),
@@ -384,58 +414,100 @@ impl Dumper {
 
     /// Every cell of one frame, in the order the dissector found its fields.
     fn cells(
-        &mut self,
+        columns: &mut ColumnMap,
+        info: &mut String,
         out: &mut impl PutCell,
+        (no, ts, cap_len, orig_len): (u64, std::time::Duration, usize, u32),
+        d: &Dissection,
+        fixed: (usize, usize, usize, bool),
+    ) {
+        let (problems, protocol_column, info_column, tsv) = fixed;
+        out.put(NO, |t| push_u64(t, no));
+        out.put(TIME, |t| {
+            push_u64(t, ts.as_secs());
+            t.push(b'.');
+            push_padded(t, u64::from(ts.subsec_nanos()), 9);
+        });
+        out.put(CAP_LEN, |t| push_u64(t, cap_len as u64));
+        out.put(ORIG_LEN, |t| push_u64(t, u64::from(orig_len)));
+        for f in &d.fields {
+            let cols = columns.of(f.key);
+            if let Some(i) = KeyColumns::get(cols.value) {
+                out.put(i, |t| push_machine_value(t, f));
+            }
+            if let (Some(check), Some(i)) = (f.check, KeyColumns::get(cols.status)) {
+                out.put(i, |t| t.push_str(check.name()));
+            }
+        }
+        if !d.problems.is_empty() {
+            out.put(problems, |t| {
+                for (i, p) in d.problems.iter().enumerate() {
+                    if i > 0 {
+                        t.push(b',');
+                    }
+                    p.name_parts().iter().for_each(|part| t.push_str(part));
+                }
+            });
+        }
+        // Protocol and Info only: dump has no Source/Destination columns to build.
+        info.clear();
+        let protocol = d.protocol_info(info);
+        out.put(protocol_column, |t| t.push_str(protocol));
+        out.put(info_column, |t| {
+            // The one cell whose text is not digits, hex and punctuation written by this file:
+            // never let a tab, newline or other control character into a TSV row (JSON escapes).
+            if tsv && has_control(info) {
+                let clean: String = info
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                t.push_str(&clean);
+            } else {
+                t.push_str(info);
+            }
+        });
+    }
+
+    /// One frame's line, newline included, added to the [`pending`](Dumper::pending) text.
+    pub fn append(
+        &mut self,
         no: u64,
         ts: std::time::Duration,
         cap_len: usize,
         orig_len: u32,
         d: &Dissection,
     ) {
-        out.put(NO, |s| push_u64(s, no));
-        out.put(TIME, |s| {
-            push_u64(s, ts.as_secs());
-            s.push('.');
-            push_padded(s, u64::from(ts.subsec_nanos()), 9);
-        });
-        out.put(CAP_LEN, |s| push_u64(s, cap_len as u64));
-        out.put(ORIG_LEN, |s| push_u64(s, u64::from(orig_len)));
-        for f in &d.fields {
-            let cols = self.columns.of(f.key);
-            if let Some(i) = KeyColumns::get(cols.value) {
-                out.put(i, |s| push_machine_value(s, f));
-            }
-            if let (Some(check), Some(i)) = (f.check, KeyColumns::get(cols.status)) {
-                out.put(i, |s| s.push_str(check_name(check)));
-            }
+        let frame = (no, ts, cap_len, orig_len);
+        let fixed = (self.problems, self.protocol, self.info_column, !self.json);
+        if !self.json {
+            let mut row = Row {
+                start: self.out.len(),
+                text: &mut self.out,
+                scratch: &mut self.scratch,
+                last: None,
+            };
+            Self::cells(&mut self.columns, &mut self.info, &mut row, frame, d, fixed);
+            row.finish();
+            return;
         }
-        if !d.problems.is_empty() {
-            out.put(self.problems, |s| {
-                for (i, p) in d.problems.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    s.push_str(&p.name());
-                }
-            });
-        }
-        // Protocol and Info only: dump has no Source/Destination columns to build.
-        self.info.clear();
-        let protocol = d.protocol_info(&mut self.info);
-        out.put(self.protocol, |s| s.push_str(protocol));
-        let (info, tsv) = (&self.info, !self.json);
-        out.put(self.info_column, |s| {
-            // The one cell whose text is not digits, hex and punctuation written by this file:
-            // never let a tab, newline or other control character into a TSV row (JSON escapes).
-            if tsv && has_control(info) {
-                s.extend(info.chars().map(|c| if c.is_control() { ' ' } else { c }));
-            } else {
-                s.push_str(info);
-            }
-        });
+        let mut cells = std::mem::take(&mut self.cells);
+        cells.clear();
+        Self::cells(
+            &mut self.columns,
+            &mut self.info,
+            &mut cells,
+            frame,
+            d,
+            fixed,
+        );
+        let rank = &self.json_rank;
+        cells.set.sort_unstable_by_key(|&i| rank[i]);
+        self.json_line(&cells);
+        self.out.push(b'\n');
+        self.cells = cells;
     }
 
-    /// The line for one frame, newline included.
+    /// The line for one frame alone, newline included (what [`append`](Dumper::append) adds).
     pub fn line(
         &mut self,
         no: u64,
@@ -443,57 +515,54 @@ impl Dumper {
         cap_len: usize,
         orig_len: u32,
         d: &Dissection,
-    ) -> &str {
-        if !self.json {
-            let mut row = std::mem::take(&mut self.row);
-            row.clear();
-            self.cells(&mut row, no, ts, cap_len, orig_len, d);
-            row.finish();
-            self.row = row;
-            return &self.row.text;
-        }
-        let mut cells = std::mem::take(&mut self.cells);
-        cells.clear();
-        self.cells(&mut cells, no, ts, cap_len, orig_len, d);
-        let rank = &self.json_rank;
-        cells.set.sort_unstable_by_key(|&i| rank[i]);
-        self.line.clear();
-        self.json_line(&cells);
-        self.line.push('\n');
-        self.cells = cells;
-        &self.line
+    ) -> &[u8] {
+        self.out.clear();
+        self.append(no, ts, cap_len, orig_len, d);
+        self.out.as_bytes()
+    }
+
+    /// The lines appended since the last [`clear_pending`](Dumper::clear_pending).
+    pub fn pending(&self) -> &[u8] {
+        self.out.as_bytes()
+    }
+
+    pub fn clear_pending(&mut self) {
+        self.out.clear();
     }
 
     /// The cells as one JSON object: only the columns the frame has, numbers as numbers,
     /// `problems` as an array of names.
     fn json_line(&mut self, cells: &Cells) {
-        let line = &mut self.line;
-        line.push('{');
+        let line = &mut self.out;
+        line.push(b'{');
         let mut first = true;
         for &i in &cells.set {
             let cell = cells.cell(i);
             if !first {
-                line.push(',');
+                line.push(b',');
             }
             first = false;
-            push_json_str(line, COLUMNS[i]);
-            line.push(':');
+            push_json_str(line, COLUMNS[i].as_bytes());
+            line.push(b':');
             match i {
-                NO | CAP_LEN | ORIG_LEN => push_u64(line, cell.parse::<u64>().unwrap_or(0)),
+                NO | CAP_LEN | ORIG_LEN => {
+                    let n = std::str::from_utf8(cell).ok().and_then(|s| s.parse().ok());
+                    push_u64(line, n.unwrap_or(0));
+                }
                 _ if i == self.problems => {
-                    line.push('[');
-                    for (k, p) in cell.split(',').enumerate() {
+                    line.push(b'[');
+                    for (k, p) in cell.split(|&b| b == b',').enumerate() {
                         if k > 0 {
-                            line.push(',');
+                            line.push(b',');
                         }
                         push_json_str(line, p);
                     }
-                    line.push(']');
+                    line.push(b']');
                 }
                 _ => push_json_str(line, cell),
             }
         }
-        line.push('}');
+        line.push(b'}');
     }
 }
 
@@ -505,120 +574,6 @@ fn has_control(text: &str) -> bool {
         .bytes()
         .fold(false, |any, b| any | (b < 0x20) | (b == 0x7f) | (b == 0xc2));
     suspect && text.chars().any(char::is_control)
-}
-
-fn check_name(c: Check) -> &'static str {
-    c.name()
-}
-
-/// `v` in decimal (itoa: the digits without `fmt`'s machinery, which costs more than the digits).
-/// Below 1000 (most values: an address's octets, TTLs, codes, lengths) digit by digit: a
-/// call to memcpy for one to three bytes costs more than the digits.
-fn push_u64(s: &mut String, v: u64) {
-    if v < 1000 {
-        let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
-        if v >= 100 {
-            s.push(digit(v / 100));
-        }
-        if v >= 10 {
-            s.push(digit(v / 10));
-        }
-        s.push(digit(v));
-    } else {
-        s.push_str(itoa::Buffer::new().format(v));
-    }
-}
-
-/// `v` in decimal, zero-padded to `width` digits.
-fn push_padded(s: &mut String, v: u64, width: usize) {
-    let mut digits = 1;
-    let mut x = v / 10;
-    while x > 0 {
-        digits += 1;
-        x /= 10;
-    }
-    s.extend(std::iter::repeat_n('0', width.saturating_sub(digits)));
-    push_u64(s, v);
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// `0x` and `v` in lower-case hex, zero-padded to `width` digits (as `{:0width$x}`).
-fn push_hex(s: &mut String, v: u64, width: usize) {
-    s.push_str("0x");
-    let digits = ((64 - v.leading_zeros() as usize).div_ceil(4)).max(1);
-    s.extend(std::iter::repeat_n('0', width.saturating_sub(digits)));
-    for k in (0..digits).rev() {
-        s.push(char::from(HEX[((v >> (4 * k)) & 0xf) as usize]));
-    }
-}
-
-/// Values for machines: numbers without their names, MACs and addresses as usual.
-fn push_machine_value(s: &mut String, f: &Field) {
-    match f.value {
-        Value::Dec(v) | Value::Named(v, 0, _) => push_u64(s, v),
-        Value::Hex(v, w) | Value::Named(v, w, _) => push_hex(s, v, w as usize),
-        Value::Flags(v, _) => push_hex(s, u64::from(v), 0),
-        Value::Bytes(n) => push_u64(s, u64::from(n)),
-        // Bytes as tshark prints them: hex digits, no separators.
-        Value::Octets(b, n) => {
-            for &x in b.iter().take(n as usize) {
-                s.push(char::from(HEX[usize::from(x >> 4)]));
-                s.push(char::from(HEX[usize::from(x & 0xf)]));
-            }
-        }
-        Value::Mac(m) => {
-            for (i, &x) in m.iter().enumerate() {
-                if i > 0 {
-                    s.push(':');
-                }
-                s.push(char::from(HEX[usize::from(x >> 4)]));
-                s.push(char::from(HEX[usize::from(x & 0xf)]));
-            }
-        }
-        Value::Ipv4(a) => {
-            for (i, &x) in a.iter().enumerate() {
-                if i > 0 {
-                    s.push('.');
-                }
-                push_u64(s, u64::from(x));
-            }
-        }
-        v @ Value::Ipv6(_) => {
-            let _ = write!(s, "{v}");
-        }
-    }
-}
-
-/// `text` as a JSON string, escaped as serde_json escapes it (the output stays byte for byte
-/// what it was when serde_json wrote it): `"` `\` and control characters below 0x20.
-fn push_json_str(s: &mut String, text: &str) {
-    s.push('"');
-    let mut from = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        s.push_str(&text[from..i]);
-        if esc.is_empty() {
-            s.push_str("\\u00");
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 0xf)]));
-        } else {
-            s.push_str(esc);
-        }
-        from = i + 1;
-    }
-    s.push_str(&text[from..]);
-    s.push('"');
 }
 
 #[cfg(test)]
@@ -691,12 +646,22 @@ mod tests {
             ],
         ];
         for cells in orders {
-            let mut row = Row::default();
+            // After another row, as in a dump: the row's tabs are counted from its own start.
+            let mut text = Text::default();
+            text.push_str("earlier\trow\n");
+            let mut scratch = Text::default();
+            let mut row = Row {
+                start: text.len(),
+                text: &mut text,
+                scratch: &mut scratch,
+                last: None,
+            };
             for &(i, v) in cells {
-                row.put(i, |s| s.push_str(v));
+                row.put(i, |t| t.push_str(v));
             }
             row.finish();
-            assert_eq!(row.text, reference_row(cells), "{cells:?}");
+            let row = String::from_utf8(text.tail("earlier\trow\n".len()).to_vec()).unwrap();
+            assert_eq!(row, reference_row(cells), "{cells:?}");
         }
     }
 
@@ -708,36 +673,6 @@ mod tests {
         {
             let text = format!("a{c}b");
             assert_eq!(has_control(&text), c.is_control(), "{c:?}");
-        }
-    }
-
-    #[test]
-    fn numbers_are_written_as_format_writes_them() {
-        for v in (0u64..1100).chain([4096, 65535, 1 << 32, u64::MAX]) {
-            let mut s = String::new();
-            push_u64(&mut s, v);
-            assert_eq!(s, format!("{v}"));
-            for w in [0usize, 1, 2, 4, 8, 16] {
-                let mut s = String::new();
-                push_hex(&mut s, v, w);
-                assert_eq!(s, format!("0x{v:0w$x}"));
-            }
-            let mut s = String::new();
-            push_padded(&mut s, v % 1_000_000_000, 9);
-            assert_eq!(s, format!("{:09}", v % 1_000_000_000));
-        }
-    }
-
-    #[test]
-    fn json_strings_are_escaped_as_serde_json_escapes_them() {
-        let all: String = (0u8..=0x7f)
-            .map(char::from)
-            .chain("é\u{9b}€".chars())
-            .collect();
-        for text in [all.as_str(), "", "plain", "a\"b\\c\n"] {
-            let mut s = String::new();
-            push_json_str(&mut s, text);
-            assert_eq!(s, serde_json::Value::from(text).to_string());
         }
     }
 }

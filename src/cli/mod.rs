@@ -11,6 +11,7 @@ pub mod copies;
 pub mod cstruct;
 pub mod demo;
 pub mod dump;
+pub mod dump_text;
 pub mod dump_tree;
 pub mod lab;
 pub mod lesson;
