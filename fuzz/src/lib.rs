@@ -85,6 +85,8 @@ pub fn check_dissection(frame: &[u8], d: &Dissection, dumper: &mut Dumper) {
     let s = d.summary();
     assert!(!s.protocol.is_empty());
     let line = dumper.line(1, Duration::ZERO, frame.len(), frame.len() as u32, d);
+    // Written byte by byte: it must still be UTF-8 (Info holds names like "→").
+    let line = std::str::from_utf8(line).expect("a dump line is UTF-8");
     assert!(
         line.ends_with('\n') && line.matches('\n').count() == 1,
         "{line:?}"
