@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Instructions per captured frame on `ringside live --headless --ring v3`'s user-space path,
+counted by callgrind: exact and repeatable, unlike the wall-clock figures of capture_cost.py on
+a shared 2-core VM.
+
+  bench/capture_ir.py [--sizes 64,1518] [--blocks 100] [--bin EXAMPLE] [--label NAME]
+
+Builds `cargo build --release -p ringside-net --example capture_ir` (unless --bin names an
+already built one) and runs it under `valgrind --tool=callgrind`, counting only inside
+`ringside_net::capture::pump` (`--toggle-collect`): the capture thread's per-batch loop, which
+holds everything done per frame (the V3 block walk and header parse, `AfPacket::deliver`, the
+per-frame closure of `pump`, `Stack::handle_frame`, the capture thread's visitor) and, once per
+block, the clock read. The link (crates/net/examples/capture_ir.rs) hands over full 256 KiB
+blocks laid out as the kernel fills them, of the UDP frame bench/live.py's trafgen floods (to
+another MAC and IP: every frame NotForUs), through `deliver_v3_block`, the same code
+AF_PACKET's `recv_batch` runs on the mapped ring. Not counted: poll(2) and the kernel (no
+kernel here), the status snapshots (timed, outside pump).
+
+Prints, per frame size, Ir per frame in all, and the inclusive Ir per frame of the functions
+on the path that callgrind sees as functions (inlined code is counted in its caller).
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# (label, regex on callgrind_annotate's "file:function" column), inclusive counts.
+PIECES = [
+    ("pump (all of it)", r":ringside_net::capture::pump( \[|$)"),
+    ("  V3 frame header parse (V3Frames::next)", r":<ringside_net::link::afpacket::ring::V3Frames as core::iter::traits::iterator::Iterator>::next( \[|$)"),
+    ("  AfPacket::deliver (with all it calls)", r":ringside_net::link::afpacket::AfPacket::deliver( \[|$)"),
+    ("    pump's per-frame closure (with all it calls)", r":ringside_net::capture::pump::\{\{closure\}\}( \[|$)"),
+    ("      Stack::handle_frame", r":ringside_net::stack::host::Stack::handle_frame( \[|$)"),
+    ("      Worker::run's visitor", r":ringside_net::capture::Worker::run::\{\{closure\}\}( \[|$)"),
+]
+
+
+def run(binary, frame_len, blocks, out_dir):
+    out = os.path.join(out_dir, f"callgrind-{frame_len + 4}.out")
+    r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        "--toggle-collect=ringside_net::capture::pump",
+                        binary, str(frame_len), str(blocks)],
+                       capture_output=True, text=True, check=True)
+    frames = int(re.search(r"^frames (\d+)", r.stdout, re.M).group(1))
+    # Run outside the source tree: from inside it, callgrind_annotate splits each function's
+    # count between the absolute and a relative spelling of its file.
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", out],
+                         capture_output=True, text=True, check=True, cwd="/").stdout
+    total = int(re.search(r"^\s*([\d,]+) .*PROGRAM TOTALS", ann, re.M).group(1).replace(",", ""))
+    pieces = []
+    for label, pat in PIECES:
+        ir = None
+        for line in ann.splitlines():
+            # The function's own file (not a /rustc/ or crate file it inlined), not a call line.
+            if re.search(pat, line) and "=>" not in line and "/rustc/" not in line:
+                ir = int(line.split()[0].replace(",", ""))
+                break
+        pieces.append((label, ir))
+    return frames, total, pieces, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="64,1518", help="frame sizes on the wire, with FCS")
+    ap.add_argument("--blocks", type=int, default=100, help="256 KiB blocks per size")
+    ap.add_argument("--bin", help="an already built capture_ir example")
+    ap.add_argument("--label", default="", help="a name for this build in the output")
+    ap.add_argument("--keep", help="keep the callgrind.out files in this directory")
+    a = ap.parse_args()
+    binary = a.bin
+    if not binary:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "ringside-net", "--example",
+                        "capture_ir"], cwd=ROOT, check=True)
+        binary = os.path.join(ROOT, "target", "release", "examples", "capture_ir")
+    out_dir = a.keep or tempfile.mkdtemp(prefix="capture-ir-")
+    os.makedirs(out_dir, exist_ok=True)
+    print(f"# Ir per frame, {a.label or binary}: callgrind inside capture::pump, "
+          f"{a.blocks} full 256 KiB V3 blocks per size")
+    for size in [int(s) for s in a.sizes.split(",")]:
+        frames, total, pieces, out = run(binary, size - 4, a.blocks, out_dir)
+        print(f"\n{size} B: {frames} frames, {total} Ir in pump: {total / frames:.1f} Ir/frame")
+        for label, ir in pieces:
+            shown = "inlined" if ir is None else f"{ir / frames:.1f}"
+            print(f"  {label:<52} {shown:>8}")
+        if a.keep:
+            print(f"  ({out}: callgrind_annotate --auto=yes {out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
