@@ -17,7 +17,8 @@ AF_PACKET's `recv_batch` runs on the mapped ring. Not counted: poll(2) and the k
 kernel here), the status snapshots (timed, outside pump).
 
 Prints, per frame size, Ir per frame in all, and the inclusive Ir per frame of the functions
-on the path that callgrind sees as functions (inlined code is counted in its caller).
+on the path that callgrind sees as functions; "-" where it saw no call (inlined code is
+counted in its caller; a function not called per frame is not listed).
 """
 import argparse
 import os
@@ -84,7 +85,7 @@ def main():
         frames, total, pieces, out = run(binary, size - 4, a.blocks, out_dir)
         print(f"\n{size} B: {frames} frames, {total} Ir in pump: {total / frames:.1f} Ir/frame")
         for label, ir in pieces:
-            shown = "inlined" if ir is None else f"{ir / frames:.1f}"
+            shown = "-" if ir is None else f"{ir / frames:.1f}"
             print(f"  {label:<52} {shown:>8}")
         if a.keep:
             print(f"  ({out}: callgrind_annotate --auto=yes {out})")

@@ -408,6 +408,10 @@ impl Worker {
                 recorded: self.recorded,
                 show_replies: self.show_replies,
                 recorded_verdicts: self.recorded_verdicts,
+                // What `keep` below does with a judged frame: record it, hand it to the UI,
+                // and (in a recording) count notes and the shown verdicts, which the status
+                // shows only once a note was seen. With none of these there is nothing to do.
+                visit_judged: self.record.is_some() || self.handoff.is_some() || self.recorded,
             };
             let Worker {
                 link,
@@ -608,15 +612,22 @@ pub struct PumpMode {
     pub show_replies: bool,
     /// See [`CaptureOptions::recorded_verdicts`].
     pub recorded_verdicts: bool,
+    /// Hand the visitor each received frame the stack judged (true, the default). False when
+    /// the visitor would do nothing with those (headless `live`: no UI, no recording), so the
+    /// capture loop does not call it for each frame of a flood; the stack's counters count
+    /// every verdict either way. Frames not judged (sent, or of another link type) and
+    /// replies are handed over regardless.
+    pub visit_judged: bool,
 }
 
 impl Default for PumpMode {
-    /// A live source: every reply shown, every frame judged.
+    /// A live source: every reply shown, every frame judged and handed over.
     fn default() -> Self {
         PumpMode {
             recorded: false,
             show_replies: true,
             recorded_verdicts: true,
+            visit_judged: true,
         }
     }
 }
@@ -695,8 +706,11 @@ pub fn pump(
             verdict: Some(recorded.and_then(|n| n.verdict).unwrap_or(judged)),
             responders: switches(stack),
         };
-        keep(meta, note, frame);
-        if !mode.show_replies {
+        if mode.visit_judged {
+            keep(meta, note, frame);
+        }
+        // Most frames cause no reply: test that before setting up the walk over the outbox.
+        if !mode.show_replies || outbox.len() == before {
             return;
         }
         for reply in outbox.iter().skip(before) {
