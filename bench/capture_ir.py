@@ -32,11 +32,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (label, regex on callgrind_annotate's "file:function" column), inclusive counts.
 PIECES = [
     ("pump (all of it)", r":ringside_net::capture::pump( \[|$)"),
-    ("  V3 frame header parse (V3Frames::next)", r":<ringside_net::link::afpacket::ring::V3Frames as core::iter::traits::iterator::Iterator>::next( \[|$)"),
-    ("  AfPacket::deliver (with all it calls)", r":ringside_net::link::afpacket::AfPacket::deliver( \[|$)"),
-    ("    pump's per-frame closure (with all it calls)", r":ringside_net::capture::pump::\{\{closure\}\}( \[|$)"),
-    ("      Stack::handle_frame", r":ringside_net::stack::host::Stack::handle_frame( \[|$)"),
-    ("      Worker::run's visitor", r":ringside_net::capture::Worker::run::\{\{closure\}\}( \[|$)"),
+    ("  V3 block walk (deliver_v3_block, with all it calls)", r":ringside_net::link::afpacket::deliver_v3_block( \[|$)"),
+    ("    V3 frame header parse (V3Frames::next)", r":<ringside_net::link::afpacket::ring::V3Frames as core::iter::traits::iterator::Iterator>::next( \[|$)"),
+    ("    AfPacket::deliver (with all it calls)", r":ringside_net::link::afpacket::AfPacket::deliver( \[|$)"),
+    ("      pump's per-frame closure (with all it calls)", r":ringside_net::capture::pump::\{\{closure\}\}( \[|$)"),
+    ("        pump_one (what the closure's first look leaves)", r":ringside_net::capture::pump_one( \[|$)"),
+    ("        Stack::handle_frame", r":ringside_net::stack::host::Stack::handle_frame( \[|$)"),
+    ("        Worker::run's visitor", r":ringside_net::capture::Worker::run::\{\{closure\}\}( \[|$)"),
 ]
 
 
@@ -86,7 +88,7 @@ def main():
         print(f"\n{size} B: {frames} frames, {total} Ir in pump: {total / frames:.1f} Ir/frame")
         for label, ir in pieces:
             shown = "-" if ir is None else f"{ir / frames:.1f}"
-            print(f"  {label:<52} {shown:>8}")
+            print(f"  {label:<56} {shown:>8}")
         if a.keep:
             print(f"  ({out}: callgrind_annotate --auto=yes {out})")
     return 0

@@ -161,12 +161,24 @@ impl Stack {
         csum_not_ready: bool,
         out: &mut Outbox,
     ) -> Verdict {
-        if self.untagged_for_another_host(frame) {
-            let v = Verdict::NoReply(DropReason::NotForUs);
-            self.counters.record(v, 0);
-            return v;
+        if self.count_if_for_another_host(frame) {
+            return Verdict::NoReply(DropReason::NotForUs);
         }
         self.judge(now, frame, csum_not_ready, out)
+    }
+
+    /// If `frame` is an untagged Ethernet frame for another host's MAC, count it as
+    /// [`Stack::handle_frame`] would (NotForUs, no reply) and say true; else change nothing and
+    /// say false. A capture loop's cheap first look, for the usual frame of a flood: the
+    /// caller then needs nothing more from the stack for it.
+    #[inline]
+    pub fn count_if_for_another_host(&mut self, frame: &[u8]) -> bool {
+        if !self.untagged_for_another_host(frame) {
+            return false;
+        }
+        self.counters
+            .record(Verdict::NoReply(DropReason::NotForUs), 0);
+        true
     }
 
     /// A whole, untagged Ethernet header whose destination is neither our MAC nor broadcast.
@@ -610,6 +622,12 @@ mod tests {
                         let fast = a.untagged_for_another_host(f);
                         let va = a.handle_frame(now, f, false, &mut out_a);
                         let vb = b.judge(now, f, false, &mut out_b);
+                        // The capture loop's way: the first look, then the rest if needed.
+                        let mut c = Stack::new(cfg.clone());
+                        if !c.count_if_for_another_host(f) {
+                            c.handle_frame(now, f, false, &mut Outbox::new());
+                        }
+                        assert_eq!(c.counters(), b.counters(), "{f:02x?}");
                         assert_eq!(va, vb, "{f:02x?}");
                         assert_eq!(a.counters(), b.counters(), "{f:02x?}");
                         assert!(out_a.iter().eq(out_b.iter()), "{f:02x?}");
