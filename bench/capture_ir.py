@@ -4,6 +4,7 @@ counted by callgrind: exact and repeatable, unlike the wall-clock figures of cap
 a shared 2-core VM.
 
   bench/capture_ir.py [--sizes 64,1518] [--blocks 100] [--bin EXAMPLE] [--label NAME]
+  sudo bench/capture_ir.py --lab RINGSIDE [--lab OTHER]... [--sizes 64] [--seconds 3]
 
 Builds `cargo build --release -p ringside-net --example capture_ir` (unless --bin names an
 already built one) and runs it under `valgrind --tool=callgrind`, counting only inside
@@ -16,6 +17,15 @@ another MAC and IP: every frame NotForUs), through `deliver_v3_block`, the same 
 AF_PACKET's `recv_batch` runs on the mapped ring. Not counted: poll(2) and the kernel (no
 kernel here), the status snapshots (timed, outside pump).
 
+--lab: the real thing instead, as a check on the synthetic link: on bench/live.py's veth lab
+(namespaces rsbench-*-PID, removed on exit; 198.51.100.0/24), trafgen floods for --seconds
+while `ringside live --headless --ring v3` runs under callgrind (the same --toggle-collect);
+Ir in pump / frames_captured. Under callgrind ringside takes ~50x longer per frame, so the
+8 MiB ring fills and the kernel drops the rest: every block it reads is full, as in a flood
+at full speed. The C floor (bench/c/v3_capture.c, cc -O2) runs the same way, counted whole
+(its loop is all it does). Counts here include poll(2)'s user-space side; block fill and the
+number of polls vary a little from run to run, so these are close to, not exactly, repeatable.
+
 Prints, per frame size, Ir per frame in all, and the inclusive Ir per frame of the functions
 on the path that callgrind sees as functions; "-" where it saw no call (inlined code is
 counted in its caller; a function not called per frame is not listed).
@@ -23,9 +33,11 @@ counted in its caller; a function not called per frame is not listed).
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,6 +78,61 @@ def run(binary, frame_len, blocks, out_dir):
     return frames, total, pieces, out
 
 
+def lab(binaries, sizes, seconds):
+    """Ir per frame of each ringside binary and of the C floor, on the veth lab."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import live  # noqa: E402  (the lab of bench/live.py: setup, teardown, trafgen_conf)
+    if os.geteuid() != 0:
+        raise SystemExit("bench: --lab needs root (namespaces, raw sockets)")
+    d = tempfile.mkdtemp(prefix="capture-ir-lab-")
+    floor = os.path.join(d, "v3_capture")
+    subprocess.run(["cc", "-O2", "-Wall", "-o", floor,
+                    os.path.join(ROOT, "bench", "c", "v3_capture.c")], check=True)
+    rows = [("C floor (bench/c/v3_capture.c), whole program", floor, None)]
+    rows += [(f"ringside {b}, in capture::pump", os.path.abspath(b),
+              "ringside_net::capture::pump") for b in binaries]
+    try:
+        live.setup()
+        for size in sizes:
+            cfg = os.path.join(d, f"f{size}.cfg")
+            with open(cfg, "w") as f:
+                f.write(live.trafgen_conf(size - 4))
+            for label, binary, toggle in rows:
+                out = os.path.join(d, f"lab-{size}-{len(label)}.out")
+                cg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+                if toggle:
+                    cg.append(f"--toggle-collect={toggle}")
+                    cmd = [binary, "live", "--headless", "--ring", "v3", "-i", "vcap",
+                           "--ip", "198.51.100.2/24"]
+                    ready = "live on"
+                else:
+                    cmd = [binary, "vcap", "256", "32", "1"]
+                    ready = "ready"
+                proc = subprocess.Popen(live.nsx(live.CAP, "taskset", "-c", "1", *cg, *cmd),
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+                live.wait_for(proc, ready, timeout=120)
+                time.sleep(1)
+                subprocess.run(live.nsx(live.GEN, "timeout", "-s", "INT", str(seconds),
+                                        "taskset", "-c", "0", "trafgen", "-o", "vgen", "-i",
+                                        cfg, "-P", "1", "-C"), capture_output=True)
+                time.sleep(3)  # the capturer, slowed by callgrind, drains the ring
+                proc.send_signal(signal.SIGINT)
+                stdout, _ = proc.communicate(timeout=120)
+                vals = dict(l.split()[:2] for l in stdout.splitlines() if len(l.split()) >= 2)
+                # The C floor prints frames_captured; ringside frames_in (every frame judged).
+                frames = int(vals.get("frames_captured", vals.get("frames_in", 0)))
+                ann = subprocess.run(["callgrind_annotate", "--threshold=100", out],
+                                     capture_output=True, text=True, check=True, cwd="/").stdout
+                total = int(re.search(r"^\s*([\d,]+) .*PROGRAM TOTALS", ann,
+                                      re.M).group(1).replace(",", ""))
+                per = total / frames if frames else float("nan")
+                print(f"{size} B  {label:<60} {frames:>9} frames  {total:>13} Ir  "
+                      f"{per:7.1f} Ir/frame")
+    finally:
+        live.teardown()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="64,1518", help="frame sizes on the wire, with FCS")
@@ -73,7 +140,13 @@ def main():
     ap.add_argument("--bin", help="an already built capture_ir example")
     ap.add_argument("--label", default="", help="a name for this build in the output")
     ap.add_argument("--keep", help="keep the callgrind.out files in this directory")
+    ap.add_argument("--lab", action="append", default=[], metavar="RINGSIDE",
+                    help="measure these ringside binaries on the veth lab (root)")
+    ap.add_argument("--seconds", type=int, default=3, help="--lab: flood length")
     a = ap.parse_args()
+    if a.lab:
+        lab(a.lab, [int(s) for s in a.sizes.split(",")], a.seconds)
+        return 0
     binary = a.bin
     if not binary:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "ringside-net", "--example",
