@@ -655,13 +655,15 @@ pub fn deliver_v3_block(
         return 0;
     };
     let clock = super::monotonic_clock();
-    let mut handed = 0;
+    // Counted in a local copy, written back once: through `counts` itself each frame's
+    // counts were stored to memory around the call of `on_frame`.
+    let mut c = *counts;
     for parsed in V3Frames::new(block, hdr) {
-        if AfPacket::deliver(parsed, block, clock, scratch, counts, on_frame) {
-            handed += 1;
-        }
+        AfPacket::deliver(parsed, block, clock, scratch, &mut c, on_frame);
     }
-    handed
+    let handed = c.frames - counts.frames;
+    *counts = c;
+    handed as usize
 }
 
 /// The picture of a TPACKET ring of `total` slots (V2) or blocks (V3) of `slot_bytes` each:
