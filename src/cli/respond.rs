@@ -65,6 +65,7 @@ pub fn respond(
         recorded: true,
         show_replies: false,
         recorded_verdicts: false,
+        visit_judged: true,
     };
     let (mut own_frames, mut unsupported_link) = (0, 0);
     let ran = run_here(&mut wire, &mut stack, None, mode, &mut |meta, note, _| {

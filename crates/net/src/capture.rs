@@ -408,6 +408,10 @@ impl Worker {
                 recorded: self.recorded,
                 show_replies: self.show_replies,
                 recorded_verdicts: self.recorded_verdicts,
+                // What `keep` below does with a judged frame: record it, hand it to the UI,
+                // and (in a recording) count notes and the shown verdicts, which the status
+                // shows only once a note was seen. With none of these there is nothing to do.
+                visit_judged: self.record.is_some() || self.handoff.is_some() || self.recorded,
             };
             let Worker {
                 link,
@@ -608,15 +612,22 @@ pub struct PumpMode {
     pub show_replies: bool,
     /// See [`CaptureOptions::recorded_verdicts`].
     pub recorded_verdicts: bool,
+    /// Hand the visitor each received frame the stack judged (true, the default). False when
+    /// the visitor would do nothing with those (headless `live`: no UI, no recording), so the
+    /// capture loop does not call it for each frame of a flood; the stack's counters count
+    /// every verdict either way. Frames not judged (sent, or of another link type) and
+    /// replies are handed over regardless.
+    pub visit_judged: bool,
 }
 
 impl Default for PumpMode {
-    /// A live source: every reply shown, every frame judged.
+    /// A live source: every reply shown, every frame judged and handed over.
     fn default() -> Self {
         PumpMode {
             recorded: false,
             show_replies: true,
             recorded_verdicts: true,
+            visit_judged: true,
         }
     }
 }
@@ -645,77 +656,20 @@ pub fn pump(
 ) -> Result<Received, PumpError> {
     outbox.clear();
     let own_mac = stack.config().mac;
+    // Headless `live`: a live source (no recorded notes or directions) and a visitor that
+    // takes no judged frame. Then a flood's frame to another host needs nothing but its count,
+    // which `count_if_for_another_host` does inline, in a few instructions and registers;
+    // every other frame goes through `pump_one`, out of line. As one closure, every frame paid
+    // for saving and restoring the registers the rarer paths need (bench/capture_ir.py).
+    let count_only = !mode.recorded && !mode.visit_judged;
     let got = link.recv_batch(timeout, &mut |frame, meta| {
-        let switches = |stack: &Stack| Responders {
-            arp: stack.arp_responder(),
-            icmp: stack.icmp_responder(),
-        };
-        if meta.link != crate::wire::LinkKind::Ethernet {
-            // A cooked (LINUX_SLL) or raw-IP frame from a capture file: the stack answers
-            // Ethernet, so it is shown for what it is, verdict-less, and never judged (the link
-            // counts it as `unsupported_link`, beside the stack's `frames_in`).
-            let note = FrameNote {
-                dir: Direction::In,
-                verdict: None,
-                responders: switches(stack),
-            };
-            keep(meta, note, frame);
+        if count_only
+            && meta.link == crate::wire::LinkKind::Ethernet
+            && stack.count_if_for_another_host(frame)
+        {
             return;
         }
-        // Notes count only where the source is a recording (`mode.recorded`); a live link's
-        // frames never have one, so it is not even read there.
-        let note = if mode.recorded { meta.note } else { None };
-        let sent = match note {
-            Some(n) => n.dir == Direction::Out,
-            None => mode.recorded && sent_by(own_mac, frame),
-        };
-        if sent {
-            let responders = match note {
-                Some(n) if mode.recorded_verdicts => n.responders,
-                _ => switches(stack),
-            };
-            let note = FrameNote {
-                dir: Direction::Out,
-                verdict: None,
-                responders,
-            };
-            keep(meta, note, frame);
-            return;
-        }
-        let recorded = note.filter(|_| mode.recorded_verdicts);
-        if let Some(n) = recorded {
-            stack.set_arp_responder(n.responders.arp);
-            stack.set_icmp_responder(n.responders.icmp);
-        }
-        let before = outbox.len();
-        let judged = stack.handle_frame(meta.clock, frame, meta.csum_not_ready, outbox);
-        let note = FrameNote {
-            dir: Direction::In,
-            // A note from a newer ringside may name a verdict this one does not know.
-            verdict: Some(recorded.and_then(|n| n.verdict).unwrap_or(judged)),
-            responders: switches(stack),
-        };
-        keep(meta, note, frame);
-        if !mode.show_replies {
-            return;
-        }
-        for reply in outbox.iter().skip(before) {
-            let out = RxMeta {
-                ts: meta.ts,
-                clock: meta.clock,
-                orig_len: reply.len() as u32,
-                csum_not_ready: false,
-                note: None,
-                link: crate::wire::LinkKind::Ethernet,
-                source: meta.source,
-            };
-            let note = FrameNote {
-                dir: Direction::Out,
-                verdict: None,
-                responders: note.responders,
-            };
-            keep(out, note, reply);
-        }
+        pump_one(stack, outbox, mode, own_mac, keep, frame, meta);
     });
     let got = got.map_err(|e| PumpError::Receive(link.info().describe, e))?;
     // The replies reach the link after the batch: the link was busy lending us each frame.
@@ -728,6 +682,94 @@ pub fn pump(
             .map_err(|e| PumpError::Send(link.info().describe, e))?;
     }
     Ok(got)
+}
+
+/// One received frame of a [`pump`]: judged by the stack (or, from a recording, shown as
+/// recorded), handed to `keep` with the replies it caused. Kept out of line on purpose: see
+/// the fast path in [`pump`].
+#[inline(never)]
+fn pump_one(
+    stack: &mut Stack,
+    outbox: &mut Outbox,
+    mode: PumpMode,
+    own_mac: [u8; 6],
+    keep: &mut FrameVisitor<'_>,
+    frame: &[u8],
+    meta: RxMeta,
+) {
+    let switches = |stack: &Stack| Responders {
+        arp: stack.arp_responder(),
+        icmp: stack.icmp_responder(),
+    };
+    if meta.link != crate::wire::LinkKind::Ethernet {
+        // A cooked (LINUX_SLL) or raw-IP frame from a capture file: the stack answers
+        // Ethernet, so it is shown for what it is, verdict-less, and never judged (the link
+        // counts it as `unsupported_link`, beside the stack's `frames_in`).
+        let note = FrameNote {
+            dir: Direction::In,
+            verdict: None,
+            responders: switches(stack),
+        };
+        keep(meta, note, frame);
+        return;
+    }
+    // Notes count only where the source is a recording (`mode.recorded`); a live link's
+    // frames never have one, so it is not even read there.
+    let note = if mode.recorded { meta.note } else { None };
+    let sent = match note {
+        Some(n) => n.dir == Direction::Out,
+        None => mode.recorded && sent_by(own_mac, frame),
+    };
+    if sent {
+        let responders = match note {
+            Some(n) if mode.recorded_verdicts => n.responders,
+            _ => switches(stack),
+        };
+        let note = FrameNote {
+            dir: Direction::Out,
+            verdict: None,
+            responders,
+        };
+        keep(meta, note, frame);
+        return;
+    }
+    let recorded = note.filter(|_| mode.recorded_verdicts);
+    if let Some(n) = recorded {
+        stack.set_arp_responder(n.responders.arp);
+        stack.set_icmp_responder(n.responders.icmp);
+    }
+    let before = outbox.len();
+    let judged = stack.handle_frame(meta.clock, frame, meta.csum_not_ready, outbox);
+    let note = FrameNote {
+        dir: Direction::In,
+        // A note from a newer ringside may name a verdict this one does not know.
+        verdict: Some(recorded.and_then(|n| n.verdict).unwrap_or(judged)),
+        responders: switches(stack),
+    };
+    if mode.visit_judged {
+        keep(meta, note, frame);
+    }
+    // Most frames cause no reply: test that before setting up the walk over the outbox.
+    if !mode.show_replies || outbox.len() == before {
+        return;
+    }
+    for reply in outbox.iter().skip(before) {
+        let out = RxMeta {
+            ts: meta.ts,
+            clock: meta.clock,
+            orig_len: reply.len() as u32,
+            csum_not_ready: false,
+            note: None,
+            link: crate::wire::LinkKind::Ethernet,
+            source: meta.source,
+        };
+        let note = FrameNote {
+            dir: Direction::Out,
+            verdict: None,
+            responders: note.responders,
+        };
+        keep(out, note, reply);
+    }
 }
 
 /// How [`offer`] treats a full channel.

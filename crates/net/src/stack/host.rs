@@ -149,7 +149,54 @@ impl Stack {
     /// Handle one received frame: append any replies to `out` and return the single verdict,
     /// which is also counted in [`Stack::counters`]. `csum_not_ready` means the capture reported
     /// the L4 checksum as left to offload: it is accepted unverified.
+    ///
+    /// Inlined into the capture loop for its first test only: the usual frame of a busy LAN
+    /// (untagged, to another host's MAC) is judged there without a call; every other frame
+    /// goes through [`Stack::judge`].
+    #[inline]
     pub fn handle_frame(
+        &mut self,
+        now: Duration,
+        frame: &[u8],
+        csum_not_ready: bool,
+        out: &mut Outbox,
+    ) -> Verdict {
+        if self.count_if_for_another_host(frame) {
+            return Verdict::NoReply(DropReason::NotForUs);
+        }
+        self.judge(now, frame, csum_not_ready, out)
+    }
+
+    /// If `frame` is an untagged Ethernet frame for another host's MAC, count it as
+    /// [`Stack::handle_frame`] would (NotForUs, no reply) and say true; else change nothing and
+    /// say false. A capture loop's cheap first look, for the usual frame of a flood: the
+    /// caller then needs nothing more from the stack for it.
+    #[inline]
+    pub fn count_if_for_another_host(&mut self, frame: &[u8]) -> bool {
+        if !self.untagged_for_another_host(frame) {
+            return false;
+        }
+        self.counters
+            .record(Verdict::NoReply(DropReason::NotForUs), 0);
+        true
+    }
+
+    /// A whole, untagged Ethernet header whose destination is neither our MAC nor broadcast.
+    /// [`Stack::ethernet`] says NotForUs to exactly these and more: without a tag its VLAN
+    /// walk finds nothing malformed and [`Stack::vlan_member`] accepts the frame, so the
+    /// destination test decides (the unit test `untagged_for_another_host_is_what_ethernet_says`
+    /// checks it against the full walk).
+    #[inline]
+    fn untagged_for_another_host(&self, frame: &[u8]) -> bool {
+        let Ok(eth) = EthernetFrame::new_checked(frame) else {
+            return false;
+        };
+        let dst = eth.dst();
+        dst != Mac(self.cfg.mac) && !dst.is_broadcast() && !eth.ethertype().is_vlan_tpid()
+    }
+
+    /// [`Stack::handle_frame`] for any frame, through every check.
+    fn judge(
         &mut self,
         now: Duration,
         frame: &[u8],
@@ -532,6 +579,73 @@ impl Stack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut of `handle_frame` never changes a verdict, a counter or a reply: over
+    /// frames of every kind of destination, EtherType (VLAN TPIDs included) and length, and a
+    /// host with and without VLANs, `handle_frame` and the full `judge` agree, and every frame
+    /// the shortcut takes is one `judge` calls NotForUs.
+    #[test]
+    fn untagged_for_another_host_is_what_ethernet_says() {
+        let ours = StackConfig::default().mac;
+        let dsts = [
+            ours,
+            [0xff; 6],
+            [0x01, 0x00, 0x5e, 0, 0, 1],
+            [0x02, 0x52, 0x53, 0, 0, 0x99],
+            [0; 6],
+        ];
+        let types: [u16; 7] = [0x0800, 0x0806, 0x8100, 0x88a8, 0x9100, 0x86dd, 0x0000];
+        let (mut taken, mut judged) = (0, 0);
+        for vlans in [vec![], vec![vec![100]], vec![vec![0]]] {
+            let cfg = StackConfig {
+                vlans,
+                ..StackConfig::default()
+            };
+            for dst in dsts {
+                for ty in types {
+                    // After the type: a VLAN tag (VID 100) carrying ARP, then ARP-request-like
+                    // bytes for our address, so longer frames reach deeper checks.
+                    let mut full = dst.to_vec();
+                    full.extend([0x02, 0x52, 0x53, 0, 0, 0x01]);
+                    full.extend(ty.to_be_bytes());
+                    full.extend([0x00, 0x64, 0x08, 0x06]);
+                    full.extend([0, 1, 8, 0, 6, 4, 0, 1]);
+                    full.extend([0x02, 0x52, 0x53, 0, 0, 0x01, 198, 51, 100, 1]);
+                    full.extend([0; 6]);
+                    full.extend(cfg.ip.octets());
+                    full.resize(64, 0);
+                    for len in [0, 6, 13, 14, 17, 18, 21, 42, 46, 64] {
+                        let f = &full[..len];
+                        let (mut a, mut b) = (Stack::new(cfg.clone()), Stack::new(cfg.clone()));
+                        let (mut out_a, mut out_b) = (Outbox::new(), Outbox::new());
+                        let now = Duration::from_secs(1);
+                        let fast = a.untagged_for_another_host(f);
+                        let va = a.handle_frame(now, f, false, &mut out_a);
+                        let vb = b.judge(now, f, false, &mut out_b);
+                        // The capture loop's way: the first look, then the rest if needed.
+                        let mut c = Stack::new(cfg.clone());
+                        if !c.count_if_for_another_host(f) {
+                            c.handle_frame(now, f, false, &mut Outbox::new());
+                        }
+                        assert_eq!(c.counters(), b.counters(), "{f:02x?}");
+                        assert_eq!(va, vb, "{f:02x?}");
+                        assert_eq!(a.counters(), b.counters(), "{f:02x?}");
+                        assert!(out_a.iter().eq(out_b.iter()), "{f:02x?}");
+                        if fast {
+                            assert_eq!(vb, Verdict::NoReply(DropReason::NotForUs), "{f:02x?}");
+                            taken += 1;
+                        } else {
+                            judged += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            taken > 0 && judged > taken,
+            "{taken} taken, {judged} judged in full"
+        );
+    }
 
     #[test]
     fn options_walk_stops_at_every_malformation() {

@@ -110,12 +110,11 @@ pub struct AfPacket {
     recently_active: bool,
     vlan_scratch: Vec<u8>,
     tx: TxQueue,
-    rx_frames: u64,
-    rx_bytes: u64,
+    /// Frames and bytes handed over, and headers the kernel wrote that did not fit their
+    /// frame/block (should stay 0).
+    rx: RxCounts,
     tx_frames: u64,
     tx_errors: u64,
-    /// Headers the kernel wrote that did not fit their frame/block (should stay 0).
-    bad_headers: u64,
     /// PACKET_STATISTICS resets on read: accumulated here.
     kernel_drops: Cell<u64>,
     freeze_q: Cell<u64>,
@@ -307,11 +306,9 @@ impl AfPacket {
                 iov: Vec::with_capacity(TX_BATCH),
                 msgs: Vec::with_capacity(TX_BATCH),
             },
-            rx_frames: 0,
-            rx_bytes: 0,
+            rx: RxCounts::default(),
             tx_frames: 0,
             tx_errors: 0,
-            bad_headers: 0,
             kernel_drops: Cell::new(0),
             freeze_q: Cell::new(0),
             wake: None,
@@ -398,22 +395,24 @@ impl AfPacket {
     /// Hand one parsed ring frame to `on_frame` (VLAN tag re-inserted), updating the counters
     /// (rx frames, rx bytes, headers the kernel should never have written). True if handed on.
     ///
-    /// `clock` is the stack's clock for the frame, read once per V3 block or V2 batch by the
-    /// caller, not here: a clock read per frame (vDSO clock_gettime and the `Instant`
-    /// arithmetic around it) was a third of the capture path's CPU under a 64 B flood, ~60 ns a
-    /// frame on the bench VM (bench/RESULTS.md, issue 13). The
-    /// stack only ages its ARP cache and reassemblies by it, in seconds; frames of one block
-    /// reach it within microseconds of each other.
+    /// `clock` is the stack's clock for the frame, read by the caller once per V3 block or V2
+    /// batch, not here (why: [`deliver_v3_block`]).
+    ///
+    /// Always inlined into the ring walks, with the V3 header parse (`V3Frames::next`): as two
+    /// calls per frame, the parsed frame went through memory between them and each call saved
+    /// and restored registers, which cost more than the work (bench/capture_ir.py: 226 -> 174
+    /// instructions per 64 B frame; `#[inline]` alone was not taken).
+    #[inline(always)]
     fn deliver(
         parsed: Result<RxFrame, ring::RingError>,
         bytes: &[u8],
         clock: Duration,
         scratch: &mut Vec<u8>,
-        counters: (&mut u64, &mut u64, &mut u64),
+        counts: &mut RxCounts,
         on_frame: &mut dyn FnMut(&[u8], RxMeta),
     ) -> bool {
         let Ok(f) = parsed else {
-            *counters.2 += 1;
+            counts.bad_headers += 1;
             return false;
         };
         if f.pkttype == libc::PACKET_OUTGOING {
@@ -429,14 +428,14 @@ impl AfPacket {
             link: crate::wire::LinkKind::Ethernet,
             source: 0,
         };
-        *counters.0 += 1;
+        counts.frames += 1;
         if let Some(tag) = f.vlan {
             ring::reinsert_vlan(data, tag, scratch);
             meta.orig_len = f.len + 4;
-            *counters.1 += f.len as u64 + 4;
+            counts.bytes += f.len as u64 + 4;
             on_frame(scratch, meta);
         } else {
-            *counters.1 += f.len as u64;
+            counts.bytes += f.len as u64;
             on_frame(data, meta);
         }
         true
@@ -470,11 +469,6 @@ impl AfPacket {
                 // kernel leaves it alone; `slot` is dropped at the end of this block, before
                 // `release` below hands the frame back.
                 let slot = unsafe { self.ring.user_owned(off..off + self.frame_size) };
-                let counters = (
-                    &mut self.rx_frames,
-                    &mut self.rx_bytes,
-                    &mut self.bad_headers,
-                );
                 let parsed = ring::v2_frame(slot);
                 let clock = *clock.get_or_insert_with(super::monotonic_clock);
                 if Self::deliver(
@@ -482,7 +476,7 @@ impl AfPacket {
                     slot,
                     clock,
                     &mut self.vlan_scratch,
-                    counters,
+                    &mut self.rx,
                     on_frame,
                 ) {
                     handed += 1;
@@ -519,29 +513,7 @@ impl AfPacket {
                 // kernel leaves the block alone; `block` (and every frame parsed from it) is
                 // dropped at the end of this scope, before `release` below hands it back.
                 let block = unsafe { self.ring.user_owned(off..off + self.cfg.block_size) };
-                match ring::v3_block(block) {
-                    Ok(hdr) => {
-                        let clock = super::monotonic_clock();
-                        for parsed in V3Frames::new(block, hdr) {
-                            let counters = (
-                                &mut self.rx_frames,
-                                &mut self.rx_bytes,
-                                &mut self.bad_headers,
-                            );
-                            if Self::deliver(
-                                parsed,
-                                block,
-                                clock,
-                                &mut self.vlan_scratch,
-                                counters,
-                                on_frame,
-                            ) {
-                                handed += 1;
-                            }
-                        }
-                    }
-                    Err(_) => self.bad_headers += 1,
-                }
+                handed += deliver_v3_block(block, &mut self.rx, &mut self.vlan_scratch, on_frame);
             }
             self.ring.release(off + ring::V3_BLOCK_STATUS);
             self.cursor = (self.cursor + 1) % self.cfg.block_nr;
@@ -642,7 +614,7 @@ impl AfPacket {
 
     /// Frames the kernel wrote with impossible offsets (0 unless something is very wrong).
     pub fn bad_headers(&self) -> u64 {
-        self.bad_headers
+        self.rx.bad_headers
     }
 
     /// Times the V3 ring was frozen because every block was in user hands.
@@ -650,6 +622,48 @@ impl AfPacket {
         self.poll_kernel_stats();
         self.freeze_q.get()
     }
+}
+
+/// What the ring walk counts as it hands frames over (the link's `LinkStats` and
+/// [`AfPacket::bad_headers`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RxCounts {
+    pub frames: u64,
+    pub bytes: u64,
+    /// Headers the kernel wrote that did not fit their frame/block (should stay 0).
+    pub bad_headers: u64,
+}
+
+/// Hand every frame of one V3 block that user space owns (`block`: the whole block, as the
+/// kernel retired it) to `on_frame`, as [`AfPacket`]'s `recv_batch` does; says how many were
+/// handed on (outgoing frames and bad headers are not). Safe code over a plain slice, so
+/// `bench/capture_ir.sh` drives this same walk over synthetic blocks under callgrind.
+///
+/// The stack's clock is read here once per block, not per frame: a clock read per frame (vDSO
+/// clock_gettime and the `Instant` arithmetic around it) was a third of the capture path's
+/// CPU under a 64 B flood, ~60 ns a frame on the bench VM (bench/RESULTS.md, issue 13). The
+/// stack only ages its ARP cache and reassemblies by it, in seconds; frames of one block reach
+/// it within microseconds of each other.
+pub fn deliver_v3_block(
+    block: &[u8],
+    counts: &mut RxCounts,
+    scratch: &mut Vec<u8>,
+    on_frame: &mut dyn FnMut(&[u8], RxMeta),
+) -> usize {
+    let Ok(hdr) = ring::v3_block(block) else {
+        counts.bad_headers += 1;
+        return 0;
+    };
+    let clock = super::monotonic_clock();
+    // Counted in a local copy, written back once: through `counts` itself each frame's
+    // counts were stored to memory around the call of `on_frame`.
+    let mut c = *counts;
+    for parsed in V3Frames::new(block, hdr) {
+        AfPacket::deliver(parsed, block, clock, scratch, &mut c, on_frame);
+    }
+    let handed = c.frames - counts.frames;
+    *counts = c;
+    handed as usize
 }
 
 /// The picture of a TPACKET ring of `total` slots (V2) or blocks (V3) of `slot_bytes` each:
@@ -874,8 +888,8 @@ impl AfPacket {
     fn stats(&self) -> LinkStats {
         self.poll_kernel_stats();
         LinkStats {
-            rx_frames: self.rx_frames,
-            rx_bytes: self.rx_bytes,
+            rx_frames: self.rx.frames,
+            rx_bytes: self.rx.bytes,
             tx_frames: self.tx_frames,
             tx_errors: self.tx_errors,
             kernel_drops: self.kernel_drops.get(),
@@ -905,8 +919,8 @@ impl AfPacket {
         if self.freeze_q.get() > 0 {
             s.push_str(&format!(", ring frozen {}x", self.freeze_q.get()));
         }
-        if self.bad_headers > 0 {
-            s.push_str(&format!(", {} bad ring headers", self.bad_headers));
+        if self.rx.bad_headers > 0 {
+            s.push_str(&format!(", {} bad ring headers", self.rx.bad_headers));
         }
         s
     }

@@ -282,6 +282,9 @@ impl<'a> V3Frames<'a> {
         }
     }
 
+    /// Inlined (with `next`) into the ring walk, which runs it once per frame: see
+    /// `AfPacket::deliver`.
+    #[inline]
     fn parse(&self) -> Result<(RxFrame, u32), RingError> {
         let (b, o) = (self.block, self.off);
         // The header as one fixed-size slice: one bounds check here, and the field reads below
@@ -319,6 +322,7 @@ impl<'a> V3Frames<'a> {
 impl Iterator for V3Frames<'_> {
     type Item = Result<RxFrame, RingError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {
             return None;
