@@ -246,8 +246,6 @@ fn status_column(key: &str) -> Option<usize> {
     }
 }
 
-/// As many tabs as there are columns.
-
 /// Fixed columns, by position in [`COLUMNS`] (a test checks the names).
 const NO: usize = 0;
 const TIME: usize = 1;
