@@ -308,11 +308,17 @@ def capture_section(o, binary, d, out):
         raise SystemExit(f"bench: cannot build bench/c/v3_capture.c: {err}")
     xdp, xdp_why = xdp_floor(d)
     rs = [binary, "live", "--headless", "-i", "vcap", "--ip", f"{IP}/24"]
+    floor = ("C floor: TPACKET_V3 loop", [v3, "vcap", "256", "32", "1"], "ready")
+    # The floor is measured twice in each run, just before and just after ringside's --ring v3
+    # (the goal's row), and that row is judged against the mean of the two: this VM's speed
+    # drifts within seconds (the floor alone moved 45-76 ns a 64 B frame between runs), so a
+    # floor taken three floods earlier says little about the moment ringside ran.
     rows = [
-        ("C floor: TPACKET_V3 loop", [v3, "vcap", "256", "32", "1"], "ready"),
+        floor,
+        ("ringside --ring v3 (stack)", rs + ["--ring", "v3"], "live on"),
+        floor,
         ("tcpdump -w /dev/null", ["tcpdump", "-n", "-i", "vcap", "-w", "/dev/null"],
          "listening on"),
-        ("ringside --ring v3 (stack)", rs + ["--ring", "v3"], "live on"),
         ("ringside default ring (stack)", rs, "live on"),
         ("ringside --capture-only -w /dev/null", rs + ["--capture-only", "-w", "/dev/null"],
          "capturing only"),
@@ -327,26 +333,36 @@ def capture_section(o, binary, d, out):
             cfg = os.path.join(d, f"f{frame_len}.cfg")
             with open(cfg, "w") as f:
                 f.write(trafgen_conf(frame_len))
-            floors = {}
+            done = []
             for name, cmd, ready in rows:
                 if ready is None:
-                    r = timed_capture_run(name, cmd, frame_len, o.seconds, cfg)
+                    done.append(timed_capture_run(name, cmd, frame_len, o.seconds, cfg))
                 else:
-                    r = capture_run(name, cmd, ready, frame_len, o.seconds, cfg)
-                if name.startswith("C floor: TPACKET_V3"):
-                    floors["v3"] = r["ns"]
-                if name.startswith("C floor: AF_XDP"):
-                    floors["xdp"] = r["ns"]
-                r["v3x"] = r["ns"] / floors["v3"]
-                r["xdpx"] = r["ns"] / floors["xdp"] if "xdp" in name and "xdp" in floors \
+                    done.append(capture_run(name, cmd, ready, frame_len, o.seconds, cfg))
+            v3_floors = [r for r in done if r["name"] == floor[0]]
+            floor_ns = statistics.mean(r["ns"] for r in v3_floors)
+            xdp_floor_ns = next((r["ns"] for r in done if r["name"].startswith("C floor: AF_XDP")),
+                                None)
+            say(f"capture run {run + 1} {frame_len + 4} B C floor before and after ringside "
+                f"--ring v3: {v3_floors[0]['ns']:.0f} and {v3_floors[1]['ns']:.0f} ns/frame")
+            merged = dict(v3_floors[0], ns=floor_ns,
+                          captured=sum(r["captured"] for r in v3_floors),
+                          offered=sum(r["offered"] for r in v3_floors),
+                          drops=sum(r["drops"] for r in v3_floors),
+                          mpps=statistics.mean(r["mpps"] for r in v3_floors))
+            for r in [merged] + [r for r in done if r["name"] != floor[0]]:
+                name = r["name"]
+                r["v3x"] = r["ns"] / floor_ns
+                r["xdpx"] = r["ns"] / xdp_floor_ns if "xdp" in name and xdp_floor_ns \
                     else float("nan")
                 res.setdefault((frame_len + 4, name), []).append(r)
                 say(f"capture run {run + 1} {frame_len + 4} B {name}: {r['ns']:.0f} ns/frame "
                     f"({r['v3x']:.2f}x V3 floor), {r['captured']}/{r['offered']}, "
                     f"drops {r['drops']}")
     table = []
+    names = list(dict.fromkeys(name for name, _, _ in rows))  # the floor once
     for size in (64, 1518):
-        for name, _, _ in rows:
+        for name in names:
             if "--backend xdp" in name and not xdp:
                 table.append([f"{size} B", "C floor: AF_XDP skb (xdp_capture)", "-", "-", "-",
                               "-", "-", xdp_why])
@@ -358,11 +374,15 @@ def capture_section(o, binary, d, out):
                           rep.fmt(median([r["ns"] for r in rr])),
                           rep.ratio(median([r["v3x"] for r in rr])),
                           rep.ratio(median([r["xdpx"] for r in rr]))])
-    goals = [rep.goal(f"{size} B: ringside --ring v3 (stack) / C TPACKET_V3 floor",
-                      median([r["v3x"] for r in res[(size, "ringside --ring v3 (stack)")]]),
-                      "<=", target) for size, target in ((64, 1.2), (1518, 1.5))]
+    def v3_goal(size, target):
+        per_run = [r["v3x"] for r in res[(size, "ringside --ring v3 (stack)")]]
+        runs = ", ".join(f"{x:.2f}" for x in per_run)
+        return rep.goal(f"{size} B: ringside --ring v3 (stack) / C TPACKET_V3 floor, median of "
+                        f"the runs ({runs})", median(per_run), "<=", target)
+    goals = [v3_goal(size, target) for size, target in ((64, 1.2), (1518, 1.5))]
     out(f"Capture CPU per frame: trafgen floods UDP not for ringside ({o.seconds} s, CPU0), "
-        f"capturer on CPU1; median of {o.runs} run(s), each ratio against the floor of its run",
+        f"capturer on CPU1; median of {o.runs} run(s), each ratio against the floor of its run "
+        f"(the C V3 floor: the mean of its floods just before and just after ringside --ring v3)",
         rep.table(["frame", "capturer", "Mpps offered", "captured/offered", "kernel drops",
                    "CPU ns/frame", "/ C V3 floor", "/ C AF_XDP floor"], table, o.markdown),
         goals)
