@@ -637,7 +637,7 @@ pub struct RxCounts {
 /// Hand every frame of one V3 block that user space owns (`block`: the whole block, as the
 /// kernel retired it) to `on_frame`, as [`AfPacket`]'s `recv_batch` does; says how many were
 /// handed on (outgoing frames and bad headers are not). Safe code over a plain slice, so
-/// `bench/capture_ir.sh` drives this same walk over synthetic blocks under callgrind.
+/// `bench/capture_ir.py` drives this same walk over synthetic blocks under callgrind.
 ///
 /// The stack's clock is read here once per block, not per frame: a clock read per frame (vDSO
 /// clock_gettime and the `Instant` arithmetic around it) was a third of the capture path's
