@@ -5,7 +5,7 @@
 //! capture thread as headless `live` (`capture::spawn`, no UI channel, no recording).
 //!
 //! Meant to run under callgrind, which counts instructions exactly, free of the machine's
-//! noise: `bench/capture_ir.sh` does that and prints instructions per frame.
+//! noise: `bench/capture_ir.py` does that and prints instructions per frame.
 //!
 //!   capture_ir [FRAME_LEN [BLOCKS]]   (defaults: 60 bytes without FCS, 200 blocks of 256 KiB)
 use libc::{tpacket3_hdr, tpacket_block_desc, tpacket_hdr_v1};
