@@ -506,18 +506,27 @@ def dump_section(o, binary, d, out):
             w, c, m = res[name][-1]
             say(f"dump run {run + 1} {name}: {c:.2f} s CPU, {m:.0f} MiB")
     cpu = {n: median([c for _, c, _ in r]) for n, r in res.items()}
-    tshark, tcpdump = cpu["tshark -T fields (31 fields)"], cpu["tcpdump -r -n"]
+    # Ratios as everywhere in this script: taken inside each run (the tools ran back to back),
+    # then the median over runs; a ratio of two medians would pair one run's tshark with
+    # another run's ringside.
+    def per_run(num, den):
+        return [a[1] / b[1] for a, b in zip(res[num], res[den])]
+    tshark_name, tcpdump_name = "tshark -T fields (31 fields)", "tcpdump -r -n"
     table = [[name, rep.fmt(median([w for w, _, _ in res[name]]), ".2f"), rep.fmt(cpu[name], ".2f"),
-              rep.ratio(cpu[name] / tcpdump), rep.ratio(tshark / cpu[name], 1),
+              rep.ratio(median(per_run(name, tcpdump_name))),
+              rep.ratio(median(per_run(tshark_name, name)), 1),
               rep.fmt(max(m for _, _, m in res[name]))] for name, _ in tools]
-    tsv = cpu["ringside dump --tsv"]
+    vs_tshark = per_run(tshark_name, "ringside dump --tsv")
+    vs_tcpdump = per_run("ringside dump --tsv", tcpdump_name)
+    runs = ", ".join(f"{x:.1f}" for x in vs_tshark)
     out(f"Offline: {o.dump_frames} frames (the lesson captures repeated, "
         f"{os.path.getsize(path) / 1e6:.0f} MB), output to /dev/null; median of {o.dump_runs} "
-        "run(s) in turn; CPU = user + sys",
+        "run(s) in turn; CPU = user + sys; each ratio taken inside a run, then the median",
         rep.table(["tool", "wall s", "CPU s", "CPU / tcpdump", "tshark / this (CPU)",
                    "peak RSS MiB"], table, o.markdown),
-        [rep.goal("tshark's CPU / ringside dump --tsv's", tshark / tsv, ">=", 30.0, spec=".1f"),
-         rep.goal("ringside dump --tsv's CPU / tcpdump's", tsv / tcpdump, "<=", 1.0)])
+        [rep.goal(f"tshark's CPU / ringside dump --tsv's, median of the runs ({runs})",
+                  median(vs_tshark), ">=", 30.0, spec=".1f"),
+         rep.goal("ringside dump --tsv's CPU / tcpdump's", median(vs_tcpdump), "<=", 1.0)])
 
 
 def replay_section(o, binary, d, out):
