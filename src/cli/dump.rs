@@ -120,6 +120,8 @@ pub struct Dumper {
     scratch: Text,
     /// Each column's place in the order of a JSON object's keys (column names, sorted).
     json_rank: Vec<usize>,
+    /// Each column's JSON key, quoted, escaped and followed by `:`, written once here.
+    json_keys: Vec<Vec<u8>>,
     problems: usize,
     protocol: usize,
     info_column: usize,
@@ -392,6 +394,15 @@ impl Dumper {
             json_rank[i] = rank;
         }
         let must = |name| column(name).expect("a fixed dump column");
+        let json_keys = COLUMNS
+            .iter()
+            .map(|name| {
+                let mut key = Text::default();
+                push_json_str(&mut key, name.as_bytes());
+                key.push(b':');
+                key.as_bytes().to_vec()
+            })
+            .collect();
         Dumper {
             json,
             columns: ColumnMap::new(),
@@ -404,6 +415,7 @@ impl Dumper {
             info: String::new(),
             scratch: Text::default(),
             json_rank,
+            json_keys,
             problems: must("problems"),
             protocol: must("protocol"),
             info_column: must("info"),
@@ -540,8 +552,7 @@ impl Dumper {
                 line.push(b',');
             }
             first = false;
-            push_json_str(line, COLUMNS[i].as_bytes());
-            line.push(b':');
+            line.push_bytes(&self.json_keys[i]);
             match i {
                 NO | CAP_LEN | ORIG_LEN => {
                     let n = std::str::from_utf8(cell).ok().and_then(|s| s.parse().ok());
