@@ -661,15 +661,22 @@ pub fn pump(
     // which `count_if_for_another_host` does inline, in a few instructions and registers;
     // every other frame goes through `pump_one`, out of line. As one closure, every frame paid
     // for saving and restoring the registers the rarer paths need (bench/capture_ir.py).
-    let count_only = !mode.recorded && !mode.visit_judged;
+    let mut p = PumpFrame {
+        stack,
+        outbox: &mut *outbox,
+        keep,
+        mode,
+        own_mac,
+        count_only: !mode.recorded && !mode.visit_judged,
+    };
     let got = link.recv_batch(timeout, &mut |frame, meta| {
-        if count_only
+        if p.count_only
             && meta.link == crate::wire::LinkKind::Ethernet
-            && stack.count_if_for_another_host(frame)
+            && p.stack.count_if_for_another_host(frame)
         {
             return;
         }
-        pump_one(stack, outbox, mode, own_mac, keep, frame, meta);
+        pump_one(&mut p, frame, meta);
     });
     let got = got.map_err(|e| PumpError::Receive(link.info().describe, e))?;
     // The replies reach the link after the batch: the link was busy lending us each frame.
@@ -684,19 +691,26 @@ pub fn pump(
     Ok(got)
 }
 
+/// What [`pump`]'s per-frame closure works with, in one struct: the closure then holds one
+/// reference and hands [`pump_one`] one argument for all of it, where seven arguments (some
+/// passed on the stack) were set up for every frame (bench/capture_ir.py).
+struct PumpFrame<'p, 'k> {
+    stack: &'p mut Stack,
+    outbox: &'p mut Outbox,
+    keep: &'p mut FrameVisitor<'k>,
+    mode: PumpMode,
+    own_mac: [u8; 6],
+    /// Headless `live` (see [`pump`]): a frame for another host is only counted.
+    count_only: bool,
+}
+
 /// One received frame of a [`pump`]: judged by the stack (or, from a recording, shown as
 /// recorded), handed to `keep` with the replies it caused. Kept out of line on purpose: see
 /// the fast path in [`pump`].
 #[inline(never)]
-fn pump_one(
-    stack: &mut Stack,
-    outbox: &mut Outbox,
-    mode: PumpMode,
-    own_mac: [u8; 6],
-    keep: &mut FrameVisitor<'_>,
-    frame: &[u8],
-    meta: RxMeta,
-) {
+fn pump_one(p: &mut PumpFrame<'_, '_>, frame: &[u8], meta: RxMeta) {
+    let (stack, outbox, keep) = (&mut *p.stack, &mut *p.outbox, &mut *p.keep);
+    let (mode, own_mac) = (p.mode, p.own_mac);
     let switches = |stack: &Stack| Responders {
         arp: stack.arp_responder(),
         icmp: stack.icmp_responder(),

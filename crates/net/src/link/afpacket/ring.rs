@@ -287,13 +287,9 @@ impl<'a> V3Frames<'a> {
     #[inline]
     fn parse(&self) -> Result<(RxFrame, u32), RingError> {
         let (b, o) = (self.block, self.off);
-        // The header as one fixed-size slice: one bounds check here, and the field reads below
-        // (constant offsets into a constant length) need none. This runs once per frame.
-        let h: &[u8; V3_HDR] = o
-            .checked_add(V3_HDR)
-            .and_then(|end| b.get(o..end))
-            .and_then(|h| h.try_into().ok())
-            .ok_or(RingError::OutOfBounds)?;
+        // The header as one fixed-size array: the field reads below (constant offsets into a
+        // constant length) need no bounds check of their own.
+        let (h, pkttype) = v3_header_at(b, o)?;
         let next = u32_at(h, offset_of!(tpacket3_hdr, tp_next_offset))?;
         let sec = u32_at(h, offset_of!(tpacket3_hdr, tp_sec))?;
         let nsec = u32_at(h, offset_of!(tpacket3_hdr, tp_nsec))?;
@@ -313,10 +309,41 @@ impl<'a> V3Frames<'a> {
             sec,
             nsec,
             vlan: vlan_of(status, tci, tpid),
-            pkttype: pkttype_at(b, o, V3_HDR),
+            pkttype,
         };
         Ok((f, next))
     }
+}
+
+/// Where sll_pkttype sits after a V3 frame header: the last byte of a frame the walk reads
+/// before the frame's data.
+const V3_PKTTYPE: usize = sll_offset(V3_HDR) + offset_of!(libc::sockaddr_ll, sll_pkttype);
+
+/// The V3 frame header at `o` and the sll_pkttype after it, with one bounds check for both
+/// (this runs once per frame: a check for the header and another for the pkttype byte cost
+/// more than the rest of the parse of that byte).
+#[inline]
+fn v3_header_at(b: &[u8], o: usize) -> Result<(&[u8; V3_HDR], u8), RingError> {
+    let rest = b.get(o..).ok_or(RingError::OutOfBounds)?;
+    match rest.first_chunk::<{ V3_PKTTYPE + 1 }>() {
+        Some(head) => {
+            let (h, _) = head
+                .split_first_chunk::<V3_HDR>()
+                .expect("the header is shorter than the header and its pkttype");
+            Ok((h, head[V3_PKTTYPE]))
+        }
+        None => v3_header_without_sockaddr(rest),
+    }
+}
+
+/// A header that fits, in the last bytes of a block, with no room for the sockaddr_ll's
+/// pkttype after it: PACKET_HOST, as [`pkttype_at`] says of a byte that does not fit. The
+/// kernel never writes that (its data starts after the sockaddr_ll), but a frame with a small
+/// tp_mac and snaplen there would still pass `data_range`, so it is kept, out of the way.
+#[cold]
+fn v3_header_without_sockaddr(rest: &[u8]) -> Result<(&[u8; V3_HDR], u8), RingError> {
+    let h = rest.first_chunk::<V3_HDR>().ok_or(RingError::OutOfBounds)?;
+    Ok((h, libc::PACKET_HOST))
 }
 
 impl Iterator for V3Frames<'_> {
@@ -625,6 +652,38 @@ mod tests {
             u32::MAX - 4,
         );
         let got: Vec<_> = V3Frames::new(&b, v3_block(&b).unwrap()).collect();
+        assert_eq!(got, vec![Err(RingError::OutOfBounds)]);
+    }
+
+    #[test]
+    fn v3_pkttype_is_read_and_defaults_to_host_where_it_does_not_fit() {
+        let a = [1u8; 60];
+        let (mut b, offs) = v3_block_with(&[&a]);
+        let pk = offs[0] + V3_PKTTYPE;
+        b[pk] = libc::PACKET_OUTGOING;
+        let got: Vec<_> = V3Frames::new(&b, v3_block(&b).unwrap()).collect();
+        assert_eq!(got[0].as_ref().unwrap().pkttype, libc::PACKET_OUTGOING);
+
+        // A header in the last bytes of the block with its 2 bytes of data right after it
+        // (tp_mac = the header's size): the data fits, the sockaddr_ll does not.
+        let mac = V3_HDR as u16;
+        put_u16(&mut b, offs[0] + offset_of!(tpacket3_hdr, tp_mac), mac);
+        put_u32(&mut b, offs[0] + offset_of!(tpacket3_hdr, tp_snaplen), 2);
+        let end = offs[0] + V3_HDR + 2;
+        assert!(end <= pk, "the pkttype byte is outside the cut block");
+        let cut = &b[..end];
+        let got: Vec<_> = V3Frames::new(cut, v3_block(cut).unwrap()).collect();
+        let f = got[0].as_ref().unwrap();
+        assert_eq!(f.pkttype, libc::PACKET_HOST);
+        assert_eq!(f.data, offs[0] + V3_HDR..end);
+
+        // One byte less and the data does not fit: a bad header.
+        let cut = &b[..end - 1];
+        let got: Vec<_> = V3Frames::new(cut, v3_block(cut).unwrap()).collect();
+        assert_eq!(got, vec![Err(RingError::OutOfBounds)]);
+        // A header cut short: a bad header.
+        let cut = &b[..offs[0] + V3_HDR - 1];
+        let got: Vec<_> = V3Frames::new(cut, v3_block(cut).unwrap()).collect();
         assert_eq!(got, vec![Err(RingError::OutOfBounds)]);
     }
 
