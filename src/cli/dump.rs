@@ -105,26 +105,40 @@ fn write_pending(
 /// grown, values are written by [`dump_text`](super::dump_text) straight into the text, and a
 /// field's column is found by one probe of a small table keyed by the field key's address.
 ///
-/// What a frame's cells are is said once ([`Dumper::cells`]); the two formats lay them out
+/// What a frame's cells are is said once ([`CellWriter::cells`]); the two formats lay them out
 /// differently. TSV writes each value straight into its row ([`Row`]); JSON, whose keys go in
 /// name order, collects the cells first ([`Cells`]).
 pub struct Dumper {
     json: bool,
-    columns: ColumnMap,
+    writer: CellWriter,
     /// The lines written and not yet taken ([`Dumper::pending`]).
     out: Text,
     cells: Cells,
-    /// The Info column's text, before it goes into its cell.
-    info: String,
     /// A value on its way to being inserted into a row.
     scratch: Text,
     /// Each column's place in the order of a JSON object's keys (column names, sorted).
     json_rank: Vec<usize>,
     /// Each column's JSON key, quoted, escaped and followed by `:`, written once here.
     json_keys: Vec<Vec<u8>>,
-    problems: usize,
-    protocol: usize,
-    info_column: usize,
+}
+
+/// What one frame's cells are made from besides its dissection.
+#[derive(Clone, Copy)]
+struct FrameFacts {
+    no: u64,
+    ts: std::time::Duration,
+    cap_len: usize,
+    orig_len: u32,
+}
+
+/// Turns a frame into its cells ([`CellWriter::cells`]); apart from the text they go into, so
+/// both can be borrowed at once.
+struct CellWriter {
+    columns: ColumnMap,
+    /// The Info column's text, before it goes into its cell.
+    info: String,
+    /// TSV: Info's control characters become spaces (JSON escapes them).
+    tsv: bool,
 }
 
 /// Somewhere a frame's cells go: `put(column, write)` adds `write`'s text to a column, joined
@@ -253,6 +267,9 @@ const NO: usize = 0;
 const TIME: usize = 1;
 const CAP_LEN: usize = 2;
 const ORIG_LEN: usize = 3;
+const PROBLEMS: usize = 63;
+const PROTOCOL: usize = 64;
+const INFO: usize = 65;
 
 /// One TSV row, written left to right at the end of the text: each value goes straight in
 /// after as many tabs as the empty columns before it need. The dissector's fields come mostly in
@@ -393,7 +410,6 @@ impl Dumper {
         for (rank, &i) in json_order.iter().enumerate() {
             json_rank[i] = rank;
         }
-        let must = |name| column(name).expect("a fixed dump column");
         let json_keys = COLUMNS
             .iter()
             .map(|name| {
@@ -405,77 +421,21 @@ impl Dumper {
             .collect();
         Dumper {
             json,
-            columns: ColumnMap::new(),
+            writer: CellWriter {
+                columns: ColumnMap::new(),
+                info: String::new(),
+                tsv: !json,
+            },
             out: Text::default(),
             cells: Cells {
                 spans: vec![(0, 0); COLUMNS.len()],
                 set: Vec::with_capacity(COLUMNS.len()),
                 ..Cells::default()
             },
-            info: String::new(),
             scratch: Text::default(),
             json_rank,
             json_keys,
-            problems: must("problems"),
-            protocol: must("protocol"),
-            info_column: must("info"),
         }
-    }
-
-    /// Every cell of one frame, in the order the dissector found its fields.
-    fn cells(
-        columns: &mut ColumnMap,
-        info: &mut String,
-        out: &mut impl PutCell,
-        (no, ts, cap_len, orig_len): (u64, std::time::Duration, usize, u32),
-        d: &Dissection,
-        fixed: (usize, usize, usize, bool),
-    ) {
-        let (problems, protocol_column, info_column, tsv) = fixed;
-        out.put(NO, |t| push_u64(t, no));
-        out.put(TIME, |t| {
-            push_u64(t, ts.as_secs());
-            t.push(b'.');
-            push_padded(t, u64::from(ts.subsec_nanos()), 9);
-        });
-        out.put(CAP_LEN, |t| push_u64(t, cap_len as u64));
-        out.put(ORIG_LEN, |t| push_u64(t, u64::from(orig_len)));
-        for f in &d.fields {
-            let cols = columns.of(f.key);
-            if let Some(i) = KeyColumns::get(cols.value) {
-                out.put(i, |t| push_machine_value(t, f));
-            }
-            if let (Some(check), Some(i)) = (f.check, KeyColumns::get(cols.status)) {
-                out.put(i, |t| t.push_str(check.name()));
-            }
-        }
-        if !d.problems.is_empty() {
-            out.put(problems, |t| {
-                for (i, p) in d.problems.iter().enumerate() {
-                    if i > 0 {
-                        t.push(b',');
-                    }
-                    p.name_parts().iter().for_each(|part| t.push_str(part));
-                }
-            });
-        }
-        // Protocol and Info only: dump has no Source/Destination columns to build.
-        info.clear();
-        let protocol = d.protocol_info(info);
-        out.put(protocol_column, |t| t.push_str(protocol));
-        out.put(info_column, |t| {
-            // The one cell whose text is not digits, hex and punctuation written by this file:
-            // never let a tab, newline or other control character into a TSV row (JSON escapes).
-            if tsv && has_control(info) {
-                let clean: String = info
-                    .chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
-                    .collect();
-                t.push_str(&clean);
-            } else {
-                t.push_str(info);
-            }
-        });
     }
 
     /// One frame's line, newline included, added to the [`pending`](Dumper::pending) text.
@@ -487,8 +447,12 @@ impl Dumper {
         orig_len: u32,
         d: &Dissection,
     ) {
-        let frame = (no, ts, cap_len, orig_len);
-        let fixed = (self.problems, self.protocol, self.info_column, !self.json);
+        let frame = FrameFacts {
+            no,
+            ts,
+            cap_len,
+            orig_len,
+        };
         if !self.json {
             let mut row = Row {
                 start: self.out.len(),
@@ -496,20 +460,13 @@ impl Dumper {
                 scratch: &mut self.scratch,
                 last: None,
             };
-            Self::cells(&mut self.columns, &mut self.info, &mut row, frame, d, fixed);
+            self.writer.cells(&mut row, frame, d);
             row.finish();
             return;
         }
         let mut cells = std::mem::take(&mut self.cells);
         cells.clear();
-        Self::cells(
-            &mut self.columns,
-            &mut self.info,
-            &mut cells,
-            frame,
-            d,
-            fixed,
-        );
+        self.writer.cells(&mut cells, frame, d);
         let rank = &self.json_rank;
         cells.set.sort_unstable_by_key(|&i| rank[i]);
         self.json_line(&cells);
@@ -558,7 +515,7 @@ impl Dumper {
                     let n = std::str::from_utf8(cell).ok().and_then(|s| s.parse().ok());
                     push_u64(line, n.unwrap_or(0));
                 }
-                _ if i == self.problems => {
+                PROBLEMS => {
                     line.push(b'[');
                     for (k, p) in cell.split(|&b| b == b',').enumerate() {
                         if k > 0 {
@@ -572,6 +529,63 @@ impl Dumper {
             }
         }
         line.push(b'}');
+    }
+}
+
+impl CellWriter {
+    /// Every cell of one frame, in the order the dissector found its fields.
+    fn cells(&mut self, out: &mut impl PutCell, frame: FrameFacts, d: &Dissection) {
+        let FrameFacts {
+            no,
+            ts,
+            cap_len,
+            orig_len,
+        } = frame;
+        out.put(NO, |t| push_u64(t, no));
+        out.put(TIME, |t| {
+            push_u64(t, ts.as_secs());
+            t.push(b'.');
+            push_padded(t, u64::from(ts.subsec_nanos()), 9);
+        });
+        out.put(CAP_LEN, |t| push_u64(t, cap_len as u64));
+        out.put(ORIG_LEN, |t| push_u64(t, u64::from(orig_len)));
+        for f in &d.fields {
+            let cols = self.columns.of(f.key);
+            if let Some(i) = KeyColumns::get(cols.value) {
+                out.put(i, |t| push_machine_value(t, f));
+            }
+            if let (Some(check), Some(i)) = (f.check, KeyColumns::get(cols.status)) {
+                out.put(i, |t| t.push_str(check.name()));
+            }
+        }
+        if !d.problems.is_empty() {
+            out.put(PROBLEMS, |t| {
+                for (i, p) in d.problems.iter().enumerate() {
+                    if i > 0 {
+                        t.push(b',');
+                    }
+                    p.name_parts().iter().for_each(|part| t.push_str(part));
+                }
+            });
+        }
+        // Protocol and Info only: dump has no Source/Destination columns to build.
+        self.info.clear();
+        let protocol = d.protocol_info(&mut self.info);
+        out.put(PROTOCOL, |t| t.push_str(protocol));
+        let (info, tsv) = (&self.info, self.tsv);
+        out.put(INFO, |t| {
+            // The one cell whose text is not digits, hex and punctuation written by this file:
+            // never let a tab, newline or other control character into a TSV row (JSON escapes).
+            if tsv && has_control(info) {
+                let clean: String = info
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                t.push_str(&clean);
+            } else {
+                t.push_str(info);
+            }
+        });
     }
 }
 
@@ -596,9 +610,12 @@ mod tests {
                 COLUMNS[NO],
                 COLUMNS[TIME],
                 COLUMNS[CAP_LEN],
-                COLUMNS[ORIG_LEN]
+                COLUMNS[ORIG_LEN],
+                COLUMNS[PROBLEMS],
+                COLUMNS[PROTOCOL],
+                COLUMNS[INFO]
             ],
-            ["no", "time", "cap_len", "orig_len"]
+            ["no", "time", "cap_len", "orig_len", "problems", "protocol", "info"]
         );
     }
 
